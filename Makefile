@@ -1,0 +1,72 @@
+# gridd — two commands on a fresh Debian/Ubuntu machine:
+#   make run    PostGIS bootstrapped under ./.gridd, demo town loaded, console on :8080
+#   make test   the same bootstrap into a throw-away cluster, then go test -race ./...
+
+GO      ?= go
+BIN     := bin/gridd
+GRIDD_DIR ?= .gridd
+export CGO_ENABLED := 1
+
+# Debian 12 names the extension package postgresql-15-postgis-3; the
+# postgresql-postgis metapackage follows the distribution's default version.
+PG_PACKAGES   := postgresql postgresql-postgis
+TEST_PACKAGES := gdal-bin chromium
+
+.PHONY: all build run stop test bench deps-pg deps-test vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gridd
+
+# deps-pg installs PostgreSQL + PostGIS from the distribution when missing
+# (as root), unless DATABASE_URL points at a database already.
+deps-pg:
+	@if [ -n "$$DATABASE_URL" ]; then exit 0; fi; \
+	if ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "PostGIS not found. Install the package postgresql-15-postgis-3 (Debian 12) or postgresql-postgis (Ubuntu) as root, or set DATABASE_URL." >&2; exit 1; fi; \
+	echo "installing PostgreSQL + PostGIS ($(PG_PACKAGES)) from the distribution..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PG_PACKAGES) >/dev/null || { \
+	  echo "could not install PostGIS: install the package postgresql-15-postgis-3 (or postgresql-postgis) and retry" >&2; exit 1; }
+
+# deps-test installs what the outside-client and browser tests drive.
+deps-test:
+	@missing=""; command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "missing test tools:$$missing (install them as root)" >&2; exit 1; fi; \
+	echo "installing$$missing ..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+
+run: deps-pg build
+	./$(BIN) dev --dir $(GRIDD_DIR)
+
+stop:
+	@if [ -x $(BIN) ]; then ./$(BIN) db stop --dir $(GRIDD_DIR); else $(GO) run ./cmd/gridd db stop --dir $(GRIDD_DIR); fi
+
+vet:
+	$(GO) vet ./...
+
+# test runs every package against a throw-away PostGIS cluster (durability
+# off) that is stopped and removed afterwards, whatever the outcome.
+test: deps-pg deps-test build
+	@set -e; dir=$$(mktemp -d /tmp/gridd-test.XXXXXX); chmod 755 $$dir; \
+	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \
+	url=$$(./$(BIN) db start --dir $$dir/pg --ephemeral); \
+	admin=$$(echo "$$url" | sed 's#/gridd?#/postgres?#'); \
+	echo "test cluster: $$admin"; \
+	GRIDD_TEST_DB="$$admin" GRIDD_BIN="$(CURDIR)/$(BIN)" $(GO) test -race -count=1 -timeout 40m ./...
+
+# bench runs the benchmarks (index vs PostGIS in the same run) on a
+# throw-away cluster; results go in BENCHMARKS.md by hand, with date and machine.
+bench: deps-pg build
+	@set -e; dir=$$(mktemp -d /tmp/gridd-bench.XXXXXX); chmod 755 $$dir; \
+	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \
+	url=$$(./$(BIN) db start --dir $$dir/pg --ephemeral); \
+	admin=$$(echo "$$url" | sed 's#/gridd?#/postgres?#'); \
+	GRIDD_TEST_DB="$$admin" GRIDD_BENCH_FULL=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./... | tee bench.out
+
+clean:
+	rm -rf bin bench.out

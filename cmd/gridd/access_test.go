@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/people"
+)
+
+const (
+	ownGrid     = "370114001001001" // the worker login's grid
+	otherGrid   = "370114001002001" // a grid of another village
+	viewerScope = "370114001002000" // the viewer login's village
+)
+
+var roles = []string{"anonymous", "admin", "center", "department", "worker", "viewer"}
+
+// routeCase builds a request for one role and says which status it expects.
+type routeCase struct {
+	build  func(ta *testApp, role string) (path string, body any, hdr map[string]string)
+	expect map[string]int // role → status
+}
+
+func all(status int, except map[string]int) map[string]int {
+	m := map[string]int{}
+	for _, r := range roles {
+		m[r] = status
+	}
+	m["anonymous"] = http.StatusUnauthorized
+	for k, v := range except {
+		m[k] = v
+	}
+	return m
+}
+
+func only(status int, allowed ...string) map[string]int {
+	m := all(http.StatusForbidden, nil)
+	for _, r := range allowed {
+		m[r] = status
+	}
+	return m
+}
+
+func fixed(path string) func(*testApp, string) (string, any, map[string]string) {
+	return func(*testApp, string) (string, any, map[string]string) { return path, nil, nil }
+}
+
+const dryImport = `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"测试网格","level":3,"parent_code":"370114001002000"},
+"geometry":{"type":"Polygon","coordinates":[[[117.50,36.70],[117.501,36.70],[117.501,36.701],[117.50,36.701],[117.50,36.70]]]}}]}`
+
+func routeCases() map[string]routeCase {
+	unique := 0
+	next := func() int { unique++; return unique }
+	return map[string]routeCase{
+		"GET /healthz": {fixed("/healthz"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /readyz":  {fixed("/readyz"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /metrics": {fixed("/metrics"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"POST /api/v1/auth/login": {func(_ *testApp, role string) (string, any, map[string]string) {
+			return "/api/v1/auth/login", map[string]string{"username": "nobody-" + role, "password": "wrong-password"}, nil
+		}, map[string]int{"anonymous": 401, "admin": 401, "center": 401, "department": 401, "worker": 401, "viewer": 401}},
+		"POST /api/v1/auth/logout": {fixed("/api/v1/auth/logout"), all(http.StatusNoContent, nil)},
+		"GET /api/v1/auth/me":      {fixed("/api/v1/auth/me"), all(200, nil)},
+		"GET /api/v1/grids":        {fixed("/api/v1/grids?level=3"), all(200, nil)},
+		"POST /api/v1/grids/import": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/grids/import?dry_run=true", []byte(dryImport), nil
+		}, only(200, "admin", "center")},
+		"GET /api/v1/grids/export":          {fixed("/api/v1/grids/export?format=geojson"), all(200, nil)},
+		"GET /api/v1/grids/{code}":          {fixed("/api/v1/grids/" + otherGrid), all(200, map[string]int{"worker": 403})},
+		"GET /api/v1/grids/{code}/children": {fixed("/api/v1/grids/" + viewerScope + "/children"), all(200, map[string]int{"worker": 403})},
+		"PATCH /api/v1/grids/{code}": {func(ta *testApp, role string) (string, any, map[string]string) {
+			g, err := ta.grids.FindGridByCode(context.Background(), otherGrid, nil)
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return "/api/v1/grids/" + otherGrid, map[string]string{"name": "改名网格 " + role}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)}
+		}, only(200, "admin", "center")},
+		"GET /api/v1/users": {fixed("/api/v1/users"), only(200, "admin", "center")},
+		"POST /api/v1/users": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/users", map[string]string{"username": fmt.Sprintf("newuser%d", next()), "name": "新用户", "role": "viewer"}, nil
+		}, only(201, "admin")},
+		"GET /api/v1/departments": {fixed("/api/v1/departments"), all(200, nil)},
+		"POST /api/v1/departments": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/departments", map[string]string{"code": fmt.Sprintf("dept%d", next()), "name": "新部门"}, nil
+		}, only(201, "admin")},
+		"GET /api/v1/grids/{code}/assignments": {fixed("/api/v1/grids/" + otherGrid + "/assignments"), all(200, map[string]int{"worker": 403})},
+		"POST /api/v1/grids/{code}/assignments": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/grids/" + otherGrid + "/assignments", map[string]string{"username": "p0001", "grid_role": "volunteer", "valid_from": "2026-11-01"}, nil
+		}, only(201, "admin", "center")},
+		"POST /api/v1/assignments/{id}/end": {func(ta *testApp, role string) (string, any, map[string]string) {
+			u, err := ta.people.FindUserByUsername(context.Background(), "p0001")
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			a := &people.Assignment{UserID: u.ID, GridCode: otherGrid, GridRole: people.GridVolunteer, ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if err := ta.people.CreateAssignment(context.Background(), a); err != nil {
+				ta.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/assignments/%d/end", a.ID), map[string]string{"on": "2026-11-20"}, nil
+		}, only(204, "admin", "center")},
+		"GET /api/v1/locate": {fixed("/api/v1/locate?lon=117.53&lat=36.70"), all(200, nil)},
+		"POST /api/v1/locate": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/locate", map[string]any{"points": [][]float64{{117.53, 36.70}}}, nil
+		}, all(200, nil)},
+		"GET /api/v1/audits/topology": {fixed("/api/v1/audits/topology"), only(200, "admin", "center", "viewer")},
+	}
+}
+
+// TestRouteRoleMatrix walks every registered route with every role and
+// fails for a route that has no expectation.
+func TestRouteRoleMatrix(t *testing.T) {
+	ta := newTestApp(t, true)
+	ctx := context.Background()
+	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.people.CreateUser(ctx, &people.User{Username: "viewer", Name: "查看员", Role: people.RoleViewer, ScopeCode: viewerScope, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	logins := map[string]string{"admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer"}
+
+	cases := routeCases()
+	var routes []string
+	err = chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")
+		if route == "" {
+			route = "/"
+		}
+		routes = append(routes, method+" "+route)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(routes)
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		seen[rt] = true
+		rc, ok := cases[rt]
+		if !ok {
+			t.Errorf("route %s has no access expectation in routeCases", rt)
+			continue
+		}
+		method := strings.SplitN(rt, " ", 2)[0]
+		for _, role := range roles {
+			token := ""
+			if role != "anonymous" {
+				token = ta.login(logins[role])
+			}
+			path, body, hdr := rc.build(ta, role)
+			res := ta.do(method, path, token, body, hdr)
+			if want := rc.expect[role]; res.Status != want {
+				t.Errorf("%s as %s: status %d, want %d: %s", rt, role, res.Status, want, truncate(res.Body))
+			}
+			if res.Status >= 400 && !strings.Contains(res.Header.Get("Content-Type"), "problem+json") {
+				t.Errorf("%s as %s: error without problem+json (%s)", rt, role, res.Header.Get("Content-Type"))
+			}
+		}
+	}
+	for rt := range cases {
+		if !seen[rt] {
+			t.Errorf("routeCases has %s, which is not a registered route", rt)
+		}
+	}
+	_ = auth.DefaultHasher
+}
+
+// TestWorkerSeesOnlyOwnGrids checks the object-level scope of a worker.
+func TestWorkerSeesOnlyOwnGrids(t *testing.T) {
+	ta := newTestApp(t, true)
+	tok := ta.login(ownGrid)
+	if res := ta.do("GET", "/api/v1/grids/"+ownGrid, tok, nil, nil); res.Status != 200 {
+		t.Fatalf("own grid: %d %s", res.Status, res.Body)
+	}
+	for _, code := range []string{otherGrid, "370114001001002", "370114001001000", "370114001000000"} {
+		if res := ta.do("GET", "/api/v1/grids/"+code, tok, nil, nil); res.Status != 403 {
+			t.Errorf("grid %s: status %d, want 403", code, res.Status)
+		}
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	ta.do("GET", "/api/v1/grids", tok, nil, nil).decode(t, &fc)
+	if len(fc.Features) != 1 || fc.Features[0].Properties["code"] != ownGrid {
+		t.Errorf("worker's grid list: %d features, want only %s", len(fc.Features), ownGrid)
+	}
+}
+
+func truncate(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}

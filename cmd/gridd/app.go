@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gridd/gridd/internal/audit"
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/devdb"
+	"github.com/gridd/gridd/internal/httpapi"
+	"github.com/gridd/gridd/internal/locate"
+	"github.com/gridd/gridd/internal/postgis"
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/workday"
+)
+
+// app is the wired service: stores, domain services and the HTTP API.
+type app struct {
+	log      *slog.Logger
+	db       *postgis.DB
+	grids    *postgis.GridStore
+	people   *postgis.PeopleStore
+	sessions *postgis.SessionStore
+	locator  *locate.Service
+	registry *registry.Service
+	auth     *auth.Service
+	topology *audit.Topology
+}
+
+// databaseURL returns the configured URL or that of the private cluster.
+func databaseURL(c Config) (string, error) {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL, nil
+	}
+	cl, err := devdb.Open(c.DevDir)
+	if err != nil {
+		return "", err
+	}
+	if cl.Port == 0 {
+		return "", fmt.Errorf("no DATABASE_URL and no private cluster in %s: run 'make run' or 'gridd db start'", c.DevDir)
+	}
+	return cl.URL("gridd"), nil
+}
+
+func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
+	url, err := databaseURL(c)
+	if err != nil {
+		return nil, err
+	}
+	db, err := postgis.Open(ctx, postgis.Config{URL: url, StatementTimeout: c.StatementTimeout})
+	if err != nil {
+		return nil, err
+	}
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	db.Now = now
+	a := &app{log: log, db: db}
+	a.grids = postgis.NewGridStore(db)
+	a.people = postgis.NewPeopleStore(db)
+	a.sessions = postgis.NewSessionStore(db)
+	a.locator = locate.New(a.grids)
+	a.registry = &registry.Service{Store: a.grids, Now: now, OnChange: func(ctx context.Context) {
+		if err := a.locator.Refresh(ctx); err != nil {
+			log.Error("refresh grid index", "err", err)
+		}
+	}}
+	dummy, _ := auth.DefaultHasher.Hash("not a password")
+	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
+	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
+	return a, nil
+}
+
+func (a *app) close() { a.db.Close() }
+
+func (a *app) server(c Config) *httpapi.Server {
+	now := a.db.Now
+	return httpapi.New(httpapi.Deps{
+		Log:       a.log,
+		Auth:      a.auth,
+		Grids:     a.registry,
+		GridStore: a.grids,
+		People:    a.people,
+		Tree:      a.locator.Tree,
+		Locator:   a.locator,
+		Audits:    a.topology,
+		Ready:     func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
+		MaxBody:   c.MaxBody,
+		Now:       now,
+	})
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully.
+func (a *app) serve(ctx context.Context, c Config) error {
+	if err := a.locator.Refresh(ctx); err != nil {
+		return err
+	}
+	go a.locator.Watch(ctx, 5*time.Second, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
+		func(err error) { a.log.Warn("watch grids", "err", err) })
+	srv := &http.Server{
+		Addr:              c.Addr,
+		Handler:           a.server(c).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	a.log.Info("serving", "addr", c.Addr, "grids", a.locator.Len())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}

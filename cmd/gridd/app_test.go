@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+)
+
+// testApp is the real wiring of cmd/gridd on a fresh demo database.
+type testApp struct {
+	*app
+	srv *httptest.Server
+	t   *testing.T
+}
+
+func newTestApp(t *testing.T, withDemo bool) *testApp {
+	t.Helper()
+	var url string
+	if withDemo {
+		url = dbtest.URL(t, dbtest.NewDemo(t))
+	} else {
+		url = dbtest.URL(t, dbtest.New(t))
+	}
+	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20}
+	ctx := context.Background()
+	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.locator.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.server(c).Handler())
+	t.Cleanup(func() { srv.Close(); a.close() })
+	return &testApp{app: a, srv: srv, t: t}
+}
+
+// login returns a token for username with the demo password.
+func (ta *testApp) login(username string) string {
+	ta.t.Helper()
+	res := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": dbtest.DemoPassword}, nil)
+	if res.Status != 200 {
+		ta.t.Fatalf("login %s: %d %s", username, res.Status, res.Body)
+	}
+	var s struct{ Token string }
+	res.decode(ta.t, &s)
+	return s.Token
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// do sends a request; body may be nil, []byte (sent as is) or a value to JSON-encode.
+func (ta *testApp) do(method, path, token string, body any, hdr map[string]string) response {
+	ta.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			ta.t.Fatal(err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, ta.srv.URL+path, rd)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}

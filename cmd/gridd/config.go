@@ -1,0 +1,48 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is parsed here, once, and passed down as plain values.
+type Config struct {
+	DatabaseURL      string
+	Addr             string
+	LogLevel         slog.Level
+	DevDir           string
+	StatementTimeout time.Duration
+	TokenTTL         time.Duration
+	MaxBody          int64
+	WebDir           string
+	// Now is the clock (tests inject one); nil means time.Now.
+	Now func() time.Time
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// commonFlags registers the flags every database-using subcommand shares.
+func commonFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&c.DevDir, "dir", envOr("GRIDD_DIR", ".gridd"), "private cluster directory used when no database URL is set (env GRIDD_DIR)")
+	fs.DurationVar(&c.StatementTimeout, "statement-timeout", 30*time.Second, "SQL statement timeout")
+}
+
+func serveFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Addr, "addr", envOr("GRIDD_ADDR", ":8080"), "listen address (env GRIDD_ADDR)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", 12*time.Hour, "lifetime of a login token")
+	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest ordinary request body in bytes")
+	level := envOr("GRIDD_LOG", "info")
+	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		fmt.Fprintf(os.Stderr, "gridd: GRIDD_LOG=%q is not a log level; using info\n", level)
+	}
+}

@@ -1,0 +1,71 @@
+// Command gridd is the grid-management service: one binary with
+// subcommands to serve the API, migrate the database, load the demo town,
+// import grids, manage users, run audits and manage a private PostgreSQL.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `gridd — grid-based community management (网格化管理)
+
+Usage:
+  gridd serve                 serve the API and console (DATABASE_URL, GRIDD_ADDR)
+  gridd dev [--dir .gridd]    start a private PostGIS (unless DATABASE_URL), migrate, load the demo if empty, serve
+  gridd migrate               apply database migrations (idempotent)
+  gridd demo [--seed N] [--password P]   load the demo town into an empty database
+  gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run]
+  gridd user add --username U --name N --role R [--password P] [--department D] [--scope CODE]
+  gridd user passwd --username U --password P
+  gridd audit topology [--parent CODE] [--sliver-m2 1]
+  gridd db start|stop|url [--dir DIR] [--ephemeral]
+
+Environment:
+  DATABASE_URL   PostgreSQL URL (default: the private cluster under --dir)
+  GRIDD_ADDR     listen address (default :8080)
+  GRIDD_LOG      log level: debug, info, warn, error (default info)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "gridd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Print(usage)
+		return fmt.Errorf("no subcommand")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest)
+	case "dev":
+		return cmdDev(ctx, rest)
+	case "migrate":
+		return cmdMigrate(ctx, rest)
+	case "demo":
+		return cmdDemo(ctx, rest)
+	case "import":
+		return cmdImport(ctx, rest)
+	case "user":
+		return cmdUser(ctx, rest)
+	case "audit":
+		return cmdAudit(ctx, rest)
+	case "db":
+		return cmdDB(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown subcommand %q", cmd)
+}

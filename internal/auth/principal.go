@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"slices"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+)
+
+// Principal is an authenticated user with what it may reach.
+type Principal struct {
+	User *people.User
+	// Grids are a worker's grids today (as worker or head).
+	Grids []string
+}
+
+// Role returns the principal's role.
+func (p *Principal) Role() people.Role { return p.User.Role }
+
+// GridScope returns the roots of the grid subtrees p may read; nil means
+// every grid. A worker's scope is its own grids; a department reads all
+// grids (it is sent work anywhere).
+func (p *Principal) GridScope() []string {
+	switch p.User.Role {
+	case people.RoleAdmin, people.RoleDepartment:
+		return nil
+	case people.RoleCenter, people.RoleViewer:
+		if p.User.ScopeCode == "" {
+			return nil
+		}
+		return []string{p.User.ScopeCode}
+	case people.RoleWorker:
+		if p.Grids == nil {
+			return []string{}
+		}
+		return p.Grids
+	}
+	return []string{}
+}
+
+// CanReadGrid reports whether p may read grid code.
+func (p *Principal) CanReadGrid(h Hierarchy, code string) bool {
+	scope := p.GridScope()
+	if scope == nil {
+		return true
+	}
+	for _, root := range scope {
+		if code == root || h.IsWithin(code, root) {
+			return true
+		}
+	}
+	return false
+}
+
+// CanEditGrids reports whether p may import or edit grids under code
+// ("" for a new root).
+func (p *Principal) CanEditGrids(h Hierarchy, code string) bool {
+	switch p.User.Role {
+	case people.RoleAdmin:
+		return true
+	case people.RoleCenter:
+		return code != "" && p.CanReadGrid(h, code)
+	}
+	return false
+}
+
+// RequireRole returns Forbidden unless p has one of roles.
+func (p *Principal) RequireRole(roles ...people.Role) error {
+	if slices.Contains(roles, p.User.Role) {
+		return nil
+	}
+	return errs.Forbiddenf("role %s may not do this", p.User.Role)
+}

@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/audit"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/paulmach/orb/geojson"
+)
+
+// TopologyAuditor runs the topology audit.
+type TopologyAuditor interface {
+	Audit(ctx context.Context, parent string, sliverM2 float64) (*audit.TopologyReport, error)
+}
+
+// registerAuditRoutes:
+//
+//	GET /api/v1/audits/topology?parent=CODE&sliver_m2=1   gaps, overlaps, outside-parent, invalid
+func (s *Server) registerAuditRoutes(r chi.Router) {
+	r.Get("/audits/topology", s.h(s.topologyAudit))
+}
+
+func (s *Server) topologyAudit(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleViewer); err != nil {
+		return err
+	}
+	parent := r.URL.Query().Get("parent")
+	if parent == "" {
+		if scope := p.GridScope(); scope != nil {
+			if len(scope) != 1 {
+				return errs.Invalidf("parent", "parent_required", "name the parent grid to audit")
+			}
+			parent = scope[0]
+		}
+	}
+	if parent != "" {
+		if !s.tree().Has(parent) {
+			return errs.NotFoundf("grid %s not found", parent)
+		}
+		if err := s.requireGridRead(r, parent); err != nil {
+			return err
+		}
+	}
+	sliver := 1.0
+	if v := r.URL.Query().Get("sliver_m2"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1e6 {
+			return errs.Invalidf("sliver_m2", "invalid_parameter", "want a positive number of square metres up to 1e6, got %q", v)
+		}
+		sliver = f
+	}
+	rep, err := s.Audits.Audit(r.Context(), parent, sliver)
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, TopologyReportJSON(rep))
+}
+
+// TopologyReportJSON renders a report as JSON with GeoJSON FeatureCollections.
+func TopologyReportJSON(rep *audit.TopologyReport) map[string]any {
+	counts := map[string]int{"gap": 0, "overlap": 0, "outside_parent": 0, "invalid": 0}
+	for _, f := range rep.Findings {
+		counts[string(f.Kind)]++
+	}
+	return map[string]any{
+		"parent":          rep.Parent,
+		"parents_checked": rep.ParentsCheck,
+		"sliver_m2":       rep.SliverM2,
+		"clean":           rep.Clean(),
+		"counts":          counts,
+		"findings":        findingsFC(rep.Findings),
+		"slivers":         findingsFC(rep.Slivers),
+	}
+}
+
+func findingsFC(fs []audit.Finding) *geojson.FeatureCollection {
+	fc := geojson.NewFeatureCollection()
+	for _, f := range fs {
+		gf := geojson.NewFeature(f.Geometry)
+		gf.Properties = geojson.Properties{
+			"kind":        string(f.Kind),
+			"parent_code": f.ParentCode,
+			"codes":       f.Codes,
+			"area_m2":     f.AreaM2,
+		}
+		if f.Reason != "" {
+			gf.Properties["reason"] = f.Reason
+		}
+		fc.Append(gf)
+	}
+	return fc
+}

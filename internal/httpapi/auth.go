@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// registerAuthRoutes:
+//
+//	POST /api/v1/auth/logout  revoke the token
+//	GET  /api/v1/auth/me      the principal
+//
+// POST /api/v1/auth/login is public and registered in routes.
+func (s *Server) registerAuthRoutes(r chi.Router) {
+	r.Post("/auth/logout", s.h(s.logout))
+	r.Get("/auth/me", s.h(s.me))
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var req loginRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	sess, err := s.Auth.Login(r.Context(), req.Username, req.Password)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.ok(w, r, sess)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Auth.Logout(r.Context(), bearer(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type meResponse struct {
+	Username   string   `json:"username"`
+	Name       string   `json:"name"`
+	Role       string   `json:"role"`
+	Department string   `json:"department,omitempty"`
+	Scope      []string `json:"scope"`
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	return s.ok(w, r, meResponse{Username: p.User.Username, Name: p.User.Name, Role: string(p.User.Role),
+		Department: p.User.DepartmentCode, Scope: p.GridScope()})
+}

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gridd/gridd/internal/errs"
+)
+
+// statusOf is the one table from domain error kinds to HTTP status.
+var statusOf = map[errs.Kind]int{
+	errs.Internal:           http.StatusInternalServerError,
+	errs.Invalid:            http.StatusBadRequest,
+	errs.Unprocessable:      http.StatusUnprocessableEntity,
+	errs.NotFound:           http.StatusNotFound,
+	errs.Conflict:           http.StatusConflict,
+	errs.PreconditionFailed: http.StatusPreconditionFailed,
+	errs.Unauthorized:       http.StatusUnauthorized,
+	errs.Forbidden:          http.StatusForbidden,
+	errs.TooManyRequests:    http.StatusTooManyRequests,
+	errs.TooLarge:           http.StatusRequestEntityTooLarge,
+}
+
+// titles are the problem titles per kind, in Chinese and English.
+var titles = map[errs.Kind][2]string{
+	errs.Internal:           {"服务器内部错误", "Internal error"},
+	errs.Invalid:            {"请求参数有误", "Invalid request"},
+	errs.Unprocessable:      {"请求无法处理", "Unprocessable request"},
+	errs.NotFound:           {"未找到", "Not found"},
+	errs.Conflict:           {"状态冲突", "Conflict"},
+	errs.PreconditionFailed: {"版本不符", "Precondition failed"},
+	errs.Unauthorized:       {"未登录或登录已失效", "Unauthorized"},
+	errs.Forbidden:          {"无权访问", "Forbidden"},
+	errs.TooManyRequests:    {"请求过于频繁", "Too many requests"},
+	errs.TooLarge:           {"请求体过大", "Request too large"},
+}
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	Reason    string       `json:"reason,omitempty"`
+	RequestID string       `json:"request_id"`
+	Errors    []errs.Field `json:"errors,omitempty"`
+	Allowed   []string     `json:"allowed,omitempty"`
+}
+
+// lang picks zh (default) or en from ?lang= or Accept-Language.
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" {
+		if strings.HasPrefix(l, "en") {
+			return "en"
+		}
+		return "zh"
+	}
+	al := strings.ToLower(r.Header.Get("Accept-Language"))
+	if strings.HasPrefix(al, "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+// writeError writes err as problem+json. Unknown errors are logged in full
+// and reach the client only as "internal error" with the request id.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	kind := errs.KindOf(err)
+	status := statusOf[kind]
+	t := titles[kind]
+	title := t[0]
+	if lang(r) == "en" {
+		title = t[1]
+	}
+	p := Problem{
+		Type:      "about:blank",
+		Title:     title,
+		Status:    status,
+		Instance:  r.URL.Path,
+		RequestID: requestID(r.Context()),
+	}
+	if e, ok := errs.As(err); ok && kind != errs.Internal {
+		p.Detail = e.Msg
+		p.Reason = e.Reason
+		p.Errors = e.Fields
+		p.Allowed = e.Allowed
+		if p.Reason != "" {
+			p.Type = "https://gridd.dev/problems/" + p.Reason
+		}
+	} else {
+		s.log.Error("request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+		p.Detail = "internal error; quote request id " + p.RequestID
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "900")
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gridd"`)
+	}
+	s.writeJSON(w, r, status, "application/problem+json", p)
+}
+
+var _ = slog.LevelInfo

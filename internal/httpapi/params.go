@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/workday"
+	"github.com/gridd/gridd/spatial/crs"
+	"github.com/paulmach/orb"
+)
+
+func queryInt(r *http.Request, name string, def, min, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		return 0, errs.Invalidf(name, "invalid_parameter", "want an integer from %d to %d, got %q", min, max, v)
+	}
+	return n, nil
+}
+
+func queryBool(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errs.Invalidf(name, "invalid_parameter", "want true or false, got %q", v)
+	}
+	return b, nil
+}
+
+// queryBBox parses bbox=minLon,minLat,maxLon,maxLat in WGS84.
+func queryBBox(r *http.Request) (*orb.Bound, error) {
+	v := r.URL.Query().Get("bbox")
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) != 4 {
+		return nil, errs.Invalidf("bbox", "invalid_bbox", "want minLon,minLat,maxLon,maxLat, got %q", v)
+	}
+	var f [4]float64
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, errs.Invalidf("bbox", "invalid_bbox", "coordinate %d is not a finite number: %q", i+1, p)
+		}
+		f[i] = x
+	}
+	if f[0] < -180 || f[2] > 180 || f[1] < -90 || f[3] > 90 || f[0] > f[2] || f[1] > f[3] {
+		return nil, errs.Invalidf("bbox", "invalid_bbox", "want -180<=minLon<=maxLon<=180 and -90<=minLat<=maxLat<=90, got %q", v)
+	}
+	return &orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}}, nil
+}
+
+// queryAt parses at= as a date (YYYY-MM-DD, end of that day in Asia/Shanghai
+// is not meant: the version valid at 12:00 that day) or an RFC 3339 instant.
+func queryAt(r *http.Request, name string) (*time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	return parseInstant(name, v)
+}
+
+func parseInstant(name, v string) (*time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return &t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", v, workday.Shanghai()); err == nil {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+		return &t, nil
+	}
+	return nil, errs.Invalidf(name, "invalid_date", "want a date YYYY-MM-DD or an RFC 3339 time, got %q", v)
+}
+
+func queryCRS(r *http.Request) (crs.System, error) {
+	return parseCRS(r.URL.Query().Get("crs"))
+}
+
+func parseCRS(v string) (crs.System, error) {
+	sys, err := crs.Parse(v)
+	if err != nil {
+		return "", errs.Invalidf("crs", "invalid_crs", "%v", err)
+	}
+	return sys, nil
+}

@@ -1,0 +1,251 @@
+// Package httpapi is gridd's HTTP API: routes, authentication, problem+json
+// errors and JSON/GeoJSON encoding over the domain services.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Deps are the services the API serves.
+type Deps struct {
+	Log       *slog.Logger
+	Auth      *auth.Service
+	Grids     *registry.Service
+	GridStore registry.Store
+	People    people.Store
+	// Tree returns the current grid hierarchy (for access checks).
+	Tree func() *registry.Tree
+	// Locator answers point-in-grid questions.
+	Locator Locator
+	// Audits runs the topology audit.
+	Audits TopologyAuditor
+	// Ready reports whether the database answers.
+	Ready func(ctx context.Context) error
+	Now   func() time.Time
+	// MaxBody bounds ordinary request bodies; imports get MaxImport.
+	MaxBody   int64
+	MaxImport int64
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	router  chi.Router
+	metrics *metrics
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxBody == 0 {
+		d.MaxBody = 1 << 20
+	}
+	if d.MaxImport == 0 {
+		d.MaxImport = 256 << 20
+	}
+	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
+	s.router = s.routes()
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Router exposes the route table (the access test walks it).
+func (s *Server) Router() chi.Routes { return s.router }
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(s.withRequestID, s.recoverer, s.observe)
+	r.Get("/healthz", s.h(s.healthz))
+	r.Get("/readyz", s.h(s.readyz))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.limitBody)
+		r.Post("/auth/login", s.h(s.login))
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			s.registerAuthRoutes(r)
+			s.registerGridRoutes(r)
+			s.registerPeopleRoutes(r)
+			s.registerLocateRoutes(r)
+			s.registerAuditRoutes(r)
+		})
+	})
+	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.NotFoundf("no route %s %s", r.Method, r.URL.Path)
+	}))
+	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.E(errs.Invalid, "method_not_allowed", "method %s is not allowed on %s", r.Method, r.URL.Path)
+	}))
+	return r
+}
+
+// handlerFunc is a handler that returns its failure.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// h adapts a handlerFunc: one place writes every failure.
+func (s *Server) h(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyPrincipal
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", requestID(r.Context()), "path", r.URL.Path, "panic", v)
+				s.writeError(w, r, errs.E(errs.Internal, "panic", "panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := s.MaxBody
+		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") {
+			limit = s.MaxImport
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves the bearer token into a principal.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.Auth.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			return err
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+		return nil
+	})
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func principal(r *http.Request) *auth.Principal {
+	p, _ := r.Context().Value(keyPrincipal).(*auth.Principal)
+	return p
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return s.ok(w, r, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			s.log.Warn("not ready", "err", err)
+			s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json", map[string]string{"status": "unavailable"})
+			return nil
+		}
+	}
+	return s.ok(w, r, map[string]string{"status": "ready"})
+}
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gridd_http_requests_total", Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gridd_http_request_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	m.reg.MustRegister(m.requests, m.duration, prometheus.NewGoCollector())
+	return m
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (sr *statusRecorder) WriteHeader(code int) {
+	sr.status = code
+	sr.ResponseWriter.WriteHeader(code)
+}
+
+func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
+
+// observe logs each request and records metrics under its route pattern.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sr, r)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		d := time.Since(start)
+		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sr.status)).Inc()
+		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
+		s.log.Info("request", "request_id", requestID(r.Context()), "method", r.Method, "route", route, "status", sr.status, "ms", d.Milliseconds())
+	})
+}

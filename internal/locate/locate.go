@@ -1,0 +1,183 @@
+// Package locate assigns points to grids. It keeps an in-memory
+// spatial/gridindex index of the current grid versions, rebuilt after every
+// committed grid change and swapped atomically so lookups never block, and
+// builds indexes of past versions on demand for "as of" questions.
+package locate
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/spatial/gridindex"
+	"github.com/paulmach/orb"
+)
+
+// MaxBoundaryDistance caps boundary_distance_m: farther boundaries report the cap.
+const MaxBoundaryDistance = 10000.0
+
+// Source lists grid versions.
+type Source interface {
+	FindGrids(ctx context.Context, f registry.GridFilter) ([]*registry.Grid, error)
+}
+
+// Hit is one grid of a point's chain.
+type Hit struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Level int    `json:"level"`
+}
+
+// Result is the answer for one point.
+type Result struct {
+	Covered           bool      `json:"covered"`
+	Point             orb.Point `json:"point"`
+	Chain             []Hit     `json:"chain"`
+	BoundaryDistanceM float64   `json:"boundary_distance_m"`
+}
+
+type snapshot struct {
+	ix    *gridindex.Index
+	tree  *registry.Tree
+	built time.Time
+}
+
+// Service answers point-in-grid questions.
+type Service struct {
+	src Source
+	cur atomic.Pointer[snapshot]
+
+	buildMu sync.Mutex // one rebuild at a time
+	pastMu  sync.Mutex
+	past    map[string]*snapshot // as-of indexes by date, dropped on Refresh
+}
+
+// New returns a service with an empty index; call Refresh to load it.
+func New(src Source) *Service {
+	s := &Service{src: src, past: map[string]*snapshot{}}
+	empty, _ := gridindex.New(nil)
+	s.cur.Store(&snapshot{ix: empty, tree: registry.NewTree(nil)})
+	return s
+}
+
+func (s *Service) build(ctx context.Context, asOf *time.Time) (*snapshot, error) {
+	grids, err := s.src.FindGrids(ctx, registry.GridFilter{AsOf: asOf, Limit: 10_000_000})
+	if err != nil {
+		return nil, err
+	}
+	in := make([]gridindex.Grid, len(grids))
+	for i, g := range grids {
+		in[i] = gridindex.Grid{Code: g.Code, Name: g.Name, Level: g.Level, Geometry: g.Geometry}
+	}
+	ix, err := gridindex.New(in)
+	if err != nil {
+		return nil, fmt.Errorf("build grid index: %w", err)
+	}
+	return &snapshot{ix: ix, tree: registry.NewTree(grids), built: time.Now()}, nil
+}
+
+// Refresh rebuilds the current index from the store and swaps it in.
+// Lookups keep using the previous index until the swap.
+func (s *Service) Refresh(ctx context.Context) error {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	snap, err := s.build(ctx, nil)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(snap)
+	s.pastMu.Lock()
+	s.past = map[string]*snapshot{}
+	s.pastMu.Unlock()
+	return nil
+}
+
+// Tree returns the current grid hierarchy.
+func (s *Service) Tree() *registry.Tree { return s.cur.Load().tree }
+
+// Len returns the number of grids indexed.
+func (s *Service) Len() int { return s.cur.Load().ix.Len() }
+
+func (s *Service) at(ctx context.Context, at *time.Time) (*snapshot, error) {
+	if at == nil {
+		return s.cur.Load(), nil
+	}
+	key := at.UTC().Format(time.RFC3339Nano)
+	s.pastMu.Lock()
+	snap, ok := s.past[key]
+	s.pastMu.Unlock()
+	if ok {
+		return snap, nil
+	}
+	snap, err := s.build(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	s.pastMu.Lock()
+	if len(s.past) > 16 {
+		s.past = map[string]*snapshot{}
+	}
+	s.past[key] = snap
+	s.pastMu.Unlock()
+	return snap, nil
+}
+
+// Locate answers for WGS84 points, using the grid versions valid at at
+// (current when nil). Points on a shared boundary follow gridindex's rule.
+func (s *Service) Locate(ctx context.Context, pts []orb.Point, at *time.Time) ([]Result, error) {
+	snap, err := s.at(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(pts))
+	var buf []*gridindex.Grid
+	for i, p := range pts {
+		buf = snap.ix.AppendLocate(buf[:0], p)
+		r := Result{Point: p, Covered: len(buf) > 0, Chain: make([]Hit, len(buf))}
+		for j, g := range buf {
+			r.Chain[j] = Hit{Code: g.Code, Name: g.Name, Level: g.Level}
+		}
+		r.BoundaryDistanceM = snap.ix.BoundaryDistance(p, MaxBoundaryDistance)
+		out[i] = r
+	}
+	return out, nil
+}
+
+// LocateLevel returns the grid at level containing p now, if any.
+func (s *Service) LocateLevel(p orb.Point, level int) (string, bool) {
+	g, ok := s.cur.Load().ix.LocateLevel(p, level)
+	if !ok {
+		return "", false
+	}
+	return g.Code, true
+}
+
+// Watch refreshes whenever rev reports a new grids revision (another
+// process changed the grids), polling every interval until ctx ends.
+func (s *Service) Watch(ctx context.Context, interval time.Duration, rev func(context.Context) (int64, error), onErr func(error)) {
+	last, _ := rev(ctx)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r, err := rev(ctx)
+			if err != nil {
+				onErr(err)
+				continue
+			}
+			if r != last {
+				if err := s.Refresh(ctx); err != nil {
+					onErr(err)
+					continue
+				}
+				last = r
+			}
+		}
+	}
+}

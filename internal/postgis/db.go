@@ -1,0 +1,138 @@
+// Package postgis is gridd's store: the domain packages' Store interfaces
+// implemented in SQL on PostgreSQL + PostGIS through pgx. Static SQL lives
+// in the function that runs it, always with bound parameters.
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/migrations"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+)
+
+// Config configures the connection pool.
+type Config struct {
+	URL              string
+	MaxConns         int32
+	StatementTimeout time.Duration // bounds what cancellation cannot; 0 = 30 s
+}
+
+// DB is the connection pool plus the clock every store uses.
+type DB struct {
+	Pool *pgxpool.Pool
+	Now  func() time.Time
+}
+
+// Open connects and registers the PostGIS geometry type: geometry values
+// travel as EWKB bytes, decoded by go-geom's ewkb package.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	st := cfg.StatementTimeout
+	if st == 0 {
+		st = 30 * time.Second
+	}
+	pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(st.Milliseconds())
+	pc.ConnConfig.RuntimeParams["jit"] = "off"
+	pc.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		return registerGeometry(ctx, conn)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{Pool: pool, Now: time.Now}, nil
+}
+
+func registerGeometry(ctx context.Context, conn *pgx.Conn) error {
+	var oid uint32
+	err := conn.QueryRow(ctx, `SELECT 'geometry'::regtype::oid`).Scan(&oid)
+	if err != nil {
+		// Before the first migration postgis may be missing; the
+		// migration creates it and new connections register the type.
+		return nil
+	}
+	conn.TypeMap().RegisterType(&pgtype.Type{Name: "geometry", OID: oid, Codec: pgtype.ByteaCodec{}})
+	return nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Migrate applies every pending migration. It is idempotent.
+func (db *DB) Migrate(ctx context.Context) error {
+	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	defer sqlDB.Close()
+	goose.SetLogger(goose.NopLogger())
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// Connections opened before postgis existed lack the geometry codec.
+	db.Pool.Reset()
+	return nil
+}
+
+// tx runs fn in a transaction, committing when fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, fn)
+}
+
+// translate maps driver errors to domain errors at the store boundary.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.NotFoundf("%s not found", what)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &errs.Error{Kind: errs.Conflict, Reason: "duplicate", Msg: what + " already exists", Err: err}
+		case "23503":
+			return &errs.Error{Kind: errs.Invalid, Reason: "reference_missing", Msg: what + " refers to something that does not exist", Err: err}
+		case "23514", "22023", "XX000":
+			return &errs.Error{Kind: errs.Invalid, Reason: "constraint_violated", Msg: what + " violates a constraint (" + pe.ConstraintName + ")", Err: err}
+		case "40001", "40P01":
+			return &errs.Error{Kind: errs.Conflict, Reason: "concurrent_update", Msg: what + " was changed concurrently; retry", Err: err}
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// bumpLayer records a committed change of layer inside tx.
+func bumpLayer(ctx context.Context, tx pgx.Tx, layer string) error {
+	_, err := tx.Exec(ctx, `UPDATE layer_revisions SET revision = revision + 1, changed_at = now() WHERE layer = $1`, layer)
+	return err
+}
+
+// LayerRevision returns the current revision of a layer.
+func (db *DB) LayerRevision(ctx context.Context, layer string) (int64, error) {
+	var rev int64
+	err := db.Pool.QueryRow(ctx, `SELECT revision FROM layer_revisions WHERE layer = $1`, layer).Scan(&rev)
+	return rev, translate(err, "layer "+layer)
+}

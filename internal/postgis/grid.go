@@ -1,0 +1,244 @@
+package postgis
+
+import (
+	"context"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/jackc/pgx/v5"
+)
+
+// GridStore implements registry.Store.
+type GridStore struct{ db *DB }
+
+var _ registry.Store = (*GridStore)(nil)
+
+// NewGridStore returns the grid store on db.
+func NewGridStore(db *DB) *GridStore { return &GridStore{db: db} }
+
+// asOfCond selects the version valid at $n, or the current one when $n is NULL.
+const asOfCond = `(($%[1]d::timestamptz IS NULL AND g.valid_to IS NULL) OR
+	($%[1]d::timestamptz IS NOT NULL AND g.valid_from <= $%[1]d AND (g.valid_to IS NULL OR g.valid_to > $%[1]d)))`
+
+const gridColumns = `g.code, g.name, g.level, coalesce(g.parent_code, ''), g.geom, g.area_m2,
+	g.version, g.valid_from, g.valid_to, g.households, g.population`
+
+func scanGrid(row pgx.Row) (*registry.Grid, error) {
+	var g registry.Grid
+	var geom []byte
+	if err := row.Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode, &geom, &g.AreaM2,
+		&g.Version, &g.ValidFrom, &g.ValidTo, &g.Households, &g.Population); err != nil {
+		return nil, err
+	}
+	mp, err := decodeMultiPolygon(geom)
+	if err != nil {
+		return nil, err
+	}
+	g.Geometry = mp
+	return &g, nil
+}
+
+// FindGridByCode returns the version of code valid at asOf (current when nil).
+func (s *GridStore) FindGridByCode(ctx context.Context, code string, asOf *time.Time) (*registry.Grid, error) {
+	q := `SELECT ` + gridColumns + ` FROM grid_versions g WHERE g.code = $1 AND ` + sprintf(asOfCond, 2)
+	g, err := scanGrid(s.db.Pool.QueryRow(ctx, q, code, asOf))
+	if err != nil {
+		return nil, translate(err, "grid "+code)
+	}
+	return g, nil
+}
+
+// FindGrids returns grids matching f ordered by code, at most f.Limit.
+func (s *GridStore) FindGrids(ctx context.Context, f registry.GridFilter) ([]*registry.Grid, error) {
+	var minX, minY, maxX, maxY *float64
+	if f.BBox != nil {
+		minX, minY, maxX, maxY = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	q := `
+WITH RECURSIVE scope AS (
+	SELECT g.code FROM grid_versions g WHERE $8::text[] IS NOT NULL AND g.code = ANY($8) AND ` + sprintf(asOfCond, 1) + `
+	UNION
+	SELECT g.code FROM grid_versions g JOIN scope ON g.parent_code = scope.code WHERE ` + sprintf(asOfCond, 1) + `
+)
+SELECT ` + gridColumns + ` FROM grid_versions g
+WHERE ` + sprintf(asOfCond, 1) + `
+  AND ($2::int IS NULL OR g.level = $2)
+  AND ($3::text IS NULL OR g.parent_code = $3)
+  AND ($4::float8 IS NULL OR g.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+  AND ($8::text[] IS NULL OR g.code IN (SELECT code FROM scope))
+  AND g.code > $9
+ORDER BY g.code
+LIMIT $10`
+	rows, err := s.db.Pool.Query(ctx, q, f.AsOf, f.Level, f.Parent, minX, minY, maxX, maxY, f.Within, f.Cursor, limit)
+	if err != nil {
+		return nil, translate(err, "grids")
+	}
+	defer rows.Close()
+	var out []*registry.Grid
+	for rows.Next() {
+		g, err := scanGrid(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, translate(rows.Err(), "grids")
+}
+
+// GridAncestors returns the chain from the root down to code's parent.
+func (s *GridStore) GridAncestors(ctx context.Context, code string, asOf *time.Time) ([]*registry.Grid, error) {
+	var chain []*registry.Grid
+	cur := code
+	for depth := 0; depth < 32; depth++ {
+		g, err := s.FindGridByCode(ctx, cur, asOf)
+		if err != nil {
+			if errs.Is(err, errs.NotFound) && depth > 0 {
+				break
+			}
+			return nil, err
+		}
+		if depth > 0 {
+			chain = append([]*registry.Grid{g}, chain...)
+		}
+		if g.ParentCode == "" {
+			break
+		}
+		cur = g.ParentCode
+	}
+	return chain, nil
+}
+
+// ImportGrids creates new grids and versions changed ones in one
+// transaction: all or nothing.
+func (s *GridStore) ImportGrids(ctx context.Context, grids []*registry.Grid, at time.Time) (registry.ImportCounts, error) {
+	var c registry.ImportCounts
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		for _, g := range grids {
+			res, err := upsertGrid(ctx, tx, g, at, nil)
+			if err != nil {
+				return err
+			}
+			switch res {
+			case created:
+				c.Created++
+			case versioned:
+				c.Versioned++
+			default:
+				c.Unchanged++
+			}
+		}
+		if c.Created+c.Versioned > 0 {
+			return bumpLayer(ctx, tx, "grids")
+		}
+		return nil
+	})
+	return c, err
+}
+
+type upsertResult int
+
+const (
+	unchanged upsertResult = iota
+	created
+	versioned
+)
+
+// upsertGrid writes g as a new grid or a new version of the current one.
+// When wantVersion is set it must match the current version.
+func upsertGrid(ctx context.Context, tx pgx.Tx, g *registry.Grid, at time.Time, wantVersion *int) (upsertResult, error) {
+	geom, err := encodeGeom(g.Geometry)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	var version int
+	var same bool
+	var validFrom time.Time
+	err = tx.QueryRow(ctx, `
+SELECT id, version, valid_from,
+       name = $2 AND level = $3 AND coalesce(parent_code, '') = $4 AND ST_Equals(geom, $5::geometry)
+         AND households = $6 AND population = $7
+FROM grid_versions WHERE code = $1 AND valid_to IS NULL FOR UPDATE`,
+		g.Code, g.Name, g.Level, g.ParentCode, geom, g.Households, g.Population).Scan(&id, &version, &validFrom, &same)
+	switch {
+	case err == pgx.ErrNoRows:
+		if wantVersion != nil {
+			return 0, errs.NotFoundf("grid %s not found", g.Code)
+		}
+		version = 0
+	case err != nil:
+		return 0, translate(err, "grid "+g.Code)
+	default:
+		if wantVersion != nil && *wantVersion != version {
+			return 0, errs.E(errs.Conflict, "version_mismatch",
+				"grid %s is at version %d, not %d", g.Code, version, *wantVersion)
+		}
+		if same {
+			g.Version = version
+			return unchanged, nil
+		}
+		if !at.After(validFrom) {
+			at = validFrom.Add(time.Microsecond)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE grid_versions SET valid_to = $2 WHERE id = $1`, id, at); err != nil {
+			return 0, translate(err, "grid "+g.Code)
+		}
+	}
+	var parent *string
+	if g.ParentCode != "" {
+		parent = &g.ParentCode
+	}
+	err = tx.QueryRow(ctx, `
+INSERT INTO grid_versions (code, name, level, parent_code, geom, area_m2, households, population, version, valid_from)
+VALUES ($1, $2, $3, $4, $5::geometry, ST_Area($5::geometry::geography), $6, $7, $8, $9)
+RETURNING area_m2, version, valid_from`,
+		g.Code, g.Name, g.Level, parent, geom, g.Households, g.Population, version+1, at).Scan(&g.AreaM2, &g.Version, &g.ValidFrom)
+	if err != nil {
+		return 0, translate(err, "grid "+g.Code)
+	}
+	if version == 0 {
+		return created, nil
+	}
+	return versioned, nil
+}
+
+// UpdateGrid applies upd as a new version of code.
+func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.GridUpdate, at time.Time) (*registry.Grid, error) {
+	var out *registry.Grid
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		q := `SELECT ` + gridColumns + ` FROM grid_versions g WHERE g.code = $1 AND g.valid_to IS NULL FOR UPDATE`
+		g, err := scanGrid(tx.QueryRow(ctx, q, code))
+		if err != nil {
+			return translate(err, "grid "+code)
+		}
+		if upd.Name != nil {
+			g.Name = *upd.Name
+		}
+		if upd.ParentCode != nil {
+			g.ParentCode = *upd.ParentCode
+		}
+		if upd.Geometry != nil {
+			g.Geometry = *upd.Geometry
+		}
+		res, err := upsertGrid(ctx, tx, g, at, upd.Version)
+		if err != nil {
+			return err
+		}
+		if res != unchanged {
+			if err := bumpLayer(ctx, tx, "grids"); err != nil {
+				return err
+			}
+		}
+		out = g
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+// Package registry is the grid registry: the hierarchy of grids (street/town,
+// community/village, basic grid, and deeper levels as data), their versioned
+// geometry, codes, imports and edits.
+package registry
+
+import (
+	"context"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Levels named by the plans. Deeper levels are allowed: the depth is data.
+const (
+	LevelStreet    = 1 // 街道/镇, 一级网格
+	LevelCommunity = 2 // 村/居委会, 二级网格
+	LevelBasic     = 3 // 基础网格, 三级网格
+)
+
+// Grid is one version of a grid.
+type Grid struct {
+	Code       string
+	Name       string
+	Level      int
+	ParentCode string // "" for a root
+	Geometry   orb.MultiPolygon
+	AreaM2     float64 // spheroidal area in square metres
+	Version    int
+	ValidFrom  time.Time
+	ValidTo    *time.Time // nil while current
+	Households int
+	Population int
+}
+
+// GridFilter selects grids. Nil fields do not filter.
+type GridFilter struct {
+	Level  *int
+	Parent *string
+	BBox   *orb.Bound
+	// AsOf selects the versions valid at that instant; nil means current.
+	AsOf *time.Time
+	// Within restricts to the subtrees of these codes (access scope); nil means all.
+	Within []string
+	// Cursor is the last code of the previous page.
+	Cursor string
+	Limit  int
+}
+
+// GridUpdate is a PATCH of a grid; nil fields are unchanged.
+type GridUpdate struct {
+	Name       *string
+	ParentCode *string
+	Geometry   *orb.MultiPolygon
+	// Version, when set, must equal the current version (optimistic locking).
+	Version *int
+}
+
+// Store is what the registry needs from the database.
+type Store interface {
+	FindGridByCode(ctx context.Context, code string, asOf *time.Time) (*Grid, error)
+	FindGrids(ctx context.Context, f GridFilter) ([]*Grid, error)
+	// ImportGrids inserts or versions the grids in one transaction.
+	ImportGrids(ctx context.Context, grids []*Grid, at time.Time) (ImportCounts, error)
+	UpdateGrid(ctx context.Context, code string, upd GridUpdate, at time.Time) (*Grid, error)
+	// GridAncestors returns the parent chain of code, top first, as of asOf.
+	GridAncestors(ctx context.Context, code string, asOf *time.Time) ([]*Grid, error)
+}
+
+// ImportCounts reports what an import did.
+type ImportCounts struct {
+	Created   int `json:"created"`
+	Versioned int `json:"versioned"`
+	Unchanged int `json:"unchanged"`
+}
