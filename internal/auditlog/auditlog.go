@@ -1,0 +1,196 @@
+// Package auditlog is the service-wide audit trail: every write, every
+// sensitive read and every login attempt becomes one Entry.
+//
+// The log is append-only and hash-chained. Each entry stores the hash of
+// the entry before it (PrevHash) and its own Hash =
+// sha256(PrevHash || Canonical(entry)), so editing, deleting or reordering
+// a stored entry — even by a database superuser who disables the
+// append-only trigger — breaks the chain, and Verify reports where.
+// Appending a forged entry at the end, or cutting entries off the end,
+// is only detectable against a head hash recorded outside the database
+// (Verify's expectHead); operators should note the head printed by
+// `gridd audit verify-log` periodically.
+//
+// Retention: entries are never deleted by gridd. The plans require at
+// least 180 days; gridd keeps everything, and there is deliberately no
+// deletion function (a deletion would have to re-anchor the chain).
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Actions recorded.
+const (
+	ActionWrite       = "write"        // a non-GET request
+	ActionLogin       = "login"        // a successful login
+	ActionLoginFailed = "login_failed" // a refused login
+	ActionRead        = "read"         // a sensitive read (personal data, masked)
+	ActionUnmask      = "unmask"       // a read of unmasked protected fields
+)
+
+// RetentionDays is the minimum retention the plans require; gridd never
+// deletes audit entries, so it keeps at least this long.
+const RetentionDays = 180
+
+// Entry is one audit record.
+type Entry struct {
+	ID        int64     `json:"id"`
+	At        time.Time `json:"at"`
+	ActorID   int64     `json:"actor_id,omitempty"`
+	Actor     string    `json:"actor"` // username, or the attempted one for logins
+	Role      string    `json:"role,omitempty"`
+	Action    string    `json:"action"`
+	Method    string    `json:"method,omitempty"`
+	Route     string    `json:"route,omitempty"`
+	Path      string    `json:"path,omitempty"`
+	Status    int       `json:"status,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	Object    string    `json:"object,omitempty"` // e.g. "keyperson:12", "grid:370114001001001"
+	GridCode  string    `json:"grid_code,omitempty"`
+	Reason    string    `json:"reason,omitempty"` // the stated reason of a sensitive read
+	PrevHash  []byte    `json:"prev_hash"`
+	Hash      []byte    `json:"hash"`
+}
+
+// Genesis is the PrevHash of the first entry.
+var Genesis = make([]byte, sha256.Size)
+
+// canonical is the hashed content of an entry: fixed field order, the
+// instant in UTC at microsecond precision (what PostgreSQL stores).
+type canonical struct {
+	ID        int64  `json:"id"`
+	At        string `json:"at"`
+	ActorID   int64  `json:"actor_id"`
+	Actor     string `json:"actor"`
+	Role      string `json:"role"`
+	Action    string `json:"action"`
+	Method    string `json:"method"`
+	Route     string `json:"route"`
+	Path      string `json:"path"`
+	Status    int    `json:"status"`
+	RequestID string `json:"request_id"`
+	Object    string `json:"object"`
+	GridCode  string `json:"grid_code"`
+	Reason    string `json:"reason"`
+}
+
+// Canonical returns the bytes of e that the chain hashes (everything but
+// the hashes themselves).
+func Canonical(e *Entry) []byte {
+	c := canonical{ID: e.ID, At: e.At.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z"),
+		ActorID: e.ActorID, Actor: e.Actor, Role: e.Role, Action: e.Action, Method: e.Method, Route: e.Route,
+		Path: e.Path, Status: e.Status, RequestID: e.RequestID, Object: e.Object, GridCode: e.GridCode, Reason: e.Reason}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // strings and integers always marshal
+	}
+	return b
+}
+
+// ChainHash returns sha256(prev || Canonical(e)).
+func ChainHash(prev []byte, e *Entry) []byte {
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(Canonical(e))
+	return h.Sum(nil)
+}
+
+// Store appends entries and reads them back in chain order.
+type Store interface {
+	// Append assigns e its ID and hashes under a lock that makes the
+	// chain linear, then stores it.
+	Append(ctx context.Context, e *Entry) error
+	// Scan calls fn for every entry in ID order.
+	Scan(ctx context.Context, fn func(*Entry) error) error
+	// FindEntries returns entries matching f, newest first.
+	FindEntries(ctx context.Context, f Filter) ([]*Entry, error)
+}
+
+// Filter selects entries; empty fields do not filter.
+type Filter struct {
+	Actor  string
+	Action string
+	Object string
+	Limit  int
+}
+
+// Log records entries with the service clock.
+type Log struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// Record stamps e with the current time (unless set) and appends it.
+func (l *Log) Record(ctx context.Context, e *Entry) error {
+	if e.At.IsZero() {
+		now := time.Now
+		if l.Now != nil {
+			now = l.Now
+		}
+		e.At = now()
+	}
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	if e.Action == "" {
+		return fmt.Errorf("audit entry without action")
+	}
+	return l.Store.Append(ctx, e)
+}
+
+// Break is one place where the chain does not verify.
+type Break struct {
+	ID     int64  `json:"id"`
+	Reason string `json:"reason"` // "prev_hash_mismatch" or "content_altered"
+	Detail string `json:"detail"`
+}
+
+// Report is the result of Verify.
+type Report struct {
+	Entries int     `json:"entries"`
+	Head    string  `json:"head"` // hex hash of the last entry ("" when empty)
+	OK      bool    `json:"ok"`
+	Breaks  []Break `json:"breaks"`
+}
+
+// Verify walks the whole chain. A row whose content was edited fails its
+// own hash; a deleted or reordered row fails the next row's prev_hash.
+// When expectHead is not empty, the chain must contain an entry with that
+// hash (a head noted earlier outside the database), which detects a
+// rewritten chain or a cut-off tail.
+func Verify(ctx context.Context, st Store, expectHead string) (*Report, error) {
+	rep := &Report{OK: true, Breaks: []Break{}}
+	prev := Genesis
+	headSeen := expectHead == ""
+	err := st.Scan(ctx, func(e *Entry) error {
+		rep.Entries++
+		if !bytes.Equal(e.PrevHash, prev) {
+			rep.Breaks = append(rep.Breaks, Break{ID: e.ID, Reason: "prev_hash_mismatch",
+				Detail: fmt.Sprintf("entry %d does not follow the entry before it (deleted, inserted or reordered entries)", e.ID)})
+		}
+		if want := ChainHash(e.PrevHash, e); !bytes.Equal(want, e.Hash) {
+			rep.Breaks = append(rep.Breaks, Break{ID: e.ID, Reason: "content_altered",
+				Detail: fmt.Sprintf("entry %d does not match its stored hash (its content was changed)", e.ID)})
+		}
+		if !headSeen && hex.EncodeToString(e.Hash) == expectHead {
+			headSeen = true
+		}
+		prev = e.Hash
+		rep.Head = hex.EncodeToString(e.Hash)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !headSeen {
+		rep.Breaks = append(rep.Breaks, Break{Reason: "head_missing",
+			Detail: "no entry has the expected head hash " + expectHead + " (the chain was rewritten or cut)"})
+	}
+	rep.OK = len(rep.Breaks) == 0
+	return rep, nil
+}
