@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/internal/audit"
+	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/httpapi"
@@ -30,6 +31,7 @@ type app struct {
 	registry *registry.Service
 	auth     *auth.Service
 	topology *audit.Topology
+	auditLog *auditlog.Log
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -74,6 +76,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
+	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	return a, nil
 }
 
@@ -90,6 +93,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Tree:      a.locator.Tree,
 		Locator:   a.locator,
 		Audits:    a.topology,
+		AuditLog:  a.auditLog,
 		Ready:     func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		MaxBody:   c.MaxBody,
 		Now:       now,

@@ -22,6 +22,7 @@ Usage:
   gridd user add --username U --name N --role R [--password P] [--department D] [--scope CODE]
   gridd user passwd --username U --password P
   gridd audit topology [--parent CODE] [--sliver-m2 1]
+  gridd audit verify-log [--head HASH]   check the audit log's hash chain (exit 1 when broken)
   gridd db start|stop|url [--dir DIR] [--ephemeral]
 
 Environment:

@@ -34,6 +34,8 @@ type Deps struct {
 	Locator Locator
 	// Audits runs the topology audit.
 	Audits TopologyAuditor
+	// AuditLog records writes, logins and sensitive reads (nil: none).
+	AuditLog AuditLogger
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -82,10 +84,10 @@ func (s *Server) routes() chi.Router {
 	r.Get("/readyz", s.h(s.readyz))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.limitBody)
+		r.Use(s.limitBody, s.auditWrites)
 		r.Post("/auth/login", s.h(s.login))
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(s.authenticate, s.auditPrincipal)
 			s.registerAuthRoutes(r)
 			s.registerGridRoutes(r)
 			s.registerPeopleRoutes(r)
