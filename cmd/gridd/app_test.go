@@ -23,6 +23,12 @@ type testApp struct {
 
 func newTestApp(t *testing.T, withDemo bool) *testApp {
 	t.Helper()
+	return newTestAppConfig(t, withDemo, nil)
+}
+
+// newTestAppConfig is newTestApp with a chance to adjust the configuration.
+func newTestAppConfig(t *testing.T, withDemo bool, tweak func(*Config)) *testApp {
+	t.Helper()
 	var url string
 	if withDemo {
 		url = dbtest.URL(t, dbtest.NewDemo(t))
@@ -30,6 +36,9 @@ func newTestApp(t *testing.T, withDemo bool) *testApp {
 		url = dbtest.URL(t, dbtest.New(t))
 	}
 	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20}
+	if tweak != nil {
+		tweak(&c)
+	}
 	ctx := context.Background()
 	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

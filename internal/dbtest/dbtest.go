@@ -52,6 +52,9 @@ func admin() (string, error) {
 		return adminURL, nil
 	}
 	dir, err := os.MkdirTemp("", "gridd-dbtest-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755) // the postgres user must reach the data directory
+	}
 	if err != nil {
 		setupErr = err
 		return "", err

@@ -155,6 +155,11 @@ func upsertGrid(ctx context.Context, tx pgx.Tx, g *registry.Grid, at time.Time, 
 	if err != nil {
 		return 0, err
 	}
+	// Serialise writers of one code: after the lock, this statement's
+	// snapshot sees the version the previous writer committed.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('grid:' || $1))`, g.Code); err != nil {
+		return 0, translate(err, "grid "+g.Code)
+	}
 	var id int64
 	var version int
 	var same bool
@@ -211,6 +216,9 @@ RETURNING area_m2, version, valid_from`,
 func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.GridUpdate, at time.Time) (*registry.Grid, error) {
 	var out *registry.Grid
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('grid:' || $1))`, code); err != nil {
+			return translate(err, "grid "+code)
+		}
 		q := `SELECT ` + gridColumns + ` FROM grid_versions g WHERE g.code = $1 AND g.valid_to IS NULL FOR UPDATE`
 		g, err := scanGrid(tx.QueryRow(ctx, q, code))
 		if err != nil {
