@@ -63,24 +63,24 @@ type Grid struct {
 	// AreaM2 is the sum of Weights: the grid's area.
 	AreaM2 float64
 
-	proj  projection
+	proj projection
 	// Cell identities: either explicit (exact path) or local IJ
 	// coordinates relative to origin (lattice path).
 	cells  []h3.Cell
 	origin h3.Cell
 	ij     [][2]int32
-	cx    []float64 // cell centres, local metres
-	cy    []float64
-	rings [][]pt // grid rings in local metres (outer CCW and holes CW not required)
-	bbox  [4]float64
+	cx     []float64 // cell centres, local metres
+	cy     []float64
+	rings  [][]pt // grid rings in local metres (outer CCW and holes CW not required)
+	bbox   [4]float64
 
 	// bucket index over cell centres
-	bsize      float64
-	bminX      float64
-	bminY      float64
-	bnx, bny   int
-	bstart     []int32
-	bcells     []int32
+	bsize    float64
+	bminX    float64
+	bminY    float64
+	bnx, bny int
+	bstart   []int32
+	bcells   []int32
 }
 
 type pt struct{ x, y float64 }

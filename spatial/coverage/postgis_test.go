@@ -191,4 +191,3 @@ func BenchmarkCoverage(b *testing.B) {
 		b.ReportMetric(f, "coverage")
 	})
 }
-
