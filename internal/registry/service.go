@@ -76,7 +76,17 @@ func (s *Service) ImportReader(ctx context.Context, r io.Reader, opts ImportOpti
 }
 
 func (s *Service) importFeatures(ctx context.Context, fs []Feature, probs []Problem, opts ImportOptions) (*ImportReport, error) {
-	total := len(fs) + len(probs)
+	// Features that failed to parse are not in fs; count each index once.
+	indexes := map[int]bool{}
+	for _, f := range fs {
+		indexes[f.Index] = true
+	}
+	for _, p := range probs {
+		if p.Index != nil {
+			indexes[*p.Index] = true
+		}
+	}
+	total := len(indexes)
 	progress := func(stage string, n int) {
 		if opts.Progress != nil {
 			opts.Progress(stage, n, total)
@@ -109,17 +119,12 @@ func (s *Service) importFeatures(ctx context.Context, fs []Feature, probs []Prob
 	}
 
 	// Resolve levels and parents against the import itself and the store.
+	// ValidateFeatures has reported duplicate codes within the import.
 	byCode := map[string]*Feature{}
 	for i := range good {
-		f := &good[i]
-		if f.Code == "" {
-			continue
+		if f := &good[i]; f.Code != "" {
+			byCode[f.Code] = f
 		}
-		if prev, dup := byCode[f.Code]; dup {
-			reject(*f, "code", "duplicate_code", "code %s is also used by feature %d", f.Code, prev.Index)
-			continue
-		}
-		byCode[f.Code] = f
 	}
 	parentLevel := func(code string) (int, bool, error) {
 		if f, ok := byCode[code]; ok && !bad[f.Index] {
@@ -141,11 +146,8 @@ func (s *Service) importFeatures(ctx context.Context, fs []Feature, probs []Prob
 			continue
 		}
 		if f.ParentCode == "" {
-			if f.Level != 1 && f.Level != 0 {
+			if f.Level != 1 {
 				reject(*f, "parent_code", "parent_required", "a level %d grid needs parent_code", f.Level)
-			}
-			if f.Level == 0 {
-				f.Level = 1
 			}
 			continue
 		}
@@ -156,9 +158,6 @@ func (s *Service) importFeatures(ctx context.Context, fs []Feature, probs []Prob
 		if !ok {
 			reject(*f, "parent_code", "parent_not_found", "parent grid %s is neither in the import nor in the registry", f.ParentCode)
 			continue
-		}
-		if f.Level == 0 {
-			f.Level = pl + 1
 		}
 		if f.Level != pl+1 {
 			reject(*f, "level", "level_mismatch", "level %d under a level %d parent: want level %d", f.Level, pl, pl+1)
