@@ -1,0 +1,187 @@
+package casework
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gridd/gridd/internal/errs"
+)
+
+// Predicate kinds of a routing rule.
+const (
+	PredAlways   = ""          // no spatial condition
+	PredInZone   = "in_zone"   // the point lies inside zone Zone (e.g. the town-seat area)
+	PredNearRoad = "near_road" // within DistanceM metres of a road of kind RoadKind
+	PredInGrid   = "in_grid"   // inside the subtree of one of Grids
+)
+
+// Predicate is a rule's optional spatial condition.
+type Predicate struct {
+	Kind      string   `json:"kind"`
+	Zone      string   `json:"zone,omitempty"`
+	RoadKind  string   `json:"road_kind,omitempty"`
+	DistanceM float64  `json:"distance_m,omitempty"`
+	Grids     []string `json:"grids,omitempty"`
+}
+
+// Rule routes a category (small class, or every small class of a big
+// class) to a lead unit and co-units when its predicate holds. Rules are
+// tried in Position order; the first that holds wins.
+type Rule struct {
+	ID        int64     `json:"id"`
+	Position  int       `json:"position"`
+	Name      string    `json:"name"`
+	Category  string    `json:"category"`
+	Predicate Predicate `json:"predicate"`
+	LeadUnit  string    `json:"lead_unit"`
+	CoUnits   []string  `json:"co_units"`
+}
+
+// RoadDistance is the nearest road of a kind.
+type RoadDistance struct {
+	Code      string  `json:"code"`
+	Name      string  `json:"name"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// Facts are what the predicates are evaluated on, for one point.
+type Facts struct {
+	Zones []string                // codes of the zones containing the point
+	Roads map[string]RoadDistance // nearest road per kind
+	Chain []string                // grid chain, root first
+}
+
+// Check is the verdict of one rule for a point.
+type Check struct {
+	RuleID    int64    `json:"rule_id"`
+	Position  int      `json:"position"`
+	Name      string   `json:"name"`
+	Category  bool     `json:"category_matches"`
+	Held      bool     `json:"held"`
+	Why       string   `json:"why"`
+	DistanceM *float64 `json:"distance_m,omitempty"`
+}
+
+// Explanation says which rule matched and why the ones before it did not.
+type Explanation struct {
+	Matched *Rule   `json:"matched"`
+	Checks  []Check `json:"checks"`
+}
+
+// categoryMatches reports whether rule category rc covers case category c.
+func categoryMatches(rc, c string) bool {
+	return rc == c || (len(rc) == 2 && strings.HasPrefix(c, rc))
+}
+
+// Route tries rules in order for category at the place described by f and
+// explains each verdict up to the first rule that holds.
+func Route(rules []*Rule, category string, f Facts) Explanation {
+	sorted := slices.Clone(rules)
+	slices.SortStableFunc(sorted, func(a, b *Rule) int { return a.Position - b.Position })
+	var ex Explanation
+	for _, r := range sorted {
+		if !categoryMatches(r.Category, category) {
+			continue
+		}
+		ck := Check{RuleID: r.ID, Position: r.Position, Name: r.Name, Category: true}
+		p := r.Predicate
+		switch p.Kind {
+		case PredAlways:
+			ck.Held, ck.Why = true, "no spatial condition"
+		case PredInZone:
+			ck.Held = slices.Contains(f.Zones, p.Zone)
+			if ck.Held {
+				ck.Why = fmt.Sprintf("the point lies inside zone %s", p.Zone)
+			} else {
+				ck.Why = fmt.Sprintf("the point lies outside zone %s", p.Zone)
+			}
+		case PredNearRoad:
+			rd, ok := f.Roads[p.RoadKind]
+			if !ok {
+				ck.Why = fmt.Sprintf("there is no road of kind %s", p.RoadKind)
+				break
+			}
+			d := math.Round(rd.DistanceM*10) / 10
+			ck.DistanceM = &d
+			ck.Held = rd.DistanceM <= p.DistanceM
+			cmp := "more than"
+			if ck.Held {
+				cmp = "within"
+			}
+			ck.Why = fmt.Sprintf("the nearest %s road %s (%s) is %.1f m away: %s %g m", p.RoadKind, rd.Name, rd.Code, d, cmp, p.DistanceM)
+		case PredInGrid:
+			for _, g := range p.Grids {
+				if slices.Contains(f.Chain, g) {
+					ck.Held, ck.Why = true, fmt.Sprintf("the point lies inside grid %s", g)
+					break
+				}
+			}
+			if !ck.Held {
+				ck.Why = fmt.Sprintf("the point lies outside grids %s", strings.Join(p.Grids, ", "))
+			}
+		}
+		ex.Checks = append(ex.Checks, ck)
+		if ck.Held {
+			ex.Matched = r
+			return ex
+		}
+	}
+	return ex
+}
+
+// ValidateRules checks a whole ordered rule list; units lists the known
+// department codes and zone/road kinds what the layers hold.
+func ValidateRules(rules []*Rule, units, zones, roadKinds []string, categories map[string]bool) error {
+	var bad []errs.Field
+	for i, r := range rules {
+		add := func(field, reason, detail string) {
+			bad = append(bad, errs.Field{Field: fmt.Sprintf("rules[%d].%s", i, field), Index: intp(i), Reason: reason, Detail: detail})
+		}
+		if utf8.RuneCountInString(r.Name) > 200 {
+			add("name", "invalid_name", "at most 200 characters")
+		}
+		if !categories[r.Category] {
+			add("category", "unknown_category", fmt.Sprintf("no category %q in the taxonomy", r.Category))
+		}
+		if !slices.Contains(units, r.LeadUnit) {
+			add("lead_unit", "unknown_unit", fmt.Sprintf("no department %q", r.LeadUnit))
+		}
+		for _, u := range r.CoUnits {
+			if !slices.Contains(units, u) || u == r.LeadUnit {
+				add("co_units", "unknown_unit", fmt.Sprintf("co-unit %q is unknown or the lead unit", u))
+			}
+		}
+		p := r.Predicate
+		switch p.Kind {
+		case PredAlways:
+		case PredInZone:
+			if !slices.Contains(zones, p.Zone) {
+				add("predicate.zone", "unknown_zone", fmt.Sprintf("no zone %q", p.Zone))
+			}
+		case PredNearRoad:
+			if !slices.Contains(roadKinds, p.RoadKind) {
+				add("predicate.road_kind", "unknown_road_kind", fmt.Sprintf("no road of kind %q", p.RoadKind))
+			}
+			if !(p.DistanceM > 0 && p.DistanceM <= 10000) {
+				add("predicate.distance_m", "invalid_distance", "want a distance in metres from 0 (exclusive) to 10000")
+			}
+		case PredInGrid:
+			if len(p.Grids) == 0 {
+				add("predicate.grids", "grids_required", "in_grid needs at least one grid code")
+			}
+		default:
+			add("predicate.kind", "invalid_predicate", fmt.Sprintf("want \"\", in_zone, near_road or in_grid; got %q", p.Kind))
+		}
+	}
+	if len(bad) > 0 {
+		e := errs.E(errs.Invalid, "invalid_rules", "%d problems in the routing rules (first %s: %s)", len(bad), bad[0].Field, bad[0].Detail)
+		e.Fields = bad
+		return e
+	}
+	return nil
+}
+
+func intp(i int) *int { return &i }

@@ -1,0 +1,554 @@
+package casework
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/locate"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/workday"
+	"github.com/paulmach/orb"
+)
+
+// CaseFilter selects cases; nil and empty fields do not filter.
+type CaseFilter struct {
+	Status   []Status
+	Grid     *string // subtree root
+	Unit     *string // lead or co-unit
+	Category *string // small class, or big class (2 digits) for all its small classes
+	Source   *string
+	Overdue  *bool // compared with Now
+	Now      time.Time
+	BBox     *orb.Bound
+	From, To *time.Time // reported_at in [From, To)
+	// Access scope: ScopeGrids (nil: all) are subtree roots; ScopeUnit
+	// limits to cases dispatched to that unit.
+	ScopeGrids []string
+	ScopeUnit  *string
+	Limit      int
+	Offset     int
+}
+
+// IdemKey is an idempotency key scoped to its user, with the hash of the
+// request it first came with.
+type IdemKey struct {
+	UserID int64
+	Key    string
+	Hash   []byte
+}
+
+// Store is what casework needs from the database.
+type Store interface {
+	FindCategories(ctx context.Context) ([]*Category, error)
+	SaveCategory(ctx context.Context, c *Category) error
+	FindRules(ctx context.Context) ([]*Rule, error)
+	ReplaceRules(ctx context.Context, rules []*Rule) error
+	// RoutingFacts gives the zones containing p and the nearest road of each kind.
+	RoutingFacts(ctx context.Context, p orb.Point) (Facts, error)
+	// LayerNames lists the zone codes and road kinds.
+	LayerNames(ctx context.Context) (zones, roadKinds []string, err error)
+	FindCalendarYears(ctx context.Context) ([]workday.Year, error)
+	SaveCalendarYear(ctx context.Context, y workday.Year) error
+	// FindDuplicates returns open cases of category within radiusM metres
+	// of p reported since since, nearest first.
+	FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error)
+	// FindIdempotency returns the case created under key and the request
+	// hash it was created with, or NotFound.
+	FindIdempotency(ctx context.Context, userID int64, key string) (caseID int64, hash []byte, err error)
+	// CreateCase numbers and inserts c with its timeline, attaching its
+	// photos (uploads of c.ReporterID not yet attached), in one
+	// transaction. With a key it first claims the key: if the key exists
+	// (or a concurrent request holds it) nothing is inserted and the
+	// existing case id and hash are returned with created false.
+	CreateCase(ctx context.Context, c *Case, events []*Event, key *IdemKey) (existingID int64, existingHash []byte, err error)
+	FindCase(ctx context.Context, id int64) (*Case, error)
+	FindTimeline(ctx context.Context, id int64) ([]*Event, error)
+	// UpdateCase writes c if its version is still prev (else Conflict),
+	// bumps the version and appends the events (which may belong to other
+	// cases, e.g. the original of a merge) in one transaction, attaching
+	// the events' photos uploaded by their actors.
+	UpdateCase(ctx context.Context, c *Case, prev int, events []*Event) error
+	FindCases(ctx context.Context, f CaseFilter) ([]*Case, int, error)
+}
+
+// Assignments finds who held a grid role when.
+type Assignments interface {
+	FindAssignments(ctx context.Context, f people.AssignmentFilter) ([]*people.Assignment, error)
+	FindDepartments(ctx context.Context) ([]*people.Department, error)
+}
+
+// Locator gives a point's grid chain as of an instant.
+type Locator interface {
+	Locate(ctx context.Context, pts []orb.Point, at *time.Time) ([]locate.Result, error)
+}
+
+// Config tunes the service.
+type Config struct {
+	DuplicateRadiusM float64       // default 50
+	DuplicateWindow  time.Duration // default 72 h
+	CacheTTL         time.Duration // taxonomy, rules and calendar; default 30 s
+}
+
+// Service runs the case loop.
+type Service struct {
+	Store   Store
+	People  Assignments
+	Locator Locator
+	// Tree returns the current grid hierarchy (access checks).
+	Tree   func() Hierarchy
+	Now    func() time.Time
+	Config Config
+
+	mu       sync.Mutex
+	catalog  *catalog
+	loadedAt time.Time
+}
+
+type catalog struct {
+	categories map[string]*Category
+	list       []*Category
+	rules      []*Rule
+	calendar   *workday.Calendar
+}
+
+// NewService returns a service with defaults filled in.
+func NewService(st Store, ppl Assignments, loc Locator, tree func() Hierarchy, now func() time.Time, cfg Config) *Service {
+	if cfg.DuplicateRadiusM == 0 {
+		cfg.DuplicateRadiusM = 50
+	}
+	if cfg.DuplicateWindow == 0 {
+		cfg.DuplicateWindow = 72 * time.Hour
+	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = 30 * time.Second
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{Store: st, People: ppl, Locator: loc, Tree: tree, Now: now, Config: cfg}
+}
+
+// invalidate drops the cached taxonomy, rules and calendar.
+func (s *Service) invalidate() {
+	s.mu.Lock()
+	s.catalog = nil
+	s.mu.Unlock()
+}
+
+func (s *Service) load(ctx context.Context) (*catalog, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.catalog != nil && time.Since(s.loadedAt) < s.Config.CacheTTL {
+		return s.catalog, nil
+	}
+	cats, err := s.Store.FindCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := s.Store.FindRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	years, err := s.Store.FindCalendarYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := workday.New(years...)
+	if err != nil {
+		return nil, fmt.Errorf("calendar in the database: %w", err)
+	}
+	c := &catalog{categories: map[string]*Category{}, list: cats, rules: rules, calendar: cal}
+	for _, k := range cats {
+		c.categories[k.Code] = k
+	}
+	s.catalog, s.loadedAt = c, time.Now()
+	return c, nil
+}
+
+// Calendar returns the working-day calendar the database holds.
+func (s *Service) Calendar(ctx context.Context) (*workday.Calendar, error) {
+	c, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.calendar, nil
+}
+
+// Categories returns the taxonomy.
+func (s *Service) Categories(ctx context.Context) ([]*Category, error) {
+	c, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.list, nil
+}
+
+// SaveCategory creates or edits a category (admin).
+func (s *Service) SaveCategory(ctx context.Context, p *auth.Principal, c *Category) error {
+	if err := p.RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.IsSmall() {
+		cat, err := s.load(ctx)
+		if err != nil {
+			return err
+		}
+		if _, ok := cat.categories[c.Parent]; !ok {
+			return errs.Invalidf("parent", "unknown_parent", "big class %s does not exist", c.Parent)
+		}
+	}
+	if err := s.Store.SaveCategory(ctx, c); err != nil {
+		return err
+	}
+	s.invalidate()
+	return nil
+}
+
+// Rules returns the routing rules in order.
+func (s *Service) Rules(ctx context.Context) ([]*Rule, error) {
+	c, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.rules, nil
+}
+
+// ReplaceRules replaces the whole ordered rule list (admin). Positions are
+// renumbered in the given order.
+func (s *Service) ReplaceRules(ctx context.Context, p *auth.Principal, rules []*Rule) error {
+	if err := p.RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	cat, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	deps, err := s.People.FindDepartments(ctx)
+	if err != nil {
+		return err
+	}
+	var units []string
+	for _, d := range deps {
+		units = append(units, d.Code)
+	}
+	zones, kinds, err := s.Store.LayerNames(ctx)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for code := range cat.categories {
+		known[code] = true
+	}
+	if err := ValidateRules(rules, units, zones, kinds, known); err != nil {
+		return err
+	}
+	for i, r := range rules {
+		r.Position = i + 1
+		if r.CoUnits == nil {
+			r.CoUnits = []string{}
+		}
+	}
+	if err := s.Store.ReplaceRules(ctx, rules); err != nil {
+		return err
+	}
+	s.invalidate()
+	return nil
+}
+
+// PutCalendarYear replaces one year of the calendar (admin).
+func (s *Service) PutCalendarYear(ctx context.Context, p *auth.Principal, y workday.Year) error {
+	if err := p.RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	if err := y.Validate(); err != nil {
+		return errs.E(errs.Invalid, "invalid_calendar", "%v", err)
+	}
+	if err := s.Store.SaveCalendarYear(ctx, y); err != nil {
+		return err
+	}
+	s.invalidate()
+	return nil
+}
+
+// Explain routes category at p (WGS84) and says why.
+func (s *Service) Explain(ctx context.Context, category string, p orb.Point) (Explanation, []string, error) {
+	cat, err := s.load(ctx)
+	if err != nil {
+		return Explanation{}, nil, err
+	}
+	if k, ok := cat.categories[category]; !ok || !k.IsSmall() {
+		return Explanation{}, nil, errs.Invalidf("category", "unknown_category", "no small class %q in the taxonomy (GET /api/v1/categories)", category)
+	}
+	res, err := s.Locator.Locate(ctx, []orb.Point{p}, nil)
+	if err != nil {
+		return Explanation{}, nil, err
+	}
+	f, err := s.Store.RoutingFacts(ctx, p)
+	if err != nil {
+		return Explanation{}, nil, err
+	}
+	f.Chain = chainCodes(res[0])
+	return Route(cat.rules, category, f), f.Chain, nil
+}
+
+func chainCodes(r locate.Result) []string {
+	out := make([]string, len(r.Chain))
+	for i, h := range r.Chain {
+		out[i] = h.Code
+	}
+	return out
+}
+
+// reportHash is the idempotency fingerprint of a report as sent.
+func reportHash(r Report) []byte {
+	b, _ := json.Marshal(r)
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+// MaxIdempotencyKey bounds the Idempotency-Key header.
+const MaxIdempotencyKey = 200
+
+// Intake records a report. With key, the same key and report replay the
+// case created first (replayed true); the same key with a different report
+// is Unprocessable. It locates the grid chain as of reported_at, finds the
+// grid worker responsible on that date, duplicate candidates and a routing
+// suggestion. A report resolved on site closes at once.
+func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key string) (*Case, bool, error) {
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker); err != nil {
+		return nil, false, err
+	}
+	if len(key) > MaxIdempotencyKey {
+		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", MaxIdempotencyKey)
+	}
+	now := s.Now()
+	hash := reportHash(r)
+	if key != "" {
+		id, h, err := s.Store.FindIdempotency(ctx, p.User.ID, key)
+		if err == nil {
+			return s.replay(ctx, id, h, hash)
+		}
+		if !errs.Is(err, errs.NotFound) {
+			return nil, false, err
+		}
+	}
+	if err := r.Validate(now); err != nil {
+		return nil, false, err
+	}
+	cat, err := s.load(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	k, ok := cat.categories[r.Category]
+	if !ok || !k.IsSmall() || !k.Active {
+		return nil, false, errs.Invalidf("category", "unknown_category", "no active small class %q in the taxonomy (GET /api/v1/categories)", r.Category)
+	}
+	at := now
+	if r.ReportedAt != nil {
+		at = *r.ReportedAt
+	}
+	pt := orb.Point{r.Lon, r.Lat}
+	c := &Case{Category: r.Category, Description: r.Description, Source: Source(r.Source), Location: pt,
+		ReportedAt: at, ReporterID: p.User.ID, ReporterName: p.User.Name, Photos: slices.Clone(r.Photos),
+		Status: StatusReported, ResolvedOnSite: r.ResolvedOnSite, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if c.Photos == nil {
+		c.Photos = []int64{}
+	}
+	res, err := s.Locator.Locate(ctx, []orb.Point{pt}, &at)
+	if err != nil {
+		return nil, false, err
+	}
+	c.GridChain = chainCodes(res[0])
+	if n := len(c.GridChain); n > 0 {
+		c.GridCode = c.GridChain[n-1]
+		day := workday.DateOf(at)
+		on := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC)
+		role := people.GridWorker
+		as, err := s.People.FindAssignments(ctx, people.AssignmentFilter{GridCode: &c.GridCode, Role: &role, On: &on})
+		if err != nil {
+			return nil, false, err
+		}
+		if len(as) > 0 {
+			c.WorkerID = as[0].UserID
+		}
+	}
+	f, err := s.Store.RoutingFacts(ctx, pt)
+	if err != nil {
+		return nil, false, err
+	}
+	f.Chain = c.GridChain
+	if ex := Route(cat.rules, r.Category, f); ex.Matched != nil {
+		c.SuggestedRuleID = ex.Matched.ID
+		c.SuggestedLead = ex.Matched.LeadUnit
+		c.SuggestedCo = slices.Clone(ex.Matched.CoUnits)
+	}
+	if c.SuggestedCo == nil {
+		c.SuggestedCo = []string{}
+	}
+	dups, err := s.Store.FindDuplicates(ctx, r.Category, pt, s.Config.DuplicateRadiusM, at.Add(-s.Config.DuplicateWindow))
+	if err != nil {
+		return nil, false, err
+	}
+	c.Duplicates = dups
+	if c.Duplicates == nil {
+		c.Duplicates = []int64{}
+	}
+	events := []*Event{{Action: ActReport, ToStatus: StatusReported, ActorID: p.User.ID, ActorName: p.User.Name, At: now,
+		Comment: r.Description, Attachments: c.Photos, Data: map[string]any{"source": r.Source}}}
+	if r.ResolvedOnSite {
+		c.Status = StatusClosed
+		c.AcceptedAt, c.ClosedAt, c.HandledAt = &now, &now, &now
+		onTime := true
+		c.HandledOnTime = &onTime
+		events = append(events, &Event{Action: ActCloseOnSite, FromStatus: StatusReported, ToStatus: StatusClosed,
+			ActorID: p.User.ID, ActorName: p.User.Name, At: now, Comment: "先期处置，现场解决", Attachments: c.Photos, Data: map[string]any{}})
+	}
+	var ik *IdemKey
+	if key != "" {
+		ik = &IdemKey{UserID: p.User.ID, Key: key, Hash: hash}
+	}
+	existing, h, err := s.Store.CreateCase(ctx, c, events, ik)
+	if err != nil {
+		return nil, false, err
+	}
+	if existing != 0 {
+		return s.replay(ctx, existing, h, hash)
+	}
+	c.Timeline = events
+	c.CategoryName = k.Name
+	return c, false, nil
+}
+
+func (s *Service) replay(ctx context.Context, id int64, stored, hash []byte) (*Case, bool, error) {
+	if string(stored) != string(hash) {
+		return nil, false, errs.E(errs.Unprocessable, "idempotency_key_reused",
+			"this Idempotency-Key was used with a different request body; use a new key for a new report")
+	}
+	c, err := s.Store.FindCase(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return c, true, nil
+}
+
+// Get returns a case with its timeline, if p may read it.
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, error) {
+	c, err := s.Store.FindCase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !CanRead(p, s.Tree(), c) {
+		return nil, errs.Forbiddenf("case %d is outside your scope", id)
+	}
+	tl, err := s.Store.FindTimeline(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.Timeline = tl
+	return c, nil
+}
+
+// Scope narrows f to what p may read.
+func Scope(p *auth.Principal, f *CaseFilter) {
+	switch p.Role() {
+	case people.RoleDepartment:
+		u := p.User.DepartmentCode
+		f.ScopeUnit = &u
+	default:
+		f.ScopeGrids = p.GridScope()
+	}
+}
+
+// List returns the cases p may read matching f, and the total count.
+func (s *Service) List(ctx context.Context, p *auth.Principal, f CaseFilter) ([]*Case, int, error) {
+	Scope(p, &f)
+	f.Now = s.Now()
+	return s.Store.FindCases(ctx, f)
+}
+
+// Transition applies t to case id if its version is still version. A
+// stale version is a Conflict; so is an action not allowed now (listing
+// the allowed ones).
+func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, version int, t Transition) (*Case, error) {
+	c, err := s.Store.FindCase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	tree := s.Tree()
+	if !CanRead(p, tree, c) {
+		return nil, errs.Forbiddenf("case %d is outside your scope", id)
+	}
+	if c.Version != version {
+		e := errs.Conflictf("stale_version", "case %s is at version %d, not %d: reload it and retry", c.Number, c.Version, version)
+		e.Allowed = Allowed(p, tree, c)
+		return nil, e
+	}
+	cat, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rule := DefaultDeadlines
+	if k, ok := cat.categories[c.Category]; ok {
+		rule = k.Rule
+	}
+	var target *Case
+	switch t.Action {
+	case ActDispatch:
+		deps, err := s.People.FindDepartments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		known := func(code string) bool {
+			return slices.ContainsFunc(deps, func(d *people.Department) bool { return d.Code == code })
+		}
+		if t.Unit != "" && !known(t.Unit) {
+			return nil, errs.Invalidf("unit", "unknown_unit", "no department %q", t.Unit)
+		}
+		for _, u := range t.CoUnits {
+			if !known(u) {
+				return nil, errs.Invalidf("co_units", "unknown_unit", "no department %q", u)
+			}
+		}
+	case ActMerge:
+		if t.Into != 0 && t.Into != c.ID {
+			target, err = s.Store.FindCase(ctx, t.Into)
+			if errs.Is(err, errs.NotFound) {
+				return nil, errs.Invalidf("into", "unknown_case", "case %d does not exist", t.Into)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if !CanRead(p, tree, target) {
+				return nil, errs.Invalidf("into", "unknown_case", "case %d is outside your scope", t.Into)
+			}
+			if !target.Status.Open() {
+				return nil, errs.Invalidf("into", "original_closed", "case %s is %s: merge only into an open case", target.Number, target.Status)
+			}
+		}
+	}
+	ev, err := Apply(p, tree, c, t, Clock{Now: s.Now(), Calendar: cat.calendar, Rule: rule})
+	if err != nil {
+		return nil, err
+	}
+	events := []*Event{ev}
+	if target != nil {
+		events = append(events, &Event{CaseID: target.ID, Action: ActMergedIn, FromStatus: target.Status, ToStatus: target.Status,
+			ActorID: p.User.ID, ActorName: p.User.Name, At: ev.At, Comment: ev.Comment, Data: map[string]any{"duplicate": c.ID, "duplicate_number": c.Number}})
+		ev.Data["into_number"] = target.Number
+	}
+	if err := s.Store.UpdateCase(ctx, c, version, events); err != nil {
+		return nil, err
+	}
+	c.Version = version + 1
+	return s.Get(ctx, p, id)
+}

@@ -1,0 +1,313 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gridd/gridd/internal/casework"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// CaseStore implements casework.Store.
+type CaseStore struct{ db *DB }
+
+var _ casework.Store = (*CaseStore)(nil)
+
+// NewCaseStore returns the case store on db.
+func NewCaseStore(db *DB) *CaseStore { return &CaseStore{db: db} }
+
+const caseColumns = `c.id, c.number, c.version, c.category_code, k.name, c.description, c.source, ST_X(c.geom), ST_Y(c.geom),
+	c.reported_at, c.reporter_id, coalesce(u.name, ''), coalesce(c.grid_code, ''), c.grid_chain, coalesce(c.worker_id, 0),
+	coalesce(c.suggested_rule_id, 0), coalesce(c.suggested_lead, ''), c.suggested_co, c.duplicates,
+	c.status, c.emergency, c.resolved_on_site, coalesce(c.escalated_from, ''), c.escalation_level,
+	coalesce(c.lead_unit, ''), c.co_units, coalesce(c.merged_into, 0), c.rework_count, c.reject_reason,
+	c.accepted_at, c.dispatched_at, c.handle_start, c.handled_at, c.closed_at, c.accept_due, c.handle_due,
+	c.verify_due, c.due_at, c.extension_days, c.pending_days, c.pauses, c.ever_postponed, c.handled_on_time,
+	c.rating, c.rating_comment, c.created_at, c.updated_at,
+	coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM uploads p WHERE p.case_id = c.id), '{}')`
+
+const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN users u ON u.id = c.reporter_id`
+
+func scanCase(row pgx.Row, extra ...any) (*casework.Case, error) {
+	var c casework.Case
+	var lon, lat float64
+	var source, status string
+	var pauses []byte
+	dest := []any{&c.ID, &c.Number, &c.Version, &c.Category, &c.CategoryName, &c.Description, &source, &lon, &lat,
+		&c.ReportedAt, &c.ReporterID, &c.ReporterName, &c.GridCode, &c.GridChain, &c.WorkerID,
+		&c.SuggestedRuleID, &c.SuggestedLead, &c.SuggestedCo, &c.Duplicates,
+		&status, &c.Emergency, &c.ResolvedOnSite, &c.EscalatedFrom, &c.EscalationLevel,
+		&c.LeadUnit, &c.CoUnits, &c.MergedInto, &c.ReworkCount, &c.RejectReason,
+		&c.AcceptedAt, &c.DispatchedAt, &c.HandleStart, &c.HandledAt, &c.ClosedAt, &c.AcceptDue, &c.HandleDue,
+		&c.VerifyDue, &c.DueAt, &c.ExtensionDays, &c.PendingDays, &pauses, &c.EverPostponed, &c.HandledOnTime,
+		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.Photos}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	c.Source = casework.Source(source)
+	c.Status = casework.Status(status)
+	c.Location = orb.Point{lon, lat}
+	if err := json.Unmarshal(pauses, &c.Pauses); err != nil {
+		return nil, fmt.Errorf("case %d pauses: %w", c.ID, err)
+	}
+	return &c, nil
+}
+
+// FindCase returns the case (without its timeline) or NotFound.
+func (s *CaseStore) FindCase(ctx context.Context, id int64) (*casework.Case, error) {
+	c, err := scanCase(s.db.Pool.QueryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.id = $1`, id))
+	return c, translate(err, fmt.Sprintf("case %d", id))
+}
+
+// FindIdempotency returns the case created under key, or NotFound.
+func (s *CaseStore) FindIdempotency(ctx context.Context, userID int64, key string) (int64, []byte, error) {
+	var id int64
+	var hash []byte
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(case_id, 0), request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+		userID, key).Scan(&id, &hash)
+	return id, hash, translate(err, "idempotency key")
+}
+
+// PurgeIdempotencyKeys deletes keys created before before (keep at least 7 days).
+func (s *CaseStore) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
+	return tag.RowsAffected(), translate(err, "idempotency keys")
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// CreateCase claims the idempotency key (waiting for a concurrent holder
+// to finish), numbers the case from its month's counter, inserts it with
+// its timeline and attaches its photos, all in one transaction.
+func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*casework.Event, key *casework.IdemKey) (int64, []byte, error) {
+	var exID int64
+	var exHash []byte
+	pauses, err := json.Marshal(c.Pauses)
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.Pauses == nil {
+		pauses = []byte("[]")
+	}
+	err = s.db.tx(ctx, func(tx pgx.Tx) error {
+		if key != nil {
+			tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id, key) DO NOTHING`, key.UserID, key.Key, key.Hash, s.db.Now())
+			if err != nil {
+				return translate(err, "idempotency key")
+			}
+			if tag.RowsAffected() == 0 {
+				return tx.QueryRow(ctx, `SELECT coalesce(case_id, 0), request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+					key.UserID, key.Key).Scan(&exID, &exHash)
+			}
+		}
+		err := tx.QueryRow(ctx, `
+WITH n AS (
+  INSERT INTO case_counters (month, n) VALUES ($1, 1)
+  ON CONFLICT (month) DO UPDATE SET n = case_counters.n + 1 RETURNING n
+)
+INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
+  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
+  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at)
+SELECT $1 || '-' || lpad(n.n::text, 6, '0'), $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
+  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23
+FROM n RETURNING id, number`,
+			casework.MonthOf(c.ReportedAt), c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
+			c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
+			nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
+			c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt).Scan(&c.ID, &c.Number)
+		if err != nil {
+			return translate(err, "case")
+		}
+		for _, e := range events {
+			e.CaseID = c.ID
+		}
+		if err := appendEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		if err := attach(ctx, tx, c.ID, c.ReporterID, c.Photos); err != nil {
+			return err
+		}
+		if key != nil {
+			if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET case_id = $3 WHERE user_id = $1 AND key = $2`, key.UserID, key.Key, c.ID); err != nil {
+				return translate(err, "idempotency key")
+			}
+		}
+		return bumpLayer(ctx, tx, "cases")
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return exID, exHash, nil
+}
+
+// attach links uploads of owner not yet attached to case id.
+func attach(ctx context.Context, tx pgx.Tx, caseID, owner int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tag, err := tx.Exec(ctx, `UPDATE uploads SET case_id = $1 WHERE id = ANY($2) AND owner_id = $3 AND (case_id IS NULL OR case_id = $1)`, caseID, ids, owner)
+	if err != nil {
+		return translate(err, "uploads")
+	}
+	if int(tag.RowsAffected()) != len(ids) {
+		return errs.Invalidf("photos", "unknown_upload", "every photo must be an upload id of yours that belongs to no other case (POST /api/v1/uploads)")
+	}
+	return nil
+}
+
+// UpdateCase writes c if its version is still prev and appends events.
+func (s *CaseStore) UpdateCase(ctx context.Context, c *casework.Case, prev int, events []*casework.Event) error {
+	pauses, err := json.Marshal(c.Pauses)
+	if err != nil {
+		return err
+	}
+	if c.Pauses == nil {
+		pauses = []byte("[]")
+	}
+	if c.CoUnits == nil {
+		c.CoUnits = []string{}
+	}
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+UPDATE cases SET version = version + 1, status = $3, emergency = $4, escalated_from = $5, escalation_level = $6,
+  lead_unit = $7, co_units = $8, merged_into = $9, rework_count = $10, reject_reason = $11, accepted_at = $12,
+  dispatched_at = $13, handle_start = $14, handled_at = $15, closed_at = $16, accept_due = $17, handle_due = $18,
+  verify_due = $19, due_at = $20, extension_days = $21, pending_days = $22, pauses = $23, ever_postponed = $24,
+  handled_on_time = $25, rating = $26, rating_comment = $27, updated_at = $28
+WHERE id = $1 AND version = $2`,
+			c.ID, prev, string(c.Status), c.Emergency, nullIfEmpty(c.EscalatedFrom), c.EscalationLevel,
+			nullIfEmpty(c.LeadUnit), c.CoUnits, nullID(c.MergedInto), c.ReworkCount, c.RejectReason, c.AcceptedAt,
+			c.DispatchedAt, c.HandleStart, c.HandledAt, c.ClosedAt, c.AcceptDue, c.HandleDue,
+			c.VerifyDue, c.DueAt, c.ExtensionDays, c.PendingDays, pauses, c.EverPostponed,
+			c.HandledOnTime, c.Rating, c.RatingComment, c.UpdatedAt)
+		if err != nil {
+			return translate(err, "case "+c.Number)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.Conflictf("stale_version", "case %s was changed concurrently (version %d is stale): reload it and retry", c.Number, prev)
+		}
+		if err := appendEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := attach(ctx, tx, e.CaseID, e.ActorID, e.Attachments); err != nil {
+				return err
+			}
+		}
+		return bumpLayer(ctx, tx, "cases")
+	})
+}
+
+// FindCases returns the cases matching f, newest first, and the total count.
+func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*casework.Case, int, error) {
+	statuses := make([]string, len(f.Status))
+	for i, st := range f.Status {
+		statuses[i] = string(st)
+	}
+	var minX, minY, maxX, maxY *float64
+	if f.BBox != nil {
+		minX, minY, maxX, maxY = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
+	}
+	scoped := f.ScopeGrids != nil
+	scope := f.ScopeGrids
+	if scope == nil {
+		scope = []string{}
+	}
+	var category, bigClass *string
+	if f.Category != nil {
+		if len(*f.Category) == 2 {
+			bigClass = f.Category
+		} else {
+			category = f.Category
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	now := f.Now
+	if now.IsZero() {
+		now = s.db.Now()
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+caseColumns+`, count(*) OVER ()`+caseFrom+`
+WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
+  AND ($2::text IS NULL OR c.grid_chain @> ARRAY[$2::text])
+  AND ($3::text IS NULL OR c.lead_unit = $3 OR $3 = ANY(c.co_units))
+  AND ($4::text IS NULL OR c.category_code = $4)
+  AND ($5::text IS NULL OR k.parent_code = $5)
+  AND ($6::text IS NULL OR c.source = $6)
+  AND ($7::boolean IS NULL OR (c.status NOT IN ('rejected', 'closed', 'merged') AND c.due_at IS NOT NULL AND c.due_at <= $8) = $7)
+  AND ($9::float8 IS NULL OR c.geom && ST_MakeEnvelope($9, $10, $11, $12, 4326))
+  AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
+  AND ($14::timestamptz IS NULL OR c.reported_at < $14)
+  AND (NOT $15::boolean OR c.grid_chain && $16::text[])
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
+ORDER BY c.reported_at DESC, c.id DESC
+LIMIT $18 OFFSET $19`,
+		statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
+		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset)
+	if err != nil {
+		return nil, 0, translate(err, "cases")
+	}
+	defer rows.Close()
+	out := []*casework.Case{}
+	total := 0
+	for rows.Next() {
+		c, err := scanCase(rows, &total)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(err, "cases")
+	}
+	if len(out) == 0 && f.Offset > 0 {
+		// Past the last page: count without the offset.
+		err := s.db.Pool.QueryRow(ctx, `SELECT count(*)`+caseFrom+`
+WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
+  AND ($2::text IS NULL OR c.grid_chain @> ARRAY[$2::text])
+  AND ($3::text IS NULL OR c.lead_unit = $3 OR $3 = ANY(c.co_units))
+  AND ($4::text IS NULL OR c.category_code = $4)
+  AND ($5::text IS NULL OR k.parent_code = $5)
+  AND ($6::text IS NULL OR c.source = $6)
+  AND ($7::boolean IS NULL OR (c.status NOT IN ('rejected', 'closed', 'merged') AND c.due_at IS NOT NULL AND c.due_at <= $8) = $7)
+  AND ($9::float8 IS NULL OR c.geom && ST_MakeEnvelope($9, $10, $11, $12, 4326))
+  AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
+  AND ($14::timestamptz IS NULL OR c.reported_at < $14)
+  AND (NOT $15::boolean OR c.grid_chain && $16::text[])
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))`,
+			statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
+			f.From, f.To, scoped, scope, f.ScopeUnit).Scan(&total)
+		if err != nil {
+			return nil, 0, translate(err, "cases")
+		}
+	}
+	return out, total, nil
+}
+
+// FindDuplicates returns open cases of category within radiusM metres of p
+// reported since since, nearest first (at most 20).
+func (s *CaseStore) FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT id FROM cases
+WHERE category_code = $1 AND status NOT IN ('rejected', 'closed', 'merged') AND reported_at >= $4
+  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $5)
+ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography), id
+LIMIT 20`, category, p[0], p[1], since, radiusM)
+	if err != nil {
+		return nil, translate(err, "duplicates")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, translate(err, "duplicates")
+}

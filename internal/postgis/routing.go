@@ -1,0 +1,131 @@
+package postgis
+
+import (
+	"context"
+
+	"github.com/gridd/gridd/internal/casework"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// FindRules returns the routing rules in order.
+func (s *CaseStore) FindRules(ctx context.Context) ([]*casework.Rule, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT id, position, name, category_code, pred_kind, coalesce(zone_code, ''), coalesce(road_kind, ''),
+  coalesce(distance_m, 0), grid_codes, lead_unit, co_units
+FROM routing_rules ORDER BY position`)
+	if err != nil {
+		return nil, translate(err, "routing rules")
+	}
+	defer rows.Close()
+	out := []*casework.Rule{}
+	for rows.Next() {
+		var r casework.Rule
+		p := &r.Predicate
+		if err := rows.Scan(&r.ID, &r.Position, &r.Name, &r.Category, &p.Kind, &p.Zone, &p.RoadKind, &p.DistanceM, &p.Grids,
+			&r.LeadUnit, &r.CoUnits); err != nil {
+			return nil, err
+		}
+		if len(p.Grids) == 0 {
+			p.Grids = nil
+		}
+		out = append(out, &r)
+	}
+	return out, translate(rows.Err(), "routing rules")
+}
+
+// ReplaceRules replaces the whole rule list in one transaction and sets the rules' ids.
+func (s *CaseStore) ReplaceRules(ctx context.Context, rules []*casework.Rule) error {
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM routing_rules`); err != nil {
+			return translate(err, "routing rules")
+		}
+		for _, r := range rules {
+			p := r.Predicate
+			grids := p.Grids
+			if grids == nil {
+				grids = []string{}
+			}
+			var dist *float64
+			if p.Kind == casework.PredNearRoad {
+				dist = &p.DistanceM
+			}
+			co := r.CoUnits
+			if co == nil {
+				co = []string{}
+			}
+			err := tx.QueryRow(ctx, `
+INSERT INTO routing_rules (position, name, category_code, pred_kind, zone_code, road_kind, distance_m, grid_codes, lead_unit, co_units)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+				r.Position, r.Name, r.Category, p.Kind, nullIfEmpty(p.Zone), nullIfEmpty(p.RoadKind), dist, grids, r.LeadUnit, co).Scan(&r.ID)
+			if err != nil {
+				return translate(err, "routing rule "+r.Name)
+			}
+		}
+		return nil
+	})
+}
+
+// RoutingFacts returns the zones containing p and the nearest road of each
+// kind with its geodesic distance in metres.
+func (s *CaseStore) RoutingFacts(ctx context.Context, p orb.Point) (casework.Facts, error) {
+	f := casework.Facts{Roads: map[string]casework.RoadDistance{}}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM zones WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))`,
+		p[0], p[1]).QueryRow(func(row pgx.Row) error { return row.Scan(&f.Zones) })
+	b.Queue(`
+SELECT DISTINCT ON (kind) kind, code, name, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography) AS d
+FROM roads ORDER BY kind, d`, p[0], p[1]).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var kind string
+			var rd casework.RoadDistance
+			if err := rows.Scan(&kind, &rd.Code, &rd.Name, &rd.DistanceM); err != nil {
+				return err
+			}
+			f.Roads[kind] = rd
+		}
+		return rows.Err()
+	})
+	err := s.db.Pool.SendBatch(ctx, b).Close()
+	return f, translate(err, "routing facts")
+}
+
+// LayerNames lists the zone codes and road kinds.
+func (s *CaseStore) LayerNames(ctx context.Context) ([]string, []string, error) {
+	var zones, kinds []string
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT array_agg(code ORDER BY code) FROM zones), '{}'),
+  coalesce((SELECT array_agg(DISTINCT kind) FROM roads), '{}')`).Scan(&zones, &kinds)
+	return zones, kinds, translate(err, "layers")
+}
+
+// FindCategories returns the taxonomy, big classes before their small classes.
+func (s *CaseStore) FindCategories(ctx context.Context) ([]*casework.Category, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT code, coalesce(parent_code, ''), name, name_en, points::float8, accept_days, handle_days, verify_days, active
+FROM case_categories ORDER BY code`)
+	if err != nil {
+		return nil, translate(err, "categories")
+	}
+	defer rows.Close()
+	out := []*casework.Category{}
+	for rows.Next() {
+		var c casework.Category
+		if err := rows.Scan(&c.Code, &c.Parent, &c.Name, &c.NameEN, &c.Points, &c.Rule.AcceptDays, &c.Rule.HandleDays,
+			&c.Rule.VerifyDays, &c.Active); err != nil {
+			return nil, err
+		}
+		out = append(out, &c)
+	}
+	return out, translate(rows.Err(), "categories")
+}
+
+// SaveCategory inserts or updates a category.
+func (s *CaseStore) SaveCategory(ctx context.Context, c *casework.Category) error {
+	_, err := s.db.Pool.Exec(ctx, `
+INSERT INTO case_categories (code, parent_code, name, name_en, points, accept_days, handle_days, verify_days, active)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_days = $6, handle_days = $7,
+  verify_days = $8, active = $9`,
+		c.Code, nullIfEmpty(c.Parent), c.Name, c.NameEN, c.Points, c.Rule.AcceptDays, c.Rule.HandleDays, c.Rule.VerifyDays, c.Active)
+	return translate(err, "category "+c.Code)
+}
