@@ -18,7 +18,7 @@ import (
 type testApp struct {
 	*app
 	srv *httptest.Server
-	t   *testing.T
+	t   testing.TB
 }
 
 func newTestApp(t *testing.T, withDemo bool) *testApp {
@@ -27,7 +27,7 @@ func newTestApp(t *testing.T, withDemo bool) *testApp {
 }
 
 // newTestAppConfig is newTestApp with a chance to adjust the configuration.
-func newTestAppConfig(t *testing.T, withDemo bool, tweak func(*Config)) *testApp {
+func newTestAppConfig(t testing.TB, withDemo bool, tweak func(*Config)) *testApp {
 	t.Helper()
 	var url string
 	if withDemo {
@@ -70,7 +70,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gridd/gridd/internal/dbtest"
+)
+
+// TestCLIMigrateImportAudit drives the subcommands in process: migrate twice
+// (idempotent), import a file with a dry run first, audit the result.
+func TestCLIMigrateImportAudit(t *testing.T) {
+	url := dbtest.URL(t, dbtest.New(t))
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := run(ctx, []string{"migrate", "--database-url", url}); err != nil {
+			t.Fatalf("migrate #%d: %v", i+1, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "grids.geojson")
+	if err := os.WriteFile(file, []byte(rootAndVillage), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"import", "grids", file, "--database-url", url, "--dry-run"}); err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	a, err := openApp(ctx, Config{DatabaseURL: url}, newLogger(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	var n int
+	if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM grid_versions`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d grids after a dry run (%v)", n, err)
+	}
+	if err := run(ctx, []string{"import", "grids", file, "--database-url", url}); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM grid_versions`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d grids after import (%v), want 2", n, err)
+	}
+	// The village covers the town exactly: clean.
+	if err := run(ctx, []string{"audit", "topology", "--database-url", url}); err != nil {
+		t.Errorf("audit of a clean registry: %v", err)
+	}
+	// A bad file fails with the feature named.
+	bad := filepath.Join(t.TempDir(), "bad.geojson")
+	if err := os.WriteFile(bad, collection(feature(`"name":"x","level":3,"parent_code":"370114001001000"`, `{"type":"Point","coordinates":[117.5,36.7]}`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"import", "grids", bad, "--database-url", url}); err == nil {
+		t.Error("import of a point succeeded")
+	}
+	if err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "zhang", "--name", "张三", "--role", "center", "--password", "longenough"}); err != nil {
+		t.Errorf("user add: %v", err)
+	}
+	if err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "li", "--name", "李四", "--role", "boss"}); err == nil {
+		t.Error("user add with an unknown role succeeded")
+	}
+}
