@@ -254,3 +254,10 @@ func segIntersect(p pt, dx, dy float64, c, d pt) (float64, bool) {
 	}
 	return t, true
 }
+
+// Near reports whether (lon, lat) lies within d metres of the grid's
+// bounding box.
+func (g *Grid) Near(lon, lat, d float64) bool {
+	p := g.proj.fwd(lon, lat)
+	return p.x >= g.bbox[0]-d && p.x <= g.bbox[2]+d && p.y >= g.bbox[1]-d && p.y <= g.bbox[3]+d
+}

@@ -1,0 +1,366 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gridd/gridd/internal/patrol"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// PatrolStore implements patrol.Store.
+type PatrolStore struct {
+	db *DB
+	// Loc is the time zone of days and of the monthly partitions.
+	Loc *time.Location
+
+	mu         sync.Mutex
+	partitions map[string]bool
+}
+
+var _ patrol.Store = (*PatrolStore)(nil)
+
+// NewPatrolStore returns the patrol store on db; days are civil days in loc.
+func NewPatrolStore(db *DB, loc *time.Location) *PatrolStore {
+	return &PatrolStore{db: db, Loc: loc, partitions: map[string]bool{}}
+}
+
+// ensurePartitions creates the monthly partitions of patrol_points that the
+// times need. The partition name comes from integers, never from input.
+func (s *PatrolStore) ensurePartitions(ctx context.Context, ts []time.Time) error {
+	months := map[time.Time]bool{}
+	for _, t := range ts {
+		l := t.In(s.Loc)
+		months[time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, s.Loc)] = true
+	}
+	for m := range months {
+		name := fmt.Sprintf("patrol_points_y%04dm%02d", m.Year(), int(m.Month()))
+		s.mu.Lock()
+		ok := s.partitions[name]
+		s.mu.Unlock()
+		if ok {
+			continue
+		}
+		var exists bool
+		if err := s.db.Pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+			return translate(err, "patrol partition")
+		}
+		if !exists {
+			from, to := m.UTC().Format(time.RFC3339), m.AddDate(0, 1, 0).UTC().Format(time.RFC3339)
+			err := s.db.tx(ctx, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('patrol_points partitions'))`); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+name+` PARTITION OF patrol_points
+FOR VALUES FROM ('`+from+`') TO ('`+to+`')`)
+				return err
+			})
+			var pe *pgconn.PgError
+			if err != nil && !(errors.As(err, &pe) && pe.Code == "42P07") {
+				return translate(err, "patrol partition")
+			}
+		}
+		s.mu.Lock()
+		s.partitions[name] = true
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func (s *PatrolStore) civilDay(t time.Time) string { return t.In(s.Loc).Format("2006-01-02") }
+
+// InsertFixes stores fixes once per (worker, t) and marks the days of the
+// new ones dirty, in one transaction.
+func (s *PatrolStore) InsertFixes(ctx context.Context, workerID int64, fixes []patrol.Fix, loc *time.Location) (int, error) {
+	if len(fixes) == 0 {
+		return 0, nil
+	}
+	ts := make([]time.Time, len(fixes))
+	lon := make([]float64, len(fixes))
+	lat := make([]float64, len(fixes))
+	acc := make([]float32, len(fixes))
+	spd := make([]float32, len(fixes))
+	recv := make([]time.Time, len(fixes))
+	for i, f := range fixes {
+		ts[i], lon[i], lat[i], acc[i], spd[i], recv[i] = f.T, f.Lon, f.Lat, float32(f.AccuracyM), float32(f.SpeedMps), f.ReceivedAt
+	}
+	if err := s.ensurePartitions(ctx, ts); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+INSERT INTO patrol_points (worker_id, t, lon, lat, accuracy_m, speed_mps, received_at)
+SELECT $1, u.t, u.lon, u.lat, u.acc, u.spd, u.recv
+FROM unnest($2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::timestamptz[]) AS u(t, lon, lat, acc, spd, recv)
+ON CONFLICT (worker_id, t) DO NOTHING
+RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
+		if err != nil {
+			return err
+		}
+		days := map[string]bool{}
+		for rows.Next() {
+			var t time.Time
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+			days[s.civilDay(t)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return markDirty(ctx, tx, workerID, days)
+	})
+	return n, translate(err, "patrol points")
+}
+
+func markDirty(ctx context.Context, tx pgx.Tx, workerID int64, days map[string]bool) error {
+	if len(days) == 0 {
+		return nil
+	}
+	list := make([]string, 0, len(days))
+	for d := range days {
+		list = append(list, d)
+	}
+	sort.Strings(list)
+	_, err := tx.Exec(ctx, `
+INSERT INTO patrol_dirty_days (worker_id, day, seq)
+SELECT $1, d::date, nextval('patrol_dirty_seq') FROM unnest($2::text[]) AS d
+ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workerID, list)
+	return err
+}
+
+// CopyFixes bulk-loads fixes of several workers that are known to be new
+// (the demo loader) and marks their days dirty.
+func (s *PatrolStore) CopyFixes(ctx context.Context, byWorker map[int64][]patrol.Fix) error {
+	var all []time.Time
+	for _, fs := range byWorker {
+		for _, f := range fs {
+			all = append(all, f.T)
+		}
+	}
+	if err := s.ensurePartitions(ctx, all); err != nil {
+		return err
+	}
+	workers := make([]int64, 0, len(byWorker))
+	for w := range byWorker {
+		workers = append(workers, w)
+	}
+	sort.Slice(workers, func(i, j int) bool { return workers[i] < workers[j] })
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		var rows [][]any
+		for _, w := range workers {
+			for _, f := range byWorker[w] {
+				rows = append(rows, []any{w, f.T, f.Lon, f.Lat, float32(f.AccuracyM), float32(f.SpeedMps), f.ReceivedAt})
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"patrol_points"},
+			[]string{"worker_id", "t", "lon", "lat", "accuracy_m", "speed_mps", "received_at"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		for _, w := range workers {
+			days := map[string]bool{}
+			for _, f := range byWorker[w] {
+				days[s.civilDay(f.T)] = true
+			}
+			if err := markDirty(ctx, tx, w, days); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return translate(err, "patrol points")
+}
+
+// FindFixes returns a worker's fixes with from ≤ t < to, sorted by t.
+func (s *PatrolStore) FindFixes(ctx context.Context, workerID int64, from, to time.Time) ([]patrol.Fix, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT t, lon, lat, accuracy_m, speed_mps, received_at FROM patrol_points
+WHERE worker_id = $1 AND t >= $2 AND t < $3 ORDER BY t`, workerID, from, to)
+	if err != nil {
+		return nil, translate(err, "patrol points")
+	}
+	defer rows.Close()
+	var out []patrol.Fix
+	for rows.Next() {
+		var f patrol.Fix
+		var acc, spd float32
+		if err := rows.Scan(&f.T, &f.Lon, &f.Lat, &acc, &spd, &f.ReceivedAt); err != nil {
+			return nil, err
+		}
+		f.AccuracyM, f.SpeedMps = float64(acc), float64(spd)
+		out = append(out, f)
+	}
+	return out, translate(rows.Err(), "patrol points")
+}
+
+func (s *PatrolStore) day(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, s.Loc)
+}
+
+// DirtyDays returns the dirty days with from ≤ day < to.
+func (s *PatrolStore) DirtyDays(ctx context.Context, workerIDs []int64, from, to time.Time) ([]patrol.DirtyDay, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT worker_id, day, seq FROM patrol_dirty_days
+WHERE ($1::bigint[] IS NULL OR worker_id = ANY($1)) AND day >= $2::date AND day < $3::date
+ORDER BY worker_id, day`, workerIDs, s.civilDay(from), s.civilDay(to))
+	if err != nil {
+		return nil, translate(err, "patrol days")
+	}
+	defer rows.Close()
+	var out []patrol.DirtyDay
+	for rows.Next() {
+		var d patrol.DirtyDay
+		if err := rows.Scan(&d.WorkerID, &d.Date, &d.Seq); err != nil {
+			return nil, err
+		}
+		d.Date = s.day(d.Date)
+		out = append(out, d)
+	}
+	return out, translate(rows.Err(), "patrol days")
+}
+
+// SaveDays stores computed days, their grids and visits, and clears the
+// dirty marks up to the seq seen.
+func (s *PatrolStore) SaveDays(ctx context.Context, days []*patrol.Day, seen []patrol.DirtyDay) error {
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, d := range days {
+			day := s.civilDay(d.Date)
+			flagged, _ := json.Marshal(d.Flagged)
+			b.Queue(`
+INSERT INTO patrol_days (worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at)
+VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (worker_id, day) DO UPDATE SET fixes = EXCLUDED.fixes, valid = EXCLUDED.valid, flagged = EXCLUDED.flagged,
+  patrol_s = EXCLUDED.patrol_s, distance_m = EXCLUDED.distance_m, track_distance_m = EXCLUDED.track_distance_m,
+  patrolled = EXCLUDED.patrolled, computed_at = EXCLUDED.computed_at`,
+				d.WorkerID, day, d.Fixes, d.Valid, flagged, d.PatrolSeconds, d.DistanceM, d.TrackDistanceM, d.Patrolled, d.ComputedAt)
+			b.Queue(`DELETE FROM patrol_day_grids WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
+			for _, g := range d.Grids {
+				b.Queue(`
+INSERT INTO patrol_day_grids (worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover)
+VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)`,
+					d.WorkerID, day, g.GridCode, g.GridVersion, g.PatrolSeconds, g.DistanceM, g.Coverage, g.Full, g.Cells, g.Cover)
+			}
+			b.Queue(`DELETE FROM checkpoint_visits WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
+			for _, v := range d.Visits {
+				b.Queue(`
+INSERT INTO checkpoint_visits (checkpoint_id, worker_id, day, first_at, fixes)
+SELECT $1, $2, $3::date, $4, $5 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id = $1)`,
+					v.CheckpointID, v.WorkerID, day, v.FirstAt, v.Fixes)
+			}
+		}
+		for _, dd := range seen {
+			b.Queue(`DELETE FROM patrol_dirty_days WHERE worker_id = $1 AND day = $2::date AND seq <= $3`,
+				dd.WorkerID, s.civilDay(dd.Date), dd.Seq)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return translate(err, "patrol days")
+}
+
+// FindDays returns the stored days with from ≤ day < to, with their grids.
+func (s *PatrolStore) FindDays(ctx context.Context, workerIDs []int64, from, to time.Time) ([]*patrol.Day, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at
+FROM patrol_days WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::date ORDER BY worker_id, day`,
+		workerIDs, s.civilDay(from), s.civilDay(to))
+	if err != nil {
+		return nil, translate(err, "patrol days")
+	}
+	type k struct {
+		w int64
+		d string
+	}
+	idx := map[k]*patrol.Day{}
+	var out []*patrol.Day
+	for rows.Next() {
+		d := &patrol.Day{}
+		var flagged []byte
+		if err := rows.Scan(&d.WorkerID, &d.Date, &d.Fixes, &d.Valid, &flagged, &d.PatrolSeconds, &d.DistanceM,
+			&d.TrackDistanceM, &d.Patrolled, &d.ComputedAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		_ = json.Unmarshal(flagged, &d.Flagged)
+		d.Date = s.day(d.Date)
+		out = append(out, d)
+		idx[k{d.WorkerID, d.Date.Format("2006-01-02")}] = d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "patrol days")
+	}
+	rows, err = s.db.Pool.Query(ctx, `
+SELECT worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover
+FROM patrol_day_grids WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::date ORDER BY worker_id, day, grid_code`,
+		workerIDs, s.civilDay(from), s.civilDay(to))
+	if err != nil {
+		return nil, translate(err, "patrol days")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w int64
+		var day time.Time
+		var g patrol.GridDay
+		if err := rows.Scan(&w, &day, &g.GridCode, &g.GridVersion, &g.PatrolSeconds, &g.DistanceM, &g.Coverage, &g.Full, &g.Cells, &g.Cover); err != nil {
+			return nil, err
+		}
+		if d := idx[k{w, day.Format("2006-01-02")}]; d != nil {
+			d.Grids = append(d.Grids, g)
+		}
+	}
+	return out, translate(rows.Err(), "patrol days")
+}
+
+// SaveMonths upserts monthly rows.
+func (s *PatrolStore) SaveMonths(ctx context.Context, rows []*patrol.MonthRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, m := range rows {
+		b.Queue(`
+INSERT INTO patrol_months (worker_id, month, grid_code, days, days_patrolled, days_under, full_days, patrol_s, distance_m,
+  coverage, coverage_met, cells, cover, computed_at)
+VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+ON CONFLICT (worker_id, month, grid_code) DO UPDATE SET days = EXCLUDED.days, days_patrolled = EXCLUDED.days_patrolled,
+  days_under = EXCLUDED.days_under, full_days = EXCLUDED.full_days, patrol_s = EXCLUDED.patrol_s,
+  distance_m = EXCLUDED.distance_m, coverage = EXCLUDED.coverage, coverage_met = EXCLUDED.coverage_met,
+  cells = EXCLUDED.cells, cover = EXCLUDED.cover, computed_at = EXCLUDED.computed_at`,
+			m.WorkerID, s.civilDay(m.Month), m.GridCode, m.Days, m.DaysPatrolled, m.DaysUnder, m.FullDays, m.PatrolSeconds,
+			m.DistanceM, m.Coverage, m.CoverageMet, m.Cells, m.Cover, m.ComputedAt)
+	}
+	err := s.db.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
+	return translate(err, "patrol months")
+}
+
+// FindVisits returns the checkpoint visits with from ≤ day < to.
+func (s *PatrolStore) FindVisits(ctx context.Context, from, to time.Time) ([]patrol.Visit, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT checkpoint_id, worker_id, day, first_at, fixes FROM checkpoint_visits
+WHERE day >= $1::date AND day < $2::date ORDER BY day, checkpoint_id, worker_id`, s.civilDay(from), s.civilDay(to))
+	if err != nil {
+		return nil, translate(err, "checkpoint visits")
+	}
+	defer rows.Close()
+	var out []patrol.Visit
+	for rows.Next() {
+		var v patrol.Visit
+		if err := rows.Scan(&v.CheckpointID, &v.WorkerID, &v.Date, &v.FirstAt, &v.Fixes); err != nil {
+			return nil, err
+		}
+		v.Date = s.day(v.Date)
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), "checkpoint visits")
+}
