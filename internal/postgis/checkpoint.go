@@ -16,7 +16,7 @@ func scanCheckpoint(row pgx.Row) (*patrol.Checkpoint, error) {
 	return &c, err
 }
 
-func nullable(s string) *string {
+func checkpointGrid(s string) *string {
 	if s == "" {
 		return nil
 	}
@@ -30,7 +30,7 @@ func (s *PatrolStore) CreateCheckpoint(ctx context.Context, c *patrol.Checkpoint
 		err := tx.QueryRow(ctx, `
 INSERT INTO checkpoints (name, kind, geom, frequency, radius_m, grid_code, created_at, updated_at)
 VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $8)
-RETURNING id, created_at, updated_at`, c.Name, c.Kind, c.Lon, c.Lat, c.Frequency, c.RadiusM, nullable(c.GridCode), now).
+RETURNING id, created_at, updated_at`, c.Name, c.Kind, c.Lon, c.Lat, c.Frequency, c.RadiusM, checkpointGrid(c.GridCode), now).
 			Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
 		if err != nil {
 			return err
@@ -47,7 +47,7 @@ func (s *PatrolStore) UpdateCheckpoint(ctx context.Context, c *patrol.Checkpoint
 UPDATE checkpoints SET name = $2, kind = $3, geom = ST_SetSRID(ST_MakePoint($4, $5), 4326), frequency = $6,
   radius_m = $7, grid_code = $8, updated_at = $9
 WHERE id = $1 RETURNING created_at, updated_at`, c.ID, c.Name, c.Kind, c.Lon, c.Lat, c.Frequency, c.RadiusM,
-			nullable(c.GridCode), s.db.Now()).Scan(&c.CreatedAt, &c.UpdatedAt)
+			checkpointGrid(c.GridCode), s.db.Now()).Scan(&c.CreatedAt, &c.UpdatedAt)
 		if err != nil {
 			return err
 		}
