@@ -13,11 +13,39 @@ PG_PACKAGES   := postgresql postgresql-postgis
 TEST_PACKAGES := gdal-bin chromium
 
 .PHONY: all build run stop test bench deps-pg deps-test vet clean
+.PHONY: web deps-web deps-fonts
 
 all: build
 
-build:
+build: web
 	$(GO) build -o $(BIN) ./cmd/gridd
+
+# web builds the console bundle (web/dist, embedded by go:embed) when it is
+# missing or its sources changed: npm ci from the committed lockfile, then
+# esbuild. Nothing is fetched at run time; the console works offline.
+WEB_SRC := $(shell find web/src web/static -type f 2>/dev/null) web/build.mjs web/package.json web/package-lock.json
+
+web: web/dist/index.html
+
+web/dist/index.html: $(WEB_SRC) | deps-web
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+# deps-web installs Node.js and npm from the distribution when missing (as root).
+deps-web:
+	@if command -v npm >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "npm not found: install nodejs and npm to build the web console" >&2; exit 1; fi; \
+	echo "installing nodejs npm ..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+
+# deps-fonts installs a Chinese font for the browser tests' screenshots
+# (headless chromium draws CJK text as boxes without one).
+deps-fonts:
+	@if command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list :lang=zh 2>/dev/null)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "no Chinese font: install fonts-wqy-microhei (or fonts-noto-cjk) for readable console screenshots" >&2; exit 0; fi; \
+	echo "installing fonts-wqy-microhei ..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
 
 # deps-pg installs PostgreSQL + PostGIS from the distribution when missing
 # (as root), unless DATABASE_URL points at a database already.
@@ -51,7 +79,7 @@ vet:
 
 # test runs every package against a throw-away PostGIS cluster (durability
 # off) that is stopped and removed afterwards, whatever the outcome.
-test: deps-pg deps-test build
+test: deps-pg deps-test deps-fonts build
 	@set -e; dir=$$(mktemp -d /tmp/gridd-test.XXXXXX); chmod 755 $$dir; \
 	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \
 	url=$$(./$(BIN) db start --dir $$dir/pg --ephemeral); \

@@ -63,6 +63,12 @@ func routeCases() map[string]routeCase {
 		"GET /healthz": {fixed("/healthz"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 		"GET /readyz":  {fixed("/readyz"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 		"GET /metrics": {fixed("/metrics"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+
+		// The web console is public: the page holds no data.
+		"GET /":            {fixed("/"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /config.json": {fixed("/config.json"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /assets/*":    {fixed("/assets/favicon.svg"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+
 		"POST /api/v1/auth/login": {func(_ *testApp, role string) (string, any, map[string]string) {
 			return "/api/v1/auth/login", map[string]string{"username": "nobody-" + role, "password": "wrong-password"}, nil
 		}, map[string]int{"anonymous": 401, "admin": 401, "center": 401, "department": 401, "worker": 401, "viewer": 401}},

@@ -18,6 +18,7 @@ import (
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/workday"
+	"github.com/gridd/gridd/web"
 )
 
 // app is the wired service: stores, domain services and the HTTP API.
@@ -93,11 +94,23 @@ func (a *app) server(c Config) *httpapi.Server {
 		Tree:      a.locator.Tree,
 		Locator:   a.locator,
 		Audits:    a.topology,
+		Console:   a.console(c),
 		AuditLog:  a.auditLog,
 		Ready:     func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		MaxBody:   c.MaxBody,
 		Now:       now,
 	})
+}
+
+// console returns the web console's handler, or nil (no console) when its
+// files cannot be read.
+func (a *app) console(c Config) http.Handler {
+	h, err := web.Handler(web.Options{BasemapURL: c.BasemapURL, BasemapAttribution: c.BasemapAttribution, Dir: c.WebDir})
+	if err != nil {
+		a.log.Error("web console disabled", "err", err)
+		return nil
+	}
+	return h
 }
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.

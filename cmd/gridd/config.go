@@ -19,6 +19,9 @@ type Config struct {
 	TokenTTL         time.Duration
 	MaxBody          int64
 	WebDir           string
+	// BasemapURL is the console's XYZ/WMTS basemap tile URL; empty: none.
+	BasemapURL         string
+	BasemapAttribution string
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now func() time.Time
 }
@@ -41,6 +44,9 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Addr, "addr", envOr("GRIDD_ADDR", ":8080"), "listen address (env GRIDD_ADDR)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 12*time.Hour, "lifetime of a login token")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest ordinary request body in bytes")
+	fs.StringVar(&c.BasemapURL, "basemap-url", os.Getenv("GRIDD_BASEMAP_URL"), "console basemap: XYZ tile URL with {z}/{x}/{y}, or a WMTS KVP GetTile URL with {TileMatrix}/{TileCol}/{TileRow}; empty: no basemap (env GRIDD_BASEMAP_URL)")
+	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", os.Getenv("GRIDD_BASEMAP_ATTRIBUTION"), "attribution shown for the basemap (env GRIDD_BASEMAP_ATTRIBUTION)")
+	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		fmt.Fprintf(os.Stderr, "gridd: GRIDD_LOG=%q is not a log level; using info\n", level)

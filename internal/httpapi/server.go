@@ -36,6 +36,8 @@ type Deps struct {
 	Audits TopologyAuditor
 	// AuditLog records writes, logins and sensitive reads (nil: none).
 	AuditLog AuditLogger
+	// Console serves the web console's page and assets (public; nil: none).
+	Console http.Handler
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -83,6 +85,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", s.h(s.healthz))
 	r.Get("/readyz", s.h(s.readyz))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.registerConsoleRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.limitBody, s.auditWrites)
 		r.Post("/auth/login", s.h(s.login))

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gridd/gridd/internal/dbtest"
+)
+
+// The browser tests drive Debian's chromium (headless) through the real
+// console served by the real wiring. A missing chromium or npm fails them.
+
+var bundleOnce sync.Once
+var bundleErr error
+
+// consoleDist returns web/dist, building the bundle first when
+// web/dist/index.html is missing (a clean clone where `make` did not run).
+func consoleDist(t *testing.T) string {
+	t.Helper()
+	web, err := filepath.Abs(filepath.Join("..", "..", "web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundleOnce.Do(func() {
+		if _, err := os.Stat(filepath.Join(web, "dist", "index.html")); err == nil {
+			return
+		}
+		for _, args := range [][]string{{"npm", "ci", "--no-audit", "--no-fund"}, {"npm", "run", "build"}} {
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Dir = web
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				bundleErr = fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, out)
+				return
+			}
+		}
+	})
+	if bundleErr != nil {
+		t.Fatalf("build the console bundle: %v", bundleErr)
+	}
+	return filepath.Join(web, "dist")
+}
+
+// newConsoleApp is newTestApp serving the console from web/dist on disk, so
+// the test sees the bundle even when the binary was compiled before it.
+func newConsoleApp(t *testing.T) *testApp {
+	t.Helper()
+	url := dbtest.URL(t, dbtest.NewDemo(t))
+	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20, WebDir: consoleDist(t)}
+	ctx := context.Background()
+	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.locator.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.server(c).Handler())
+	t.Cleanup(func() { srv.Close(); a.close() })
+	return &testApp{app: a, srv: srv, t: t}
+}
+
+// browser starts headless chromium with a fresh profile and returns a tab.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := "/usr/bin/chromium"
+	if p, err := exec.LookPath("chromium"); err == nil {
+		path = p
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("chromium is required for the browser tests (make deps-test installs it): %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("enable-unsafe-swiftshader", true),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 768),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() { cancel(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// artifact writes a screenshot under test-artifacts/ (git-ignored).
+func artifact(t *testing.T, name string, png []byte) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "test-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cdpGet[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func cdpDo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitFor polls a JavaScript expression until it is truthy.
+func waitFor[T any](t *testing.T, ctx context.Context, what, expr string) T {
+	t.Helper()
+	return cdpGet(t, ctx, "wait for "+what, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
+}
+
+func login(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	cdpDo(t, ctx, "open the console",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), username),
+		chromedp.SendKeys(chromedp.CSS("#password"), dbtest.DemoPassword),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+	)
+	waitFor[bool](t, ctx, "the console after login", `window.__gridd && window.__gridd.ready === true`)
+}
+
+// mapPixels screenshots the map and counts the pixels that differ from its
+// background, and those in the basic grids' blue (stroke and fill).
+func mapPixels(t *testing.T, ctx context.Context, name string) (drawn, blue, total int) {
+	t.Helper()
+	shot := cdpGet(t, ctx, "screenshot the map", chromedp.Screenshot(chromedp.CSS("#map")))
+	artifact(t, name, shot)
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return countPixels(img)
+}
+
+func countPixels(img image.Image) (drawn, blue, total int) {
+	b := img.Bounds()
+	const bgR, bgG, bgB = 0xee, 0xf2, 0xf7 // .map background
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			r, g, bl = r>>8, g>>8, bl>>8
+			total++
+			if absDiff(r, bgR)+absDiff(g, bgG)+absDiff(bl, bgB) > 24 {
+				drawn++
+			}
+			if bl > r+20 && bl >= g {
+				blue++
+			}
+		}
+	}
+	return drawn, blue, total
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// clickGrid clicks the map at an interior point of the grid.
+func clickGrid(t *testing.T, ctx context.Context, code string) {
+	t.Helper()
+	xy := cdpGet(t, ctx, "locate grid "+code+" on screen", chromedp.Evaluate[[]float64](fmt.Sprintf(`window.__gridd.screenPointOf(%q)`, code)))
+	if len(xy) != 2 {
+		t.Fatalf("grid %s has no point on screen", code)
+	}
+	cdpDo(t, ctx, "click grid "+code, chromedp.MouseClickXY(xy[0], xy[1]))
+}
+
+func level3Codes(t *testing.T, ta *testApp, token string) []string {
+	t.Helper()
+	var fc struct {
+		Features []struct {
+			Properties struct {
+				Code string `json:"code"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	ta.do("GET", "/api/v1/grids?level=3&limit=1000", token, nil, nil).decode(t, &fc)
+	var codes []string
+	for _, f := range fc.Features {
+		codes = append(codes, f.Properties.Code)
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+// TestConsoleCenterAndWorker logs in as the center, checks the 26 demo grids
+// are drawn (the map's features and the rendered pixels), opens a grid card,
+// switches to English, then logs in as a worker who sees only its grid.
+func TestConsoleCenterAndWorker(t *testing.T) {
+	ta := newConsoleApp(t)
+	ctx := browser(t)
+	base := ta.srv.URL
+
+	// The center: every basic grid drawn.
+	login(t, ctx, base, "center")
+	want := level3Codes(t, ta, ta.login("center"))
+	if len(want) != 26 {
+		t.Fatalf("demo town has %d basic grids, want 26", len(want))
+	}
+	drawn := waitFor[[]string](t, ctx, "26 basic grids drawn", `(() => { const c = window.__gridd.drawnGrids(3); return c.length >= 26 ? c : false })()`)
+	if !slices.Equal(drawn, want) {
+		t.Errorf("drawn basic grids %v, want %v", drawn, want)
+	}
+	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
+	px, blue, total := mapPixels(t, ctx, "console-center-zh.png")
+	if px < total/4 {
+		t.Errorf("only %d of %d map pixels differ from the background: the grids are not drawn", px, total)
+	}
+	if blue < total/20 {
+		t.Errorf("only %d of %d map pixels are grid blue", blue, total)
+	}
+	title := cdpGet(t, ctx, "tab label", chromedp.Text(chromedp.CSS("#tab-map")))
+	if title != "图层" {
+		t.Errorf("default language: layers tab reads %q, want 图层", title)
+	}
+
+	// A grid card with the registry's figures and the people on duty.
+	code := ownGrid
+	var g struct {
+		Properties struct {
+			Households int `json:"households"`
+			Population int `json:"population"`
+			People     []struct {
+				Name string `json:"name"`
+			} `json:"people"`
+		} `json:"properties"`
+	}
+	ta.do("GET", "/api/v1/grids/"+code, ta.login("center"), nil, nil).decode(t, &g)
+	clickGrid(t, ctx, code)
+	got := waitFor[string](t, ctx, "the grid card", `(() => { const e = document.querySelector('#grid-code'); return e ? e.textContent : false })()`)
+	if got != code {
+		t.Fatalf("grid card shows %q, want %s", got, code)
+	}
+	hh := cdpGet(t, ctx, "households", chromedp.Text(chromedp.CSS("#grid-households")))
+	if strings.ReplaceAll(hh, ",", "") != fmt.Sprint(g.Properties.Households) {
+		t.Errorf("card households %q, want %d", hh, g.Properties.Households)
+	}
+	people := cdpGet(t, ctx, "people on duty", chromedp.Text(chromedp.CSS("#grid-people")))
+	if len(g.Properties.People) == 0 {
+		t.Fatalf("demo grid %s has nobody on duty", code)
+	}
+	for _, p := range g.Properties.People {
+		if !strings.Contains(people, p.Name) {
+			t.Errorf("card's people %q lack %s", people, p.Name)
+		}
+	}
+	if !strings.Contains(people, "网格员") {
+		t.Errorf("card's people %q do not name the role 网格员", people)
+	}
+	artifact(t, "console-grid-card-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	// English.
+	cdpDo(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang-switch")))
+	waitFor[bool](t, ctx, "English labels", `document.querySelector('#tab-map').textContent === 'Layers'`)
+	card := cdpGet(t, ctx, "card in English", chromedp.Text(chromedp.CSS("#card")))
+	for _, w := range []string{"Households", "Population", "On duty", "Grid worker"} {
+		if !strings.Contains(card, w) {
+			t.Errorf("English card lacks %q: %q", w, card)
+		}
+	}
+	if lang := cdpGet(t, ctx, "html lang", chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "en" {
+		t.Errorf("html lang %q after the switch, want en", lang)
+	}
+	artifact(t, "console-grid-card-en.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	// The worker: only its own grid.
+	cdpDo(t, ctx, "log out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	login(t, ctx, base, ownGrid)
+	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
+	mine := cdpGet(t, ctx, "worker's grids", chromedp.Evaluate[[]string](`window.__gridd.drawnGrids(3)`))
+	if !slices.Equal(mine, []string{ownGrid}) {
+		t.Errorf("worker sees basic grids %v, want only %s", mine, ownGrid)
+	}
+	all := cdpGet(t, ctx, "worker's features", chromedp.Evaluate[int](`window.__gridd.featureCount()`))
+	if all != 1 {
+		t.Errorf("worker's map holds %d grid features, want 1", all)
+	}
+	px, _, total = mapPixels(t, ctx, "console-worker-en.png")
+	if px < total/10 {
+		t.Errorf("worker's map: only %d of %d pixels drawn", px, total)
+	}
+	if lang := cdpGet(t, ctx, "lang kept", chromedp.Text(chromedp.CSS("#tab-map"))); lang != "Layers" {
+		t.Errorf("the language choice was not kept across logins: %q", lang)
+	}
+}
+
+// TestConsoleTablet checks the console at a tablet's size: the map still
+// draws every grid next to the stacked panel.
+func TestConsoleTablet(t *testing.T) {
+	ta := newConsoleApp(t)
+	ctx := browser(t)
+	cdpDo(t, ctx, "tablet viewport", chromedp.EmulateViewport(820, 1180, chromedp.EmulateTouch))
+	login(t, ctx, ta.srv.URL, "center")
+	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
+	n := waitFor[int](t, ctx, "grids drawn", `window.__gridd.drawnGrids(3).length`)
+	if n != 26 {
+		t.Errorf("tablet: %d basic grids drawn, want 26", n)
+	}
+	px, _, total := mapPixels(t, ctx, "console-tablet.png")
+	if px < total/4 {
+		t.Errorf("tablet: only %d of %d map pixels drawn", px, total)
+	}
+	artifact(t, "console-tablet-full.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+}

@@ -1,0 +1,99 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+)
+
+// APIKey is a long-lived key a user creates for a desktop GIS client
+// (QGIS, GDAL), passed as ?key=. Only its hash is stored; the key itself is
+// returned once, at creation.
+type APIKey struct {
+	ID        int64      `json:"id"`
+	UserID    int64      `json:"-"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Key is set only in the answer to its creation.
+	Key string `json:"key,omitempty"`
+}
+
+// APIKeyStore keeps hashed API keys.
+type APIKeyStore interface {
+	CreateAPIKey(ctx context.Context, k *APIKey, keyHash []byte) error
+	// FindAPIKey returns the live (not revoked) key with that hash.
+	FindAPIKey(ctx context.Context, keyHash []byte) (*APIKey, error)
+	FindAPIKeys(ctx context.Context, userID int64) ([]*APIKey, error)
+	// RevokeAPIKey revokes key id of userID; NotFound when it is not theirs
+	// or already revoked.
+	RevokeAPIKey(ctx context.Context, userID, id int64, at time.Time) error
+}
+
+// keyPrefix marks gridd API keys, so a leaked one is recognisable.
+const keyPrefix = "gk_"
+
+// KeyService issues and checks API keys; a key resolves to the same
+// Principal as its user's bearer token would.
+type KeyService struct {
+	*Service
+	Keys APIKeyStore
+}
+
+// CreateAPIKey issues a key named name for p's user.
+func (s *KeyService) CreateAPIKey(ctx context.Context, p *Principal, name string) (*APIKey, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len([]rune(name)) > 100 {
+		return nil, errs.Invalidf("name", "invalid_name", "want a name of 1 to 100 characters, e.g. \"QGIS 办公室\"")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	key := keyPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	k := &APIKey{UserID: p.User.ID, Name: name, CreatedAt: s.cfg.Now()}
+	if err := s.Keys.CreateAPIKey(ctx, k, hashToken(key)); err != nil {
+		return nil, err
+	}
+	k.Key = key
+	return k, nil
+}
+
+// APIKeys lists p's keys, revoked ones included, without the keys.
+func (s *KeyService) APIKeys(ctx context.Context, p *Principal) ([]*APIKey, error) {
+	return s.Keys.FindAPIKeys(ctx, p.User.ID)
+}
+
+// RevokeAPIKey revokes one of p's keys.
+func (s *KeyService) RevokeAPIKey(ctx context.Context, p *Principal, id int64) error {
+	return s.Keys.RevokeAPIKey(ctx, p.User.ID, id, s.cfg.Now())
+}
+
+// AuthenticateKey returns the principal behind an API key.
+func (s *KeyService) AuthenticateKey(ctx context.Context, key string) (*Principal, error) {
+	if key == "" {
+		return nil, errs.E(errs.Unauthorized, "key_required", "a bearer token or an API key (?key=) is required")
+	}
+	if !strings.HasPrefix(key, keyPrefix) {
+		return nil, errs.E(errs.Unauthorized, "key_invalid", "the API key is unknown or revoked")
+	}
+	k, err := s.Keys.FindAPIKey(ctx, hashToken(key))
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.E(errs.Unauthorized, "key_invalid", "the API key is unknown or revoked")
+	}
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.people.FindUserByID(ctx, k.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, errs.E(errs.Unauthorized, "user_disabled", "the account is disabled")
+	}
+	return s.principal(ctx, u)
+}

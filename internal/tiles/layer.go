@@ -1,0 +1,184 @@
+// Package tiles is gridd's map-layer vocabulary: the registry of layers
+// (each a reviewed query in the store, described here by its name, fields,
+// zoom range, who may read it and which revisions it depends on), tile
+// coordinates and their validation, and a cache of encoded tiles keyed by
+// layer revision and access scope. It knows neither HTTP nor SQL.
+//
+// Adding a layer takes a Layer entry in Builtin (or in the caller's list)
+// and its query in the store (internal/postgis/tile.go); the registry
+// refuses a layer the store has no query for.
+package tiles
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+)
+
+// FieldType is the type of an attribute, as TileJSON and OGC describe it.
+type FieldType string
+
+const (
+	String  FieldType = "String"
+	Number  FieldType = "Number"
+	Boolean FieldType = "Boolean"
+)
+
+// Field is one attribute of a layer's features.
+type Field struct {
+	Name        string
+	Type        FieldType
+	Description string // English
+	DescZH      string // Chinese
+}
+
+// Layer describes a map layer served as vector tiles, GeoJSON and (when
+// Collection is set) OGC API Features collections.
+type Layer struct {
+	Name     string // URL name, [a-z][a-z0-9_]*
+	Title    string // Chinese
+	TitleEN  string
+	Geometry string // "polygon", "line" or "point"
+	Fields   []Field
+	MinZoom  int
+	MaxZoom  int
+	// Revisions are the layer_revisions entries whose change changes this
+	// layer's features; the cache key carries their current values.
+	Revisions []string
+	// Daily marks layers whose features depend on the date (e.g. the worker
+	// assigned today), so cached tiles expire at midnight Asia/Shanghai.
+	Daily bool
+	// Roles that may read the layer; nil means every role.
+	Roles []people.Role
+	// Scoped layers are filtered by the reader's grid scope; unscoped layers
+	// (reference geometry such as roads) are the same for every reader.
+	Scoped bool
+	// Collection publishes the layer at /ogc; ByLevel splits it into one
+	// collection per grid level ("grids-level-3").
+	Collection bool
+	ByLevel    bool
+	// Temporal layers answer "as of" queries (OGC datetime).
+	Temporal bool
+}
+
+// FieldNames returns the names of l's fields.
+func (l *Layer) FieldNames() []string {
+	out := make([]string, len(l.Fields))
+	for i, f := range l.Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// CanRead reports whether role may read l.
+func (l *Layer) CanRead(role people.Role) bool {
+	return l.Roles == nil || slices.Contains(l.Roles, role)
+}
+
+var layerName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// Registry is an immutable set of layers in a fixed order.
+type Registry struct {
+	byName map[string]*Layer
+	order  []*Layer
+}
+
+// NewRegistry checks layers (unique valid names, zoom ranges, fields, and
+// a query for each in has) and returns the registry.
+func NewRegistry(has func(name string) bool, layers ...Layer) (*Registry, error) {
+	r := &Registry{byName: map[string]*Layer{}}
+	for i := range layers {
+		l := layers[i]
+		switch {
+		case !layerName.MatchString(l.Name):
+			return nil, fmt.Errorf("layer %q: name must match %s", l.Name, layerName)
+		case r.byName[l.Name] != nil:
+			return nil, fmt.Errorf("layer %q registered twice", l.Name)
+		case l.MinZoom < 0 || l.MaxZoom > MaxZoom || l.MinZoom > l.MaxZoom:
+			return nil, fmt.Errorf("layer %q: zoom range %d..%d outside 0..%d", l.Name, l.MinZoom, l.MaxZoom, MaxZoom)
+		case len(l.Revisions) == 0:
+			return nil, fmt.Errorf("layer %q: no revisions to invalidate its tiles by", l.Name)
+		case has != nil && !has(l.Name):
+			return nil, fmt.Errorf("layer %q has no query in the store", l.Name)
+		}
+		seen := map[string]bool{}
+		for _, f := range l.Fields {
+			if seen[f.Name] || f.Name == "" {
+				return nil, fmt.Errorf("layer %q: field %q empty or repeated", l.Name, f.Name)
+			}
+			seen[f.Name] = true
+		}
+		r.byName[l.Name] = &l
+		r.order = append(r.order, &l)
+	}
+	return r, nil
+}
+
+// Layer returns the named layer or a NotFound error listing the layers.
+func (r *Registry) Layer(name string) (*Layer, error) {
+	if l, ok := r.byName[name]; ok {
+		return l, nil
+	}
+	e := errs.E(errs.NotFound, "layer_not_found", "no map layer %q", name)
+	for _, l := range r.order {
+		e.Allowed = append(e.Allowed, l.Name)
+	}
+	return nil, e
+}
+
+// Layers returns the layers in registration order.
+func (r *Registry) Layers() []*Layer { return slices.Clone(r.order) }
+
+// Builtin returns gridd's own layers: grids, the topology audit, zones and
+// roads.
+func Builtin() []Layer {
+	readers := []people.Role{people.RoleAdmin, people.RoleCenter, people.RoleViewer}
+	return []Layer{
+		{
+			Name: "grids", Title: "网格", TitleEN: "Grids", Geometry: "polygon",
+			Fields: []Field{
+				{"code", String, "grid code (15 digits)", "网格编码"},
+				{"name", String, "grid name", "网格名称"},
+				{"level", Number, "level: 1 street/town, 2 village/community, 3 basic grid", "层级"},
+				{"parent_code", String, "code of the parent grid, empty for a root", "上级网格编码"},
+				{"worker", String, "name(s) of today's grid worker(s)", "当前网格员"},
+				{"worker_username", String, "username(s) of today's grid worker(s)", "当前网格员账号"},
+				{"households", Number, "households", "户数"},
+				{"population", Number, "population", "人口"},
+			},
+			MinZoom: 0, MaxZoom: 22, Revisions: []string{"grids", "assignments"}, Daily: true,
+			Scoped: true, Collection: true, ByLevel: true, Temporal: true,
+		},
+		{
+			Name: "audit", Title: "网格拓扑问题", TitleEN: "Grid topology findings", Geometry: "polygon",
+			Fields: []Field{
+				{"kind", String, "gap (parent not covered by its children) or overlap (siblings overlap)", "问题类型：gap 空白，overlap 交叉"},
+				{"parent_code", String, "parent grid whose children are audited", "上级网格编码"},
+				{"codes", String, "overlapping grids, comma-separated", "相关网格编码"},
+				{"area_m2", Number, "spheroidal area in square metres", "面积（平方米）"},
+			},
+			MinZoom: 0, MaxZoom: 22, Revisions: []string{"grids"}, Roles: readers, Scoped: true,
+		},
+		{
+			Name: "zones", Title: "区域", TitleEN: "Zones", Geometry: "polygon",
+			Fields: []Field{
+				{"code", String, "zone code", "区域编码"},
+				{"name", String, "zone name", "区域名称"},
+				{"kind", String, "kind, e.g. seat_area", "区域类型"},
+			},
+			MinZoom: 0, MaxZoom: 22, Revisions: []string{"zones"}, Collection: true,
+		},
+		{
+			Name: "roads", Title: "道路", TitleEN: "Roads", Geometry: "line",
+			Fields: []Field{
+				{"code", String, "road code", "道路编码"},
+				{"name", String, "road name", "道路名称"},
+				{"kind", String, "kind, e.g. main_road", "道路类型"},
+			},
+			MinZoom: 0, MaxZoom: 22, Revisions: []string{"roads"}, Collection: true,
+		},
+	}
+}

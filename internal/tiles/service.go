@@ -1,0 +1,196 @@
+package tiles
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Scope is the part of the grid hierarchy a reader may see: everything, or
+// the subtrees under Roots (a worker's own grids; a center's or viewer's
+// subtree). The zero Scope sees nothing of a scoped layer.
+type Scope struct {
+	All   bool
+	Roots []string
+}
+
+// Codes returns the scope roots for the store: nil for All.
+func (s Scope) Codes() []string {
+	if s.All {
+		return nil
+	}
+	if s.Roots == nil {
+		return []string{}
+	}
+	return s.Roots
+}
+
+func (s Scope) key() string {
+	if s.All {
+		return "*"
+	}
+	r := slices.Clone(s.Roots)
+	slices.Sort(r)
+	return strings.Join(r, ",")
+}
+
+// Store renders tiles and reports layer revisions.
+type Store interface {
+	// Tile renders one MVT tile of layer; scope nil means every feature.
+	// day is the civil date (UTC midnight) for date-dependent attributes.
+	Tile(ctx context.Context, layer string, c Coord, scope []string, day time.Time) ([]byte, error)
+	// Revisions returns a token per layer_revisions entry that changes
+	// with every committed change of that entry.
+	Revisions(ctx context.Context) (map[string]string, error)
+}
+
+// Tile is an encoded tile and its entity tag.
+type Tile struct {
+	Data []byte
+	ETag string // quoted
+	// NotModified is set (and Data left nil) when the caller's
+	// If-None-Match matched.
+	NotModified bool
+}
+
+// Service serves tiles through the cache. A tile requested after a
+// committed write never shows the old data: every request reads the
+// layer's current revisions (one small query) and the cache key carries
+// them, so a write makes every older entry unreachable.
+type Service struct {
+	Registry *Registry
+	Store    Store
+	Cache    *Cache // nil disables caching
+	Now      func() time.Time
+	Location *time.Location // for the civil date of Daily layers
+	flight   singleflight.Group
+}
+
+// Day returns today's civil date (UTC midnight) in s.Location.
+func (s *Service) Day() time.Time {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := now().In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Tile returns the tile of layer at c for scope. When ifNoneMatch names
+// the current entity tag the tile is not rendered.
+func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, ifNoneMatch string) (*Tile, error) {
+	revs, err := s.Store.Revisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var kb strings.Builder
+	kb.WriteString(l.Name)
+	for _, r := range l.Revisions {
+		kb.WriteString("|" + r + "=" + revs[r])
+	}
+	day := s.Day()
+	if l.Daily {
+		kb.WriteString("|" + day.Format("2006-01-02"))
+	}
+	if l.Scoped {
+		kb.WriteString("|" + scope.key())
+	}
+	kb.WriteString("|" + c.String())
+	key := kb.String()
+	sum := sha256.Sum256([]byte(key))
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	if matchETag(ifNoneMatch, etag) {
+		return &Tile{ETag: etag, NotModified: true}, nil
+	}
+	if data, ok := s.Cache.get(key); ok {
+		return &Tile{Data: data, ETag: etag}, nil
+	}
+	var codes []string
+	if l.Scoped {
+		codes = scope.Codes()
+	}
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		data, err := s.Store.Tile(ctx, l.Name, c, codes, day)
+		if err != nil {
+			return nil, err
+		}
+		s.Cache.add(key, data)
+		return data, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Tile{Data: v.([]byte), ETag: etag}, nil
+}
+
+// matchETag implements the weak comparison of If-None-Match.
+func matchETag(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// Cache is an in-process LRU of encoded tiles. Entries are never
+// invalidated in place: a new layer revision changes the key, and the
+// unreachable entries age out.
+type Cache struct {
+	lru          *lru.Cache[string, []byte]
+	hits, misses atomic.Int64
+}
+
+// NewCache returns a cache of at most entries tiles (default 8192).
+func NewCache(entries int) *Cache {
+	if entries <= 0 {
+		entries = 8192
+	}
+	c, err := lru.New[string, []byte](entries)
+	if err != nil {
+		panic(err) // only for a non-positive size, excluded above
+	}
+	return &Cache{lru: c}
+}
+
+func (c *Cache) get(key string) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	v, ok := c.lru.Get(key)
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
+	return v, ok
+}
+
+func (c *Cache) add(key string, data []byte) {
+	if c != nil {
+		c.lru.Add(key, data)
+	}
+}
+
+// Stats returns the hits, misses and current entries.
+func (c *Cache) Stats() (hits, misses int64, entries int) {
+	if c == nil {
+		return 0, 0, 0
+	}
+	return c.hits.Load(), c.misses.Load(), c.lru.Len()
+}

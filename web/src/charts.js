@@ -1,0 +1,35 @@
+// Plain SVG charts: horizontal bars with values, no chart library.
+const NS = 'http://www.w3.org/2000/svg';
+
+function s(tag, attrs, text) {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// barChart draws rows [{label, value}] with value labels; fmt formats values,
+// max (optional) fixes the scale (e.g. 1 for rates).
+export function barChart({ title, rows, fmt = String, max, color = '#0b5cad' }) {
+  const rowH = 26;
+  const labelW = 120;
+  const width = 460;
+  const barW = width - labelW - 70;
+  const height = rows.length * rowH + 30;
+  const top = Math.max(max ?? 0, ...rows.map((r) => r.value || 0)) || 1;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': title, class: 'chart' });
+  svg.append(s('title', {}, title));
+  svg.append(s('text', { x: 0, y: 16, class: 'chart-title' }, title));
+  rows.forEach((r, i) => {
+    const y = 28 + i * rowH;
+    const w = Math.max(0, ((r.value || 0) / top) * barW);
+    const label = r.label.length > 9 ? r.label.slice(0, 8) + '…' : r.label;
+    const g = s('g', {});
+    g.append(s('title', {}, `${r.label}: ${fmt(r.value)}`));
+    g.append(s('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end', class: 'chart-label' }, label));
+    g.append(s('rect', { x: labelW, y: y + 3, width: w, height: rowH - 8, fill: color, rx: 2 }));
+    g.append(s('text', { x: labelW + w + 6, y: y + 15, class: 'chart-value' }, fmt(r.value)));
+    svg.append(g);
+  });
+  return svg;
+}

@@ -1,0 +1,434 @@
+// gridd console: login, the map with its layer switcher, grid and case cards,
+// lists (cases, audits, assessments) and case statistics.
+import 'ol/ol.css';
+import './style.css';
+import { api, ApiError } from './api.js';
+import { t, getLang, setLang, fmtDateTime, fmtDate, fmtNum, has, shanghaiToday } from './i18n.js';
+import { h, clear, uid } from './dom.js';
+import { GridMap } from './map.js';
+import { barChart } from './charts.js';
+import * as cases from './cases.js';
+
+const app = document.getElementById('app');
+
+// S is the console's state; window.__gridd exposes it to the browser tests.
+const S = {
+  cfg: {},
+  me: null,
+  map: null,
+  view: 'map',
+  card: null, // {kind: 'grid'|'case', id}
+  caps: {}, // which optional APIs the server offers
+  tiles: {}, // layer → TileJSON
+  layerOn: { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, registers: false },
+  topology: null,
+  status: '',
+};
+
+window.__gridd = {
+  state: S,
+  get lang() { return getLang(); },
+  drawnGrids: (level) => (S.map ? S.map.drawnGrids(level) : []),
+  featureCount: () => (S.map ? [1, 2, 3].reduce((n, l) => n + S.map.drawnGrids(l).length, 0) : 0),
+  screenPointOf: (code) => (S.map ? S.map.screenPointOf(code) : null),
+  ready: false,
+  rendered: false,
+};
+
+api.onUnauthorized(() => {
+  api.setToken('');
+  S.me = null;
+  renderLogin(t('session_expired'));
+});
+
+async function boot() {
+  setLang(getLang());
+  try {
+    const r = await fetch('config.json');
+    if (r.ok) S.cfg = await r.json();
+  } catch (e) { /* defaults */ }
+  if (api.token) {
+    try {
+      S.me = await api.get('/api/v1/auth/me');
+      await startConsole();
+      return;
+    } catch (e) {
+      api.setToken('');
+    }
+  }
+  renderLogin();
+}
+
+// ---------- login ----------
+
+function renderLogin(message) {
+  S.map?.map.setTarget(null);
+  S.map = null;
+  window.__gridd.ready = false;
+  window.__gridd.rendered = false;
+  document.title = t('app_title');
+  const err = h('p', { class: 'login-error', role: 'alert', id: 'login-error' }, message || '');
+  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true });
+  const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const btn = h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, t('login'));
+  const form = h('form', { class: 'login-card', 'aria-labelledby': 'login-title' },
+    h('div', { class: 'login-head' },
+      h('img', { src: 'assets/favicon.svg', alt: '', width: 40, height: 40 }),
+      h('h1', { id: 'login-title' }, t('login_title'))),
+    h('label', { for: 'username' }, t('username')), user,
+    h('label', { for: 'password' }, t('password')), pass,
+    err, btn,
+    h('button', { type: 'button', class: 'link', id: 'lang-switch', 'aria-label': t('lang_switch_label'), onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); renderLogin(); } }, t('lang_switch')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    btn.disabled = true;
+    btn.textContent = t('logging_in');
+    try {
+      const s = await api.post('/api/v1/auth/login', { username: user.value.trim(), password: pass.value });
+      api.setToken(s.token);
+      S.me = await api.get('/api/v1/auth/me');
+      await startConsole();
+    } catch (ex) {
+      err.textContent = t('login_failed', { msg: ex.message });
+      btn.disabled = false;
+      btn.textContent = t('login');
+      pass.select();
+    }
+  });
+  clear(app).append(h('main', { class: 'login-page' }, form));
+  user.focus();
+}
+
+// ---------- console ----------
+
+const isCenter = () => ['admin', 'center'].includes(S.me?.role);
+
+async function detectCaps() {
+  const probes = {
+    cases: '/api/v1/cases?limit=1',
+    stats: '/api/v1/stats/cases',
+    patrols: '/api/v1/patrols/daily',
+    coverage: '/api/v1/audits/patrol-coverage',
+    registers: '/api/v1/audits/registers',
+    assessments: '/api/v1/assessments',
+  };
+  await Promise.all(Object.entries(probes).map(async ([k, p]) => { S.caps[k] = await api.exists(p); }));
+  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage'].map(async (layer) => {
+    try {
+      const tj = await api.get(`/tiles/${layer}.json`);
+      if (tj && Array.isArray(tj.tiles) && tj.tiles.length) S.tiles[layer] = tj;
+    } catch (e) { /* not offered */ }
+  }));
+}
+
+async function startConsole() {
+  await detectCaps();
+  clear(app);
+  const mapEl = h('div', { id: 'map', class: 'map', role: 'region', 'aria-label': t('map_label'), tabindex: '0' });
+  const layout = h('div', { class: 'layout' },
+    h('header', { class: 'top', id: 'top' }),
+    h('div', { class: 'body' },
+      h('aside', { class: 'side', id: 'side' }),
+      h('section', { class: 'mapwrap' }, mapEl,
+        h('div', { class: 'status', id: 'status', role: 'status' }),
+        h('aside', { class: 'card', id: 'card', hidden: true, tabindex: '-1' }))));
+  app.append(layout);
+  S.map = new GridMap(mapEl, S.cfg);
+  S.map.on('grid', (code) => openGrid(code));
+  S.map.on('case', (id) => openCase(id));
+  S.map.on('loaded', () => updateStatus());
+  S.map.map.on('rendercomplete', () => {
+    updateStatus();
+    if (window.__gridd.ready) window.__gridd.rendered = true;
+  });
+  renderChrome();
+  await S.map.loadGrids(S.tiles.grids ? S.tiles : null);
+  if (S.tiles.zones) S.map.addTileLayer('zones', S.tiles.zones, S.map.zoneStyle(), 5);
+  if (S.tiles.roads) S.map.addTileLayer('roads', S.tiles.roads, S.map.roadStyle(), 25);
+  await Promise.all([loadTopology(), loadCasesLayer(), loadCoverage()].map((p) => p.catch((e) => console.warn(e))));
+  applyLayerVisibility();
+  renderSide();
+  window.__gridd.ready = true;
+  S.map.map.render();
+}
+
+function applyLayerVisibility() {
+  for (const [k, v] of Object.entries(S.layerOn)) S.map?.setVisible(k, v);
+}
+
+function updateStatus() {
+  const el = document.getElementById('status');
+  if (!el || !S.map) return;
+  el.textContent = t('grids_drawn', { n: S.map.drawnGrids(3).length });
+}
+
+function renderChrome() {
+  renderTop();
+  renderSide();
+  if (S.card) reopenCard();
+  updateStatus();
+  S.map?.layers.grid_l3?.changed();
+  document.title = t('app_title');
+}
+
+function tabs() {
+  const list = [['map', 'tab_map']];
+  if (S.caps.cases) list.push(['cases', 'tab_cases']);
+  if (S.me.role !== 'worker' && S.me.role !== 'department') list.push(['audits', 'tab_audits']);
+  if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
+  if (S.caps.stats) list.push(['stats', 'tab_stats']);
+  return list;
+}
+
+function renderTop() {
+  const top = clear(document.getElementById('top'));
+  const nav = h('nav', { 'aria-label': t('main_nav'), class: 'tabs', role: 'tablist' });
+  for (const [v, key] of tabs()) {
+    nav.append(h('button', {
+      role: 'tab', id: `tab-${v}`, 'aria-selected': String(S.view === v), 'aria-controls': 'side', class: S.view === v ? 'tab active' : 'tab',
+      onclick: () => { S.view = v; renderTop(); renderSide(); },
+    }, t(key)));
+  }
+  top.append(
+    h('a', { href: '#map', class: 'skip' }, t('skip_to_map')),
+    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), t('app_title')),
+    nav,
+    h('div', { class: 'who' },
+      h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
+      h('button', { id: 'lang-switch', class: 'ghost', 'aria-label': t('lang_switch_label'), lang: getLang() === 'en' ? 'zh-CN' : 'en', onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); renderChrome(); } }, t('lang_switch')),
+      h('button', { id: 'logout', class: 'ghost', onclick: logout }, t('logout'))));
+}
+
+async function logout() {
+  try { await api.post('/api/v1/auth/logout'); } catch (e) { /* gone anyway */ }
+  api.setToken('');
+  S.me = null;
+  S.card = null;
+  S.view = 'map';
+  renderLogin();
+}
+
+function renderSide() {
+  const side = clear(document.getElementById('side'));
+  side.className = 'side' + (['cases', 'stats', 'assessments'].includes(S.view) ? ' wide' : '');
+  side.setAttribute('role', 'tabpanel');
+  side.setAttribute('aria-labelledby', `tab-${S.view}`);
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView };
+  (views[S.view] || layersView)(side);
+  requestAnimationFrame(() => S.map?.map.updateSize());
+}
+
+// ---------- layers ----------
+
+function layersView(side) {
+  side.append(h('h2', {}, t('layers')));
+  const avail = {
+    grid_l1: true, grid_l2: true, grid_l3: true, labels: true,
+    zones: !!S.tiles.zones, roads: !!S.tiles.roads,
+    topology: !!S.map?.layers.topology,
+    cases: !!S.map?.layers.cases,
+    coverage: !!S.map?.layers.coverage,
+    registers: !!S.map?.layers.registers,
+  };
+  const names = { grid_l1: 'layer_grid_l1', grid_l2: 'layer_grid_l2', grid_l3: 'layer_grid_l3', labels: 'layer_labels', zones: 'layer_zones', roads: 'layer_roads', topology: 'layer_topology', cases: 'layer_cases', coverage: 'layer_coverage', registers: 'layer_registers' };
+  const fs = h('fieldset', { class: 'layers' }, h('legend', { class: 'sr-only' }, t('layers')));
+  for (const [k, key] of Object.entries(names)) {
+    const id = `layer-${k}`;
+    fs.append(h('div', { class: 'check' + (avail[k] ? '' : ' off') },
+      h('input', { type: 'checkbox', id, checked: avail[k] && S.layerOn[k], disabled: !avail[k], onchange: (e) => { S.layerOn[k] = e.target.checked; S.map.setVisible(k, e.target.checked); updateStatus(); } }),
+      h('label', { for: id }, h('span', { class: `swatch sw-${k}`, 'aria-hidden': 'true' }), t(key), avail[k] ? '' : ' ' + t('unavailable'))));
+  }
+  if (S.map?.layers.basemap) {
+    fs.append(h('div', { class: 'check' },
+      h('input', { type: 'checkbox', id: 'layer-basemap', checked: true, onchange: (e) => S.map.setVisible('basemap', e.target.checked) }),
+      h('label', { for: 'layer-basemap' }, t('layer_basemap'))));
+  }
+  side.append(fs);
+  side.append(h('h3', {}, t('legend')), h('ul', { class: 'legend' },
+    h('li', {}, h('span', { class: 'dot', style: 'background:#c81e1e' }), t('legend_overdue')),
+    h('li', {}, h('span', { class: 'dot', style: 'background:#0b7a3e' }), t('legend_open')),
+    h('li', {}, h('span', { class: 'dot', style: 'background:#6b7280' }), t('legend_closed')),
+    h('li', {}, h('span', { class: 'box', style: 'background:rgba(220,38,38,0.55)' }), t('legend_gap')),
+    h('li', {}, h('span', { class: 'box', style: 'background:rgba(234,88,12,0.55)' }), t('legend_overlap')),
+    h('li', {}, h('span', { class: 'box', style: 'background:rgba(22,163,74,0.45)' }), t('legend_covered')),
+    h('li', {}, h('span', { class: 'box', style: 'background:rgba(220,38,38,0.40)' }), t('legend_missed'))));
+}
+
+// ---------- grid card ----------
+
+function showCard(title, body) {
+  const card = document.getElementById('card');
+  clear(card);
+  card.hidden = false;
+  const headId = uid('card-title');
+  card.setAttribute('aria-labelledby', headId);
+  card.append(h('div', { class: 'card-head' },
+    h('h2', { id: headId }, title),
+    h('button', { class: 'ghost close', 'aria-label': t('close'), title: t('close'), id: 'card-close', onclick: closeCard }, '×')), body);
+  card.focus();
+  return card;
+}
+
+function closeCard() {
+  const card = document.getElementById('card');
+  card.hidden = true;
+  S.card = null;
+  S.map?.selectGrid(null);
+}
+
+function reopenCard() {
+  if (S.card?.kind === 'grid') openGrid(S.card.id);
+  else if (S.card?.kind === 'case') openCase(S.card.id);
+}
+
+function dl(rows) {
+  return h('dl', { class: 'facts' }, rows.filter(Boolean).map(([k, v, id]) => [h('dt', {}, k), h('dd', { id }, v)]));
+}
+
+async function openGrid(code) {
+  S.card = { kind: 'grid', id: code };
+  S.map.selectGrid(code);
+  const body = h('div', { class: 'card-body', 'aria-busy': 'true' }, t('loading'));
+  showCard(t('grid_card'), body);
+  let f;
+  try {
+    f = await api.get(`/api/v1/grids/${encodeURIComponent(code)}`);
+  } catch (e) {
+    clear(body).append(h('p', { class: 'error' }, t('error', { msg: e.message })));
+    return;
+  }
+  if (S.card?.id !== code) return;
+  const p = f.properties;
+  const people = (p.people || []).filter((a) => !a.valid_to);
+  clear(body).removeAttribute('aria-busy');
+  body.dataset.code = p.code;
+  body.append(
+    h('p', { class: 'card-title-line' }, h('strong', { id: 'grid-name' }, p.name), ' ', h('span', { class: 'muted' }, t('level_' + p.level))),
+    dl([
+      [t('code'), p.code, 'grid-code'],
+      p.parents?.length ? [t('parent'), p.parents.map((x) => x.name).join(' › ')] : null,
+      [t('area'), t('area_km2', { v: fmtNum(p.area_m2 / 1e6, 3) }), 'grid-area'],
+      [t('households'), fmtNum(p.households), 'grid-households'],
+      [t('population'), fmtNum(p.population), 'grid-population'],
+    ]),
+    h('h3', {}, t('people_on_duty')),
+    people.length ? h('ul', { class: 'people', id: 'grid-people' }, people.map((a) => h('li', {},
+      h('span', { class: 'role' }, has('role_' + a.grid_role) ? t('role_' + a.grid_role) : a.grid_role), ' ',
+      h('strong', {}, a.name), a.grid_role === 'worker' ? ` · ${a.full_time ? t('full_time') : t('part_time')}` : ''))) : h('p', { class: 'muted' }, t('no_people')));
+  h3Section(body, t('open_cases'), S.caps.cases ? () => cases.gridOpenCases(p.code, { openCase }) : null, 'grid-cases');
+  h3Section(body, t('patrol_month'), S.caps.patrols ? () => patrolFigures(p.code) : null, 'grid-patrols');
+}
+
+// h3Section adds a titled section filled by load(), or "not available yet".
+function h3Section(parent, title, load, id) {
+  const sec = h('section', { id }, h('h3', {}, title));
+  parent.append(sec);
+  if (!load) { sec.append(h('p', { class: 'muted' }, t('not_available'))); return; }
+  const slot = h('div', {}, t('loading'));
+  sec.append(slot);
+  load().then((el) => { clear(slot).append(el); }).catch((e) => { clear(slot).append(h('p', { class: 'error' }, t('error', { msg: e.message }))); });
+}
+
+async function patrolFigures(code) {
+  const today = shanghaiToday();
+  const from = today.slice(0, 8) + '01';
+  const r = await api.get(`/api/v1/patrols/daily?grid=${encodeURIComponent(code)}&from=${from}&to=${today}`);
+  const days = Array.isArray(r) ? r : r.days || r.items || [];
+  const patrolled = days.filter((d) => (d.points ?? d.point_count ?? 0) > 0 || (d.coverage ?? 0) > 0 || d.patrolled);
+  const cov = days.length ? days.reduce((a, d) => a + (d.coverage ?? d.covered_fraction ?? 0), 0) / days.length : null;
+  return dl([
+    [t('patrol_days'), `${patrolled.length} / ${days.length}`, 'grid-patrol-days'],
+    cov !== null ? [t('patrol_coverage'), fmtNum(cov * 100, 1) + '%'] : null,
+  ]);
+}
+
+// ---------- cases ----------
+
+async function openCase(id) {
+  S.card = { kind: 'case', id };
+  const body = h('div', { class: 'card-body' }, t('loading'));
+  showCard(t('case_card'), body);
+  await cases.caseCard(body, id, {
+    me: S.me,
+    onChanged: async () => { await loadCasesLayer(); if (S.view === 'cases') renderSide(); },
+    zoom: (lon, lat) => S.map.zoomToLonLat(lon, lat),
+  });
+}
+
+async function loadCasesLayer() {
+  if (!S.caps.cases) return;
+  const fc = await cases.casesGeoJSON();
+  S.map.setCases(fc);
+}
+
+function casesView(side) {
+  cases.casesList(side, { openCase, me: S.me });
+}
+
+// ---------- audits ----------
+
+async function loadTopology() {
+  if (!['admin', 'center', 'viewer'].includes(S.me.role)) return;
+  S.topology = await api.get('/api/v1/audits/topology');
+  S.map.setFindings(S.topology.findings);
+}
+
+async function loadCoverage() {
+  if (!S.caps.coverage) return;
+  const r = await api.get(`/api/v1/audits/patrol-coverage?date=${shanghaiToday()}`).catch(() => null);
+  const fc = r?.cells || r?.features || r?.coverage;
+  if (fc?.type === 'FeatureCollection') S.map.setCoverage(fc);
+}
+
+function auditsView(side) {
+  side.append(h('h2', {}, t('audits')));
+  const sec = h('section', { class: 'audit', id: 'audit-topology' }, h('h3', {}, t('topology_audit')));
+  side.append(sec);
+  const body = h('div', {});
+  sec.append(body, h('button', { class: 'secondary', onclick: async () => { clear(body).append(t('loading')); await loadTopology().catch((e) => alertIn(body, e)); drawTopo(body); } }, t('run_audit')));
+  drawTopo(body);
+  if (S.caps.coverage) {
+    const cs = h('section', { class: 'audit', id: 'audit-coverage' }, h('h3', {}, t('patrol_audit')));
+    side.append(cs);
+    cases.coverageAudit(cs).catch((e) => alertIn(cs, e));
+  }
+  if (S.caps.registers) {
+    const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));
+    side.append(rs);
+    cases.registerAudit(rs, (fc) => { S.map.setRegisterFindings(fc); }).catch((e) => alertIn(rs, e));
+  }
+}
+
+function alertIn(el, e) { el.append(h('p', { class: 'error', role: 'alert' }, t('error', { msg: e.message }))); }
+
+function drawTopo(body) {
+  clear(body);
+  const r = S.topology;
+  if (!r) { body.append(h('p', { class: 'muted' }, t('not_available'))); return; }
+  body.append(h('p', {}, r.clean ? t('audit_clean') : t('audit_counts', r.counts)));
+  const feats = r.findings?.features || [];
+  if (feats.length) {
+    const tbl = h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('findings')), h('th', { scope: 'col' }, t('grid')), h('th', { scope: 'col' }, t('area')))));
+    const tb = h('tbody', {});
+    feats.slice(0, 200).forEach((f) => tb.append(h('tr', {},
+      h('td', {}, t('kind_' + f.properties.kind)),
+      h('td', {}, (f.properties.codes || []).join(', ') || f.properties.parent_code),
+      h('td', {}, fmtNum(f.properties.area_m2, 1) + ' m²'))));
+    tbl.append(tb);
+    body.append(tbl);
+  }
+  S.layerOn.topology = true;
+  S.map.setVisible('topology', true);
+}
+
+// ---------- statistics and assessments ----------
+
+function statsView(side) {
+  cases.statsView(side, { barChart });
+}
+
+function assessmentsView(side) {
+  cases.assessmentsView(side);
+}
+
+boot();

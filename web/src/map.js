@@ -1,0 +1,416 @@
+// The map: OpenLayers on canvas, no WebGL, no basemap unless configured.
+// Layers come from vector tiles (/tiles/{layer}/{z}/{x}/{y}.mvt, bearer token
+// in the request headers) when the server offers them, else from GeoJSON.
+import Map from 'ol/Map.js';
+import View from 'ol/View.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorTileLayer from 'ol/layer/VectorTile.js';
+import TileLayer from 'ol/layer/Tile.js';
+import VectorSource from 'ol/source/Vector.js';
+import VectorTileSource from 'ol/source/VectorTile.js';
+import XYZ from 'ol/source/XYZ.js';
+import Cluster from 'ol/source/Cluster.js';
+import GeoJSON from 'ol/format/GeoJSON.js';
+import MVT from 'ol/format/MVT.js';
+import { Style, Fill, Stroke, Text, Circle as CircleStyle } from 'ol/style.js';
+import { fromLonLat } from 'ol/proj.js';
+import { createEmpty, extend as extendExtent, isEmpty } from 'ol/extent.js';
+import { defaults as defaultControls, ScaleLine, Attribution } from 'ol/control.js';
+import { api } from './api.js';
+import { t } from './i18n.js';
+
+const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+
+// Colours chosen for contrast on a white background (WCAG AA for text).
+const C = {
+  l1: '#1d3557',
+  l2: '#2a6f97',
+  l3: '#0b5cad',
+  l3fill: 'rgba(11, 92, 173, 0.14)',
+  sel: '#d97706',
+  selfill: 'rgba(217, 119, 6, 0.25)',
+  road: '#6b4f2a',
+  zone: 'rgba(124, 58, 237, 0.14)',
+  zoneStroke: '#6d28d9',
+  gap: 'rgba(220, 38, 38, 0.55)',
+  overlap: 'rgba(234, 88, 12, 0.55)',
+  overdue: '#c81e1e',
+  open: '#0b7a3e',
+  closed: '#6b7280',
+  covered: 'rgba(22, 163, 74, 0.45)',
+  missed: 'rgba(220, 38, 38, 0.40)',
+};
+
+export class GridMap {
+  constructor(target, cfg) {
+    this.cfg = cfg || {};
+    this.layers = {};
+    this.selected = null;
+    this.workers = {}; // grid code → worker names (labels)
+    this.showLabels = true;
+    this.gridMode = 'geojson';
+    this.listeners = { grid: [], case: [], loaded: [] };
+    const layers = [];
+    if (this.cfg.basemap_url) {
+      this.layers.basemap = new TileLayer({ source: basemapSource(this.cfg), properties: { name: 'basemap' } });
+      layers.push(this.layers.basemap);
+    }
+    this.map = new Map({
+      target,
+      layers,
+      controls: defaultControls({ attribution: false }).extend([new ScaleLine(), new Attribution({ collapsible: true })]),
+      view: new View({ center: fromLonLat([117.53, 36.70]), zoom: 13, maxZoom: 20 }),
+    });
+    this.map.on('singleclick', (e) => this.onClick(e));
+    this.map.on('pointermove', (e) => {
+      if (e.dragging) return;
+      const hit = this.map.hasFeatureAtPixel(e.pixel, { layerFilter: (l) => l.get('clickable') });
+      this.map.getTargetElement().style.cursor = hit ? 'pointer' : '';
+    });
+  }
+
+  on(ev, fn) { this.listeners[ev].push(fn); }
+  emit(ev, arg) { for (const fn of this.listeners[ev]) fn(arg); }
+
+  add(name, layer, z) {
+    layer.set('name', name);
+    layer.setZIndex(z);
+    this.layers[name] = layer;
+    this.map.addLayer(layer);
+    return layer;
+  }
+
+  setVisible(name, v) {
+    if (name === 'labels') {
+      this.showLabels = v;
+      for (const n of ['grid_l1', 'grid_l2', 'grid_l3']) this.layers[n]?.changed();
+      return;
+    }
+    this.layers[name]?.setVisible(v);
+  }
+
+  // ---- grids ----
+
+  gridStyle(level) {
+    return (f, res) => {
+      const code = f.get('code');
+      const sel = code === this.selected;
+      const styles = [];
+      if (level === 3) {
+        styles.push(new Style({
+          fill: new Fill({ color: sel ? C.selfill : C.l3fill }),
+          stroke: new Stroke({ color: sel ? C.sel : C.l3, width: sel ? 3 : 1.2 }),
+        }));
+      } else if (level === 2) {
+        styles.push(new Style({ stroke: new Stroke({ color: sel ? C.sel : C.l2, width: sel ? 3.5 : 2.2, lineDash: [8, 4] }) }));
+      } else {
+        styles.push(new Style({ stroke: new Stroke({ color: sel ? C.sel : C.l1, width: 3.5 }) }));
+      }
+      if (this.showLabels && level === 3 && res < 40) {
+        const worker = f.get('worker') || (this.workers[code] || []).join('、');
+        const lines = [f.get('name') || ''];
+        if (res < 12) lines.push(code);
+        if (worker && res < 25) lines.push(t('worker_label', { n: worker }));
+        styles.push(new Style({
+          text: new Text({
+            text: lines.join('\n'),
+            font: '12px "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif',
+            fill: new Fill({ color: '#111827' }),
+            stroke: new Stroke({ color: '#ffffff', width: 3 }),
+            overflow: false,
+          }),
+        }));
+      } else if (this.showLabels && level === 2 && res >= 40 && res < 120) {
+        styles.push(new Style({
+          text: new Text({
+            text: f.get('name') || '',
+            font: 'bold 12px "Noto Sans CJK SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif',
+            fill: new Fill({ color: C.l2 }),
+            stroke: new Stroke({ color: '#ffffff', width: 3 }),
+          }),
+        }));
+      }
+      return styles;
+    };
+  }
+
+  // loadGrids draws the three grid levels, from tiles when offered.
+  async loadGrids(tiles) {
+    const zs = { 1: 12, 2: 11, 3: 10 };
+    if (tiles?.grids) {
+      this.gridMode = 'tiles';
+      for (const level of [1, 2, 3]) {
+        const layer = new VectorTileLayer({
+          source: tileSource(tiles.grids),
+          style: (f, res) => (Number(f.get('level')) === level ? this.gridStyle(level)(f, res) : null),
+          declutter: false,
+          properties: { clickable: true, kind: 'grid' },
+        });
+        this.add(`grid_l${level}`, layer, zs[level]);
+      }
+      this.layers.grid_l3.getSource().on('tileloadend', () => this.emit('loaded', 'grids'));
+      await this.fitTo(tiles.grids.bounds);
+      return;
+    }
+    this.gridMode = 'geojson';
+    for (const level of [1, 2, 3]) {
+      const src = new VectorSource();
+      this.add(`grid_l${level}`, new VectorLayer({ source: src, style: this.gridStyle(level), properties: { clickable: true, kind: 'grid' } }), zs[level]);
+    }
+    const byLevel = { 1: [], 2: [], 3: [] };
+    let path = '/api/v1/grids?limit=1000';
+    while (path) {
+      const fc = await api.get(path);
+      for (const f of geojson.readFeatures(fc)) {
+        const lv = Number(f.get('level'));
+        (byLevel[lv] || byLevel[3]).push(f);
+      }
+      path = fc.next || '';
+    }
+    const all = createEmpty();
+    for (const level of [1, 2, 3]) {
+      this.layers[`grid_l${level}`].getSource().addFeatures(byLevel[level]);
+      for (const f of byLevel[level]) extendExtent(all, f.getGeometry().getExtent());
+    }
+    if (!isEmpty(all)) this.map.getView().fit(all, { padding: [30, 30, 30, 30], maxZoom: 17 });
+    this.emit('loaded', 'grids');
+    this.loadWorkers(byLevel[3]).catch(() => {});
+  }
+
+  // loadWorkers fetches who is on duty in each basic grid, for the labels
+  // (the GeoJSON list does not carry it; vector tiles do).
+  async loadWorkers(features) {
+    if (features.length > 300) return;
+    const queue = features.map((f) => f.get('code'));
+    const work = async () => {
+      while (queue.length) {
+        const code = queue.shift();
+        try {
+          const as = await api.get(`/api/v1/grids/${code}/assignments`);
+          const list = Array.isArray(as) ? as : as.assignments || as.items || [];
+          this.workers[code] = list.filter((a) => a.grid_role === 'worker' && !a.valid_to).map((a) => a.name);
+        } catch (e) { /* a label without the worker */ }
+      }
+    };
+    await Promise.all([work(), work(), work(), work()]);
+    this.layers.grid_l3?.changed();
+  }
+
+  async fitTo(bounds) {
+    if (!bounds || bounds.length !== 4) return;
+    const [w, s, e, n] = bounds;
+    const ext = [...fromLonLat([w, s]), ...fromLonLat([e, n])];
+    this.map.getView().fit(ext, { padding: [30, 30, 30, 30], maxZoom: 17 });
+  }
+
+  // drawnGrids lists the grid codes of a level drawn in the current view.
+  drawnGrids(level) {
+    const layer = this.layers[`grid_l${level}`];
+    if (!layer || !layer.getVisible()) return [];
+    const ext = this.map.getView().calculateExtent(this.map.getSize());
+    let feats;
+    if (this.gridMode === 'tiles') feats = layer.getFeaturesInExtent(ext).filter((f) => Number(f.get('level')) === level);
+    else feats = layer.getSource().getFeaturesInExtent(ext);
+    return [...new Set(feats.map((f) => f.get('code')))].sort();
+  }
+
+  // screenPointOf returns page coordinates of a point inside the grid, or null.
+  screenPointOf(code) {
+    let flat = null;
+    for (const n of ['grid_l3', 'grid_l2', 'grid_l1']) {
+      const layer = this.layers[n];
+      if (!layer) continue;
+      let f;
+      if (this.gridMode === 'tiles') {
+        const ext = this.map.getView().calculateExtent(this.map.getSize());
+        f = layer.getFeaturesInExtent(ext).find((x) => x.get('code') === code);
+        if (f) flat = f.getFlatInteriorPoint ? f.getFlatInteriorPoint() : null;
+      } else {
+        f = layer.getSource().getFeatures().find((x) => x.get('code') === code);
+        if (f) {
+          const g = f.getGeometry();
+          flat = g.getType() === 'MultiPolygon' ? g.getInteriorPoints().getFirstCoordinate() : g.getInteriorPoint().getCoordinates();
+        }
+      }
+      if (flat) break;
+    }
+    if (!flat) return null;
+    const px = this.map.getPixelFromCoordinate([flat[0], flat[1]]);
+    const r = this.map.getTargetElement().getBoundingClientRect();
+    return [r.left + px[0], r.top + px[1]];
+  }
+
+  selectGrid(code, zoom) {
+    this.selected = code;
+    for (const n of ['grid_l1', 'grid_l2', 'grid_l3']) this.layers[n]?.changed();
+    if (zoom && this.gridMode === 'geojson') {
+      for (const n of ['grid_l3', 'grid_l2', 'grid_l1']) {
+        const f = this.layers[n]?.getSource().getFeatures().find((x) => x.get('code') === code);
+        if (f) { this.map.getView().fit(f.getGeometry().getExtent(), { padding: [80, 80, 80, 80], maxZoom: 17, duration: 300 }); break; }
+      }
+    }
+  }
+
+  // ---- other layers ----
+
+  // addTileLayer adds a vector-tile layer (roads, zones, cases, coverage...).
+  addTileLayer(name, tj, style, z, props) {
+    return this.add(name, new VectorTileLayer({ source: tileSource(tj), style, properties: props || {} }), z);
+  }
+
+  roadStyle() {
+    return (f, res) => [
+      new Style({ stroke: new Stroke({ color: '#ffffff', width: 6 }) }),
+      new Style({
+        stroke: new Stroke({ color: C.road, width: 3 }),
+        text: res < 30 ? new Text({ text: f.get('name') || '', placement: 'line', font: '12px sans-serif', fill: new Fill({ color: C.road }), stroke: new Stroke({ color: '#fff', width: 3 }) }) : undefined,
+      }),
+    ];
+  }
+
+  zoneStyle() {
+    return new Style({ fill: new Fill({ color: C.zone }), stroke: new Stroke({ color: C.zoneStroke, width: 2, lineDash: [2, 6] }) });
+  }
+
+  setFindings(fc) {
+    let layer = this.layers.topology;
+    if (!layer) {
+      layer = this.add('topology', new VectorLayer({
+        source: new VectorSource(),
+        style: (f) => new Style({
+          fill: new Fill({ color: f.get('kind') === 'gap' ? C.gap : C.overlap }),
+          stroke: new Stroke({ color: f.get('kind') === 'gap' ? '#991b1b' : '#9a3412', width: 2 }),
+        }),
+      }), 20);
+    }
+    layer.getSource().clear();
+    layer.getSource().addFeatures(geojson.readFeatures(fc || { type: 'FeatureCollection', features: [] }));
+  }
+
+  setRegisterFindings(fc) {
+    let layer = this.layers.registers;
+    if (!layer) {
+      layer = this.add('registers', new VectorLayer({
+        source: new VectorSource(),
+        style: new Style({
+          image: new CircleStyle({ radius: 6, fill: new Fill({ color: '#7c3aed' }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
+          fill: new Fill({ color: 'rgba(124,58,237,0.3)' }),
+          stroke: new Stroke({ color: '#5b21b6', width: 2 }),
+        }),
+      }), 21);
+    }
+    layer.getSource().clear();
+    layer.getSource().addFeatures(geojson.readFeatures(fc || { type: 'FeatureCollection', features: [] }));
+  }
+
+  // setCases draws cases from GeoJSON, clustered at low zoom, overdue in red.
+  setCases(fc) {
+    let layer = this.layers.cases;
+    if (!layer) {
+      const src = new VectorSource();
+      const cluster = new Cluster({ distance: 36, minDistance: 12, source: src });
+      layer = this.add('cases', new VectorLayer({
+        source: cluster,
+        style: (f, res) => caseStyle(f, res),
+        properties: { clickable: true, kind: 'case' },
+      }), 30);
+      this.casesSource = src;
+      this.map.getView().on('change:resolution', () => {
+        cluster.setDistance(this.map.getView().getResolution() < 4 ? 0 : 36);
+      });
+    }
+    this.casesSource.clear();
+    this.casesSource.addFeatures(geojson.readFeatures(fc));
+  }
+
+  setCoverage(fc) {
+    let layer = this.layers.coverage;
+    if (!layer) {
+      layer = this.add('coverage', new VectorLayer({
+        source: new VectorSource(),
+        style: (f) => {
+          const covered = f.get('covered') !== false && f.get('status') !== 'missed';
+          return new Style({ fill: new Fill({ color: covered ? C.covered : C.missed }), stroke: new Stroke({ color: covered ? '#166534' : '#991b1b', width: 1 }) });
+        },
+      }), 15);
+    }
+    layer.getSource().clear();
+    layer.getSource().addFeatures(geojson.readFeatures(fc));
+  }
+
+  zoomToLonLat(lon, lat) {
+    this.map.getView().animate({ center: fromLonLat([lon, lat]), zoom: Math.max(this.map.getView().getZoom(), 16), duration: 300 });
+  }
+
+  onClick(e) {
+    let hit = null;
+    this.map.forEachFeatureAtPixel(e.pixel, (f, layer) => {
+      if (!layer || !layer.get('clickable')) return false;
+      const kind = layer.get('kind');
+      if (kind === 'case') {
+        const members = f.get('features');
+        if (members && members.length > 1) {
+          const ext = createEmpty();
+          for (const m of members) extendExtent(ext, m.getGeometry().getExtent());
+          this.map.getView().fit(ext, { padding: [80, 80, 80, 80], maxZoom: 18, duration: 300 });
+          hit = { kind: 'cluster' };
+          return true;
+        }
+        const c = members ? members[0] : f;
+        hit = { kind: 'case', id: c.get('id') ?? c.getId() };
+        return true;
+      }
+      // Prefer the most detailed grid under the pointer.
+      const lv = Number(f.get('level'));
+      if (!hit || (hit.kind === 'grid' && lv > hit.level)) hit = { kind: 'grid', code: f.get('code'), level: lv };
+      return false;
+    }, { hitTolerance: 3 });
+    if (hit?.kind === 'grid') this.emit('grid', hit.code);
+    if (hit?.kind === 'case') this.emit('case', hit.id);
+  }
+}
+
+function caseStyle(f, res) {
+  const members = f.get('features') || [f];
+  const n = members.length;
+  const overdue = members.some((m) => m.get('overdue'));
+  const closed = members.every((m) => m.get('status') === 'closed');
+  const color = overdue ? C.overdue : closed ? C.closed : C.open;
+  return new Style({
+    image: new CircleStyle({
+      radius: n > 1 ? Math.min(22, 10 + Math.sqrt(n) * 3) : 7,
+      fill: new Fill({ color }),
+      stroke: new Stroke({ color: '#ffffff', width: 2 }),
+    }),
+    text: n > 1 ? new Text({ text: String(n), font: 'bold 12px sans-serif', fill: new Fill({ color: '#fff' }) }) : undefined,
+  });
+}
+
+// tileSource reads MVT tiles with the bearer token in the request headers.
+function tileSource(tj) {
+  return new VectorTileSource({
+    format: new MVT(),
+    url: tj.tiles[0],
+    minZoom: tj.minzoom ?? 0,
+    maxZoom: tj.maxzoom ?? 16,
+    tileLoadFunction: (tile, url) => {
+      tile.setLoader(async (extent, resolution, projection) => {
+        try {
+          const res = await fetch(url, { headers: api.headers() });
+          if (res.status === 204 || !res.ok) { tile.setFeatures([]); return; }
+          const buf = await res.arrayBuffer();
+          tile.setFeatures(tile.getFormat().readFeatures(buf, { extent, featureProjection: projection }));
+        } catch (e) {
+          tile.setFeatures([]);
+        }
+      });
+    },
+  });
+}
+
+// basemapSource is an XYZ source; WMTS KVP templates ({TileMatrix},
+// {TileCol}, {TileRow}, as 天地图 publishes) are mapped onto {z}/{x}/{y}.
+function basemapSource(cfg) {
+  const url = cfg.basemap_url.replace('{TileMatrix}', '{z}').replace('{TileCol}', '{x}').replace('{TileRow}', '{y}');
+  return new XYZ({ url, crossOrigin: 'anonymous', attributions: cfg.basemap_attribution || undefined, maxZoom: 18 });
+}
