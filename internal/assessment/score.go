@@ -1,0 +1,444 @@
+package assessment
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gridd/gridd/internal/workday"
+)
+
+// Ref names one piece of evidence behind an item: a case number, a call id,
+// a date, a grid, a survey or a finding.
+type Ref struct {
+	Kind string `json:"kind"` // case | call | day | grid | survey | finding
+	ID   string `json:"id"`
+	Date string `json:"date,omitempty"` // YYYY-MM-DD (calls: local time)
+	Note string `json:"note,omitempty"`
+}
+
+// Item is one line of the rubric applied to one worker. Points are signed:
+// a deduction is negative, a bonus or a floor adjustment positive.
+type Item struct {
+	Key      string  `json:"key"`
+	Name     string  `json:"name"`
+	NameEN   string  `json:"name_en"`
+	Count    int     `json:"count"`
+	Points   float64 `json:"points"`
+	Detail   string  `json:"detail"` // the arithmetic, in English
+	Evidence []Ref   `json:"evidence"`
+}
+
+// Block is one of the rubric's four blocks. Score = Max + Σ Items.Points
+// (the floor, when reached, is an item of its own; so is the bonus).
+type Block struct {
+	Key    string  `json:"key"`
+	Name   string  `json:"name"`
+	NameEN string  `json:"name_en"`
+	Max    float64 `json:"max"`
+	Score  float64 `json:"score"`
+	Items  []Item  `json:"items"`
+}
+
+// Figures are the raw figures of a worker's month.
+type Figures struct {
+	DaysAssessed   int      `json:"days_assessed"`
+	ShortDays      int      `json:"short_days"`
+	MinCoverage    *float64 `json:"min_coverage"`
+	Calls          int      `json:"calls"`
+	Unanswered     int      `json:"unanswered_calls"`
+	SurveyRate     *float64 `json:"survey_rate"`
+	Points         float64  `json:"work_order_points"`
+	Orders         int      `json:"work_orders"`
+	OrdersPassed   int      `json:"work_orders_passed"`
+	OrdersRejected int      `json:"work_orders_rejected"`
+	OrdersPending  int      `json:"work_orders_pending"`
+	PassRate       *float64 `json:"pass_rate"`
+	Missed         int      `json:"missed_problems"`
+}
+
+// Result is one worker's month.
+type Result struct {
+	Worker      Worker   `json:"worker"`
+	Total       float64  `json:"total"`
+	Bonus       float64  `json:"bonus"`
+	Vetoed      bool     `json:"vetoed"`
+	PayEligible bool     `json:"pay_eligible"`
+	Qualified   bool     `json:"qualified"`
+	Blocks      []Block  `json:"blocks"`
+	Figures     Figures  `json:"figures"`
+	Missing     []string `json:"missing_evidence"`
+	// Set by Annotate.
+	Rank         int      `json:"rank"`          // in the street; vetoed months rank last
+	StreetSize   int      `json:"street_size"`   // workers ranked in the street
+	Last         bool     `json:"last"`          // last place in the street (of more than one rank)
+	Quarter      *Quarter `json:"quarter"`       // quarterly grade so far
+	Flags        []string `json:"flags"`         // last_place_two_months, unqualified_three_months
+	FlagsDetails []string `json:"flags_details"` // the months behind each flag
+}
+
+// Flags of a result.
+const (
+	FlagLastTwoMonths        = "last_place_two_months"    // written explanation and interview
+	FlagUnqualifiedThreeMons = "unqualified_three_months" // dismissal review
+)
+
+// Block keys, in rubric order.
+const (
+	BlockAttendance  = "attendance"
+	BlockMassWork    = "mass_work"
+	BlockInformation = "information"
+	BlockBacktrace   = "backtrace"
+)
+
+// Score computes every worker's result from the evidence. It is pure and
+// deterministic: the evidence is sorted first, so its order does not
+// matter, and results come sorted by worker username then id.
+func Score(r *Rubric, ev *Evidence) []*Result {
+	ev = sortEvidence(ev)
+	byWorker := func() map[int64]*bucket {
+		m := map[int64]*bucket{}
+		for _, w := range ev.Workers {
+			m[w.ID] = &bucket{findings: map[FindingKind][]Finding{}}
+		}
+		return m
+	}()
+	for _, p := range ev.Patrols {
+		if b := byWorker[p.WorkerID]; b != nil {
+			b.patrols = append(b.patrols, p)
+		}
+	}
+	for _, d := range ev.ShortDays {
+		if b := byWorker[d.WorkerID]; b != nil {
+			b.short = append(b.short, d)
+		}
+	}
+	for _, c := range ev.Calls {
+		if b := byWorker[c.WorkerID]; b != nil {
+			b.calls = append(b.calls, c)
+		}
+	}
+	for _, s := range ev.Surveys {
+		if b := byWorker[s.WorkerID]; b != nil {
+			b.surveys = append(b.surveys, s)
+		}
+	}
+	for _, f := range ev.Findings {
+		if b := byWorker[f.WorkerID]; b != nil {
+			b.findings[f.Kind] = append(b.findingsOf(f.Kind), f)
+		}
+	}
+	for _, o := range ev.WorkOrders {
+		if b := byWorker[o.WorkerID]; b != nil {
+			b.orders = append(b.orders, o)
+		}
+	}
+	for _, m := range ev.Missed {
+		if b := byWorker[m.WorkerID]; b != nil {
+			b.missed = append(b.missed, m)
+		}
+	}
+	out := make([]*Result, 0, len(ev.Workers))
+	for _, w := range ev.Workers {
+		out = append(out, scoreWorker(r, w, byWorker[w.ID]))
+	}
+	return out
+}
+
+type bucket struct {
+	patrols  []PatrolMonth
+	short    []ShortDay
+	calls    []Call
+	surveys  []Survey
+	findings map[FindingKind][]Finding
+	orders   []WorkOrder
+	missed   []Missed
+}
+
+func (b *bucket) findingsOf(k FindingKind) []Finding { return b.findings[k] }
+
+func scoreWorker(r *Rubric, w Worker, b *bucket) *Result {
+	res := &Result{Worker: w, Missing: []string{}, Flags: []string{}, FlagsDetails: []string{}}
+	res.Blocks = []Block{
+		attendance(r, b, res),
+		massWork(r, b, res),
+		information(r, b, res),
+		backtrace(r, b, res),
+	}
+	for _, bl := range res.Blocks {
+		res.Total += bl.Score
+	}
+	res.Total = round2(res.Total)
+	res.PayEligible = !res.Vetoed && res.PayEligible
+	res.Qualified = !res.Vetoed && res.Total >= r.QualifiedMin
+	return res
+}
+
+func attendance(r *Rubric, b *bucket, res *Result) Block {
+	a := r.Attendance
+	cov := Item{Key: "coverage", Name: "巡查覆盖范围不足", NameEN: "Monthly patrol coverage below the rule", Evidence: []Ref{}}
+	short := Item{Key: "short_days", Name: "每日巡查时间不足", NameEN: "Days patrolled under the daily minimum", Evidence: []Ref{}}
+	if len(b.patrols) == 0 {
+		res.Missing = append(res.Missing, "patrol")
+		cov.Detail = "no patrol results stored for the month: not scored"
+		short.Detail = cov.Detail
+	} else {
+		var low []Ref
+		minCov := math.Inf(1)
+		for _, p := range b.patrols {
+			minCov = math.Min(minCov, p.Coverage)
+			res.Figures.DaysAssessed = max(res.Figures.DaysAssessed, p.Days)
+			if !p.CoverageMet {
+				low = append(low, Ref{Kind: "grid", ID: p.GridCode, Note: fmt.Sprintf("coverage %.1f%%", p.Coverage*100)})
+			}
+		}
+		mc := round4(minCov)
+		res.Figures.MinCoverage = &mc
+		if len(low) > 0 {
+			cov.Count = len(low)
+			cov.Points = -a.CoverageShortfall
+			cov.Evidence = low
+			cov.Detail = fmt.Sprintf("coverage below the rule in %d grid(s): −%s once", len(low), num(a.CoverageShortfall))
+		} else {
+			cov.Detail = "coverage met in every grid"
+		}
+		for _, d := range b.short {
+			short.Evidence = append(short.Evidence, Ref{Kind: "day", ID: d.Date, Date: d.Date,
+				Note: fmt.Sprintf("%.1f h", d.PatrolSeconds/3600)})
+		}
+		short.Count = len(b.short)
+		short.Points = -float64(short.Count) * a.ShortDay
+		short.Detail = fmt.Sprintf("%d day(s) × −%s", short.Count, num(a.ShortDay))
+		res.Figures.ShortDays = short.Count
+	}
+	calls := Item{Key: "unanswered_calls", Name: "电话督查未接听", NameEN: "Unanswered supervisory calls", Evidence: []Ref{}}
+	for _, c := range b.calls {
+		res.Figures.Calls++
+		if c.Answered {
+			continue
+		}
+		calls.Count++
+		at := c.At.In(workday.Shanghai())
+		calls.Evidence = append(calls.Evidence, Ref{Kind: "call", ID: strconv.FormatInt(c.ID, 10), Date: at.Format("2006-01-02 15:04"), Note: c.Note})
+	}
+	res.Figures.Unanswered = calls.Count
+	calls.Points = -float64(calls.Count) * a.UnansweredCall
+	calls.Detail = fmt.Sprintf("%d of %d call(s) unanswered × −%s", calls.Count, res.Figures.Calls, num(a.UnansweredCall))
+	return finish(BlockAttendance, "出勤率", "Attendance", a.Max, a.Floor, []Item{cov, short, calls}, nil)
+}
+
+func massWork(r *Rubric, b *bucket, res *Result) Block {
+	m := r.MassWork
+	items := []Item{
+		countItem("unfamiliar", "应知应会不熟悉", "Unfamiliar with own duties or grid facts", b.findingsOf(FindingUnfamiliar), m.Unfamiliar),
+	}
+	survey := Item{Key: "survey", Name: "群众满意度低于标准", NameEN: "Household satisfaction below the minimum", Evidence: []Ref{}}
+	households, satisfied := 0, 0
+	for _, s := range b.surveys {
+		households += s.Households
+		satisfied += s.Satisfied
+		survey.Evidence = append(survey.Evidence, Ref{Kind: "survey", ID: strconv.FormatInt(s.ID, 10), Date: s.Date,
+			Note: fmt.Sprintf("%d/%d satisfied", s.Satisfied, s.Households)})
+	}
+	switch {
+	case households == 0:
+		survey.Detail = "no survey this month: not scored"
+	default:
+		rate := round4(float64(satisfied) / float64(households))
+		res.Figures.SurveyRate = &rate
+		survey.Detail = fmt.Sprintf("%d of %d households satisfied (%.1f%%), minimum %.0f%%", satisfied, households, rate*100, m.SurveyMinRate*100)
+		if households < m.SurveyHouseholds {
+			survey.Detail += fmt.Sprintf("; sample below the %d households the rubric asks for", m.SurveyHouseholds)
+		}
+		if rate < m.SurveyMinRate {
+			survey.Count = 1
+			survey.Points = -m.SurveyDeduction
+			survey.Detail += fmt.Sprintf(": −%s", num(m.SurveyDeduction))
+		}
+	}
+	items = append(items, survey,
+		countItem("unresolved_requests", "群众诉求未落实解决", "Unresolved requests", b.findingsOf(FindingUnresolved), m.UnresolvedRequest),
+		countItem("unresolved_serious", "诉求未解决造成极坏影响", "Unresolved requests with serious impact", b.findingsOf(FindingUnresolvedSerious), m.UnresolvedSerious))
+	return finish(BlockMassWork, "群众工作", "Mass work", m.Max, m.Floor, items, nil)
+}
+
+func information(r *Rubric, b *bucket, res *Result) Block {
+	in := r.Information
+	points := 0.0
+	below := Item{Key: "points_below_min", Name: "工单得分不足", NameEN: "Work-order points below the minimum", Evidence: []Ref{}}
+	pass := Item{Key: "pass_rate", Name: "工单合格率不足", NameEN: "Work-order pass rate below the minimum", Evidence: []Ref{}}
+	var passed []Ref
+	for _, o := range b.orders {
+		res.Figures.Orders++
+		ref := Ref{Kind: "case", ID: o.CaseNumber, Date: o.ReportedAt.In(workday.Shanghai()).Format("2006-01-02")}
+		switch {
+		case o.Qualified == nil:
+			res.Figures.OrdersPending++
+		case *o.Qualified:
+			res.Figures.OrdersPassed++
+			points += o.Points
+			ref.Note = num(o.Points) + " pts"
+			passed = append(passed, ref)
+		default:
+			res.Figures.OrdersRejected++
+			ref.Note = "rejected"
+			pass.Evidence = append(pass.Evidence, ref)
+		}
+	}
+	points = round2(points)
+	res.Figures.Points = points
+	res.PayEligible = true
+	below.Evidence = append(below.Evidence, passed...)
+	if points < in.MinPoints {
+		below.Count = 1
+		below.Points = -in.BelowMinDeduction
+		below.Detail = fmt.Sprintf("%s points from %d qualified order(s), below %s: −%s", num(points), len(passed), num(in.MinPoints), num(in.BelowMinDeduction))
+		if in.BelowMinNoPay {
+			res.PayEligible = false
+			below.Detail += "; no performance pay this month"
+		}
+	} else {
+		below.Detail = fmt.Sprintf("%s points from %d qualified order(s), at least %s", num(points), len(passed), num(in.MinPoints))
+	}
+	late := countItem("late_report", "信息上报不及时贻误工作", "Late report that delayed work", b.findingsOf(FindingLateReport), in.LateReport)
+	if late.Count > 0 && in.LateReportVeto {
+		res.Vetoed = true
+		late.Detail += "; the month is vetoed (一票否决)"
+	}
+	reviewed := res.Figures.OrdersPassed + res.Figures.OrdersRejected
+	if reviewed == 0 {
+		pass.Detail = "no reviewed work order: not scored"
+	} else {
+		rate := round4(float64(res.Figures.OrdersPassed) / float64(reviewed))
+		res.Figures.PassRate = &rate
+		pass.Detail = fmt.Sprintf("%d of %d reviewed order(s) qualified (%.1f%%), minimum %.0f%%", res.Figures.OrdersPassed, reviewed, rate*100, in.PassRateMin*100)
+		if rate < in.PassRateMin {
+			pass.Count = 1
+			pass.Points = -in.PassRateDeduction
+			pass.Detail += fmt.Sprintf(": −%s", num(in.PassRateDeduction))
+		}
+	}
+	bonus := Item{Key: "bonus", Name: "工单得分加分", NameEN: "Work-order points bonus", Evidence: []Ref{}}
+	for _, t := range in.Bonus {
+		if points > t.Above {
+			bonus.Points = t.Bonus
+			bonus.Count = 1
+			bonus.Detail = fmt.Sprintf("%s points > %s: +%s above the block maximum", num(points), num(t.Above), num(t.Bonus))
+		}
+	}
+	if bonus.Count == 0 {
+		bonus.Detail = fmt.Sprintf("%s points: no bonus tier reached", num(points))
+	}
+	res.Bonus = bonus.Points
+	return finish(BlockInformation, "信息采集数量和质量", "Information collection", in.Max, in.Floor, []Item{below, late, pass}, &bonus)
+}
+
+func backtrace(r *Rubric, b *bucket, res *Result) Block {
+	bt := r.Backtrace
+	insp := countItem("inspector_findings", "暗访发现长期未上报问题", "Long-standing unreported problems found by inspectors", b.findingsOf(FindingInspector), bt.InspectorFinding)
+	missed := Item{Key: "missed_problems", Name: "群众举报经核实而网格员未上报", NameEN: "Verified problems from other sources the worker never reported", Evidence: []Ref{}}
+	for _, m := range b.missed {
+		c := bt.Coefficient(m.Category)
+		missed.Count++
+		missed.Points -= c
+		missed.Evidence = append(missed.Evidence, Ref{Kind: "case", ID: m.CaseNumber, Date: m.ReportedAt.In(workday.Shanghai()).Format("2006-01-02"),
+			Note: fmt.Sprintf("%s, category %s × %s", m.Source, m.Category, num(c))})
+	}
+	missed.Points = round2(missed.Points)
+	res.Figures.Missed = missed.Count
+	missed.Detail = fmt.Sprintf("%d missed problem(s), Σ category coefficients = %s (own reports of the same category within %s m in the %d days before clear a case)",
+		missed.Count, num(-missed.Points), num(bt.RadiusM), bt.WindowDays)
+	return finish(BlockBacktrace, "倒追考核", "Backward tracing", bt.Max, bt.Floor, []Item{insp, missed}, nil)
+}
+
+// countItem deducts per finding.
+func countItem(key, name, nameEN string, fs []Finding, each float64) Item {
+	it := Item{Key: key, Name: name, NameEN: nameEN, Count: len(fs), Points: round2(-float64(len(fs)) * each), Evidence: []Ref{}}
+	for _, f := range fs {
+		note := f.Note
+		if f.CaseNumber != "" {
+			note = "case " + f.CaseNumber + "; " + note
+		}
+		it.Evidence = append(it.Evidence, Ref{Kind: "finding", ID: strconv.FormatInt(f.ID, 10), Date: f.Date, Note: note})
+	}
+	it.Detail = fmt.Sprintf("%d × −%s", len(fs), num(each))
+	return it
+}
+
+// finish adds the floor adjustment (when the deductions go below the
+// floor) and the bonus, and sums the block.
+func finish(key, name, nameEN string, maxPts, floor float64, items []Item, bonus *Item) Block {
+	b := Block{Key: key, Name: name, NameEN: nameEN, Max: maxPts, Items: items}
+	raw := maxPts
+	for i := range b.Items {
+		b.Items[i].Points = round2(b.Items[i].Points)
+		raw += b.Items[i].Points
+	}
+	raw = round2(raw)
+	if raw < floor {
+		b.Items = append(b.Items, Item{Key: "floor", Name: "扣分保底", NameEN: "Block floor", Count: 1, Points: round2(floor - raw),
+			Detail: fmt.Sprintf("deductions reach %s; the block stops at %s", num(raw), num(floor)), Evidence: []Ref{}})
+		raw = floor
+	}
+	if bonus != nil {
+		b.Items = append(b.Items, *bonus)
+		raw += bonus.Points
+	}
+	b.Score = round2(raw)
+	return b
+}
+
+func sortEvidence(ev *Evidence) *Evidence {
+	c := *ev
+	c.Workers = slices.Clone(ev.Workers)
+	slices.SortFunc(c.Workers, func(a, b Worker) int {
+		return cmp.Or(cmp.Compare(a.Username, b.Username), cmp.Compare(a.ID, b.ID))
+	})
+	for i := range c.Workers {
+		c.Workers[i].Grids = slices.Clone(c.Workers[i].Grids)
+		slices.Sort(c.Workers[i].Grids)
+	}
+	c.Patrols = slices.Clone(ev.Patrols)
+	slices.SortFunc(c.Patrols, func(a, b PatrolMonth) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.GridCode, b.GridCode))
+	})
+	c.ShortDays = slices.Clone(ev.ShortDays)
+	slices.SortFunc(c.ShortDays, func(a, b ShortDay) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.Date, b.Date))
+	})
+	c.Calls = slices.Clone(ev.Calls)
+	slices.SortFunc(c.Calls, func(a, b Call) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+	})
+	c.Surveys = slices.Clone(ev.Surveys)
+	slices.SortFunc(c.Surveys, func(a, b Survey) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.Date, b.Date), cmp.Compare(a.ID, b.ID))
+	})
+	c.Findings = slices.Clone(ev.Findings)
+	slices.SortFunc(c.Findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Date, b.Date), cmp.Compare(a.ID, b.ID))
+	})
+	c.WorkOrders = slices.Clone(ev.WorkOrders)
+	slices.SortFunc(c.WorkOrders, func(a, b WorkOrder) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.CaseNumber, b.CaseNumber))
+	})
+	c.Missed = slices.Clone(ev.Missed)
+	slices.SortFunc(c.Missed, func(a, b Missed) int {
+		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.CaseNumber, b.CaseNumber))
+	})
+	return &c
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
+
+// num formats points without trailing zeros.
+func num(v float64) string { return strconv.FormatFloat(round2(v), 'f', -1, 64) }
+
+// MonthStart returns the first instant of month (YYYY-MM) in Asia/Shanghai.
+func MonthStart(month string) (time.Time, error) {
+	return time.ParseInLocation("2006-01", month, workday.Shanghai())
+}
