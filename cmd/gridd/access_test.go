@@ -116,6 +116,45 @@ func routeCases() map[string]routeCase {
 			return "/api/v1/locate", map[string]any{"points": [][]float64{{117.53, 36.70}}}, nil
 		}, all(200, nil)},
 		"GET /api/v1/audits/topology": {fixed("/api/v1/audits/topology"), only(200, "admin", "center", "viewer")},
+
+		// Base registers and key persons.
+		"GET /api/v1/registers/{kind}": {fixed("/api/v1/registers/households"), all(200, nil)},
+		"POST /api/v1/registers/{kind}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			lon, lat := regPointIn(ta.t, ta, otherGrid, 0)
+			return "/api/v1/registers/households", map[string]any{"address": "矩阵新户", "lon": lon, "lat": lat}, nil
+		}, only(201, "admin", "center")},
+		"POST /api/v1/registers/{kind}/import": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/registers/households/import?dry_run=true", regHouseholdCSV(ta, ownGrid), nil
+		}, only(200, "admin", "center", "worker")},
+		"GET /api/v1/registers/{kind}/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/registers/households/%d", regHousehold(ta, otherGrid)), nil, nil
+		}, all(200, map[string]int{"worker": 403})},
+		"PATCH /api/v1/registers/{kind}/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/registers/households/%d", regHousehold(ta, otherGrid)), map[string]any{"size": 4}, nil
+		}, only(200, "admin", "center")},
+		"DELETE /api/v1/registers/{kind}/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/registers/households/%d", regHousehold(ta, otherGrid)), nil, nil
+		}, only(204, "admin", "center")},
+		"GET /api/v1/audits/registers": {fixed("/api/v1/audits/registers"), only(200, "admin", "center", "viewer")},
+		"GET /api/v1/keypersons":       {fixed("/api/v1/keypersons"), only(200, "admin", "center", "worker")},
+		"POST /api/v1/keypersons": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/keypersons", regKeyPersonBody(ta, otherGrid), nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/keypersons/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/keypersons/%d", regKeyPerson(ta, otherGrid)), nil, nil
+		}, only(200, "admin", "center")},
+		"GET /api/v1/keypersons/{id}/unmasked": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/keypersons/%d/unmasked?reason=route-matrix", regKeyPerson(ta, otherGrid)), nil, nil
+		}, only(403)},
+		"GET /api/v1/keypersons/{id}/visits": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/keypersons/%d/visits", regKeyPerson(ta, otherGrid)), nil, nil
+		}, only(200, "admin", "center")},
+		"POST /api/v1/keypersons/{id}/visits": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/keypersons/%d/visits", regKeyPerson(ta, otherGrid)), map[string]string{"visited_on": "2026-11-20"}, nil
+		}, only(201, "admin", "center")},
+		"PUT /api/v1/users/{username}/permissions": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/users/p0001/permissions", map[string]any{"permissions": []string{}}, nil
+		}, only(200, "admin")},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/postgis"
+	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/gridd/gridd/web"
@@ -33,6 +34,9 @@ type app struct {
 	auth     *auth.Service
 	topology *audit.Topology
 	auditLog *auditlog.Log
+	// registers: base registers and key-person files.
+	registers  *registers.Service
+	keyPersons *registers.KeyPersons
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -78,6 +82,10 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
+	if err := a.openRegisters(c); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -99,6 +107,10 @@ func (a *app) server(c Config) *httpapi.Server {
 		Ready:     func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		MaxBody:   c.MaxBody,
 		Now:       now,
+
+		// Base registers and key-person files.
+		Registers:  a.registers,
+		KeyPersons: a.keyPersons,
 	})
 }
 

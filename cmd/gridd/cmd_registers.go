@@ -2,12 +2,25 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/postgis"
+	"github.com/gridd/gridd/internal/registers"
+	"github.com/gridd/gridd/internal/workday"
+	"github.com/paulmach/orb"
 )
 
 // cmdAuditVerifyLog walks the audit log's hash chain and fails when it is
@@ -42,6 +55,156 @@ func verifyLog(ctx context.Context, a *app, head string) error {
 	}
 	if !rep.OK {
 		return errs.E(errs.Unprocessable, "audit_log_broken", "the audit log's hash chain is broken at %d place(s)", len(rep.Breaks))
+	}
+	return nil
+}
+
+// dataKey returns the 32-byte key that seals key persons' protected
+// fields. It is never stored in the database. In order: GRIDD_DATA_KEY
+// (64 hex characters or base64), GRIDD_KEY_FILE (a file holding the same),
+// else DevDir/data.key, created with a random key on first start (the
+// `make run` development setup; production should set GRIDD_KEY_FILE).
+func dataKey(c Config, log *slog.Logger) ([]byte, error) {
+	if v := os.Getenv("GRIDD_DATA_KEY"); v != "" {
+		return parseDataKey("GRIDD_DATA_KEY", v)
+	}
+	if f := os.Getenv("GRIDD_KEY_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("GRIDD_KEY_FILE: %w", err)
+		}
+		return parseDataKey(f, string(b))
+	}
+	dir := c.DevDir
+	if dir == "" {
+		dir = envOr("GRIDD_DIR", ".gridd")
+	}
+	path := filepath.Join(dir, "data.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return parseDataKey(path, string(b))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s for the data key (set GRIDD_KEY_FILE or GRIDD_DATA_KEY): %w", dir, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create data key %s: %w", path, err)
+	}
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	log.Warn("generated a new data key for protected fields; back it up, losing it loses key-person ID numbers and notes", "path", path)
+	return key, nil
+}
+
+func parseDataKey(src, v string) ([]byte, error) {
+	v = strings.TrimSpace(v)
+	if b, err := hex.DecodeString(v); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if len(v) == 32 {
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("%s: want a 32-byte key as 64 hex characters or base64", src)
+}
+
+// openRegisters builds the register and key-person services and makes a
+// committed grid change re-assign the register records once the
+// point-in-grid index is refreshed.
+func (a *app) openRegisters(c Config) error {
+	key, err := dataKey(c, a.log)
+	if err != nil {
+		return err
+	}
+	ciph, err := registers.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	now := a.db.Now
+	loc := a.deepestGrids
+	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now}
+	a.keyPersons = &registers.KeyPersons{Store: postgis.NewKeyPersonStore(a.db), Locate: loc, Cipher: ciph, Now: now}
+	refresh := a.registry.OnChange
+	a.registry.OnChange = func(ctx context.Context) {
+		if refresh != nil {
+			refresh(ctx)
+		}
+		if res, err := a.registers.Reassign(ctx); err != nil {
+			a.log.Error("re-assign register records", "err", err)
+		} else if res.Records+res.KeyPersons > 0 {
+			a.log.Info("register records re-assigned", "records", res.Records, "key_persons", res.KeyPersons)
+		}
+	}
+	return nil
+}
+
+// deepestGrids returns the deepest current grid of each point ("" outside
+// every grid) from the point-in-grid index.
+func (a *app) deepestGrids(ctx context.Context, pts []orb.Point) ([]string, error) {
+	res, err := a.locator.Locate(ctx, pts, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(res))
+	for i, r := range res {
+		best := -1
+		for _, h := range r.Chain {
+			if h.Level > best {
+				best, out[i] = h.Level, h.Code
+			}
+		}
+	}
+	return out, nil
+}
+
+// cmdAuditRegisters prints the register coverage audit.
+func cmdAuditRegisters(ctx context.Context, args []string) error {
+	var c Config
+	var parent string
+	var norm int
+	var tol, ptol float64
+	fs := flag.NewFlagSet("audit registers", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&parent, "parent", "", "audit only this grid's subtree")
+	fs.IntVar(&norm, "norm", 300, "target households per basic grid")
+	fs.Float64Var(&tol, "tolerance", 0.5, "flag basic grids whose households differ from the norm by more than this fraction")
+	fs.Float64Var(&ptol, "population-tolerance", 0.1, "flag grids whose registered people differ from the official population by more than this fraction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, c, newLogger(0))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.locator.Refresh(ctx); err != nil {
+		return err
+	}
+	rep, err := a.registers.Coverage(ctx, registers.CoverageOptions{Parent: parent, HouseholdNorm: norm, HouseholdTolerance: tol,
+		PopulationTolerance: ptol, On: a.db.Now().In(workday.Shanghai())})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	if !rep.Clean {
+		return errs.E(errs.Unprocessable, "audit_failed", "%d coverage findings, %d records outside every grid", len(rep.Findings), len(rep.Outside))
 	}
 	return nil
 }

@@ -195,6 +195,13 @@ func (s *Server) getGrid(w http.ResponseWriter, r *http.Request) error {
 		ps = append(ps, toAssignmentJSON(a))
 	}
 	f.Properties["people"] = ps
+	if s.Registers != nil && at == nil {
+		counts, err := s.Registers.Store.GridCounts(r.Context(), code)
+		if err != nil {
+			return err
+		}
+		f.Properties["counts"] = counts
+	}
 	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(g.Version)))
 	s.writeJSON(w, r, http.StatusOK, "application/geo+json", f)
 	return nil

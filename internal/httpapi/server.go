@@ -16,6 +16,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,6 +37,9 @@ type Deps struct {
 	Audits TopologyAuditor
 	// AuditLog records writes, logins and sensitive reads (nil: none).
 	AuditLog AuditLogger
+	// Registers are the base registers; KeyPersons the key-person files (nil: none).
+	Registers  *registers.Service
+	KeyPersons *registers.KeyPersons
 	// Console serves the web console's page and assets (public; nil: none).
 	Console http.Handler
 	// Ready reports whether the database answers.
@@ -96,6 +100,8 @@ func (s *Server) routes() chi.Router {
 			s.registerPeopleRoutes(r)
 			s.registerLocateRoutes(r)
 			s.registerAuditRoutes(r)
+			s.registerRegisterRoutes(r)
+			s.registerKeyPersonRoutes(r)
 		})
 	})
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/registers"
+)
+
+// TestKeyPersonProtection: a worker cannot read another grid's key
+// persons; unmasking needs the permission and a reason and is audited;
+// the protected columns hold ciphertext; responses are not cacheable.
+func TestKeyPersonProtection(t *testing.T) {
+	ta := newTestApp(t, true)
+	ctx := context.Background()
+	admin := ta.login("admin")
+	lon, lat := regPointIn(t, ta, otherGrid, 0)
+	idNumber := validID("37010219900307421")
+	diagnosis := "精神分裂症，规律服药"
+	notes := "2026年10月走访，情绪稳定"
+	res := ta.do("POST", "/api/v1/keypersons", admin, map[string]any{"category": "severe_mental_illness", "name": "钱七", "address": "四号院",
+		"lon": lon, "lat": lat, "responsible": otherGrid, "id_number": idNumber, "diagnosis": diagnosis, "case_notes": notes}, nil)
+	if res.Status != 201 {
+		t.Fatalf("create key person: %d %s", res.Status, res.Body)
+	}
+	var kp struct {
+		ID       int64
+		GridCode string `json:"grid_code"`
+		IDNumber string `json:"id_number"`
+		Masked   bool
+	}
+	res.decode(t, &kp)
+	if kp.GridCode != otherGrid || !kp.Masked || kp.IDNumber != idNumber[:4]+"**********"+idNumber[14:] {
+		t.Errorf("created file: %+v", kp)
+	}
+	if bytes.Contains(res.Body, []byte(diagnosis)) || bytes.Contains(res.Body, []byte(idNumber)) {
+		t.Errorf("the create response leaks protected fields: %s", res.Body)
+	}
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("create: Cache-Control %q", res.Header.Get("Cache-Control"))
+	}
+	path := fmt.Sprintf("/api/v1/keypersons/%d", kp.ID)
+
+	// The raw columns hold ciphertext that opens only with the key and its row.
+	var idEnc, diagEnc []byte
+	var mask string
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT id_number_enc, diagnosis_enc, id_number_mask FROM key_persons WHERE id = $1`, kp.ID).Scan(&idEnc, &diagEnc, &mask); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(idEnc, []byte(idNumber)) || bytes.Contains(diagEnc, []byte(diagnosis)) || bytes.Contains(idEnc, []byte(idNumber[6:14])) {
+		t.Fatalf("protected columns hold plaintext")
+	}
+	key, _ := hex.DecodeString(testDataKey)
+	ciph, _ := registers.NewCipher(key)
+	if got, err := ciph.Open(idEnc, registers.AD("key_persons", kp.ID, "id_number")); err != nil || got != idNumber {
+		t.Errorf("ciphertext does not open with the test key: %q %v", got, err)
+	}
+	if _, err := ciph.Open(idEnc, registers.AD("key_persons", kp.ID+1, "id_number")); err == nil {
+		t.Errorf("ciphertext opens under another row's associated data")
+	}
+	other, _ := registers.NewCipher(bytes.Repeat([]byte{7}, 32))
+	if _, err := other.Open(idEnc, registers.AD("key_persons", kp.ID, "id_number")); err == nil {
+		t.Errorf("ciphertext opens with another key")
+	}
+
+	// A worker of another grid: 403 on the file, its visits and its unmasking; not in its list.
+	stranger := ta.login(ownGrid)
+	for _, p := range []string{path, path + "/visits", path + "/unmasked?reason=" + url.QueryEscape("核实身份信息")} {
+		res := ta.do("GET", p, stranger, nil, nil)
+		if res.Status != 403 {
+			t.Errorf("worker of %s GET %s: %d, want 403", ownGrid, p, res.Status)
+		}
+		if res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q on the refusal", p, res.Header.Get("Cache-Control"))
+		}
+	}
+	if res := ta.do("POST", path+"/visits", stranger, map[string]string{"visited_on": "2026-11-20", "notes": "x"}, nil); res.Status != 403 {
+		t.Errorf("stranger records a visit: %d", res.Status)
+	}
+	var list struct{ Items []struct{ ID int64 } }
+	ta.do("GET", "/api/v1/keypersons", stranger, nil, nil).decode(t, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("stranger lists %d key persons", len(list.Items))
+	}
+	// Departments and viewers never read key persons.
+	if res := ta.do("GET", path, ta.login("dept-hwsuo"), nil, nil); res.Status != 403 {
+		t.Errorf("department reads a key person: %d", res.Status)
+	}
+
+	// The grid's own worker reads the masked file and records a visit.
+	own := ta.login(otherGrid)
+	res = ta.do("GET", path, own, nil, nil)
+	if res.Status != 200 || bytes.Contains(res.Body, []byte(idNumber)) || bytes.Contains(res.Body, []byte(diagnosis)) {
+		t.Fatalf("own worker, masked read: %d %s", res.Status, res.Body)
+	}
+	if res := ta.do("POST", path+"/visits", own, map[string]string{"visited_on": "2026-11-20", "notes": notes}, nil); res.Status != 201 {
+		t.Fatalf("visit: %d %s", res.Status, res.Body)
+	}
+	res = ta.do("GET", path+"/visits", own, nil, nil)
+	if res.Status != 200 || bytes.Contains(res.Body, []byte(notes)) || !bytes.Contains(res.Body, []byte(`"notes":"***"`)) {
+		t.Errorf("visit log should be masked: %d %s", res.Status, res.Body)
+	}
+
+	// Unmasking without the permission → 403 and no unmask entry.
+	unmask := path + "/unmasked?reason=" + url.QueryEscape("核实身份信息，办理救助")
+	res = ta.do("GET", unmask, admin, nil, nil)
+	if res.Status != 403 || !bytes.Contains(res.Body, []byte("permission_required")) {
+		t.Fatalf("unmask without permission: %d %s", res.Status, res.Body)
+	}
+	if es, _ := ta.auditLog.Store.FindEntries(ctx, auditlog.Filter{Action: auditlog.ActionUnmask}); len(es) != 0 {
+		t.Fatalf("a refused unmask left %d unmask entries", len(es))
+	}
+	// Only an admin grants permissions.
+	if res := ta.do("PUT", "/api/v1/users/center/permissions", ta.login("center"), map[string]any{"permissions": []string{registers.PermUnmask}}, nil); res.Status != 403 {
+		t.Errorf("center grants permissions: %d", res.Status)
+	}
+	if res := ta.do("PUT", "/api/v1/users/admin/permissions", admin, map[string]any{"permissions": []string{"everything"}}, nil); res.Status != 400 {
+		t.Errorf("unknown permission: %d", res.Status)
+	}
+	if res := ta.do("PUT", "/api/v1/users/admin/permissions", admin, map[string]any{"permissions": []string{registers.PermUnmask}}, nil); res.Status != 200 {
+		t.Fatalf("grant: %d %s", res.Status, res.Body)
+	}
+	if res := ta.do("GET", path+"/unmasked", admin, nil, nil); res.Status != 400 || !bytes.Contains(res.Body, []byte("reason_required")) {
+		t.Errorf("unmask without a reason: %d %s", res.Status, res.Body)
+	}
+	res = ta.do("GET", unmask, admin, nil, nil)
+	if res.Status != 200 {
+		t.Fatalf("unmask: %d %s", res.Status, res.Body)
+	}
+	if !bytes.Contains(res.Body, []byte(idNumber)) || !bytes.Contains(res.Body, []byte(diagnosis)) || !bytes.Contains(res.Body, []byte(notes)) {
+		t.Errorf("unmasked file lacks the plaintext: %s", res.Body)
+	}
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("unmask: Cache-Control %q", res.Header.Get("Cache-Control"))
+	}
+	es, err := ta.auditLog.Store.FindEntries(ctx, auditlog.Filter{Action: auditlog.ActionUnmask})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Actor != "admin" || es[0].Object != fmt.Sprintf("keyperson:%d", kp.ID) || es[0].Reason != "核实身份信息，办理救助" || es[0].GridCode != otherGrid {
+		t.Fatalf("unmask audit entries: %+v", es)
+	}
+	// The audit log itself never holds the protected values.
+	var leaked int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE position($1 in concat_ws(' ', actor, path, object, reason)) > 0
+		OR position($2 in concat_ws(' ', actor, path, object, reason)) > 0`, idNumber, diagnosis).Scan(&leaked); err != nil {
+		t.Fatal(err)
+	}
+	if leaked != 0 {
+		t.Errorf("%d audit entries contain protected values", leaked)
+	}
+	if rep, _ := auditlog.Verify(ctx, ta.auditLog.Store, ""); !rep.OK {
+		t.Errorf("audit chain: %+v", rep)
+	}
+	if !strings.Contains(mask, "**********") {
+		t.Errorf("stored mask %q", mask)
+	}
+}

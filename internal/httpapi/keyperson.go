@@ -1,0 +1,387 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/registers"
+	"github.com/gridd/gridd/spatial/crs"
+	"github.com/paulmach/orb"
+)
+
+// registerKeyPersonRoutes:
+//
+//	GET  /api/v1/keypersons                     paged list, masked (grid, category, limit, after)
+//	POST /api/v1/keypersons                     open a file (one responsible person)
+//	GET  /api/v1/keypersons/{id}                one file, masked
+//	GET  /api/v1/keypersons/{id}/unmasked       one file unmasked: needs keyperson:unmask and ?reason=
+//	GET  /api/v1/keypersons/{id}/visits         visit log (notes only in the unmasked file)
+//	POST /api/v1/keypersons/{id}/visits         record a visit
+//	PUT  /api/v1/users/{username}/permissions   set a user's explicit permissions (admin)
+//
+// Key persons are readable by admin, center (its scope) and worker (its
+// own grids) only; every response carries Cache-Control: no-store, every
+// read is audited, and an unmasked read records its reason.
+func (s *Server) registerKeyPersonRoutes(r chi.Router) {
+	if s.KeyPersons == nil {
+		return
+	}
+	r.Group(func(r chi.Router) {
+		r.Use(noStore)
+		r.Get("/keypersons", s.h(s.listKeyPersons))
+		r.Post("/keypersons", s.h(s.createKeyPerson))
+		r.Get("/keypersons/{id}", s.h(s.getKeyPerson))
+		r.Get("/keypersons/{id}/unmasked", s.h(s.unmaskKeyPerson))
+		r.Get("/keypersons/{id}/visits", s.h(s.listVisits))
+		r.Post("/keypersons/{id}/visits", s.h(s.addVisit))
+	})
+	r.Put("/users/{username}/permissions", s.h(s.setPermissions))
+}
+
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) requireKeyPersonRole(r *http.Request) error {
+	return principal(r).RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker)
+}
+
+type keyPersonJSON struct {
+	ID          int64      `json:"id"`
+	Category    string     `json:"category"`
+	CategoryZh  string     `json:"category_name"`
+	Name        string     `json:"name"`
+	Address     string     `json:"address"`
+	Point       *orb.Point `json:"point"`
+	GridCode    string     `json:"grid_code"`
+	ResidentID  *int64     `json:"resident_id"`
+	Responsible struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	} `json:"responsible"`
+	RiskLevel string  `json:"risk_level"`
+	IDNumber  string  `json:"id_number"`
+	Diagnosis *string `json:"diagnosis"`  // masked: "***" when present
+	CaseNotes *string `json:"case_notes"` // masked: "***" when present
+	Masked    bool    `json:"masked"`
+	UpdatedAt string  `json:"updated_at"`
+}
+
+const maskedText = "***"
+
+func keyPersonView(k *registers.KeyPerson, unmasked bool) keyPersonJSON {
+	j := keyPersonJSON{ID: k.ID, Category: k.Category, CategoryZh: registers.KeyPersonCategories[k.Category], Name: k.Name,
+		Address: k.Address, Point: k.Point, GridCode: k.GridCode, ResidentID: k.ResidentID, RiskLevel: k.RiskLevel,
+		Masked: !unmasked, UpdatedAt: k.UpdatedAt.UTC().Format(time.RFC3339)}
+	j.Responsible.ID, j.Responsible.Name = k.ResponsibleUserID, k.ResponsibleName
+	if unmasked {
+		j.IDNumber, j.Diagnosis, j.CaseNotes = k.IDNumber, &k.Diagnosis, &k.CaseNotes
+		return j
+	}
+	j.IDNumber = k.IDNumberMask
+	if k.DiagnosisEnc != nil {
+		m := maskedText
+		j.Diagnosis = &m
+	}
+	if k.CaseNotesEnc != nil {
+		m := maskedText
+		j.CaseNotes = &m
+	}
+	return j
+}
+
+func (s *Server) listKeyPersons(w http.ResponseWriter, r *http.Request) error {
+	if err := s.requireKeyPersonRole(r); err != nil {
+		return err
+	}
+	p := principal(r)
+	q := r.URL.Query()
+	f := registers.KeyPersonFilter{Within: p.GridScope()}
+	if v := q.Get("grid"); v != "" {
+		if !p.CanReadGrid(s.tree(), v) {
+			return errs.Forbiddenf("grid %s is outside your scope", v)
+		}
+		f.GridCode = &v
+	}
+	if v := q.Get("category"); v != "" {
+		if _, ok := registers.KeyPersonCategories[v]; !ok {
+			return errs.Invalidf("category", "invalid_category", "unknown key-person category %q", v)
+		}
+		f.Category = &v
+	}
+	var err error
+	if f.Limit, err = queryInt(r, "limit", 100, 1, 1000); err != nil {
+		return err
+	}
+	if v := q.Get("after"); v != "" {
+		if f.After, err = strconv.ParseInt(v, 10, 64); err != nil || f.After < 0 {
+			return errs.Invalidf("after", "invalid_cursor", "want the id from the previous page's next link, got %q", v)
+		}
+	}
+	ks, total, err := s.KeyPersons.Store.FindKeyPersons(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, auditlog.ActionRead, "keypersons", derefOr(f.GridCode, ""), ""); err != nil {
+		return err
+	}
+	out := struct {
+		Items          []keyPersonJSON `json:"items"`
+		NumberMatched  int             `json:"numberMatched"`
+		NumberReturned int             `json:"numberReturned"`
+		Next           string          `json:"next,omitempty"`
+	}{Items: []keyPersonJSON{}, NumberMatched: total}
+	for _, k := range ks {
+		out.Items = append(out.Items, keyPersonView(k, false))
+	}
+	out.NumberReturned = len(out.Items)
+	if len(ks) == f.Limit {
+		nq := r.URL.Query()
+		nq.Set("after", strconv.FormatInt(ks[len(ks)-1].ID, 10))
+		out.Next = r.URL.Path + "?" + nq.Encode()
+	}
+	return s.ok(w, r, out)
+}
+
+// findKeyPerson loads a file the caller may read (403 for another grid's).
+func (s *Server) findKeyPerson(r *http.Request) (*registers.KeyPerson, error) {
+	if err := s.requireKeyPersonRole(r); err != nil {
+		return nil, err
+	}
+	id, err := idParam(r)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.KeyPersons.Store.FindKeyPerson(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canReadRecordGrid(principal(r), k.GridCode) {
+		return nil, errs.Forbiddenf("key person %d belongs to grid %s, outside your scope", id, k.GridCode)
+	}
+	return k, nil
+}
+
+func (s *Server) getKeyPerson(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.findKeyPerson(r)
+	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, auditlog.ActionRead, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode, ""); err != nil {
+		return err
+	}
+	return s.ok(w, r, keyPersonView(k, false))
+}
+
+// unmaskKeyPerson needs the explicit permission and a stated reason; the
+// audit entry (with the reason) is stored before anything is decrypted.
+func (s *Server) unmaskKeyPerson(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.findKeyPerson(r)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	ok, err := s.KeyPersons.CanUnmask(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.E(errs.Forbidden, "permission_required", "reading a key person unmasked needs the %s permission", registers.PermUnmask)
+	}
+	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
+	if utf8.RuneCountInString(reason) < 4 || len(reason) > 500 {
+		return errs.Invalidf("reason", "reason_required", "state why you need the unmasked file (4 to 500 characters) in ?reason=")
+	}
+	if err := s.auditRead(r, auditlog.ActionUnmask, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode, reason); err != nil {
+		return err
+	}
+	if err := s.KeyPersons.Unmask(k); err != nil {
+		return err
+	}
+	vs, err := s.KeyPersons.Store.FindVisits(r.Context(), k.ID)
+	if err != nil {
+		return err
+	}
+	visits := []kpVisitJSON{}
+	for _, v := range vs {
+		notes, err := s.KeyPersons.OpenVisitNotes(v)
+		if err != nil {
+			return err
+		}
+		visits = append(visits, toKPVisitJSON(v, &notes))
+	}
+	return s.ok(w, r, struct {
+		keyPersonJSON
+		Visits []kpVisitJSON `json:"visits"`
+	}{keyPersonView(k, true), visits})
+}
+
+type keyPersonRequest struct {
+	Category    string   `json:"category"`
+	Name        string   `json:"name"`
+	Address     string   `json:"address"`
+	Lon         *float64 `json:"lon"`
+	Lat         *float64 `json:"lat"`
+	CRS         string   `json:"crs"`
+	GridCode    string   `json:"grid_code"`
+	ResidentID  *int64   `json:"resident_id"`
+	Responsible string   `json:"responsible"` // username
+	RiskLevel   string   `json:"risk_level"`
+	IDNumber    string   `json:"id_number"`
+	Diagnosis   string   `json:"diagnosis"`
+	CaseNotes   string   `json:"case_notes"`
+}
+
+func (s *Server) createKeyPerson(w http.ResponseWriter, r *http.Request) error {
+	if err := s.requireKeyPersonRole(r); err != nil {
+		return err
+	}
+	var req keyPersonRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	k := &registers.KeyPerson{Category: req.Category, Name: req.Name, Address: req.Address, GridCode: req.GridCode,
+		ResidentID: req.ResidentID, RiskLevel: req.RiskLevel, IDNumber: req.IDNumber, Diagnosis: req.Diagnosis, CaseNotes: req.CaseNotes}
+	if req.Lon != nil || req.Lat != nil {
+		if req.Lon == nil || req.Lat == nil {
+			return errs.Invalidf("lon,lat", "location_incomplete", "give both lon and lat")
+		}
+		if err := checkPoint("lon,lat", *req.Lon, *req.Lat); err != nil {
+			return err
+		}
+		sys, err := parseCRS(req.CRS)
+		if err != nil {
+			return err
+		}
+		x, y := crs.ToWGS84(sys, *req.Lon, *req.Lat)
+		k.Point = &orb.Point{x, y}
+	}
+	if req.GridCode != "" && !s.tree().Has(req.GridCode) {
+		return errs.Invalidf("grid_code", "grid_missing", "grid %s does not exist", req.GridCode)
+	}
+	if req.Responsible == "" {
+		return errs.Invalidf("responsible", "responsible_required", "one file, one responsible person: give the responsible user's username")
+	}
+	u, err := s.People.FindUserByUsername(r.Context(), req.Responsible)
+	if errs.Is(err, errs.NotFound) {
+		return errs.Invalidf("responsible", "user_missing", "no user %q", req.Responsible)
+	}
+	if err != nil {
+		return err
+	}
+	k.ResponsibleUserID, k.ResponsibleName = u.ID, u.Name
+	if err := s.KeyPersons.Create(r.Context(), k, s.canWriteRecords(principal(r))); err != nil {
+		return err
+	}
+	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode)
+	s.writeJSON(w, r, http.StatusCreated, "application/json", keyPersonView(k, false))
+	return nil
+}
+
+type kpVisitJSON struct {
+	ID        int64   `json:"id"`
+	VisitedOn string  `json:"visited_on"`
+	Visitor   string  `json:"visitor"`
+	Notes     *string `json:"notes"`
+	CreatedAt string  `json:"created_at"`
+}
+
+func toKPVisitJSON(v *registers.Visit, notes *string) kpVisitJSON {
+	j := kpVisitJSON{ID: v.ID, VisitedOn: v.VisitedOn.Format("2006-01-02"), Visitor: v.Visitor, CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339)}
+	if notes != nil {
+		j.Notes = notes
+	} else if v.NotesEnc != nil {
+		m := maskedText
+		j.Notes = &m
+	}
+	return j
+}
+
+func (s *Server) listVisits(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.findKeyPerson(r)
+	if err != nil {
+		return err
+	}
+	vs, err := s.KeyPersons.Store.FindVisits(r.Context(), k.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, auditlog.ActionRead, "keyperson:"+strconv.FormatInt(k.ID, 10)+":visits", k.GridCode, ""); err != nil {
+		return err
+	}
+	out := []kpVisitJSON{}
+	for _, v := range vs {
+		out = append(out, toKPVisitJSON(v, nil))
+	}
+	return s.ok(w, r, map[string]any{"key_person_id": k.ID, "visits": out})
+}
+
+type kpVisitRequest struct {
+	VisitedOn string `json:"visited_on"`
+	Notes     string `json:"notes"`
+}
+
+func (s *Server) addVisit(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.findKeyPerson(r)
+	if err != nil {
+		return err
+	}
+	var req kpVisitRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	day, err := time.ParseInLocation("2006-01-02", req.VisitedOn, time.UTC)
+	if err != nil {
+		return errs.Invalidf("visited_on", "invalid_date", "want YYYY-MM-DD, got %q", req.VisitedOn)
+	}
+	if len(req.Notes) > 20000 {
+		return errs.Invalidf("notes", "too_long", "notes up to 20000 bytes")
+	}
+	p := principal(r)
+	v := &registers.Visit{KeyPersonID: k.ID, VisitedOn: day, VisitorID: p.User.ID, Visitor: p.User.Name, Notes: req.Notes}
+	if err := s.KeyPersons.AddVisit(r.Context(), v); err != nil {
+		return err
+	}
+	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10)+":visit:"+strconv.FormatInt(v.ID, 10), k.GridCode)
+	s.writeJSON(w, r, http.StatusCreated, "application/json", toKPVisitJSON(v, nil))
+	return nil
+}
+
+// KnownPermissions are the explicit permissions a user can be granted.
+var KnownPermissions = []string{registers.PermUnmask}
+
+func (s *Server) setPermissions(w http.ResponseWriter, r *http.Request) error {
+	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	var req struct {
+		Permissions []string `json:"permissions"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	for i, p := range req.Permissions {
+		if !slices.Contains(KnownPermissions, p) {
+			return &errs.Error{Kind: errs.Invalid, Reason: "unknown_permission", Msg: "unknown permission " + p, Allowed: KnownPermissions,
+				Fields: []errs.Field{{Field: "permissions[" + strconv.Itoa(i) + "]", Reason: "unknown_permission", Detail: "want one of " + strings.Join(KnownPermissions, ", ")}}}
+		}
+	}
+	username := chi.URLParam(r, "username")
+	if err := s.KeyPersons.Store.SetUserPermissions(r.Context(), username, req.Permissions); err != nil {
+		return err
+	}
+	noteAuditObject(r, "user:"+username+":permissions="+strings.Join(req.Permissions, "+"), "")
+	return s.ok(w, r, map[string]any{"username": username, "permissions": append([]string{}, req.Permissions...)})
+}

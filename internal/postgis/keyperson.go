@@ -1,0 +1,176 @@
+package postgis
+
+import (
+	"context"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/registers"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// KeyPersonStore implements registers.KeyPersonStore.
+type KeyPersonStore struct{ db *DB }
+
+var _ registers.KeyPersonStore = (*KeyPersonStore)(nil)
+
+// NewKeyPersonStore returns the key-person store on db.
+func NewKeyPersonStore(db *DB) *KeyPersonStore { return &KeyPersonStore{db: db} }
+
+// NextKeyPersonID reserves an id (the associated data of the sealed fields).
+func (s *KeyPersonStore) NextKeyPersonID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('key_persons', 'id'))`).Scan(&id)
+	return id, translate(err, "key person id")
+}
+
+// NextVisitID reserves a visit id.
+func (s *KeyPersonStore) NextVisitID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('key_person_visits', 'id'))`).Scan(&id)
+	return id, translate(err, "visit id")
+}
+
+// CreateKeyPerson inserts a file whose protected fields are already sealed.
+func (s *KeyPersonStore) CreateKeyPerson(ctx context.Context, k *registers.KeyPerson) error {
+	var point []byte
+	if k.Point != nil {
+		var err error
+		if point, err = encodeGeom(*k.Point); err != nil {
+			return err
+		}
+	}
+	_, err := s.db.Pool.Exec(ctx, `
+INSERT INTO key_persons (id, category, name, address, point, grid_code, resident_id, responsible_user_id, risk_level,
+	id_number_enc, id_number_mask, diagnosis_enc, case_notes_enc, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		k.ID, k.Category, k.Name, k.Address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
+		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.CreatedAt, k.UpdatedAt)
+	return translate(err, "key person")
+}
+
+const keyPersonColumns = `k.id, k.category, k.name, k.address, k.point, coalesce(k.grid_code, ''), k.resident_id,
+	k.responsible_user_id, u.name, k.risk_level, k.id_number_enc, k.id_number_mask, k.diagnosis_enc, k.case_notes_enc,
+	k.created_at, k.updated_at`
+
+func scanKeyPerson(row pgx.Row) (*registers.KeyPerson, error) {
+	var k registers.KeyPerson
+	var point []byte
+	if err := row.Scan(&k.ID, &k.Category, &k.Name, &k.Address, &point, &k.GridCode, &k.ResidentID, &k.ResponsibleUserID,
+		&k.ResponsibleName, &k.RiskLevel, &k.IDNumberEnc, &k.IDNumberMask, &k.DiagnosisEnc, &k.CaseNotesEnc,
+		&k.CreatedAt, &k.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if point != nil {
+		g, err := decodeGeom(point)
+		if err != nil {
+			return nil, err
+		}
+		p := g.(orb.Point)
+		k.Point = &p
+	}
+	return &k, nil
+}
+
+// FindKeyPerson returns one file.
+func (s *KeyPersonStore) FindKeyPerson(ctx context.Context, id int64) (*registers.KeyPerson, error) {
+	k, err := scanKeyPerson(s.db.Pool.QueryRow(ctx, `SELECT `+keyPersonColumns+`
+FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE k.id = $1`, id))
+	if err != nil {
+		return nil, translate(err, "key person")
+	}
+	return k, nil
+}
+
+// FindKeyPersons returns a page of files and the total matching f.
+func (s *KeyPersonStore) FindKeyPersons(ctx context.Context, f registers.KeyPersonFilter) ([]*registers.KeyPerson, int, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var within any
+	if f.Within != nil {
+		within = f.Within
+	}
+	cond := `($1::text[] IS NULL OR k.grid_code IN (SELECT code FROM scope))
+  AND ($2::text IS NULL OR k.grid_code = $2) AND ($3::text IS NULL OR k.category = $3)`
+	var total int
+	if err := s.db.Pool.QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM key_persons k WHERE `+cond,
+		within, f.GridCode, f.Category).Scan(&total); err != nil {
+		return nil, 0, translate(err, "key persons")
+	}
+	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+` SELECT `+keyPersonColumns+`
+FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` AND k.id > $4 ORDER BY k.id LIMIT $5`,
+		within, f.GridCode, f.Category, f.After, limit)
+	if err != nil {
+		return nil, 0, translate(err, "key persons")
+	}
+	defer rows.Close()
+	var out []*registers.KeyPerson
+	for rows.Next() {
+		k, err := scanKeyPerson(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, k)
+	}
+	return out, total, translate(rows.Err(), "key persons")
+}
+
+// CreateVisit inserts a visit whose notes are already sealed.
+func (s *KeyPersonStore) CreateVisit(ctx context.Context, v *registers.Visit) error {
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO key_person_visits (id, key_person_id, visited_on, visitor_id, notes_enc, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)`, v.ID, v.KeyPersonID, v.VisitedOn, v.VisitorID, v.NotesEnc, v.CreatedAt)
+	return translate(err, "visit")
+}
+
+// FindVisits returns a file's visits, newest first.
+func (s *KeyPersonStore) FindVisits(ctx context.Context, keyPersonID int64) ([]*registers.Visit, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT v.id, v.key_person_id, v.visited_on, v.visitor_id, u.name, v.notes_enc, v.created_at
+FROM key_person_visits v JOIN users u ON u.id = v.visitor_id WHERE v.key_person_id = $1 ORDER BY v.visited_on DESC, v.id DESC`, keyPersonID)
+	if err != nil {
+		return nil, translate(err, "visits")
+	}
+	defer rows.Close()
+	var out []*registers.Visit
+	for rows.Next() {
+		var v registers.Visit
+		var day time.Time
+		if err := rows.Scan(&v.ID, &v.KeyPersonID, &day, &v.VisitorID, &v.Visitor, &v.NotesEnc, &v.CreatedAt); err != nil {
+			return nil, err
+		}
+		v.VisitedOn = day
+		out = append(out, &v)
+	}
+	return out, translate(rows.Err(), "visits")
+}
+
+// UserPermissions returns a user's explicit permissions.
+func (s *KeyPersonStore) UserPermissions(ctx context.Context, userID int64) ([]string, error) {
+	var ps []string
+	err := s.db.Pool.QueryRow(ctx, `SELECT permissions FROM users WHERE id = $1`, userID).Scan(&ps)
+	return ps, translate(err, "user")
+}
+
+// SetUserPermissions replaces a user's explicit permissions.
+func (s *KeyPersonStore) SetUserPermissions(ctx context.Context, username string, perms []string) error {
+	if perms == nil {
+		perms = []string{}
+	}
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE users SET permissions = $2 WHERE username = $1`, username, perms)
+	if err != nil {
+		return translate(err, "user")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("user %s not found", username)
+	}
+	return nil
+}
+
+// UserExists reports whether a user id exists.
+func (s *KeyPersonStore) UserExists(ctx context.Context, userID int64) (bool, error) {
+	var ok bool
+	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, userID).Scan(&ok)
+	return ok, translate(err, "user")
+}
