@@ -37,8 +37,9 @@ type AuditRow struct {
 // GridRef names a grid.
 type GridRef struct{ Code, Name string }
 
-// MissedCheckpoint lists the days (daily) or ISO weeks (weekly) a
-// checkpoint was not visited by anyone.
+// MissedCheckpoint lists the days (daily) or ISO weeks (weekly) of the
+// audited month in which a checkpoint was not visited by anyone. Every
+// checkpoint is expected over the whole month, whenever it was created.
 type MissedCheckpoint struct {
 	Checkpoint Checkpoint
 	Missed     []string // "2026-03-04" or "2026-W10"
@@ -288,9 +289,6 @@ func (s *Service) missedCheckpoints(ctx context.Context, leaves map[string]*regi
 		m := MissedCheckpoint{Checkpoint: *c}
 		seenWeek := map[string]bool{}
 		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-			if DayOf(c.CreatedAt, s.Loc).After(d) {
-				continue
-			}
 			var k string
 			if c.Frequency == FrequencyWeekly {
 				y, w := d.ISOWeek()

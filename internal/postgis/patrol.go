@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/internal/patrol"
+	"github.com/gridd/gridd/internal/workday"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -363,4 +364,9 @@ WHERE day >= $1::date AND day < $2::date ORDER BY day, checkpoint_id, worker_id`
 		out = append(out, v)
 	}
 	return out, translate(rows.Err(), "checkpoint visits")
+}
+
+// LoadDemoPatrols bulk-loads the demo town's tracks (demo.PatrolLoader).
+func (s *LayerStore) LoadDemoPatrols(ctx context.Context, fixes map[int64][]patrol.Fix) error {
+	return NewPatrolStore(s.db, workday.Shanghai()).CopyFixes(ctx, fixes)
 }
