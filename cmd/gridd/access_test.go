@@ -117,6 +117,29 @@ func routeCases() map[string]routeCase {
 		}, all(200, nil)},
 		"GET /api/v1/audits/topology": {fixed("/api/v1/audits/topology"), only(200, "admin", "center", "viewer")},
 
+		// Patrols (issue 6).
+		"POST /api/v1/patrols/points": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/patrols/points", patrolBody(ownGrid, next()), nil
+		}, only(200, "admin", "center", "worker")},
+		"POST /api/v1/patrols/gpx": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/patrols/gpx?worker=" + ownGrid, patrolGPX(next()), nil
+		}, only(200, "admin", "center", "worker")},
+		"GET /api/v1/patrols/daily":          {fixed("/api/v1/patrols/daily?worker=" + ownGrid + "&date=2026-03-02"), only(200, "admin", "center", "worker")},
+		"GET /api/v1/audits/patrol-coverage": {fixed("/api/v1/audits/patrol-coverage?month=2026-03&parent=" + viewerScope + "&cells=false"), only(200, "admin", "center", "viewer")},
+		"GET /api/v1/checkpoints":            {fixed("/api/v1/checkpoints"), all(200, map[string]int{"department": 403})},
+		"POST /api/v1/checkpoints": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/checkpoints", checkpointBody(ta, otherGrid), nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
+		}, all(200, map[string]int{"worker": 403, "department": 403})},
+		"PUT /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), checkpointBody(ta, otherGrid), nil
+		}, only(200, "admin", "center")},
+		"DELETE /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
+		}, only(204, "admin", "center")},
+
 		// Base registers and key persons.
 		"GET /api/v1/registers/{kind}": {fixed("/api/v1/registers/households"), all(200, nil)},
 		"POST /api/v1/registers/{kind}": {func(ta *testApp, _ string) (string, any, map[string]string) {

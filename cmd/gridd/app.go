@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/locate"
+	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
@@ -37,6 +38,8 @@ type app struct {
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
+	// patrols: GPS tracks and coverage.
+	patrols *patrol.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -82,6 +85,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
+	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
+		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -104,6 +109,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Audits:    a.topology,
 		Console:   a.console(c),
 		AuditLog:  a.auditLog,
+		Patrols:   a.patrols,
 		Ready:     func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		MaxBody:   c.MaxBody,
 		Now:       now,

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
@@ -48,6 +49,8 @@ type Deps struct {
 	// MaxBody bounds ordinary request bodies; imports get MaxImport.
 	MaxBody   int64
 	MaxImport int64
+	// Patrols takes GPS tracks and computes patrol coverage (nil: no routes).
+	Patrols *patrol.Service
 }
 
 // Server is the HTTP API.
@@ -102,6 +105,8 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerPatrolRoutes(r)
+			s.registerCheckpointRoutes(r)
 		})
 	})
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
@@ -168,7 +173,8 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.MaxBody
-		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") {
+		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") ||
+			r.URL.Path == "/api/v1/patrols/points" || r.URL.Path == "/api/v1/patrols/gpx" {
 			limit = s.MaxImport
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
