@@ -12,6 +12,7 @@ import (
 	"github.com/gridd/gridd/internal/audit"
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/locate"
@@ -38,6 +39,9 @@ type app struct {
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
+	// cases: the case loop and its store.
+	caseStore *postgis.CaseStore
+	cases     *casework.Service
 	// patrols: GPS tracks and coverage.
 	patrols *patrol.Service
 }
@@ -84,6 +88,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
+	a.caseStore = postgis.NewCaseStore(db)
+	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
@@ -107,6 +113,8 @@ func (a *app) server(c Config) *httpapi.Server {
 		Tree:      a.locator.Tree,
 		Locator:   a.locator,
 		Audits:    a.topology,
+		Cases:     a.cases,
+		Uploads:   a.caseStore,
 		Console:   a.console(c),
 		AuditLog:  a.auditLog,
 		Patrols:   a.patrols,

@@ -28,6 +28,7 @@ type CaseFilter struct {
 	Now      time.Time
 	BBox     *orb.Bound
 	From, To *time.Time // reported_at in [From, To)
+	Numbers  []string   // case numbers
 	// Access scope: ScopeGrids (nil: all) are subtree roots; ScopeUnit
 	// limits to cases dispatched to that unit.
 	ScopeGrids []string
@@ -480,6 +481,9 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f CaseFilter) ([]
 // stale version is a Conflict; so is an action not allowed now (listing
 // the allowed ones).
 func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, version int, t Transition) (*Case, error) {
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker); err != nil {
+		return nil, err
+	}
 	c, err := s.Store.FindCase(ctx, id)
 	if err != nil {
 		return nil, err
@@ -549,6 +553,14 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, v
 	if err := s.Store.UpdateCase(ctx, c, version, events); err != nil {
 		return nil, err
 	}
-	c.Version = version + 1
-	return s.Get(ctx, p, id)
+	// The actor may lose sight of the case by acting (a unit returning
+	// it): answer with the case as it now stands all the same.
+	out, err := s.Store.FindCase(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if out.Timeline, err = s.Store.FindTimeline(ctx, id); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

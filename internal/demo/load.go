@@ -110,6 +110,9 @@ func Load(ctx context.Context, town *Town, st Stores, opts LoadOptions) error {
 			}
 		}
 	}
+	if err := loadCases(ctx, town, st, opts.At); err != nil {
+		return fmt.Errorf("demo cases: %w", err)
+	}
 	if err := loadPatrols(ctx, town, st, opts); err != nil {
 		return fmt.Errorf("demo patrols: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
@@ -43,6 +44,9 @@ type Deps struct {
 	KeyPersons *registers.KeyPersons
 	// Console serves the web console's page and assets (public; nil: none).
 	Console http.Handler
+	// Cases runs the case loop; Uploads keeps the photos.
+	Cases   *casework.Service
+	Uploads casework.UploadStore
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -105,10 +109,15 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerCaseRoutes(r)
+			s.registerRoutingRoutes(r)
+			s.registerCalendarRoutes(r)
+			s.registerUploadRoutes(r)
 			s.registerPatrolRoutes(r)
 			s.registerCheckpointRoutes(r)
 		})
 	})
+	r.Route("/open311/v2", s.registerOpen311Routes)
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFoundf("no route %s %s", r.Method, r.URL.Path)
 	}))
@@ -173,7 +182,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.MaxBody
-		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") ||
+		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") || r.URL.Path == "/api/v1/uploads" ||
 			r.URL.Path == "/api/v1/patrols/points" || r.URL.Path == "/api/v1/patrols/gpx" {
 			limit = s.MaxImport
 		}

@@ -231,6 +231,10 @@ func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*ca
 			category = f.Category
 		}
 	}
+	numbers := f.Numbers
+	if numbers == nil {
+		numbers = []string{}
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -252,10 +256,11 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($14::timestamptz IS NULL OR c.reported_at < $14)
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
   AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
+  AND (cardinality($20::text[]) = 0 OR c.number = ANY($20))
 ORDER BY c.reported_at DESC, c.id DESC
 LIMIT $18 OFFSET $19`,
 		statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset)
+		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset, numbers)
 	if err != nil {
 		return nil, 0, translate(err, "cases")
 	}
@@ -286,9 +291,10 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
   AND ($14::timestamptz IS NULL OR c.reported_at < $14)
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))`,
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
+  AND (cardinality($18::text[]) = 0 OR c.number = ANY($18))`,
 			statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-			f.From, f.To, scoped, scope, f.ScopeUnit).Scan(&total)
+			f.From, f.To, scoped, scope, f.ScopeUnit, numbers).Scan(&total)
 		if err != nil {
 			return nil, 0, translate(err, "cases")
 		}
@@ -310,4 +316,12 @@ LIMIT 20`, category, p[0], p[1], since, radiusM)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	return ids, translate(err, "duplicates")
+}
+
+// CaseStores hands out the case store on the layer store's database, so
+// that the demo loader (which receives the layer store) can add its
+// routing table and cases.
+func (s *LayerStore) CaseStores() (casework.Store, casework.UploadStore) {
+	cs := NewCaseStore(s.db)
+	return cs, cs
 }
