@@ -178,6 +178,10 @@ func routeCases() map[string]routeCase {
 		"PUT /api/v1/users/{username}/permissions": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/users/p0001/permissions", map[string]any{"permissions": []string{}}, nil
 		}, only(200, "admin")},
+		"PATCH /api/v1/keypersons/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/keypersons/%d", regKeyPerson(ta, otherGrid)), map[string]string{"risk_level": "high"}, nil
+		}, only(200, "admin", "center")},
+		"GET /api/v1/audit-log": {fixed("/api/v1/audit-log?limit=5"), only(200, "admin")},
 	}
 }
 

@@ -161,4 +161,38 @@ func TestKeyPersonProtection(t *testing.T) {
 	if !strings.Contains(mask, "**********") {
 		t.Errorf("stored mask %q", mask)
 	}
+
+	// The grid's worker updates the case notes and hands the file to the
+	// grid head; the notes stay sealed and open to the new value.
+	newNotes := "11月复查，已就业"
+	res = ta.do("PATCH", path, own, map[string]any{"case_notes": newNotes, "responsible": "admin", "risk_level": "high"}, nil)
+	if res.Status != 200 || bytes.Contains(res.Body, []byte(newNotes)) {
+		t.Fatalf("patch: %d %s", res.Status, res.Body)
+	}
+	var notesEnc []byte
+	var respID int64
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT case_notes_enc, responsible_user_id FROM key_persons WHERE id = $1`, kp.ID).Scan(&notesEnc, &respID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ciph.Open(notesEnc, registers.AD("key_persons", kp.ID, "case_notes")); err != nil || got != newNotes {
+		t.Errorf("patched case notes: %q %v", got, err)
+	}
+	if u, _ := ta.people.FindUserByUsername(ctx, "admin"); u.ID != respID {
+		t.Errorf("responsible user %d, want admin %d", respID, u.ID)
+	}
+	if res := ta.do("PATCH", path, stranger, map[string]any{"risk_level": "low"}, nil); res.Status != 403 {
+		t.Errorf("stranger patches: %d", res.Status)
+	}
+	if res := ta.do("PATCH", path, own, map[string]any{"id_number": "123"}, nil); res.Status != 400 {
+		t.Errorf("patch with a bad ID number: %d", res.Status)
+	}
+
+	// The audit log is readable by admins only and shows the unmask with its reason.
+	res = ta.do("GET", "/api/v1/audit-log?action=unmask", admin, nil, nil)
+	if res.Status != 200 || !bytes.Contains(res.Body, []byte("核实身份信息，办理救助")) || res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("audit log read: %d %s", res.Status, res.Body)
+	}
+	if res := ta.do("GET", "/api/v1/audit-log", ta.login("center"), nil, nil); res.Status != 403 {
+		t.Errorf("center reads the audit log: %d", res.Status)
+	}
 }

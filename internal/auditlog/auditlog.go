@@ -127,6 +127,11 @@ type Log struct {
 	Now   func() time.Time
 }
 
+// FindEntries returns entries matching f, newest first.
+func (l *Log) FindEntries(ctx context.Context, f Filter) ([]*Entry, error) {
+	return l.Store.FindEntries(ctx, f)
+}
+
 // Record stamps e with the current time (unless set) and appends it.
 func (l *Log) Record(ctx context.Context, e *Entry) error {
 	if e.At.IsZero() {

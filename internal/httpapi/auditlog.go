@@ -14,6 +14,7 @@ import (
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
 )
 
 // AuditLogger records audit entries.
@@ -155,4 +156,46 @@ func (s *Server) auditRead(r *http.Request, action, object, grid, reason string)
 		e.ActorID, e.Actor, e.Role = p.User.ID, p.User.Username, string(p.User.Role)
 	}
 	return s.AuditLog.Record(r.Context(), e)
+}
+
+// registerAuditLogRoutes:
+//
+//	GET /api/v1/audit-log?actor=&action=&object=&limit=   newest entries first (admin)
+func (s *Server) registerAuditLogRoutes(r chi.Router) {
+	if s.AuditLog == nil {
+		return
+	}
+	r.With(noStore).Get("/audit-log", s.h(s.listAuditLog))
+}
+
+// AuditLogReader lists audit entries.
+type AuditLogReader interface {
+	FindEntries(ctx context.Context, f auditlog.Filter) ([]*auditlog.Entry, error)
+}
+
+func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request) error {
+	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	rd, ok := s.AuditLog.(AuditLogReader)
+	if !ok {
+		return errs.E(errs.Internal, "audit_unavailable", "the audit log cannot be read")
+	}
+	q := r.URL.Query()
+	limit, err := queryInt(r, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	f := auditlog.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), Limit: limit}
+	es, err := rd.FindEntries(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if err := s.auditRead(r, auditlog.ActionRead, "audit-log", "", ""); err != nil {
+		return err
+	}
+	if es == nil {
+		es = []*auditlog.Entry{}
+	}
+	return s.ok(w, r, map[string]any{"entries": es, "retention_days_min": auditlog.RetentionDays})
 }

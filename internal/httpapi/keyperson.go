@@ -22,6 +22,7 @@ import (
 //	GET  /api/v1/keypersons                     paged list, masked (grid, category, limit, after)
 //	POST /api/v1/keypersons                     open a file (one responsible person)
 //	GET  /api/v1/keypersons/{id}                one file, masked
+//	PATCH /api/v1/keypersons/{id}               change fields, responsible person or location
 //	GET  /api/v1/keypersons/{id}/unmasked       one file unmasked: needs keyperson:unmask and ?reason=
 //	GET  /api/v1/keypersons/{id}/visits         visit log (notes only in the unmasked file)
 //	POST /api/v1/keypersons/{id}/visits         record a visit
@@ -39,6 +40,7 @@ func (s *Server) registerKeyPersonRoutes(r chi.Router) {
 		r.Get("/keypersons", s.h(s.listKeyPersons))
 		r.Post("/keypersons", s.h(s.createKeyPerson))
 		r.Get("/keypersons/{id}", s.h(s.getKeyPerson))
+		r.Patch("/keypersons/{id}", s.h(s.patchKeyPerson))
 		r.Get("/keypersons/{id}/unmasked", s.h(s.unmaskKeyPerson))
 		r.Get("/keypersons/{id}/visits", s.h(s.listVisits))
 		r.Post("/keypersons/{id}/visits", s.h(s.addVisit))
@@ -384,4 +386,65 @@ func (s *Server) setPermissions(w http.ResponseWriter, r *http.Request) error {
 	}
 	noteAuditObject(r, "user:"+username+":permissions="+strings.Join(req.Permissions, "+"), "")
 	return s.ok(w, r, map[string]any{"username": username, "permissions": append([]string{}, req.Permissions...)})
+}
+
+type keyPersonPatch struct {
+	Category    *string  `json:"category"`
+	Name        *string  `json:"name"`
+	Address     *string  `json:"address"`
+	Lon         *float64 `json:"lon"`
+	Lat         *float64 `json:"lat"`
+	CRS         string   `json:"crs"`
+	GridCode    *string  `json:"grid_code"`
+	Responsible *string  `json:"responsible"`
+	RiskLevel   *string  `json:"risk_level"`
+	IDNumber    *string  `json:"id_number"`
+	Diagnosis   *string  `json:"diagnosis"`
+	CaseNotes   *string  `json:"case_notes"`
+}
+
+func (s *Server) patchKeyPerson(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.findKeyPerson(r)
+	if err != nil {
+		return err
+	}
+	var req keyPersonPatch
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	u := registers.KeyPersonUpdate{Category: req.Category, Name: req.Name, Address: req.Address, GridCode: req.GridCode,
+		RiskLevel: req.RiskLevel, IDNumber: req.IDNumber, Diagnosis: req.Diagnosis, CaseNotes: req.CaseNotes}
+	if req.Lon != nil || req.Lat != nil {
+		if req.Lon == nil || req.Lat == nil {
+			return errs.Invalidf("lon,lat", "location_incomplete", "give both lon and lat")
+		}
+		if err := checkPoint("lon,lat", *req.Lon, *req.Lat); err != nil {
+			return err
+		}
+		sys, err := parseCRS(req.CRS)
+		if err != nil {
+			return err
+		}
+		x, y := crs.ToWGS84(sys, *req.Lon, *req.Lat)
+		u.Point = &orb.Point{x, y}
+	}
+	if req.GridCode != nil && !s.tree().Has(*req.GridCode) {
+		return errs.Invalidf("grid_code", "grid_missing", "grid %s does not exist", *req.GridCode)
+	}
+	if req.Responsible != nil {
+		usr, err := s.People.FindUserByUsername(r.Context(), *req.Responsible)
+		if errs.Is(err, errs.NotFound) {
+			return errs.Invalidf("responsible", "user_missing", "no user %q", *req.Responsible)
+		}
+		if err != nil {
+			return err
+		}
+		u.ResponsibleUserID = &usr.ID
+		k.ResponsibleName = usr.Name
+	}
+	if err := s.KeyPersons.Update(r.Context(), k, u, s.canWriteRecords(principal(r))); err != nil {
+		return err
+	}
+	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode)
+	return s.ok(w, r, keyPersonView(k, false))
 }

@@ -109,6 +109,7 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerAuditLogRoutes(r)
 			s.registerCaseRoutes(r)
 			s.registerRoutingRoutes(r)
 			s.registerCalendarRoutes(r)

@@ -50,6 +50,31 @@ VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $
 	return translate(err, "key person")
 }
 
+// UpdateKeyPerson rewrites a file; its protected fields are already sealed.
+func (s *KeyPersonStore) UpdateKeyPerson(ctx context.Context, k *registers.KeyPerson) error {
+	var point []byte
+	if k.Point != nil {
+		var err error
+		if point, err = encodeGeom(*k.Point); err != nil {
+			return err
+		}
+	}
+	tag, err := s.db.Pool.Exec(ctx, `
+UPDATE key_persons SET category = $2, name = $3, address = $4, point = $5::geometry, grid_code = $6, resident_id = $7,
+	responsible_user_id = $8, risk_level = $9, id_number_enc = $10, id_number_mask = $11, diagnosis_enc = $12,
+	case_notes_enc = $13, updated_at = $14
+WHERE id = $1`,
+		k.ID, k.Category, k.Name, k.Address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
+		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.UpdatedAt)
+	if err != nil {
+		return translate(err, "key person")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("key person %d not found", k.ID)
+	}
+	return nil
+}
+
 const keyPersonColumns = `k.id, k.category, k.name, k.address, k.point, coalesce(k.grid_code, ''), k.resident_id,
 	k.responsible_user_id, u.name, k.risk_level, k.id_number_enc, k.id_number_mask, k.diagnosis_enc, k.case_notes_enc,
 	k.created_at, k.updated_at`

@@ -75,6 +75,7 @@ type KeyPersonFilter struct {
 type KeyPersonStore interface {
 	NextKeyPersonID(ctx context.Context) (int64, error)
 	CreateKeyPerson(ctx context.Context, k *KeyPerson) error
+	UpdateKeyPerson(ctx context.Context, k *KeyPerson) error
 	FindKeyPerson(ctx context.Context, id int64) (*KeyPerson, error)
 	FindKeyPersons(ctx context.Context, f KeyPersonFilter) ([]*KeyPerson, int, error)
 	CreateVisit(ctx context.Context, v *Visit) error
@@ -239,4 +240,78 @@ func (s *KeyPersons) AddVisit(ctx context.Context, v *Visit) error {
 // OpenVisitNotes decrypts a visit's notes.
 func (s *KeyPersons) OpenVisitNotes(v *Visit) (string, error) {
 	return s.Cipher.Open(v.NotesEnc, AD("key_person_visits", v.ID, "notes"))
+}
+
+// KeyPersonUpdate lists the fields to change; nil fields stay.
+type KeyPersonUpdate struct {
+	Category          *string
+	Name              *string
+	Address           *string
+	Point             *orb.Point
+	GridCode          *string
+	ResponsibleUserID *int64
+	RiskLevel         *string
+	IDNumber          *string
+	Diagnosis         *string
+	CaseNotes         *string
+}
+
+// Update changes a file. The protected fields are opened in memory,
+// changed, validated and sealed again; canWrite must allow the file's
+// grid before and after.
+func (s *KeyPersons) Update(ctx context.Context, k *KeyPerson, u KeyPersonUpdate, canWrite CanWrite) error {
+	if !canWrite(k.GridCode) {
+		return errs.Forbiddenf("grid %s is outside your scope", k.GridCode)
+	}
+	if err := s.Unmask(k); err != nil {
+		return err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&k.Category, u.Category)
+	set(&k.Name, u.Name)
+	set(&k.Address, u.Address)
+	set(&k.RiskLevel, u.RiskLevel)
+	set(&k.IDNumber, u.IDNumber)
+	set(&k.Diagnosis, u.Diagnosis)
+	set(&k.CaseNotes, u.CaseNotes)
+	if u.ResponsibleUserID != nil {
+		ok, err := s.Store.UserExists(ctx, *u.ResponsibleUserID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errs.Invalidf("responsible", "user_missing", "no user with id %d", *u.ResponsibleUserID)
+		}
+		k.ResponsibleUserID = *u.ResponsibleUserID
+	}
+	if u.GridCode != nil {
+		k.GridCode = *u.GridCode
+	}
+	if u.Point != nil {
+		k.Point = u.Point
+	}
+	if fs := ValidateKeyPerson(k); len(fs) > 0 {
+		return invalid(fs, "the key person is invalid")
+	}
+	if u.Point != nil {
+		codes, err := s.Locate(ctx, []orb.Point{*k.Point})
+		if err != nil {
+			return err
+		}
+		if codes[0] != "" {
+			k.GridCode = codes[0]
+		} else if u.GridCode == nil {
+			return errs.Invalidf("location", "outside_every_grid", "the location lies outside every grid; give grid_code")
+		}
+	}
+	if !canWrite(k.GridCode) {
+		return errs.Forbiddenf("grid %s is outside your scope", k.GridCode)
+	}
+	s.seal(k)
+	k.UpdatedAt = s.now()
+	return s.Store.UpdateKeyPerson(ctx, k)
 }
