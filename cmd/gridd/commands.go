@@ -259,6 +259,9 @@ func cmdAudit(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "registers" {
 		return cmdAuditRegisters(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "patrols" {
+		return cmdAuditPatrols(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "topology" {
 		return fmt.Errorf("usage: gridd audit topology [--parent CODE] [--sliver-m2 1]")
 	}

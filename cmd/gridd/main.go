@@ -24,6 +24,7 @@ Usage:
   gridd audit topology [--parent CODE] [--sliver-m2 1]
   gridd audit verify-log [--head HASH]   check the audit log's hash chain (exit 1 when broken)
   gridd audit registers [--parent CODE] [--norm 300] [--tolerance 0.5]   register coverage audit
+  gridd audit patrols --month YYYY-MM [--parent CODE] [--cells]   patrol coverage against the assessment rules
   gridd db start|stop|url [--dir DIR] [--ephemeral]
 
 Environment:
