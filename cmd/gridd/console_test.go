@@ -142,6 +142,8 @@ func cdpDo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Act
 // waitFor polls a JavaScript expression until it is truthy.
 func waitFor[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("waited %v for %s", time.Since(start).Round(time.Millisecond), what) }()
 	return cdpGet(t, ctx, "wait for "+what, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
 }
 
@@ -228,6 +230,7 @@ func level3Codes(t *testing.T, ta *testApp, token string) []string {
 // are drawn (the map's features and the rendered pixels), opens a grid card,
 // switches to English, then logs in as a worker who sees only its grid.
 func TestConsoleCenterAndWorker(t *testing.T) {
+	t.Parallel()
 	ta := newConsoleApp(t)
 	ctx := browser(t)
 	base := ta.srv.URL
@@ -328,6 +331,7 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 // TestConsoleTablet checks the console at a tablet's size: the map still
 // draws every grid next to the stacked panel.
 func TestConsoleTablet(t *testing.T) {
+	t.Parallel()
 	ta := newConsoleApp(t)
 	ctx := browser(t)
 	cdpDo(t, ctx, "tablet viewport", chromedp.EmulateViewport(820, 1180, chromedp.EmulateTouch))
@@ -342,4 +346,74 @@ func TestConsoleTablet(t *testing.T) {
 		t.Errorf("tablet: only %d of %d map pixels drawn", px, total)
 	}
 	artifact(t, "console-tablet-full.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+}
+
+// TestConsoleCaseDispatch opens an accepted demo case from the cases list,
+// dispatches it to the suggested unit through the case card (the real
+// workflow: POST /transitions with If-Match) and watches its status change
+// in the list.
+func TestConsoleCaseDispatch(t *testing.T) {
+	t.Parallel()
+	ta := newConsoleApp(t)
+	tok := ta.login("center")
+	var list struct {
+		Cases []struct {
+			ID         int64  `json:"id"`
+			Status     string `json:"status"`
+			Suggestion *struct {
+				LeadUnit string `json:"lead_unit"`
+			} `json:"suggestion"`
+			Allowed []string `json:"allowed_actions"`
+		} `json:"cases"`
+	}
+	ta.do("GET", "/api/v1/cases?status=accepted&limit=50", tok, nil, nil).decode(t, &list)
+	var id int64
+	var lead string
+	for _, c := range list.Cases {
+		if c.Suggestion != nil && slices.Contains(c.Allowed, "dispatch") {
+			id, lead = c.ID, c.Suggestion.LeadUnit
+			break
+		}
+	}
+	if id == 0 {
+		t.Fatalf("the demo has no accepted case with a routing suggestion to dispatch: %+v", list.Cases)
+	}
+
+	ctx := browser(t)
+	login(t, ctx, ta.srv.URL, "center")
+	cdpDo(t, ctx, "open the cases list", chromedp.Click(chromedp.CSS("#tab-cases")))
+	row := fmt.Sprintf(`#cases-table tr[data-id="%d"]`, id)
+	waitFor[bool](t, ctx, "the case in the list", fmt.Sprintf(`!!document.querySelector(%q)`, row))
+	if st := cdpGet(t, ctx, "row status", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).dataset.status`, row))); st != "accepted" {
+		t.Fatalf("list shows case %d as %q, want accepted", id, st)
+	}
+	cdpDo(t, ctx, "open the case", chromedp.Click(chromedp.CSS(row+" button")))
+	waitFor[bool](t, ctx, "the dispatch action", `!!document.querySelector('#act-dispatch')`)
+	unit := waitFor[string](t, ctx, "the suggested unit preselected", `(() => { const s = document.querySelector('#case-actions select'); return s && s.value ? s.value : false })()`)
+	if unit != lead {
+		t.Errorf("dispatch preselects %q, want the routing suggestion %q", unit, lead)
+	}
+	if n := cdpGet(t, ctx, "timeline", chromedp.Evaluate[int](`document.querySelectorAll('#case-timeline li').length`)); n < 2 {
+		t.Errorf("case timeline shows %d entries, want the report and the acceptance at least", n)
+	}
+	artifact(t, "console-case-card.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	cdpDo(t, ctx, "dispatch", chromedp.Click(chromedp.CSS("#act-dispatch")))
+	waitFor[bool](t, ctx, "the card's new status", `document.querySelector('#card .card-body').dataset.status === 'dispatched'`)
+	waitFor[bool](t, ctx, "the list's new status", fmt.Sprintf(`(() => { const r = document.querySelector(%q); return !!r && r.dataset.status === 'dispatched' })()`, row))
+	artifact(t, "console-case-dispatched.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	var c struct {
+		Status   string `json:"status"`
+		LeadUnit string `json:"lead_unit"`
+		Timeline []struct {
+			Action string `json:"action"`
+		} `json:"timeline"`
+	}
+	ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), tok, nil, nil).decode(t, &c)
+	if c.Status != "dispatched" || c.LeadUnit != lead {
+		t.Errorf("after the console's dispatch the case is %s to %q, want dispatched to %q", c.Status, c.LeadUnit, lead)
+	}
+	if last := c.Timeline[len(c.Timeline)-1].Action; last != "dispatch" {
+		t.Errorf("last timeline entry %q, want dispatch", last)
+	}
 }

@@ -69,7 +69,8 @@ export const api = {
       await this.request('GET', path);
       return true;
     } catch (e) {
-      return e.status !== 404 && e.status !== 405 && e.status !== 0;
+      if (e.status === 0 || e.status === 405) return false;
+      return !(e.status === 404 && /no route/i.test(`${e.problem.detail || ''} ${e.problem.title || ''}`));
     }
   },
 };

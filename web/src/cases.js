@@ -11,7 +11,26 @@ const statusLabel = (s) => (has('status_' + s) ? t('status_' + s) : s);
 const actionLabel = (a) => (has('action_' + a) ? t('action_' + a) : a);
 const sourceLabel = (s) => (has('source_' + s) ? t('source_' + s) : s);
 
-function props(c) { return c.properties ? { ...c.properties, id: c.properties.id ?? c.id } : c; }
+function props(c) {
+  const p = c.properties ? { ...c.properties, id: c.properties.id ?? c.id } : { ...c };
+  if (p.due_at === undefined) p.due_at = p.deadlines?.current ?? null;
+  return p;
+}
+
+const OPEN = ['reported', 'escalated', 'accepted', 'dispatched', 'handling', 'extension_requested', 'postponement_requested', 'postponed', 'handled', 'verifying'];
+
+// fetchCases pages through GET /api/v1/cases (500 a page) up to max cases.
+export async function fetchCases(params, max = 5000) {
+  const out = [];
+  for (let offset = 0; offset < max; offset += 500) {
+    const q = new URLSearchParams({ ...params, limit: '500', offset: String(offset) });
+    const r = await api.get('/api/v1/cases?' + q);
+    const page = list(r).map(props);
+    out.push(...page);
+    if (page.length < 500 || (r.total !== undefined && out.length >= r.total)) break;
+  }
+  return out;
+}
 
 function list(r) {
   if (Array.isArray(r)) return r;
@@ -20,10 +39,9 @@ function list(r) {
 
 // casesGeoJSON returns the cases as a FeatureCollection for the map.
 export async function casesGeoJSON() {
-  const r = await api.get('/api/v1/cases?limit=1000');
   const feats = [];
-  for (const c of list(r)) {
-    const p = props(c);
+  for (const p of await fetchCases({})) {
+    const c = p;
     let geom = c.geometry;
     if (!geom && p.lon !== undefined) geom = { type: 'Point', coordinates: [p.lon, p.lat] };
     if (!geom && p.location) geom = p.location.type ? p.location : { type: 'Point', coordinates: [p.location.lon, p.location.lat] };
@@ -34,8 +52,7 @@ export async function casesGeoJSON() {
 
 // gridOpenCases lists a grid's open cases for its card.
 export async function gridOpenCases(code, { openCase }) {
-  const r = await api.get(`/api/v1/cases?grid=${encodeURIComponent(code)}&open=true&limit=50`);
-  const cs = list(r).map(props).filter((c) => !['closed', 'rejected', 'merged'].includes(c.status));
+  const cs = sortCases(await fetchCases({ grid: code, status: OPEN.join(',') }, 500));
   if (!cs.length) return h('p', { class: 'muted' }, t('no_open_cases'));
   return h('ul', { class: 'case-mini' }, cs.map((c) => h('li', {},
     h('button', { class: 'link', onclick: () => openCase(c.id) }, c.number || `#${c.id}`), ' ',
@@ -47,7 +64,7 @@ export async function gridOpenCases(code, { openCase }) {
 
 const filters = { status: '', overdue: false, category: '', from: '', to: '' };
 
-export function casesList(side, { openCase }) {
+export function casesList(side, { openCase, gridName }) {
   side.append(h('h2', {}, t('cases')));
   const statusSel = h('select', { id: 'f-status' }, h('option', { value: '' }, t('all')),
     STATUSES.map((s) => h('option', { value: s, selected: filters.status === s }, statusLabel(s))));
@@ -71,13 +88,13 @@ export function casesList(side, { openCase }) {
   side.append(form, out);
   let rows = [];
   async function load() {
-    const q = new URLSearchParams({ limit: '500' });
-    if (filters.status) q.set('status', filters.status);
-    if (filters.overdue) q.set('overdue', 'true');
-    if (filters.from) q.set('from', filters.from);
-    if (filters.to) q.set('to', filters.to);
+    const q = {};
+    if (filters.status) q.status = filters.status;
+    if (filters.overdue) q.overdue = 'true';
+    if (filters.from) q.from = filters.from;
+    if (filters.to) q.to = filters.to;
     try {
-      rows = sortCases(list(await api.get('/api/v1/cases?' + q)).map(props));
+      rows = sortCases(await fetchCases(q));
     } catch (e) {
       clear(out).append(h('p', { class: 'error', role: 'alert' }, t('error', { msg: e.message })));
       return;
@@ -95,7 +112,7 @@ export function casesList(side, { openCase }) {
         h('td', {}, c.category_name || c.category),
         h('td', {}, h('span', { class: `badge st-${c.status}` }, statusLabel(c.status)), c.overdue ? h('span', { class: 'badge overdue' }, t('overdue')) : ''),
         h('td', {}, fmtDateTime(c.due_at)),
-        h('td', {}, c.grid_name || c.grid_code || '')));
+        h('td', {}, c.grid_code ? gridName(c.grid_code) : '')));
     }
     out.append(h('table', { class: 'list', id: 'cases-table' },
       h('thead', {}, h('tr', {}, [t('case_no'), t('category'), t('status'), t('deadline'), t('grid')].map((x) => h('th', { scope: 'col' }, x)))), tb));
@@ -131,7 +148,7 @@ export const STATUSES = ['reported', 'escalated', 'accepted', 'rejected', 'dispa
 
 // ---------- the case card ----------
 
-export async function caseCard(body, id, { me, onChanged, zoom }) {
+export async function caseCard(body, id, { me, onChanged, zoom, unitName, gridName }) {
   let c;
   let etag = '';
   try {
@@ -157,11 +174,12 @@ export async function caseCard(body, id, { me, onChanged, zoom }) {
       h('dt', {}, t('source')), h('dd', {}, sourceLabel(c.source)),
       h('dt', {}, t('reported_at')), h('dd', {}, fmtDateTime(c.reported_at)),
       h('dt', {}, t('deadline')), h('dd', {}, fmtDateTime(c.due_at)),
-      h('dt', {}, t('grid')), h('dd', {}, c.grid_name || c.grid_code || '—'),
-      h('dt', {}, t('unit')), h('dd', {}, c.lead_unit_name || c.lead_unit || '—'),
+      h('dt', {}, t('grid')), h('dd', { id: 'case-grid' }, c.grid_code ? gridName(c.grid_code) : '—'),
+      h('dt', {}, t('unit')), h('dd', { id: 'case-unit' }, c.lead_unit ? unitName(c.lead_unit) : '—'),
       h('dt', {}, t('description')), h('dd', {}, c.description || '')),
     lon !== undefined ? h('button', { class: 'secondary', onclick: () => zoom(lon, lat) }, t('zoom_to')) : '');
-  const photos = (c.photos || []).map((p) => (typeof p === 'object' ? p.url || `/api/v1/uploads/${p.id}` : `/api/v1/uploads/${p}`));
+  const ids = [...(c.photos || []), ...(c.timeline || []).flatMap((ev) => ev.attachments || [])];
+  const photos = [...new Set(ids)].map((p) => `/api/v1/uploads/${encodeURIComponent(p)}`);
   if (photos.length) {
     const strip = h('div', { class: 'photos' });
     body.append(h('h3', {}, t('photos')), strip);
@@ -174,7 +192,7 @@ export async function caseCard(body, id, { me, onChanged, zoom }) {
   if (!actions.length) actBox.append(h('p', { class: 'muted' }, t('no_actions')));
   for (const a of actions) actBox.append(actionForm(c, a, etag, async (msg) => {
     await onChanged();
-    await caseCard(body, id, { me, onChanged, zoom });
+    await caseCard(body, id, { me, onChanged, zoom, unitName, gridName });
     body.prepend(h('p', { class: 'notice', role: 'status' }, msg));
   }));
   body.append(h('h3', {}, t('timeline')));
@@ -215,16 +233,21 @@ function actionForm(c, action, etag, done) {
   const comment = h('textarea', { id: `${fid}-comment`, rows: 2 });
   if (action === 'dispatch') {
     const sel = h('select', { id: `${fid}-unit`, required: true });
-    const suggested = c.suggested_lead || c.suggestion?.lead_unit || c.routing?.lead_unit || '';
+    const suggested = c.suggestion?.lead_unit || '';
     api.get('/api/v1/departments').then((ds) => {
       for (const d of (Array.isArray(ds) ? ds : ds.departments || [])) {
         sel.append(h('option', { value: d.code, selected: d.code === suggested }, d.name + (d.code === suggested ? t('suggested') : '')));
       }
     }).catch(() => {});
     fields.push(h('label', { for: sel.id }, t('dispatch_to')), sel);
-    const why = c.suggestion?.why || c.routing?.why || c.suggested_rule_name;
-    if (why) fields.push(h('p', { class: 'muted' }, t('routing_why', { why })));
-    extra.unit = () => ({ lead_unit: sel.value });
+    const whyEl = h('p', { class: 'muted', id: `${fid}-why` });
+    fields.push(whyEl);
+    api.post('/api/v1/routing/explain', { category: c.category, lon: c.lon, lat: c.lat }).then((ex) => {
+      const held = (ex.checks || []).find((k) => k.held);
+      const why = [ex.matched?.name, held?.why].filter(Boolean).join('：');
+      if (why) whyEl.textContent = t('routing_why', { why });
+    }).catch(() => {});
+    extra.unit = () => ({ unit: sel.value, co_units: sel.value === suggested ? (c.suggestion?.co_units || []) : [] });
   }
   if (action === 'request_extension' || action === 'grant_extension') {
     const days = h('input', { type: 'number', id: `${fid}-days`, min: 1, max: 30, value: c.pending_days || 3 });
@@ -266,25 +289,39 @@ function actionForm(c, action, etag, done) {
 
 // ---------- audits ----------
 
+// patrolAudit reads the month's patrol coverage audit (rows per grid and worker).
+export async function patrolAudit(parent, cells) {
+  const q = new URLSearchParams({ month: shanghaiToday().slice(0, 7), cells: cells ? 'true' : 'false' });
+  if (parent) q.set('parent', parent);
+  return api.get('/api/v1/audits/patrol-coverage?' + q);
+}
+
 export async function coverageAudit(sec) {
-  const r = await api.get(`/api/v1/audits/patrol-coverage?date=${shanghaiToday()}`);
-  const rows = r.workers || r.items || r.rows || [];
-  if (!rows.length) { sec.append(h('p', { class: 'muted' }, t('audit_clean'))); return; }
+  const r = await patrolAudit('', false);
+  const rows = r.rows || [];
+  sec.append(h('p', { class: 'muted' }, `${t('month')}: ${r.month}`));
+  if (!rows.length) { sec.append(h('p', { class: 'muted' }, t('no_rows'))); return; }
   const tb = h('tbody', {});
   for (const w of rows) {
-    tb.append(h('tr', {}, h('td', {}, w.worker_name || w.name || w.username || ''), h('td', {}, w.grid_code || ''),
-      h('td', {}, fmtDate(w.date || w.day)), h('td', {}, w.coverage !== undefined ? fmtNum(w.coverage * 100, 1) + '%' : '')));
+    tb.append(h('tr', { class: w.monthly_coverage_met ? '' : 'overdue' }, h('td', {}, w.worker_name || w.worker || '—'), h('td', {}, w.grid_name || w.grid_code),
+      h('td', { class: 'num' }, `${w.days_patrolled}/${w.days}`), h('td', { class: 'num' }, fmtNum((w.monthly_coverage || 0) * 100, 1) + '%')));
   }
-  sec.append(h('table', { class: 'list' }, h('thead', {}, h('tr', {}, [t('worker'), t('grid'), t('date'), t('patrol_coverage')].map((x) => h('th', { scope: 'col' }, x)))), tb));
+  sec.append(h('table', { class: 'list', id: 'patrol-table' }, h('thead', {}, h('tr', {}, [t('worker'), t('grid'), t('patrol_days'), t('patrol_coverage')].map((x) => h('th', { scope: 'col' }, x)))), tb));
+  if (r.grids_without_worker?.length) sec.append(h('p', { class: 'error' }, t('grids_without_worker', { list: r.grids_without_worker.map((g) => g.name).join('、') })));
 }
 
 export async function registerAudit(sec, draw) {
   const r = await api.get('/api/v1/audits/registers');
-  const fc = r.findings?.type === 'FeatureCollection' ? r.findings : null;
-  if (fc) draw(fc);
-  const items = fc ? fc.features.map((f) => f.properties) : (r.findings || r.items || []);
-  if (!items.length) { sec.append(h('p', { class: 'muted' }, t('audit_clean'))); return; }
-  sec.append(h('ul', { class: 'findings' }, items.slice(0, 200).map((f) => h('li', {}, [f.kind, f.register, f.message || f.reason || f.detail].filter(Boolean).join(' · ')))));
+  draw(r);
+  const items = r.findings || [];
+  if (r.clean || (!items.length && !(r.outside || []).length)) { sec.append(h('p', { class: 'muted' }, t('audit_clean'))); return; }
+  const tb = h('tbody', {});
+  for (const f of items.slice(0, 300)) {
+    tb.append(h('tr', {}, h('td', {}, f.name || f.code), h('td', {}, has('reason_' + f.reason) ? t('reason_' + f.reason) : f.reason),
+      h('td', { class: 'num' }, f.expected ? `${fmtNum(f.value)} / ${fmtNum(f.expected)}` : fmtNum(f.value))));
+  }
+  sec.append(h('table', { class: 'list', id: 'register-table' }, h('thead', {}, h('tr', {}, [t('grid'), t('findings'), t('value')].map((x) => h('th', { scope: 'col' }, x)))), tb));
+  if ((r.outside || []).length) sec.append(h('p', {}, t('records_outside', { n: r.outside.length })));
 }
 
 // ---------- assessments ----------
@@ -338,7 +375,8 @@ export function statsView(side, { barChart }) {
       const r = await api.get(`/api/v1/stats/cases?from=${from.value}&to=${to.value}&group_by=${group.value}`);
       const rows = r.groups || r.rows || r.items || (Array.isArray(r) ? r : []);
       clear(out);
-      const label = (g) => g.name || g.label || g.key || g.group || '—';
+      const names = await groupNames(group.value);
+      const label = (g) => names[g.key] || g.name || g.key || '—';
       const num = (g, ...ks) => { for (const k of ks) if (g[k] !== undefined) return g[k]; return 0; };
       const gname = t('group_' + group.value);
       out.append(barChart({ title: t('chart_title', { m: t('reported'), g: gname }), rows: rows.map((g) => ({ label: label(g), value: num(g, 'reported') })), fmt: (v) => fmtNum(v) }));
@@ -360,4 +398,22 @@ export function statsView(side, { barChart }) {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   side.append(form, out);
   load();
+}
+
+// groupNames maps statistics group keys (unit, category or grid codes) to names.
+async function groupNames(group) {
+  const names = {};
+  try {
+    if (group === 'unit') {
+      const r = await api.get('/api/v1/departments');
+      for (const d of r.departments || r) names[d.code] = d.name;
+    } else if (group === 'category') {
+      const r = await api.get('/api/v1/categories');
+      for (const c of r.categories || r) names[c.code] = getLang() === 'en' && c.name_en ? c.name_en : c.name;
+    } else if (group === 'grid') {
+      const r = await api.get('/api/v1/grids?limit=1000');
+      for (const f of r.features) names[f.properties.code] = f.properties.name;
+    }
+  } catch (e) { /* keys as they are */ }
+  return names;
 }

@@ -107,10 +107,9 @@ async function detectCaps() {
   const probes = {
     cases: '/api/v1/cases?limit=1',
     stats: '/api/v1/stats/cases',
-    patrols: '/api/v1/patrols/daily',
-    coverage: '/api/v1/audits/patrol-coverage',
-    registers: '/api/v1/audits/registers',
-    assessments: '/api/v1/assessments',
+    coverage: '/api/v1/audits/patrol-coverage?month=x',
+    registers: '/api/v1/audits/registers?parent=0',
+    assessments: '/api/v1/assessments?month=x',
   };
   await Promise.all(Object.entries(probes).map(async ([k, p]) => { S.caps[k] = await api.exists(p); }));
   await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage'].map(async (layer) => {
@@ -145,7 +144,7 @@ async function startConsole() {
   await S.map.loadGrids(S.tiles.grids ? S.tiles : null);
   if (S.tiles.zones) S.map.addTileLayer('zones', S.tiles.zones, S.map.zoneStyle(), 5);
   if (S.tiles.roads) S.map.addTileLayer('roads', S.tiles.roads, S.map.roadStyle(), 25);
-  await Promise.all([loadTopology(), loadCasesLayer(), loadCoverage()].map((p) => p.catch((e) => console.warn(e))));
+  await Promise.all([loadTopology(), loadCasesLayer(), loadDepartments()].map((p) => p.catch((e) => console.warn(e))));
   applyLayerVisibility();
   renderSide();
   window.__gridd.ready = true;
@@ -168,13 +167,14 @@ function renderChrome() {
   if (S.card) reopenCard();
   updateStatus();
   S.map?.layers.grid_l3?.changed();
+  S.map?.layers.labels?.changed();
   document.title = t('app_title');
 }
 
 function tabs() {
   const list = [['map', 'tab_map']];
   if (S.caps.cases) list.push(['cases', 'tab_cases']);
-  if (S.me.role !== 'worker' && S.me.role !== 'department') list.push(['audits', 'tab_audits']);
+  if (isCenterOrViewer()) list.push(['audits', 'tab_audits']);
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
   return list;
@@ -227,15 +227,26 @@ function layersView(side) {
     zones: !!S.tiles.zones, roads: !!S.tiles.roads,
     topology: !!S.map?.layers.topology,
     cases: !!S.map?.layers.cases,
-    coverage: !!S.map?.layers.coverage,
-    registers: !!S.map?.layers.registers,
+    coverage: !!S.caps.coverage && isCenterOrViewer(),
+    registers: !!S.caps.registers && isCenterOrViewer(),
   };
+  // The patrol and register audits are computed on demand: loaded when first shown.
+  const lazy = { coverage: loadCoverage, registers: loadRegisters };
   const names = { grid_l1: 'layer_grid_l1', grid_l2: 'layer_grid_l2', grid_l3: 'layer_grid_l3', labels: 'layer_labels', zones: 'layer_zones', roads: 'layer_roads', topology: 'layer_topology', cases: 'layer_cases', coverage: 'layer_coverage', registers: 'layer_registers' };
   const fs = h('fieldset', { class: 'layers' }, h('legend', { class: 'sr-only' }, t('layers')));
   for (const [k, key] of Object.entries(names)) {
     const id = `layer-${k}`;
     fs.append(h('div', { class: 'check' + (avail[k] ? '' : ' off') },
-      h('input', { type: 'checkbox', id, checked: avail[k] && S.layerOn[k], disabled: !avail[k], onchange: (e) => { S.layerOn[k] = e.target.checked; S.map.setVisible(k, e.target.checked); updateStatus(); } }),
+      h('input', { type: 'checkbox', id, checked: avail[k] && S.layerOn[k], disabled: !avail[k], onchange: async (e) => {
+        S.layerOn[k] = e.target.checked;
+        if (e.target.checked && lazy[k] && !S.map.layers[k]) {
+          const st = document.getElementById('status');
+          st.textContent = t('loading');
+          try { await lazy[k](); } catch (ex) { st.textContent = t('error', { msg: ex.message }); return; }
+        }
+        S.map.setVisible(k, e.target.checked);
+        updateStatus();
+      } }),
       h('label', { for: id }, h('span', { class: `swatch sw-${k}`, 'aria-hidden': 'true' }), t(key), avail[k] ? '' : ' ' + t('unavailable'))));
   }
   if (S.map?.layers.basemap) {
@@ -316,7 +327,7 @@ async function openGrid(code) {
       h('span', { class: 'role' }, has('role_' + a.grid_role) ? t('role_' + a.grid_role) : a.grid_role), ' ',
       h('strong', {}, a.name), a.grid_role === 'worker' ? ` · ${a.full_time ? t('full_time') : t('part_time')}` : ''))) : h('p', { class: 'muted' }, t('no_people')));
   h3Section(body, t('open_cases'), S.caps.cases ? () => cases.gridOpenCases(p.code, { openCase }) : null, 'grid-cases');
-  h3Section(body, t('patrol_month'), S.caps.patrols ? () => patrolFigures(p.code) : null, 'grid-patrols');
+  h3Section(body, t('patrol_month'), S.caps.coverage && isCenterOrViewer() ? () => patrolFigures(p.code) : null, 'grid-patrols');
 }
 
 // h3Section adds a titled section filled by load(), or "not available yet".
@@ -329,17 +340,18 @@ function h3Section(parent, title, load, id) {
   load().then((el) => { clear(slot).append(el); }).catch((e) => { clear(slot).append(h('p', { class: 'error' }, t('error', { msg: e.message }))); });
 }
 
+const isCenterOrViewer = () => ['admin', 'center', 'viewer'].includes(S.me?.role);
+
 async function patrolFigures(code) {
-  const today = shanghaiToday();
-  const from = today.slice(0, 8) + '01';
-  const r = await api.get(`/api/v1/patrols/daily?grid=${encodeURIComponent(code)}&from=${from}&to=${today}`);
-  const days = Array.isArray(r) ? r : r.days || r.items || [];
-  const patrolled = days.filter((d) => (d.points ?? d.point_count ?? 0) > 0 || (d.coverage ?? 0) > 0 || d.patrolled);
-  const cov = days.length ? days.reduce((a, d) => a + (d.coverage ?? d.covered_fraction ?? 0), 0) / days.length : null;
-  return dl([
-    [t('patrol_days'), `${patrolled.length} / ${days.length}`, 'grid-patrol-days'],
-    cov !== null ? [t('patrol_coverage'), fmtNum(cov * 100, 1) + '%'] : null,
-  ]);
+  const r = await cases.patrolAudit(code, false);
+  const rows = (r.rows || []).filter((x) => x.grid_code === code);
+  if (!rows.length) return h('p', { class: 'muted' }, t('no_rows'));
+  return h('div', {}, rows.map((x) => dl([
+    [t('worker'), x.worker_name || x.worker || '—'],
+    [t('patrol_days'), `${x.days_patrolled} / ${x.days}`, 'grid-patrol-days'],
+    [t('patrol_coverage'), fmtNum((x.monthly_coverage || 0) * 100, 1) + '%'],
+    [t('distance'), t('km', { v: fmtNum((x.distance_m || 0) / 1000, 1) })],
+  ])));
 }
 
 // ---------- cases ----------
@@ -350,6 +362,8 @@ async function openCase(id) {
   showCard(t('case_card'), body);
   await cases.caseCard(body, id, {
     me: S.me,
+    unitName: (code) => S.departments?.[code] || code,
+    gridName: (code) => S.map.gridName(code) || code,
     onChanged: async () => { await loadCasesLayer(); if (S.view === 'cases') renderSide(); },
     zoom: (lon, lat) => S.map.zoomToLonLat(lon, lat),
   });
@@ -362,7 +376,7 @@ async function loadCasesLayer() {
 }
 
 function casesView(side) {
-  cases.casesList(side, { openCase, me: S.me });
+  cases.casesList(side, { openCase, me: S.me, gridName: (code) => S.map.gridName(code) || code });
 }
 
 // ---------- audits ----------
@@ -373,11 +387,19 @@ async function loadTopology() {
   S.map.setFindings(S.topology.findings);
 }
 
+async function loadDepartments() {
+  const r = await api.get('/api/v1/departments');
+  S.departments = Object.fromEntries((r.departments || []).map((d) => [d.code, d.name]));
+}
+
 async function loadCoverage() {
-  if (!S.caps.coverage) return;
-  const r = await api.get(`/api/v1/audits/patrol-coverage?date=${shanghaiToday()}`).catch(() => null);
-  const fc = r?.cells || r?.features || r?.coverage;
-  if (fc?.type === 'FeatureCollection') S.map.setCoverage(fc);
+  if (!S.caps.coverage || !isCenterOrViewer()) return;
+  await S.map.setCoverageAudit(await cases.patrolAudit('', true));
+}
+
+async function loadRegisters() {
+  if (!S.caps.registers || !isCenterOrViewer()) return;
+  await S.map.setRegisterAudit(await api.get('/api/v1/audits/registers'));
 }
 
 function auditsView(side) {
@@ -395,8 +417,13 @@ function auditsView(side) {
   if (S.caps.registers) {
     const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));
     side.append(rs);
-    cases.registerAudit(rs, (fc) => { S.map.setRegisterFindings(fc); }).catch((e) => alertIn(rs, e));
+    cases.registerAudit(rs, (r) => S.map.setRegisterAudit(r).then(() => showLayer('registers'))).catch((e) => alertIn(rs, e));
   }
+}
+
+function showLayer(name) {
+  S.layerOn[name] = true;
+  S.map.setVisible(name, true);
 }
 
 function alertIn(el, e) { el.append(h('p', { class: 'error', role: 'alert' }, t('error', { msg: e.message }))); }
@@ -417,8 +444,7 @@ function drawTopo(body) {
     tbl.append(tb);
     body.append(tbl);
   }
-  S.layerOn.topology = true;
-  S.map.setVisible('topology', true);
+  showLayer('topology');
 }
 
 // ---------- statistics and assessments ----------

@@ -13,7 +13,10 @@ import Cluster from 'ol/source/Cluster.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
 import MVT from 'ol/format/MVT.js';
 import { Style, Fill, Stroke, Text, Circle as CircleStyle } from 'ol/style.js';
-import { fromLonLat } from 'ol/proj.js';
+import { fromLonLat, transformExtent } from 'ol/proj.js';
+import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
+import Point from 'ol/geom/Point.js';
+import Feature from 'ol/Feature.js';
 import { createEmpty, extend as extendExtent, isEmpty } from 'ol/extent.js';
 import { defaults as defaultControls, ScaleLine, Attribution } from 'ol/control.js';
 import { api } from './api.js';
@@ -47,6 +50,7 @@ export class GridMap {
     this.layers = {};
     this.selected = null;
     this.workers = {}; // grid code → worker names (labels)
+    this.names = {}; // grid code → name
     this.showLabels = true;
     this.gridMode = 'geojson';
     this.listeners = { grid: [], case: [], loaded: [] };
@@ -83,7 +87,7 @@ export class GridMap {
   setVisible(name, v) {
     if (name === 'labels') {
       this.showLabels = v;
-      for (const n of ['grid_l1', 'grid_l2', 'grid_l3']) this.layers[n]?.changed();
+      for (const n of ['grid_l1', 'grid_l2', 'grid_l3', 'labels']) this.layers[n]?.changed();
       return;
     }
     this.layers[name]?.setVisible(v);
@@ -106,7 +110,7 @@ export class GridMap {
       } else {
         styles.push(new Style({ stroke: new Stroke({ color: sel ? C.sel : C.l1, width: 3.5 }) }));
       }
-      if (this.showLabels && level === 3 && res < 40) {
+      if (this.gridMode === 'geojson' && this.showLabels && level === 3 && res < 40) {
         const worker = f.get('worker') || (this.workers[code] || []).join('、');
         const lines = [f.get('name') || ''];
         if (res < 12) lines.push(code);
@@ -120,7 +124,7 @@ export class GridMap {
             overflow: false,
           }),
         }));
-      } else if (this.showLabels && level === 2 && res >= 40 && res < 120) {
+      } else if (this.gridMode === 'geojson' && this.showLabels && level === 2 && res >= 40 && res < 120) {
         styles.push(new Style({
           text: new Text({
             text: f.get('name') || '',
@@ -149,6 +153,7 @@ export class GridMap {
         this.add(`grid_l${level}`, layer, zs[level]);
       }
       this.layers.grid_l3.getSource().on('tileloadend', () => this.emit('loaded', 'grids'));
+      this.addLabelLayer();
       await this.fitTo(tiles.grids.bounds);
       return;
     }
@@ -168,6 +173,7 @@ export class GridMap {
       path = fc.next || '';
     }
     const all = createEmpty();
+    for (const f of [...byLevel[1], ...byLevel[2], ...byLevel[3]]) this.names[f.get('code')] = f.get('name');
     for (const level of [1, 2, 3]) {
       this.layers[`grid_l${level}`].getSource().addFeatures(byLevel[level]);
       for (const f of byLevel[level]) extendExtent(all, f.getGeometry().getExtent());
@@ -176,6 +182,60 @@ export class GridMap {
     this.emit('loaded', 'grids');
     this.loadWorkers(byLevel[3]).catch(() => {});
   }
+
+  // addLabelLayer labels the basic grids when they come as tiles: one point
+  // per grid in view (GET /api/v1/grids?bbox=), so a grid cut by tile edges
+  // is labelled once.
+  addLabelLayer() {
+    const src = new VectorSource({
+      strategy: bboxStrategy,
+      loader: async (extent, resolution, projection, success, failure) => {
+        try {
+          const [w, s, e, n] = transformExtent(extent, projection, 'EPSG:4326');
+          const fc = await api.get(`/api/v1/grids?level=3&limit=1000&bbox=${[w, s, e, n].map((v) => v.toFixed(6)).join(',')}`);
+          const pts = [];
+          for (const f of geojson.readFeatures(fc)) {
+            const g = f.getGeometry();
+            const p = g.getType() === 'MultiPolygon' ? g.getInteriorPoints().getFirstCoordinate() : g.getInteriorPoint().getCoordinates();
+            const code = f.get('code');
+            this.names[code] = f.get('name');
+            if (src.getFeatureById(code)) continue;
+            const pf = new Feature({ geometry: new Point([p[0], p[1]]), code, name: f.get('name'), level: 3 });
+            pf.setId(code);
+            pts.push(pf);
+          }
+          src.addFeatures(pts);
+          success(pts);
+          this.loadWorkers(pts).catch(() => {});
+        } catch (ex) {
+          failure();
+        }
+      },
+    });
+    this.add('labels', new VectorLayer({
+      source: src,
+      maxResolution: 40,
+      declutter: true,
+      style: (f, res) => {
+        if (!this.showLabels) return null;
+        const code = f.get('code');
+        const worker = (this.workers[code] || []).join('、');
+        const lines = [f.get('name') || ''];
+        if (res < 12) lines.push(code);
+        if (worker && res < 25) lines.push(t('worker_label', { n: worker }));
+        return new Style({
+          text: new Text({
+            text: lines.join('\n'),
+            font: '12px "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif',
+            fill: new Fill({ color: '#111827' }),
+            stroke: new Stroke({ color: '#ffffff', width: 3 }),
+          }),
+        });
+      },
+    }), 40);
+  }
+
+  gridName(code) { return this.names[code]; }
 
   // loadWorkers fetches who is on duty in each basic grid, for the labels
   // (the GeoJSON list does not carry it; vector tiles do).
@@ -194,6 +254,7 @@ export class GridMap {
     };
     await Promise.all([work(), work(), work(), work()]);
     this.layers.grid_l3?.changed();
+    this.layers.labels?.changed();
   }
 
   async fitTo(bounds) {
@@ -285,6 +346,52 @@ export class GridMap {
     }
     layer.getSource().clear();
     layer.getSource().addFeatures(geojson.readFeatures(fc || { type: 'FeatureCollection', features: [] }));
+  }
+
+  // gridFeature returns a copy of a grid's feature, from the GeoJSON layers
+  // or (when the grids come as tiles) from GET /api/v1/grids/{code}, or null.
+  async gridFeature(code) {
+    for (const n of ['grid_l3', 'grid_l2', 'grid_l1']) {
+      const src = this.layers[n]?.getSource();
+      const f = src && src.getFeatures ? src.getFeatures().find((x) => x.get('code') === code) : null;
+      if (f) return f.clone();
+    }
+    this.gridCache = this.gridCache || {};
+    if (!(code in this.gridCache)) {
+      this.gridCache[code] = api.get(`/api/v1/grids/${encodeURIComponent(code)}`).then((gj) => geojson.readFeature(gj)).catch(() => null);
+    }
+    const f = await this.gridCache[code];
+    return f ? f.clone() : null;
+  }
+
+  // setCoverageAudit draws the month's patrol coverage: each audited grid in
+  // green, its never-visited cells in red on top.
+  async setCoverageAudit(r) {
+    const feats = [];
+    for (const row of r?.rows || []) {
+      const g = await this.gridFeature(row.grid_code);
+      if (g) { g.set('covered', true); g.set('worker', row.worker_name); feats.push(g); }
+      if (row.never_visited) {
+        const f = geojson.readFeature({ type: 'Feature', geometry: row.never_visited, properties: { covered: false, grid_code: row.grid_code } });
+        feats.push(f);
+      }
+    }
+    this.setCoverage({ type: 'FeatureCollection', features: [] });
+    this.layers.coverage.getSource().addFeatures(feats);
+  }
+
+  // setRegisterAudit marks grids with register findings and records outside every grid.
+  async setRegisterAudit(r) {
+    const feats = [];
+    for (const f of r?.findings || []) {
+      const g = await this.gridFeature(f.code);
+      if (g) { g.set('reason', f.reason); feats.push(g); }
+    }
+    for (const o of r?.outside || []) {
+      if (Array.isArray(o.point)) feats.push(geojson.readFeature({ type: 'Feature', geometry: { type: 'Point', coordinates: o.point }, properties: { name: o.name, kind: o.kind } }));
+    }
+    this.setRegisterFindings({ type: 'FeatureCollection', features: [] });
+    this.layers.registers.getSource().addFeatures(feats);
   }
 
   setRegisterFindings(fc) {
