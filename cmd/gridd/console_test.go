@@ -20,6 +20,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/workday"
 )
 
 // The browser tests drive Debian's chromium (headless) through the real
@@ -416,4 +417,40 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	if last := c.Timeline[len(c.Timeline)-1].Action; last != "dispatch" {
 		t.Errorf("last timeline entry %q, want dispatch", last)
 	}
+
+	// Statistics: one chart bar and one table row per group of the API's answer.
+	var st struct {
+		Groups []struct {
+			Key      string `json:"key"`
+			Reported int    `json:"reported"`
+		} `json:"groups"`
+	}
+	today := time.Now().In(workday.Shanghai()).Format("2006-01-02")
+	ta.do("GET", "/api/v1/stats/cases?from="+today[:5]+"01-01&to="+today+"&group_by=unit", tok, nil, nil).decode(t, &st)
+	if len(st.Groups) == 0 {
+		t.Fatal("the demo's case statistics have no groups")
+	}
+	cdpDo(t, ctx, "close the card", chromedp.Click(chromedp.CSS("#card-close")))
+	cdpDo(t, ctx, "open the statistics", chromedp.Click(chromedp.CSS("#tab-stats")))
+	rows := waitFor[int](t, ctx, "the statistics table", `document.querySelectorAll('#stats-table tbody tr').length`)
+	if rows != len(st.Groups) {
+		t.Errorf("statistics table has %d rows, want %d groups", rows, len(st.Groups))
+	}
+	bars := cdpGet(t, ctx, "chart bars", chromedp.Evaluate[int](`document.querySelector('#stats-out svg.chart').querySelectorAll('rect').length`))
+	if bars != len(st.Groups) {
+		t.Errorf("reported-cases chart has %d bars, want %d", bars, len(st.Groups))
+	}
+	artifact(t, "console-stats.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	// Audits: the topology audit's counts as the API gives them.
+	cdpDo(t, ctx, "open the audits", chromedp.Click(chromedp.CSS("#tab-audits")))
+	audit := waitFor[string](t, ctx, "the topology audit", `(() => { const e = document.querySelector('#audit-topology p'); return e ? e.textContent : false })()`)
+	if !strings.Contains(audit, "缝隙") && !strings.Contains(audit, "未发现问题") {
+		t.Errorf("topology audit summary %q names neither gaps nor a clean result", audit)
+	}
+	cov := waitFor[string](t, ctx, "the patrol coverage audit", `document.querySelector('#audit-coverage').dataset.loaded || false`)
+	if cov != "ok" {
+		t.Errorf("patrol coverage audit: %s", cov)
+	}
+	artifact(t, "console-audits.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 }

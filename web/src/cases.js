@@ -300,7 +300,7 @@ export async function coverageAudit(sec) {
   const r = await patrolAudit('', false);
   const rows = r.rows || [];
   sec.append(h('p', { class: 'muted' }, `${t('month')}: ${r.month}`));
-  if (!rows.length) { sec.append(h('p', { class: 'muted' }, t('no_rows'))); return; }
+  if (!rows.length) { sec.append(h('p', { class: 'muted' }, t('no_rows'))); sec.dataset.loaded = 'ok'; return; }
   const tb = h('tbody', {});
   for (const w of rows) {
     tb.append(h('tr', { class: w.monthly_coverage_met ? '' : 'overdue' }, h('td', {}, w.worker_name || w.worker || '—'), h('td', {}, w.grid_name || w.grid_code),
@@ -308,6 +308,7 @@ export async function coverageAudit(sec) {
   }
   sec.append(h('table', { class: 'list', id: 'patrol-table' }, h('thead', {}, h('tr', {}, [t('worker'), t('grid'), t('patrol_days'), t('patrol_coverage')].map((x) => h('th', { scope: 'col' }, x)))), tb));
   if (r.grids_without_worker?.length) sec.append(h('p', { class: 'error' }, t('grids_without_worker', { list: r.grids_without_worker.map((g) => g.name).join('、') })));
+  sec.dataset.loaded = 'ok';
 }
 
 export async function registerAudit(sec, draw) {
@@ -376,7 +377,7 @@ export function statsView(side, { barChart }) {
       const rows = r.groups || r.rows || r.items || (Array.isArray(r) ? r : []);
       clear(out);
       const names = await groupNames(group.value);
-      const label = (g) => names[g.key] || g.name || g.key || '—';
+      const label = (g) => names[g.key] || (has('key_' + g.key) ? t('key_' + g.key) : g.name || g.key || '—');
       const num = (g, ...ks) => { for (const k of ks) if (g[k] !== undefined) return g[k]; return 0; };
       const gname = t('group_' + group.value);
       out.append(barChart({ title: t('chart_title', { m: t('reported'), g: gname }), rows: rows.map((g) => ({ label: label(g), value: num(g, 'reported') })), fmt: (v) => fmtNum(v) }));

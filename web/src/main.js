@@ -210,7 +210,7 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'assessments'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
   const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView };
@@ -426,7 +426,10 @@ function showLayer(name) {
   S.map.setVisible(name, true);
 }
 
-function alertIn(el, e) { el.append(h('p', { class: 'error', role: 'alert' }, t('error', { msg: e.message }))); }
+function alertIn(el, e) {
+  el.append(h('p', { class: 'error', role: 'alert' }, t('error', { msg: e.message })));
+  el.dataset.loaded = 'error: ' + e.message;
+}
 
 function drawTopo(body) {
   clear(body);
