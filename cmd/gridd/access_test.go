@@ -117,28 +117,22 @@ func routeCases() map[string]routeCase {
 		}, all(200, nil)},
 		"GET /api/v1/audits/topology": {fixed("/api/v1/audits/topology"), only(200, "admin", "center", "viewer")},
 
-		// Patrols (issue 6).
-		"POST /api/v1/patrols/points": {func(*testApp, string) (string, any, map[string]string) {
-			return "/api/v1/patrols/points", patrolBody(ownGrid, next()), nil
-		}, only(200, "admin", "center", "worker")},
-		"POST /api/v1/patrols/gpx": {func(*testApp, string) (string, any, map[string]string) {
-			return "/api/v1/patrols/gpx?worker=" + ownGrid, patrolGPX(next()), nil
-		}, only(200, "admin", "center", "worker")},
-		"GET /api/v1/patrols/daily":          {fixed("/api/v1/patrols/daily?worker=" + ownGrid + "&date=2026-03-02"), only(200, "admin", "center", "worker")},
-		"GET /api/v1/audits/patrol-coverage": {fixed("/api/v1/audits/patrol-coverage?month=2026-03&parent=" + viewerScope + "&cells=false"), only(200, "admin", "center", "viewer")},
-		"GET /api/v1/checkpoints":            {fixed("/api/v1/checkpoints"), all(200, map[string]int{"department": 403})},
-		"POST /api/v1/checkpoints": {func(ta *testApp, _ string) (string, any, map[string]string) {
-			return "/api/v1/checkpoints", checkpointBody(ta, otherGrid), nil
+		// Monthly assessment (issue 7): records by the center; results read
+		// by every role, each seeing only its part (a department: only its
+		// unit's figures).
+		"POST /api/v1/assessment/calls": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/assessment/calls", map[string]any{"worker": ownGrid, "at": time.Now().Add(-time.Hour).Format(time.RFC3339), "answered": false}, nil
 		}, only(201, "admin", "center")},
-		"GET /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
-			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
-		}, all(200, map[string]int{"worker": 403, "department": 403})},
-		"PUT /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
-			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), checkpointBody(ta, otherGrid), nil
-		}, only(200, "admin", "center")},
-		"DELETE /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
-			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
-		}, only(204, "admin", "center")},
+		"POST /api/v1/assessment/surveys": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/assessment/surveys", map[string]any{"worker": ownGrid, "date": time.Now().Add(-24 * time.Hour).Format("2006-01-02"), "households": 20, "satisfied": 15}, nil
+		}, only(201, "admin", "center")},
+		"POST /api/v1/assessment/findings": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/assessment/findings", map[string]any{"worker": ownGrid, "kind": "unfamiliar", "date": time.Now().Add(-24 * time.Hour).Format("2006-01-02")}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/assessments":             {fixed("/api/v1/assessments?month=2026-10"), all(200, nil)},
+		"GET /api/v1/assessments/export.xlsx": {fixed("/api/v1/assessments/export.xlsx?month=2026-10"), all(200, nil)},
+		"POST /api/v1/assessments/run": {fixed("/api/v1/assessments/run?month=2026-09"),
+			map[string]int{"anonymous": 401, "admin": 201, "center": 200, "department": 403, "worker": 403, "viewer": 403}},
 
 		// Base registers and key persons.
 		"GET /api/v1/registers/{kind}": {fixed("/api/v1/registers/households"), all(200, nil)},
@@ -182,6 +176,63 @@ func routeCases() map[string]routeCase {
 			return fmt.Sprintf("/api/v1/keypersons/%d", regKeyPerson(ta, otherGrid)), map[string]string{"risk_level": "high"}, nil
 		}, only(200, "admin", "center")},
 		"GET /api/v1/audit-log": {fixed("/api/v1/audit-log?limit=5"), only(200, "admin")},
+
+		// Patrols (issue 6).
+		"POST /api/v1/patrols/points": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/patrols/points", patrolBody(ownGrid, next()), nil
+		}, only(200, "admin", "center", "worker")},
+		"POST /api/v1/patrols/gpx": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/patrols/gpx?worker=" + ownGrid, patrolGPX(next()), nil
+		}, only(200, "admin", "center", "worker")},
+		"GET /api/v1/patrols/daily":          {fixed("/api/v1/patrols/daily?worker=" + ownGrid + "&date=2026-03-02"), only(200, "admin", "center", "worker")},
+		"GET /api/v1/audits/patrol-coverage": {fixed("/api/v1/audits/patrol-coverage?month=2026-03&parent=" + viewerScope + "&cells=false"), only(200, "admin", "center", "viewer")},
+		"GET /api/v1/checkpoints":            {fixed("/api/v1/checkpoints"), all(200, map[string]int{"department": 403})},
+		"POST /api/v1/checkpoints": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/checkpoints", checkpointBody(ta, otherGrid), nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
+		}, all(200, map[string]int{"worker": 403, "department": 403})},
+		"PUT /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), checkpointBody(ta, otherGrid), nil
+		}, only(200, "admin", "center")},
+		"DELETE /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
+		}, only(204, "admin", "center")},
+
+		// Maps (issue 4): /tiles and /ogc take a bearer token or ?key=.
+		"GET /tiles/{layer}.json":                   {fixed("/tiles/grids.json"), all(200, nil)},
+		"GET /tiles/{layer}/{z}/{x}/{y}.mvt":        {fixed("/tiles/audit/12/3385/1598.mvt"), only(200, "admin", "center", "viewer")},
+		"GET /ogc":                                  {fixed("/ogc"), all(200, nil)},
+		"GET /ogc/api":                              {fixed("/ogc/api"), all(200, nil)},
+		"GET /ogc/conformance":                      {fixed("/ogc/conformance"), all(200, nil)},
+		"GET /ogc/collections":                      {fixed("/ogc/collections"), all(200, nil)},
+		"GET /ogc/collections/{collectionId}":       {fixed("/ogc/collections/grids-level-3"), all(200, nil)},
+		"GET /ogc/collections/{collectionId}/items": {fixed("/ogc/collections/grids-level-3/items"), all(200, nil)},
+		"GET /ogc/collections/{collectionId}/items/{featureId}": {fixed("/ogc/collections/grids-level-3/items/" + otherGrid),
+			all(200, map[string]int{"worker": 404})},
+		"GET /api/v1/layers/{layer}.geojson": {fixed("/api/v1/layers/grids.geojson?level=3"), all(200, nil)},
+		"POST /api/v1/auth/api-keys": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/auth/api-keys", map[string]string{"name": "QGIS"}, nil
+		}, all(201, nil)},
+		"GET /api/v1/auth/api-keys": {fixed("/api/v1/auth/api-keys"), all(200, nil)},
+		"DELETE /api/v1/auth/api-keys/{id}": {func(ta *testApp, role string) (string, any, map[string]string) {
+			ctx := context.Background()
+			owner := map[string]string{"anonymous": "admin", "admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer"}[role]
+			u, err := ta.people.FindUserByUsername(ctx, owner)
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			p, err := ta.auth.PrincipalFor(ctx, u)
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			k, err := ta.keys.CreateAPIKey(ctx, p, "to revoke")
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/auth/api-keys/%d", k.ID), nil, nil
+		}, all(204, nil)},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/audit"
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
@@ -20,6 +21,7 @@ import (
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/tiles"
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/gridd/gridd/web"
 )
@@ -39,11 +41,17 @@ type app struct {
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
+	// maps: vector tiles, OGC API Features, API keys.
+	tileStore *postgis.TileStore
+	tiles     *tiles.Service
+	keys      *auth.KeyService
 	// cases: the case loop and its store.
 	caseStore *postgis.CaseStore
 	cases     *casework.Service
 	// patrols: GPS tracks and coverage.
 	patrols *patrol.Service
+	// assessments: the monthly assessment (月考核).
+	assessments *assessment.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -88,11 +96,20 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
+	a.tileStore = postgis.NewTileStore(db)
+	layers, err := tiles.NewRegistry(a.tileStore.HasLayer, append(tiles.Builtin(), casework.TileLayer())...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.tiles = &tiles.Service{Registry: layers, Store: a.tileStore, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
+	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db)}
 	a.caseStore = postgis.NewCaseStore(db)
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
+	a.assessments = newAssessments(a, now)
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -105,22 +122,26 @@ func (a *app) close() { a.db.Close() }
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
 	return httpapi.New(httpapi.Deps{
-		Log:       a.log,
-		Auth:      a.auth,
-		Grids:     a.registry,
-		GridStore: a.grids,
-		People:    a.people,
-		Tree:      a.locator.Tree,
-		Locator:   a.locator,
-		Audits:    a.topology,
-		Cases:     a.cases,
-		Uploads:   a.caseStore,
-		Console:   a.console(c),
-		AuditLog:  a.auditLog,
-		Patrols:   a.patrols,
-		Ready:     func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
-		MaxBody:   c.MaxBody,
-		Now:       now,
+		Log:         a.log,
+		Auth:        a.auth,
+		Grids:       a.registry,
+		GridStore:   a.grids,
+		People:      a.people,
+		Tree:        a.locator.Tree,
+		Locator:     a.locator,
+		Audits:      a.topology,
+		Tiles:       a.tiles,
+		Features:    a.tileStore,
+		Keys:        a.keys,
+		Cases:       a.cases,
+		Uploads:     a.caseStore,
+		AuditLog:    a.auditLog,
+		Patrols:     a.patrols,
+		Assessments: a.assessments,
+		Console:     a.console(c),
+		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
+		MaxBody:     c.MaxBody,
+		Now:         now,
 
 		// Base registers and key-person files.
 		Registers:  a.registers,

@@ -19,12 +19,14 @@ Usage:
   gridd migrate               apply database migrations (idempotent)
   gridd demo [--seed N] [--password P]   load the demo town into an empty database
   gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run]
+  gridd import registers KIND FILE [--crs ...] [--map HEADER:field,...] [--partial] [--dry-run]   households, people, businesses, ... from CSV/xlsx
   gridd user add --username U --name N --role R [--password P] [--department D] [--scope CODE]
   gridd user passwd --username U --password P
   gridd audit topology [--parent CODE] [--sliver-m2 1]
   gridd audit verify-log [--head HASH]   check the audit log's hash chain (exit 1 when broken)
   gridd audit registers [--parent CODE] [--norm 300] [--tolerance 0.5]   register coverage audit
   gridd audit patrols --month YYYY-MM [--parent CODE] [--cells]   patrol coverage against the assessment rules
+  gridd assess --month YYYY-MM [--rubric FILE] [--json] [--xlsx FILE]   monthly assessment (月考核): compute, store a version, print
   gridd db start|stop|url [--dir DIR] [--ephemeral]
 
 Environment:
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string) error {
 		return cmdUser(ctx, rest)
 	case "audit":
 		return cmdAudit(ctx, rest)
+	case "assess":
+		return cmdAssess(ctx, rest)
 	case "db":
 		return cmdDB(ctx, rest)
 	case "help", "-h", "--help":

@@ -116,5 +116,8 @@ func Load(ctx context.Context, town *Town, st Stores, opts LoadOptions) error {
 	if err := loadPatrols(ctx, town, st, opts); err != nil {
 		return fmt.Errorf("demo patrols: %w", err)
 	}
+	if err := loadAssessment(ctx, town, st, opts); err != nil {
+		return fmt.Errorf("demo assessment: %w", err)
+	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
@@ -20,6 +21,7 @@ import (
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/tiles"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -44,6 +46,12 @@ type Deps struct {
 	KeyPersons *registers.KeyPersons
 	// Console serves the web console's page and assets (public; nil: none).
 	Console http.Handler
+	// Tiles serves the map layers as vector tiles (through its cache).
+	Tiles *tiles.Service
+	// Features lists layer features for OGC API Features and downloads.
+	Features tiles.FeatureStore
+	// Keys issues and checks API keys (?key= on /tiles and /ogc).
+	Keys *auth.KeyService
 	// Cases runs the case loop; Uploads keeps the photos.
 	Cases   *casework.Service
 	Uploads casework.UploadStore
@@ -55,6 +63,8 @@ type Deps struct {
 	MaxImport int64
 	// Patrols takes GPS tracks and computes patrol coverage (nil: no routes).
 	Patrols *patrol.Service
+	// Assessments computes and serves the monthly assessment (nil: no routes).
+	Assessments *assessment.Service
 }
 
 // Server is the HTTP API.
@@ -110,13 +120,21 @@ func (s *Server) routes() chi.Router {
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
 			s.registerAuditLogRoutes(r)
+			s.registerAPIKeyRoutes(r)
+			s.registerLayerRoutes(r)
 			s.registerCaseRoutes(r)
 			s.registerRoutingRoutes(r)
 			s.registerCalendarRoutes(r)
 			s.registerUploadRoutes(r)
 			s.registerPatrolRoutes(r)
 			s.registerCheckpointRoutes(r)
+			s.registerAssessmentRoutes(r)
 		})
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticateKeyOrBearer)
+		s.registerTileRoutes(r)
+		s.registerOGCRoutes(r)
 	})
 	r.Route("/open311/v2", s.registerOpen311Routes)
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/assessment"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+)
+
+// registerAssessmentRoutes:
+//
+//	POST /api/v1/assessment/calls      {"worker", "at", "answered", "note"}                       supervisory call
+//	POST /api/v1/assessment/surveys    {"worker", "date", "households", "satisfied", "note"}      satisfaction survey
+//	POST /api/v1/assessment/findings   {"worker", "kind", "date", "case_number", "note"}          spot check / request / late report / inspector
+//	GET  /api/v1/assessments?month=YYYY-MM[&parent=CODE][&version=N]   the month's results (computed on first read)
+//	POST /api/v1/assessments/run?month=YYYY-MM                          recompute: a new version when anything changed
+//	GET  /api/v1/assessments/export.xlsx?month=YYYY-MM[&parent=][&version=]   a sheet per block, Chinese headers
+//
+// Records are entered by the center (its scope) and admin only. Reading: a
+// worker sees only its own result; a center or viewer the workers with a
+// grid in its scope; admin everyone; a department no worker, only its own
+// unit's department figures.
+func (s *Server) registerAssessmentRoutes(r chi.Router) {
+	if s.Assessments == nil {
+		return
+	}
+	r.Post("/assessment/calls", s.h(s.postAssessmentCall))
+	r.Post("/assessment/surveys", s.h(s.postAssessmentSurvey))
+	r.Post("/assessment/findings", s.h(s.postAssessmentFinding))
+	r.Get("/assessments", s.h(s.getAssessments))
+	r.Post("/assessments/run", s.h(s.runAssessment))
+	r.Get("/assessments/export.xlsx", s.h(s.exportAssessments))
+}
+
+func (s *Server) postAssessmentCall(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return err
+	}
+	var in assessment.CallInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Assessments.CreateCall(r.Context(), p, s.tree(), in)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, "application/json", c)
+	return nil
+}
+
+func (s *Server) postAssessmentSurvey(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return err
+	}
+	var in assessment.SurveyInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	v, err := s.Assessments.CreateSurvey(r.Context(), p, s.tree(), in)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, "application/json", v)
+	return nil
+}
+
+func (s *Server) postAssessmentFinding(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return err
+	}
+	var in assessment.FindingInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	f, err := s.Assessments.CreateFinding(r.Context(), p, s.tree(), in)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, "application/json", f)
+	return nil
+}
+
+// assessmentView is a run as one caller may see it.
+type assessmentView struct {
+	Month         string                        `json:"month"`
+	Version       int                           `json:"version"`
+	RubricVersion string                        `json:"rubric_version"`
+	CreatedAt     time.Time                     `json:"created_at"`
+	Parent        string                        `json:"parent,omitempty"`
+	Workers       []*assessment.Result          `json:"workers"`
+	Departments   []assessment.DepartmentFigure `json:"departments"`
+	Diff          []assessment.Change           `json:"diff"`
+	Rubric        *assessment.Rubric            `json:"rubric"`
+}
+
+// assessmentQuery parses month, parent and version and checks parent.
+func (s *Server) assessmentQuery(r *http.Request) (month, parent string, version int, err error) {
+	q := r.URL.Query()
+	month = q.Get("month")
+	if month == "" {
+		return "", "", 0, errs.Invalidf("month", "month_required", "want month=YYYY-MM")
+	}
+	if _, err := assessment.PeriodOf(month); err != nil {
+		return "", "", 0, err
+	}
+	if version, err = queryInt(r, "version", 0, 1, 1_000_000); err != nil {
+		return "", "", 0, err
+	}
+	parent = q.Get("parent")
+	if parent != "" {
+		if !s.tree().Has(parent) {
+			return "", "", 0, errs.Invalidf("parent", "unknown_grid", "no grid %q", parent)
+		}
+		if !principal(r).CanReadGrid(s.tree(), parent) {
+			return "", "", 0, errs.Forbiddenf("grid %s is outside your scope", parent)
+		}
+	}
+	return month, parent, version, nil
+}
+
+func (s *Server) view(r *http.Request, run *assessment.Run, parent string) *assessmentView {
+	p := principal(r)
+	workers := assessment.Visible(p, s.tree(), parent, run.Results)
+	seen := map[string]bool{}
+	for _, w := range workers {
+		seen[w.Worker.Username] = true
+	}
+	diff := []assessment.Change{}
+	for _, c := range run.Diff {
+		if c.Worker == "" || seen[c.Worker] {
+			diff = append(diff, c)
+		}
+	}
+	return &assessmentView{Month: run.Month, Version: run.Version, RubricVersion: run.RubricVersion, CreatedAt: run.CreatedAt,
+		Parent: parent, Workers: workers, Departments: assessment.VisibleDepartments(p, run.Departments), Diff: diff, Rubric: run.Rubric}
+}
+
+func (s *Server) getAssessments(w http.ResponseWriter, r *http.Request) error {
+	month, parent, version, err := s.assessmentQuery(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.Assessments.Get(r.Context(), month, version)
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, s.view(r, run, parent))
+}
+
+func (s *Server) runAssessment(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return err
+	}
+	month, parent, _, err := s.assessmentQuery(r)
+	if err != nil {
+		return err
+	}
+	run, created, err := s.Assessments.Assess(r.Context(), month, p.User.ID)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	s.writeJSON(w, r, status, "application/json", s.view(r, run, parent))
+	return nil
+}
+
+func (s *Server) exportAssessments(w http.ResponseWriter, r *http.Request) error {
+	month, parent, version, err := s.assessmentQuery(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.Assessments.Get(r.Context(), month, version)
+	if err != nil {
+		return err
+	}
+	v := s.view(r, run, parent)
+	if principal(r).Role() == people.RoleDepartment {
+		v.Workers = nil
+	}
+	b, err := AssessmentWorkbook(run.Month, run.Version, v.Workers, v.Departments, lang(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="assessment-`+run.Month+`.xlsx"`)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
+}
