@@ -20,7 +20,6 @@ Usage:
   gridd demo [--seed N] [--password P]   load the demo town into an empty database
   gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run]
   gridd import registers KIND FILE [--crs ...] [--map HEADER:field,...] [--partial] [--dry-run]   households, people, businesses, ... from CSV/xlsx
-  gridd import registers KIND FILE [--crs ...] [--map HEADER:field,...] [--partial] [--dry-run]   households, people, businesses, ... from CSV/xlsx
   gridd user add --username U --name N --role R [--password P] [--department D] [--scope CODE]
   gridd user passwd --username U --password P
   gridd audit topology [--parent CODE] [--sliver-m2 1]
