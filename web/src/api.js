@@ -62,6 +62,13 @@ export const api = {
     return { status: res.status, headers: res.headers, body: data };
   },
   async get(path) { return (await this.request('GET', path)).body; },
+  // upload sends a photo's bytes to POST /api/v1/uploads and returns its id.
+  async upload(file) {
+    const res = await fetch('/api/v1/uploads', { method: 'POST', headers: this.headers({ 'Content-Type': file.type || 'application/octet-stream' }), body: file });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data.id;
+  },
   async post(path, body, extra) { return (await this.request('POST', path, body, extra)).body; },
   // exists tells whether a route is served (any answer but 404/405 "no route").
   async exists(path) {

@@ -259,7 +259,16 @@ function actionForm(c, action, etag, done) {
     fields.push(h('label', { for: sel.id }, t('rating')), sel);
     extra.rating = () => ({ rating: Number(sel.value) });
   }
-  const needsComment = ['reject', 'return', 'verify_fail', 'refuse_extension', 'refuse_postponement', 'request_postponement'].includes(action);
+  if (['handle', 'verify_pass', 'verify_fail', 'close_on_site'].includes(action)) {
+    const files = h('input', { type: 'file', id: `${fid}-photos`, accept: 'image/jpeg,image/png', multiple: true });
+    fields.push(h('label', { for: files.id }, t('photos')), files);
+    extra.photos = async () => {
+      const ids = [];
+      for (const f of files.files) ids.push(await api.upload(f));
+      return ids.length ? { photos: ids } : {};
+    };
+  }
+    const needsComment = ['reject', 'return', 'verify_fail', 'refuse_extension', 'refuse_postponement', 'request_postponement'].includes(action);
   if (needsComment) comment.required = true;
   const btn = h('button', { type: 'submit', class: action.startsWith('reject') || action.includes('fail') || action.startsWith('refuse') ? 'danger' : 'primary', id: `act-${action}` }, actionLabel(action));
   const msg = h('p', { class: 'error', role: 'alert' });
@@ -271,8 +280,8 @@ function actionForm(c, action, etag, done) {
     e.preventDefault();
     btn.disabled = true;
     const payload = { action, comment: comment.value };
-    for (const f of Object.values(extra)) Object.assign(payload, f());
     try {
+      for (const f of Object.values(extra)) Object.assign(payload, await f());
       await api.post(`/api/v1/cases/${c.id}/transitions`, payload, etag ? { 'If-Match': etag } : {});
       await done(t('action_done', { a: actionLabel(action) }));
     } catch (ex) {

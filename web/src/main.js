@@ -221,6 +221,7 @@ function renderSide() {
 // ---------- layers ----------
 
 function layersView(side) {
+  side.append(gridFinder());
   side.append(h('h2', {}, t('layers')));
   const avail = {
     grid_l1: true, grid_l2: true, grid_l3: true, labels: true,
@@ -265,6 +266,37 @@ function layersView(side) {
     h('li', {}, h('span', { class: 'box', style: 'background:rgba(220,38,38,0.40)' }), t('legend_missed'))));
 }
 
+// gridFinder opens a grid's card by name or code (the keyboard's way to the map).
+function gridFinder() {
+  const listId = uid('grids');
+  const dl = h('datalist', { id: listId });
+  const input = h('input', { id: 'grid-find', list: listId, autocomplete: 'off', placeholder: t('find_grid_hint') });
+  let grids = null;
+  const fill = async () => {
+    if (grids) return;
+    grids = [];
+    let path = '/api/v1/grids?limit=1000';
+    while (path && grids.length < 5000) {
+      const fc = await api.get(path);
+      for (const f of fc.features) grids.push({ code: f.properties.code, name: f.properties.name });
+      path = fc.next || '';
+    }
+    for (const g of grids) dl.append(h('option', { value: `${g.name} ${g.code}` }));
+  };
+  input.addEventListener('focus', () => fill().catch(() => {}));
+  const form = h('form', { class: 'finder', role: 'search' },
+    h('label', { for: 'grid-find' }, t('find_grid')),
+    h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'secondary' }, t('search'))), dl);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    await fill().catch(() => {});
+    const v = input.value.trim();
+    const code = (v.match(/\d{15}/) || [])[0] || grids?.find((g) => g.name === v)?.code;
+    if (code) { openGrid(code); S.map.selectGrid(code, true); }
+  });
+  return form;
+}
+
 // ---------- grid card ----------
 
 function showCard(title, body) {
@@ -277,6 +309,7 @@ function showCard(title, body) {
     h('h2', { id: headId }, title),
     h('button', { class: 'ghost close', 'aria-label': t('close'), title: t('close'), id: 'card-close', onclick: closeCard }, '×')), body);
   card.focus();
+  card.onkeydown = (e) => { if (e.key === 'Escape') closeCard(); };
   return card;
 }
 

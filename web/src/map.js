@@ -304,11 +304,10 @@ export class GridMap {
   selectGrid(code, zoom) {
     this.selected = code;
     for (const n of ['grid_l1', 'grid_l2', 'grid_l3']) this.layers[n]?.changed();
-    if (zoom && this.gridMode === 'geojson') {
-      for (const n of ['grid_l3', 'grid_l2', 'grid_l1']) {
-        const f = this.layers[n]?.getSource().getFeatures().find((x) => x.get('code') === code);
-        if (f) { this.map.getView().fit(f.getGeometry().getExtent(), { padding: [80, 80, 80, 80], maxZoom: 17, duration: 300 }); break; }
-      }
+    if (zoom && code) {
+      this.gridFeature(code).then((f) => {
+        if (f) this.map.getView().fit(f.getGeometry().getExtent(), { padding: [80, 420, 80, 80], maxZoom: 17, duration: 300 });
+      });
     }
   }
 
