@@ -20,7 +20,7 @@ import (
 // (bearer token or ?key=; GeoJSON by default, HTML with ?f=html or
 // Accept: text/html; CRS84 coordinates):
 //
-//	GET /ogc                                         landing page
+//	GET /ogc, /ogc/                                  landing page
 //	GET /ogc/api                                     OpenAPI 3.0 document (service-desc)
 //	GET /ogc/conformance                             conformance classes
 //	GET /ogc/collections                             grids-level-N, zones, roads
@@ -29,6 +29,7 @@ import (
 //	GET /ogc/collections/{collectionId}/items/{featureId}
 func (s *Server) registerOGCRoutes(r chi.Router) {
 	r.Get("/ogc", s.h(s.ogcLanding))
+	r.Get("/ogc/", s.h(s.ogcLanding)) // the OpenAPI document's "/" path under server …/ogc
 	r.Get("/ogc/api", s.h(s.ogcAPI))
 	r.Get("/ogc/conformance", s.h(s.ogcConformance))
 	r.Get("/ogc/collections", s.h(s.ogcCollections))

@@ -4,9 +4,20 @@
 // coordinates and their validation, and a cache of encoded tiles keyed by
 // layer revision and access scope. It knows neither HTTP nor SQL.
 //
-// Adding a layer takes a Layer entry in Builtin (or in the caller's list)
-// and its query in the store (internal/postgis/tile.go); the registry
-// refuses a layer the store has no query for.
+// Adding a layer (e.g. cases or patrol coverage) takes three small steps:
+//
+//  1. a Layer entry in Builtin: name, fields, zoom range, Roles, Scoped,
+//     Collection, and the layer_revisions entries it depends on (add your
+//     row to layer_revisions in your migration and call bumpLayer in the
+//     same transaction as every write of that data);
+//  2. its tile query in tileQueries and its feature source in
+//     featureQueries (internal/postgis/tile.go, feature.go), following the
+//     shape of the grids queries (@z/@x/@y, @scope, bound parameters only);
+//  3. nothing else: /tiles/{name}/{z}/{x}/{y}.mvt, /tiles/{name}.json,
+//     /api/v1/layers/{name}.geojson and (with Collection) the OGC
+//     collection are served from the registry, with caching and access.
+//
+// The registry refuses a layer the store has no query for.
 package tiles
 
 import (
