@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/demo"
+	"github.com/gridd/gridd/internal/postgis"
 	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 )
@@ -221,6 +222,33 @@ func TestAssessmentAPI(t *testing.T) {
 	}
 	if r.Rank != r.StreetSize {
 		t.Errorf("a vetoed month ranks last: rank %d of %d", r.Rank, r.StreetSize)
+	}
+
+	// The join's radius and window are configuration: with 10 m, or with a
+	// 5-day window, the own report (20 m away, 7 days before) no longer
+	// clears the WeChat case.
+	store := postgis.NewAssessmentStore(ta.db)
+	period, err := assessment.PeriodOf(assessMonth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tweak := range []func(*assessment.Rubric){
+		func(r *assessment.Rubric) { r.Backtrace.RadiusM = 10 },
+		func(r *assessment.Rubric) { r.Backtrace.WindowDays = 5 },
+	} {
+		rb := assessment.DefaultRubric()
+		tweak(rb)
+		ev, err := store.Evidence(context.Background(), period, rb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range ev.Missed {
+			got = append(got, m.CaseNumber)
+		}
+		if !slices.Equal(got, []string{missed.Number, covered.Number}) {
+			t.Errorf("radius %v m, window %d days: missed %v, want %s and %s", rb.Backtrace.RadiusM, rb.Backtrace.WindowDays, got, missed.Number, covered.Number)
+		}
 	}
 
 	// Access: a worker sees only itself; a department no worker and only

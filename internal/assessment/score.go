@@ -432,7 +432,14 @@ func sortEvidence(ev *Evidence) *Evidence {
 	return &c
 }
 
-func round2(v float64) float64 { return math.Round(v*100) / 100 }
+// round2 rounds to cents of a point; never −0 (it would print as "-0").
+func round2(v float64) float64 {
+	r := math.Round(v*100) / 100
+	if r == 0 {
+		return 0
+	}
+	return r
+}
 func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
 
 // num formats points without trailing zeros.
