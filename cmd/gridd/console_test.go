@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/workday"
 )
@@ -453,4 +456,35 @@ func TestConsoleCaseDispatch(t *testing.T) {
 		t.Errorf("patrol coverage audit: %s", cov)
 	}
 	artifact(t, "console-audits.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	// Assessments, where the server has them: the month's table, one row per worker.
+	if hasRoute(t, ta, "GET /api/v1/assessments") {
+		var as struct {
+			Workers []json.RawMessage `json:"workers"`
+		}
+		month := today[:7]
+		ta.do("GET", "/api/v1/assessments?month="+month, tok, nil, nil).decode(t, &as)
+		cdpDo(t, ctx, "open the assessments", chromedp.Click(chromedp.CSS("#tab-assessments")))
+		n := waitFor[int](t, ctx, "the assessment table", `(() => { const r = document.querySelectorAll('#assessment-table tbody tr'); return r.length || (document.querySelector('#assessment-out p') ? -1 : false) })()`)
+		if len(as.Workers) > 0 && n != len(as.Workers) {
+			t.Errorf("assessment table has %d rows, want %d workers", n, len(as.Workers))
+		}
+		artifact(t, "console-assessments.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	}
+}
+
+// hasRoute tells whether the server registers the route ("METHOD /pattern").
+func hasRoute(t *testing.T, ta *testApp, route string) bool {
+	t.Helper()
+	found := false
+	err := chi.Walk(ta.server(Config{}).Router(), func(method, r string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method+" "+r == route {
+			found = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
 }

@@ -305,14 +305,16 @@ export async function patrolAudit(parent, cells) {
   return api.get('/api/v1/audits/patrol-coverage?' + q);
 }
 
-export async function coverageAudit(sec) {
+export async function coverageAudit(sec, showDay) {
+  const day = h('input', { type: 'date', id: 'p-day', value: shanghaiToday() });
+  sec.append(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'p-day' }, t('patrol_day')), day)));
   const r = await patrolAudit('', false);
   const rows = r.rows || [];
   sec.append(h('p', { class: 'muted' }, `${t('month')}: ${r.month}`));
   if (!rows.length) { sec.append(h('p', { class: 'muted' }, t('no_rows'))); sec.dataset.loaded = 'ok'; return; }
   const tb = h('tbody', {});
   for (const w of rows) {
-    tb.append(h('tr', { class: w.monthly_coverage_met ? '' : 'overdue' }, h('td', {}, w.worker_name || w.worker || '—'), h('td', {}, w.grid_name || w.grid_code),
+    tb.append(h('tr', { class: w.monthly_coverage_met ? '' : 'overdue' }, h('td', {}, w.worker && showDay ? h('button', { class: 'link', title: t('patrol_day'), onclick: () => showDay(w.worker, day.value) }, w.worker_name || w.worker) : (w.worker_name || w.worker || '—')), h('td', {}, w.grid_name || w.grid_code),
       h('td', { class: 'num' }, `${w.days_patrolled}/${w.days}`), h('td', { class: 'num' }, fmtNum((w.monthly_coverage || 0) * 100, 1) + '%')));
   }
   sec.append(h('table', { class: 'list', id: 'patrol-table' }, h('thead', {}, h('tr', {}, [t('worker'), t('grid'), t('patrol_days'), t('patrol_coverage')].map((x) => h('th', { scope: 'col' }, x)))), tb));
@@ -336,30 +338,57 @@ export async function registerAudit(sec, draw) {
 
 // ---------- assessments ----------
 
+const nm = (o) => (getLang() === 'en' && o.name_en ? o.name_en : o.name);
+
+// assessmentsView is the month's table (one row per worker) with each
+// worker's blocks and items and the evidence behind them, and the xlsx export.
 export async function assessmentsView(side) {
   side.append(h('h2', {}, t('assessments')));
   const month = h('input', { type: 'month', id: 'a-month', value: shanghaiToday().slice(0, 7) });
-  const out = h('div', {});
+  const out = h('div', { id: 'assessment-out' });
+  const exportBtn = h('button', { type: 'button', class: 'secondary', onclick: () => download(`/api/v1/assessments/export.xlsx?month=${month.value}`, `assessment-${month.value}.xlsx`) }, t('export_xlsx'));
   const load = async () => {
     clear(out).append(t('loading'));
     try {
       const r = await api.get(`/api/v1/assessments?month=${month.value}`);
-      const rows = r.workers || r.rows || r.items || (Array.isArray(r) ? r : []);
+      const rows = r.workers || [];
       clear(out);
+      if (!rows.length) { out.append(h('p', { class: 'muted' }, t('no_rows'))); return; }
       const tb = h('tbody', {});
       for (const w of rows) {
-        const items = w.items || [];
-        tb.append(h('tr', {}, h('td', {}, w.worker_name || w.name || w.username), h('td', {}, w.grid_code || ''), h('td', {}, fmtNum(w.score ?? w.total, 1)),
-          h('td', {}, items.length ? h('details', {}, h('summary', {}, t('items')), h('ul', {}, items.map((it) => h('li', {}, `${it.name || it.item}: ${fmtNum(it.score ?? it.points, 1)}`, it.evidence ? h('div', { class: 'muted' }, typeof it.evidence === 'string' ? it.evidence : JSON.stringify(it.evidence)) : '')))) : '')));
+        const blocks = w.blocks || [];
+        tb.append(h('tr', { class: w.vetoed || !w.qualified ? 'overdue' : '' },
+          h('th', { scope: 'row' }, w.worker?.name || w.worker?.username, h('div', { class: 'muted' }, (w.worker?.grids || []).join(', '))),
+          h('td', { class: 'num' }, fmtNum(w.total, 1)),
+          h('td', { class: 'num' }, w.rank ? `${w.rank}/${w.street_size}` : '—'),
+          h('td', {}, w.vetoed ? t('vetoed') : w.qualified ? t('qualified') : t('unqualified')),
+          h('td', {}, h('details', {}, h('summary', {}, t('items')),
+            blocks.map((b) => h('div', { class: 'block' },
+              h('strong', {}, `${nm(b)} ${fmtNum(b.score, 1)}/${fmtNum(b.max, 0)}`),
+              h('ul', {}, (b.items || []).map((it) => h('li', {},
+                `${nm(it)}: ${it.points > 0 ? '+' : ''}${fmtNum(it.points, 1)}`, it.count ? ` (×${it.count})` : '',
+                it.detail ? h('div', { class: 'muted' }, it.detail) : '',
+                (it.evidence || []).length ? h('div', { class: 'muted' }, `${t('evidence')}: ` + it.evidence.map((e) => [e.kind && has('ev_' + e.kind) ? t('ev_' + e.kind) : e.kind, e.id, e.date, e.note].filter(Boolean).join(' ')).join('；')) : '')))))))));
       }
-      out.append(h('table', { class: 'list' }, h('thead', {}, h('tr', {}, [t('worker'), t('grid'), t('score'), t('items')].map((x) => h('th', { scope: 'col' }, x)))), tb));
+      out.append(h('table', { class: 'list', id: 'assessment-table' },
+        h('thead', {}, h('tr', {}, [t('worker'), t('score'), t('rank'), t('result'), t('items')].map((x) => h('th', { scope: 'col' }, x)))), tb));
     } catch (e) {
       clear(out).append(h('p', { class: 'error', role: 'alert' }, t('error', { msg: e.message })));
     }
   };
   month.addEventListener('change', load);
-  side.append(h('div', { class: 'filters' }, h('label', { for: 'a-month' }, t('month')), month), out);
+  side.append(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'a-month' }, t('month')), month), h('div', { class: 'buttons' }, exportBtn)), out);
   load();
+}
+
+// download fetches a file with the token and saves it.
+async function download(path, name) {
+  const r = await fetch(path, { headers: api.headers() });
+  if (!r.ok) return;
+  const a = h('a', { href: URL.createObjectURL(await r.blob()), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 // ---------- statistics ----------

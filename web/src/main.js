@@ -445,7 +445,17 @@ function auditsView(side) {
   if (S.caps.coverage) {
     const cs = h('section', { class: 'audit', id: 'audit-coverage' }, h('h3', {}, t('patrol_audit')));
     side.append(cs);
-    cases.coverageAudit(cs).catch((e) => alertIn(cs, e));
+    cases.coverageAudit(cs, async (worker, date) => {
+      const st = document.getElementById('status');
+      try {
+        const d = await api.get(`/api/v1/patrols/daily?worker=${encodeURIComponent(worker)}&date=${date}`);
+        await S.map.setPatrolDay(d);
+        showLayer('coverage');
+        st.textContent = t('patrol_day_shown', { w: worker, d: date, km: fmtNum((d.distance_m || 0) / 1000, 1) });
+      } catch (e) {
+        st.textContent = t('error', { msg: e.message });
+      }
+    }).catch((e) => alertIn(cs, e));
   }
   if (S.caps.registers) {
     const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));

@@ -379,6 +379,22 @@ export class GridMap {
     this.layers.coverage.getSource().addFeatures(feats);
   }
 
+  // setPatrolDay draws one worker's day: the grids patrolled (green), their
+  // cells not covered that day (red) and the cleaned track.
+  async setPatrolDay(d) {
+    const feats = [];
+    let ext = createEmpty();
+    for (const g of d?.grids || []) {
+      const gf = await this.gridFeature(g.code);
+      if (gf) { gf.set('covered', true); feats.push(gf); extendExtent(ext, gf.getGeometry().getExtent()); }
+      if (g.uncovered) feats.push(geojson.readFeature({ type: 'Feature', geometry: g.uncovered, properties: { covered: false, grid_code: g.code } }));
+    }
+    if (d?.track) feats.push(geojson.readFeature({ type: 'Feature', geometry: d.track, properties: { track: true } }));
+    this.setCoverage({ type: 'FeatureCollection', features: [] });
+    this.layers.coverage.getSource().addFeatures(feats);
+    if (!isEmpty(ext)) this.map.getView().fit(ext, { padding: [60, 60, 60, 60], maxZoom: 17, duration: 300 });
+  }
+
   // setRegisterAudit marks grids with register findings and records outside every grid.
   async setRegisterAudit(r) {
     const feats = [];
@@ -400,8 +416,8 @@ export class GridMap {
         source: new VectorSource(),
         style: new Style({
           image: new CircleStyle({ radius: 6, fill: new Fill({ color: '#7c3aed' }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
-          fill: new Fill({ color: 'rgba(124,58,237,0.3)' }),
-          stroke: new Stroke({ color: '#5b21b6', width: 2 }),
+          fill: new Fill({ color: 'rgba(124,58,237,0.06)' }),
+          stroke: new Stroke({ color: '#6d28d9', width: 2.5, lineDash: [4, 4] }),
         }),
       }), 21);
     }
@@ -435,6 +451,7 @@ export class GridMap {
       layer = this.add('coverage', new VectorLayer({
         source: new VectorSource(),
         style: (f) => {
+          if (f.get('track')) return new Style({ stroke: new Stroke({ color: '#111827', width: 2.5, lineDash: [6, 3] }) });
           const covered = f.get('covered') !== false && f.get('status') !== 'missed';
           return new Style({ fill: new Fill({ color: covered ? C.covered : C.missed }), stroke: new Stroke({ color: covered ? '#166534' : '#991b1b', width: 1 }) });
         },
