@@ -131,11 +131,40 @@ func civil(day time.Time) time.Time {
 // OwnGrids returns the grids a worker patrols on day (its worker
 // assignments), discretised.
 func (s *Service) OwnGrids(ctx context.Context, workerID int64, day time.Time) ([]OwnGrid, error) {
+	return s.ownGrids(ctx, workerID, day, nil)
+}
+
+// ownLookup caches, within one recomputation, a worker's assignments and
+// the grid versions already read (each valid for its span).
+type ownLookup struct {
+	loaded      bool
+	assignments []*people.Assignment
+	versions    map[string][]*registry.Grid
+}
+
+func (s *Service) ownGrids(ctx context.Context, workerID int64, day time.Time, lk *ownLookup) ([]OwnGrid, error) {
 	on := civil(day)
-	role := people.GridWorker
-	as, err := s.People.FindAssignments(ctx, people.AssignmentFilter{UserID: &workerID, Role: &role, On: &on})
-	if err != nil {
-		return nil, err
+	var as []*people.Assignment
+	if lk != nil {
+		if !lk.loaded {
+			role := people.GridWorker
+			all, err := s.People.FindAssignments(ctx, people.AssignmentFilter{UserID: &workerID, Role: &role})
+			if err != nil {
+				return nil, err
+			}
+			lk.assignments, lk.loaded = all, true
+		}
+		for _, a := range lk.assignments {
+			if !a.ValidFrom.After(on) && (a.ValidTo == nil || a.ValidTo.After(on)) {
+				as = append(as, a)
+			}
+		}
+	} else {
+		role := people.GridWorker
+		var err error
+		if as, err = s.People.FindAssignments(ctx, people.AssignmentFilter{UserID: &workerID, Role: &role, On: &on}); err != nil {
+			return nil, err
+		}
 	}
 	var out []OwnGrid
 	seen := map[string]bool{}
@@ -144,7 +173,7 @@ func (s *Service) OwnGrids(ctx context.Context, workerID int64, day time.Time) (
 			continue
 		}
 		seen[a.GridCode] = true
-		g, err := s.gridAt(ctx, a.GridCode, day)
+		g, err := s.gridAt(ctx, a.GridCode, day, lk)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
 				continue
@@ -157,11 +186,29 @@ func (s *Service) OwnGrids(ctx context.Context, workerID int64, day time.Time) (
 	return out, nil
 }
 
-func (s *Service) gridAt(ctx context.Context, code string, day time.Time) (OwnGrid, error) {
+// gridAt returns the version of grid code valid at the end of day.
+func (s *Service) gridAt(ctx context.Context, code string, day time.Time, lk *ownLookup) (OwnGrid, error) {
 	asOf := day.AddDate(0, 0, 1).Add(-time.Second)
-	g, err := s.Grids.FindGridByCode(ctx, code, &asOf)
-	if err != nil {
-		return OwnGrid{}, err
+	var g *registry.Grid
+	if lk != nil {
+		for _, v := range lk.versions[code] {
+			if !v.ValidFrom.After(asOf) && (v.ValidTo == nil || v.ValidTo.After(asOf)) {
+				g = v
+				break
+			}
+		}
+	}
+	if g == nil {
+		var err error
+		if g, err = s.Grids.FindGridByCode(ctx, code, &asOf); err != nil {
+			return OwnGrid{}, err
+		}
+		if lk != nil {
+			if lk.versions == nil {
+				lk.versions = map[string][]*registry.Grid{}
+			}
+			lk.versions[code] = append(lk.versions[code], g)
+		}
 	}
 	cells, err := s.discretise(g)
 	if err != nil {
@@ -249,9 +296,10 @@ func (s *Service) recompute(ctx context.Context, workerID int64, dirty []DirtyDa
 	}
 	now := s.now()
 	days := make([]*Day, 0, len(dirty))
+	lk := &ownLookup{}
 	for _, dd := range dirty {
 		day := DayOf(dd.Date, s.Loc)
-		grids, err := s.OwnGrids(ctx, workerID, day)
+		grids, err := s.ownGrids(ctx, workerID, day, lk)
 		if err != nil {
 			return err
 		}
