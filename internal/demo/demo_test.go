@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -23,9 +24,20 @@ var write = flag.Bool("write", false, "TestWriteGeoJSON: write demo.geojson and 
 // seeds covers a spread of seeds, so that the invariants are not a lucky draw.
 var seeds = []int64{0, 1, 2, 3, 42, 2024, -7, math.MaxInt64}
 
+// generated memoises Generate across tests (the towns are read-only there).
+var generated sync.Map
+
+func generate(seed int64) *Town {
+	if t, ok := generated.Load(seed); ok {
+		return t.(*Town)
+	}
+	t, _ := generated.LoadOrStore(seed, Generate(seed))
+	return t.(*Town)
+}
+
 func forSeeds(t *testing.T, f func(t *testing.T, town *Town)) {
 	for _, s := range seeds {
-		t.Run(fmt.Sprint("seed", s), func(t *testing.T) { f(t, Generate(s)) })
+		t.Run(fmt.Sprint("seed", s), func(t *testing.T) { f(t, generate(s)) })
 	}
 }
 
