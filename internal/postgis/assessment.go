@@ -264,18 +264,20 @@ ORDER BY c.number, ga.user_id`, p.From, p.To, bt.Sources, ids, bt.WindowDays, bt
 	return rows.Err()
 }
 
-// DepartmentFigures: per unit, cases dispatched to it in the month, its
-// handling feedbacks in the month and how many came before the handling
-// deadline, its returns (退回: not its responsibility) and the failed
-// verifications of its cases (返工) in the month.
+// DepartmentFigures: per unit, from the case timeline and the cases: the
+// dispatches (派遣) to it in the month, its handling feedbacks in the month
+// and how many came before the handling deadline, its returns (退回: not
+// its responsibility) and the failed verifications of its cases (返工) in
+// the month.
 func (s *AssessmentStore) DepartmentFigures(ctx context.Context, p assessment.Period) ([]assessment.DepartmentFigure, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 SELECT d.code, d.name,
-  (SELECT count(*) FROM cases c WHERE c.lead_unit = d.code AND c.dispatched_at >= $1 AND c.dispatched_at < $2),
+  (SELECT count(*) FROM case_events e
+    WHERE e.action = 'dispatch' AND e.data->>'unit' = d.code AND e.at >= $1 AND e.at < $2),
   (SELECT count(*) FROM cases c WHERE c.lead_unit = d.code AND c.handled_at >= $1 AND c.handled_at < $2),
   (SELECT count(*) FROM cases c WHERE c.lead_unit = d.code AND c.handled_at >= $1 AND c.handled_at < $2 AND c.handled_on_time),
-  (SELECT count(*) FROM case_events e JOIN users u ON u.id = e.actor_id
-    WHERE e.action = 'return' AND u.department_code = d.code AND e.at >= $1 AND e.at < $2),
+  (SELECT count(*) FROM case_events e
+    WHERE e.action = 'return' AND e.data->>'unit' = d.code AND e.at >= $1 AND e.at < $2),
   (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
     WHERE e.action = 'verify_fail' AND c.lead_unit = d.code AND e.at >= $1 AND e.at < $2)
 FROM departments d ORDER BY d.code`, p.From, p.To)
