@@ -205,7 +205,7 @@ func absDiff(a, b uint32) uint32 {
 // clickGrid clicks the map at an interior point of the grid.
 func clickGrid(t *testing.T, ctx context.Context, code string) {
 	t.Helper()
-	xy := cdpGet(t, ctx, "locate grid "+code+" on screen", chromedp.Evaluate[[]float64](fmt.Sprintf(`window.__gridd.screenPointOf(%q)`, code)))
+	xy := cdpGet(t, ctx, "locate grid "+code+" on screen", chromedp.Evaluate[[]float64](fmt.Sprintf(`window.__gridd.screenPointOf(%q)`, code), chromedp.EvalAwaitPromise))
 	if len(xy) != 2 {
 		t.Fatalf("grid %s has no point on screen", code)
 	}

@@ -138,7 +138,8 @@ async function startConsole() {
   S.map.on('loaded', () => updateStatus());
   S.map.map.on('rendercomplete', () => {
     updateStatus();
-    if (window.__gridd.ready) window.__gridd.rendered = true;
+    // "rendered": a frame completed with grids in it (tiles may still be on their way before).
+    if (window.__gridd.ready && S.map?.drawnGrids(3).length) window.__gridd.rendered = true;
   });
   renderChrome();
   await S.map.loadGrids(S.tiles.grids ? S.tiles : null);

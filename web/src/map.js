@@ -275,30 +275,36 @@ export class GridMap {
     return [...new Set(feats.map((f) => f.get('code')))].sort();
   }
 
-  // screenPointOf returns page coordinates of a point inside the grid, or null.
-  screenPointOf(code) {
-    let flat = null;
-    for (const n of ['grid_l3', 'grid_l2', 'grid_l1']) {
-      const layer = this.layers[n];
-      if (!layer) continue;
-      let f;
-      if (this.gridMode === 'tiles') {
-        const ext = this.map.getView().calculateExtent(this.map.getSize());
-        f = layer.getFeaturesInExtent(ext).find((x) => x.get('code') === code);
-        if (f) flat = f.getFlatInteriorPoint ? f.getFlatInteriorPoint() : null;
-      } else {
-        f = layer.getSource().getFeatures().find((x) => x.get('code') === code);
-        if (f) {
-          const g = f.getGeometry();
-          flat = g.getType() === 'MultiPolygon' ? g.getInteriorPoints().getFirstCoordinate() : g.getInteriorPoint().getCoordinates();
-        }
-      }
-      if (flat) break;
+  // screenPointOf returns page coordinates of a point inside the grid where
+  // a click reaches the grid (no case marker on top), or null.
+  async screenPointOf(code) {
+    const f = await this.gridFeature(code);
+    if (!f) return null;
+    const g = f.getGeometry();
+    const first = g.getType() === 'MultiPolygon' ? g.getInteriorPoints().getFirstCoordinate() : g.getInteriorPoint().getCoordinates();
+    const cands = [[first[0], first[1]]];
+    const [x0, y0, x1, y1] = g.getExtent();
+    for (let i = 1; i < 12; i++) for (let j = 1; j < 12; j++) {
+      const c = [x0 + ((x1 - x0) * i) / 12, y0 + ((y1 - y0) * j) / 12];
+      if (g.intersectsCoordinate(c)) cands.push(c);
     }
-    if (!flat) return null;
-    const px = this.map.getPixelFromCoordinate([flat[0], flat[1]]);
-    const r = this.map.getTargetElement().getBoundingClientRect();
-    return [r.left + px[0], r.top + px[1]];
+    const size = this.map.getSize();
+    for (const c of cands) {
+      const px = this.map.getPixelFromCoordinate(c);
+      if (!px || px[0] < 10 || px[1] < 10 || px[0] > size[0] - 10 || px[1] > size[1] - 10) continue;
+      let top = null;
+      this.map.forEachFeatureAtPixel(px, (feat, layer) => {
+        const kind = layer?.get('kind');
+        if (kind === 'case') { top = 'case'; return true; }
+        if (kind === 'grid' && Number(feat.get('level')) === 3) top = feat.get('code');
+        return false;
+      }, { hitTolerance: 4 });
+      if (top === code) {
+        const r = this.map.getTargetElement().getBoundingClientRect();
+        return [r.left + px[0], r.top + px[1]];
+      }
+    }
+    return null;
   }
 
   selectGrid(code, zoom) {
