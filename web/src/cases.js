@@ -254,7 +254,12 @@ function actionForm(c, action, etag, done) {
     fields.push(h('label', { for: days.id }, t('days')), days);
     extra.days = () => ({ days: Number(days.value) });
   }
-  if (action === 'rate') {
+  if (action === 'merge') {
+    const into = h('input', { type: 'number', id: `${fid}-into`, min: 1, required: true, value: (c.duplicates || [])[0] || '' });
+    fields.push(h('label', { for: into.id }, t('merge_into')), into);
+    extra.into = () => ({ into: Number(into.value) });
+  }
+    if (action === 'rate') {
     const sel = h('select', { id: `${fid}-rating` }, [5, 4, 3, 2, 1].map((n) => h('option', { value: n }, '★'.repeat(n))));
     fields.push(h('label', { for: sel.id }, t('rating')), sel);
     extra.rating = () => ({ rating: Number(sel.value) });
