@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
@@ -277,4 +278,31 @@ func cmdImportRegisters(ctx context.Context, args []string) error {
 			Route: "gridd import registers", Object: fmt.Sprintf("import:%s:%d", kind, rep.Stored)})
 	}
 	return err
+}
+
+// seedDemoRegisters fills the registers of a freshly loaded demo town
+// (households matching each basic grid's official figures, their people,
+// businesses, places of concern and key persons; all synthetic).
+func seedDemoRegisters(ctx context.Context, a *app, town *demo.Town, seed int64) error {
+	parents := map[string]bool{}
+	for _, g := range town.Grids {
+		parents[g.ParentCode] = true
+	}
+	var grids []registers.DemoGrid
+	for _, g := range town.Grids {
+		if parents[g.Code] {
+			continue
+		}
+		dg := registers.DemoGrid{Code: g.Code, Geometry: g.Geometry, Households: g.Households, Population: g.Population, CountyCode: demo.CountyCode}
+		if u, err := a.people.FindUserByUsername(ctx, g.Code); err == nil {
+			dg.WorkerID = u.ID
+		}
+		grids = append(grids, dg)
+	}
+	d := registers.GenerateDemo(grids, uint64(seed))
+	if err := registers.LoadDemo(ctx, a.registers, a.keyPersons, d); err != nil {
+		return err
+	}
+	a.log.Info("demo registers loaded", "households", len(d.Households), "others", len(d.Others), "key_persons", len(d.KeyPersons))
+	return nil
 }

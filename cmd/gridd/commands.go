@@ -142,7 +142,10 @@ func loadDemoIfEmpty(ctx context.Context, a *app, seed int64, password string) (
 		demo.LoadOptions{Password: password, Hasher: auth.DefaultHasher, At: time.Now()}); err != nil {
 		return false, err
 	}
-	return true, a.locator.Refresh(ctx)
+	if err := a.locator.Refresh(ctx); err != nil {
+		return false, err
+	}
+	return true, seedDemoRegisters(ctx, a, town, seed)
 }
 
 func cmdImport(ctx context.Context, args []string) error {

@@ -9,7 +9,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -433,5 +436,39 @@ func TestImportRegistersCLI(t *testing.T) {
 	// The demo has no register records: every basic grid is off the norm.
 	if err := run(ctx, []string{"audit", "registers", "--database-url", url, "--parent", "370114001001000"}); err == nil {
 		t.Errorf("gridd audit registers passed on an empty register")
+	}
+}
+
+// TestDemoRegisters: the demo registers match the town's official figures,
+// so the coverage audit finds no household or population gap, and every
+// record lands in a grid.
+func TestDemoRegisters(t *testing.T) {
+	ta := newTestApp(t, true)
+	ctx := context.Background()
+	if err := seedDemoRegisters(ctx, ta.app, demo.Generate(dbtest.DemoSeed), dbtest.DemoSeed); err != nil {
+		t.Fatal(err)
+	}
+	var households, people, outside int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'household'), count(*) FILTER (WHERE kind = 'person'),
+		count(*) FILTER (WHERE grid_code IS NULL) FROM register_records`).Scan(&households, &people, &outside); err != nil {
+		t.Fatal(err)
+	}
+	if households != demo.TotalHouseholds || people != demo.TotalPopulation || outside != 0 {
+		t.Errorf("demo registers: %d households, %d people, %d outside; want %d, %d, 0", households, people, outside, demo.TotalHouseholds, demo.TotalPopulation)
+	}
+	rep, err := ta.registers.Coverage(ctx, registers.CoverageOptions{On: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Reason == "population_mismatch" || f.Reason == "records_in_non_basic_grid" {
+			t.Errorf("demo finding: %+v", f)
+		}
+	}
+	var card regFeature
+	ta.do("GET", "/api/v1/grids/"+demo.TownCode, ta.login("admin"), nil, nil).decode(t, &card)
+	counts, _ := card.Properties["counts"].(map[string]any)
+	if counts["households"] != float64(demo.TotalHouseholds) || counts["people"] != float64(demo.TotalPopulation) {
+		t.Errorf("town card counts %v", counts)
 	}
 }

@@ -62,23 +62,22 @@ func recordArgs(r *registers.Record) ([]any, error) {
 		r.Size, r.Phone, r.IDNumberEnc, r.IDNumberMask, tags, attrs, r.CreatedAt, r.UpdatedAt}, nil
 }
 
-// CreateRecords inserts the records in one transaction.
+// CreateRecords inserts the records in one transaction (COPY, so bulk
+// imports are fast; geometry travels as EWKB in the binary format).
 func (s *RegisterStore) CreateRecords(ctx context.Context, rs []*registers.Record) error {
-	return s.db.tx(ctx, func(tx pgx.Tx) error {
-		for _, r := range rs {
-			args, err := recordArgs(r)
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `
-INSERT INTO register_records (id, kind, name, address, category, geom, point, grid_code, household_id,
-	size, phone, id_number_enc, id_number_mask, tags, attrs, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6::geometry, $7::geometry, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
-			if err != nil {
-				return translate(err, string(r.Kind))
-			}
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		args, err := recordArgs(r)
+		if err != nil {
+			return err
 		}
-		return nil
+		rows[i] = args
+	}
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"register_records"}, []string{"id", "kind", "name", "address", "category",
+			"geom", "point", "grid_code", "household_id", "size", "phone", "id_number_enc", "id_number_mask", "tags", "attrs",
+			"created_at", "updated_at"}, pgx.CopyFromRows(rows))
+		return translate(err, "register records")
 	})
 }
 
@@ -302,7 +301,7 @@ func (s *RegisterStore) CoverageRows(ctx context.Context, parent string, on time
 	}
 	day := time.Date(on.Year(), on.Month(), on.Day(), 0, 0, 0, 0, time.UTC)
 	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+`
-SELECT g.code, g.name, g.level,
+SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''),
        NOT EXISTS (SELECT 1 FROM grid_versions c WHERE c.parent_code = g.code AND c.valid_to IS NULL),
        count(r.id) FILTER (WHERE r.kind = 'household'), count(r.id) FILTER (WHERE r.kind = 'person'),
        count(r.id) FILTER (WHERE r.kind NOT IN ('household', 'person')),
@@ -311,7 +310,7 @@ SELECT g.code, g.name, g.level,
           AND a.grid_role IN ('worker', 'head') AND a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to > $2))
 FROM grid_versions g LEFT JOIN register_records r ON r.grid_code = g.code
 WHERE g.valid_to IS NULL AND ($1::text[] IS NULL OR g.code IN (SELECT code FROM scope))
-GROUP BY g.code, g.name, g.level, g.households, g.population
+GROUP BY g.code, g.name, g.level, g.parent_code, g.households, g.population
 ORDER BY g.code`, roots, day)
 	if err != nil {
 		return nil, nil, translate(err, "coverage")
@@ -319,7 +318,7 @@ ORDER BY g.code`, roots, day)
 	var grids []registers.GridCoverage
 	for rows.Next() {
 		var g registers.GridCoverage
-		if err := rows.Scan(&g.Code, &g.Name, &g.Level, &g.Leaf, &g.Households, &g.People, &g.Others,
+		if err := rows.Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode, &g.Leaf, &g.Households, &g.People, &g.Others,
 			&g.OfficialHouseholds, &g.OfficialPopulation, &g.Workers); err != nil {
 			rows.Close()
 			return nil, nil, err

@@ -3,6 +3,7 @@ package registers
 import (
 	"context"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -13,10 +14,11 @@ type GridCoverage struct {
 	Code       string `json:"code"`
 	Name       string `json:"name"`
 	Level      int    `json:"level"`
+	ParentCode string `json:"parent_code"`
 	Leaf       bool   `json:"leaf"`
-	Households int    `json:"households"`
-	People     int    `json:"people"`
-	Others     int    `json:"others"` // buildings, businesses, places, organisations
+	Households int    `json:"households"` // assigned to this grid itself
+	People     int    `json:"people"`     // assigned to this grid itself
+	Others     int    `json:"others"`     // buildings, businesses, places, organisations
 	// Official figures entered with the grid (0 = none entered).
 	OfficialHouseholds int `json:"official_households"`
 	OfficialPopulation int `json:"official_population"`
@@ -84,6 +86,17 @@ func (s *Service) Coverage(ctx context.Context, o CoverageOptions) (*CoverageRep
 	if rep.Outside == nil {
 		rep.Outside = []Outside{}
 	}
+	// Registered people of each grid's subtree, for the comparison with
+	// the official population (which covers the subtree).
+	subtree := map[string]int{}
+	byLevel := slices.Clone(grids)
+	slices.SortFunc(byLevel, func(a, b GridCoverage) int { return b.Level - a.Level })
+	for _, g := range byLevel {
+		subtree[g.Code] += g.People
+		if g.ParentCode != "" {
+			subtree[g.ParentCode] += subtree[g.Code]
+		}
+	}
 	lo := int(math.Floor(float64(o.HouseholdNorm) * (1 - o.HouseholdTolerance)))
 	hi := int(math.Ceil(float64(o.HouseholdNorm) * (1 + o.HouseholdTolerance)))
 	for _, g := range grids {
@@ -101,10 +114,10 @@ func (s *Service) Coverage(ctx context.Context, o CoverageOptions) (*CoverageRep
 				Value: g.Households, Expected: o.HouseholdNorm, Ratio: round2(float64(g.Households) / float64(o.HouseholdNorm))})
 		}
 		if g.OfficialPopulation > 0 {
-			r := float64(g.People) / float64(g.OfficialPopulation)
+			r := float64(subtree[g.Code]) / float64(g.OfficialPopulation)
 			if math.Abs(r-1) > o.PopulationTolerance {
 				rep.Findings = append(rep.Findings, CoverageFinding{Code: g.Code, Name: g.Name, Reason: "population_mismatch",
-					Value: g.People, Expected: g.OfficialPopulation, Ratio: round2(r)})
+					Value: subtree[g.Code], Expected: g.OfficialPopulation, Ratio: round2(r)})
 			}
 		}
 	}
