@@ -68,6 +68,14 @@ func TestAuditLogRecordsWritesAndLogins(t *testing.T) {
 	if rep3, _ := auditlog.Verify(ctx, ta.auditLog.Store, strings.Repeat("ab", 32)); rep3.OK {
 		t.Errorf("verify with an unknown head passed")
 	}
+	// A refused write is recorded too, without an actor.
+	if res := ta.do("POST", "/api/v1/auth/logout", "", nil, nil); res.Status != 401 {
+		t.Fatalf("logout without a token: %d", res.Status)
+	}
+	last, _ := ta.auditLog.Store.FindEntries(ctx, auditlog.Filter{Limit: 1})
+	if len(last) != 1 || last[0].Route != "/api/v1/auth/logout" || last[0].Status != 401 || last[0].Actor != "" {
+		t.Errorf("refused write entry: %+v", last)
+	}
 }
 
 // TestAuditLogAppendOnly: the trigger refuses UPDATE, DELETE and TRUNCATE,

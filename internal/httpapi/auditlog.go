@@ -32,7 +32,7 @@ type auditNote struct {
 	grid   string
 }
 
-// auditWrites records every non-GET request under /api/v1 after it ran:
+// auditWrites records every non-GET request after it ran:
 // actor, route, status, request id and object (the route parameters, or
 // what the handler named with noteAuditObject). A login is recorded as
 // login or login_failed with the username attempted. A failure to record
@@ -116,15 +116,20 @@ func routeObject(rc *chi.Context) string {
 	return strings.Join(parts, ",")
 }
 
-// peekUsername reads the login body to learn the attempted username and
-// puts the body back for the handler. The password is never kept.
+// peekUsername reads the login body (up to 64 KiB: a login body is small)
+// to learn the attempted username and puts what it read back for the
+// handler. The password is never kept.
 func peekUsername(r *http.Request) string {
-	b, err := io.ReadAll(r.Body)
+	orig := r.Body
+	b, err := io.ReadAll(io.LimitReader(orig, 64<<10))
+	rest := io.Reader(orig)
 	if err != nil {
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
+		rest = errReader{err}
+	}
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(b), rest), orig}
+	if err != nil {
 		return ""
 	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
 	var v struct {
 		Username string `json:"username"`
 	}
@@ -136,6 +141,11 @@ func peekUsername(r *http.Request) string {
 }
 
 type errReader struct{ err error }
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 

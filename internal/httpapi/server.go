@@ -102,13 +102,13 @@ func (s *Server) Router() chi.Routes { return s.router }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(s.withRequestID, s.recoverer, s.observe)
+	r.Use(s.withRequestID, s.recoverer, s.observe, s.auditWrites)
 	r.Get("/healthz", s.h(s.healthz))
 	r.Get("/readyz", s.h(s.readyz))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.registerConsoleRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.limitBody, s.auditWrites)
+		r.Use(s.limitBody)
 		r.Post("/auth/login", s.h(s.login))
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.auditPrincipal)
