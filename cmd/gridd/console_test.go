@@ -148,7 +148,7 @@ func waitFor[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	t.Helper()
 	start := time.Now()
 	defer func() { t.Logf("waited %v for %s", time.Since(start).Round(time.Millisecond), what) }()
-	return cdpGet(t, ctx, "wait for "+what, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
+	return cdpGet(t, ctx, "wait for "+what, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(4*time.Minute)))
 }
 
 func login(t *testing.T, ctx context.Context, base, username string) {
