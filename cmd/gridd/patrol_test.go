@@ -24,15 +24,22 @@ func newPatrolApp(t *testing.T) *testApp {
 	return newTestAppConfig(t, true, func(c *Config) { c.Now = func() time.Time { return patrolNow } })
 }
 
-// patrolBody is a one-point batch for worker, n seconds after 2026-03-02 09:00.
+// routeDay is 09:00 yesterday in Shanghai: the route×role test runs on the
+// real clock, and intake accepts only recent fixes.
+func routeDay() time.Time {
+	y := time.Now().In(workday.Shanghai()).AddDate(0, 0, -1)
+	return time.Date(y.Year(), y.Month(), y.Day(), 9, 0, 0, 0, workday.Shanghai())
+}
+
+// patrolBody is a one-point batch for worker, n seconds after routeDay.
 func patrolBody(worker string, n int) map[string]any {
-	t := time.Date(2026, 3, 2, 9, 0, n, 0, workday.Shanghai())
+	t := routeDay().Add(time.Duration(n) * time.Second)
 	return map[string]any{"worker": worker, "crs": "wgs84", "points": []map[string]any{
 		{"t": t.Format(time.RFC3339), "lon": 117.53, "lat": 36.70, "accuracy_m": 5}}}
 }
 
 func patrolGPX(n int) []byte {
-	t := time.Date(2026, 3, 2, 10, 0, n, 0, time.UTC)
+	t := routeDay().Add(time.Hour + time.Duration(n)*time.Second).UTC()
 	return []byte(`<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>` +
 		`<trkpt lat="36.70" lon="117.53"><time>` + t.Format(time.RFC3339) + `</time></trkpt></trkseg></trk></gpx>`)
 }
@@ -204,6 +211,7 @@ func TestPatrolIntakeIdempotentAndValidated(t *testing.T) {
 	}{
 		{"latitude out of range", `"field":"points[2]"`, func(m map[string]any) { m["lat"] = 136.7; m["lon"] = 200.0 }},
 		{"time without offset", `"field":"points[2].t"`, func(m map[string]any) { m["t"] = "2026-03-03 09:00:00" }},
+		{"time two years back", `"reason":"time_out_of_range"`, func(m map[string]any) { m["t"] = "2024-03-03T09:00:00+08:00" }},
 		{"negative accuracy", `"field":"points[2].accuracy_m"`, func(m map[string]any) { m["accuracy_m"] = -1 }},
 		{"missing lon", `"field":"points[2].lon,lat"`, func(m map[string]any) { delete(m, "lon") }},
 	}
@@ -241,7 +249,9 @@ func TestPatrolIntakeIdempotentAndValidated(t *testing.T) {
 		t.Errorf("stored %v,%v; want WGS84 %v,%v", fx[0].Lon, fx[0].Lat, wl, wa)
 	}
 	// GPX.
-	res = ta.do("POST", "/api/v1/patrols/gpx?worker="+ownGrid, tok, patrolGPX(7), nil)
+	gpx := []byte(`<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>` +
+		`<trkpt lat="36.70" lon="117.53"><time>2026-03-03T02:00:07Z</time><speed>1.2</speed></trkpt></trkseg></trk></gpx>`)
+	res = ta.do("POST", "/api/v1/patrols/gpx?worker="+ownGrid, tok, gpx, nil)
 	if res.Status != 200 || !strings.Contains(string(res.Body), `"stored":1`) {
 		t.Errorf("gpx: %d %s", res.Status, res.Body)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -110,8 +111,16 @@ type patrolPointsRequest struct {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+// Accepted fix times, relative to now: older fixes are refused (they would
+// open partitions for long-closed months), and so are fixes more than a day
+// ahead; a fix a little in the future is stored and flagged by the cleaning.
+const (
+	maxFixAge   = 400 * 24 * time.Hour
+	maxFixAhead = 24 * time.Hour
+)
+
 // toFixes validates the points and converts them to WGS84: all or nothing.
-func toFixes(sys crs.System, pts []patrolPointJSON) ([]patrol.Fix, error) {
+func toFixes(sys crs.System, pts []patrolPointJSON, now time.Time) ([]patrol.Fix, error) {
 	if len(pts) == 0 {
 		return nil, errs.Invalidf("points", "points_required", "want 1 to %d points", patrol.MaxBatch)
 	}
@@ -130,6 +139,11 @@ func toFixes(sys crs.System, pts []patrolPointJSON) ([]patrol.Fix, error) {
 		t, err := time.Parse(time.RFC3339, p.T)
 		if err != nil {
 			add(i, ".t", "invalid_time", "want an RFC 3339 time with offset, e.g. 2026-03-02T09:00:00+08:00, got "+strconv.Quote(p.T))
+			continue
+		}
+		if t.Before(now.Add(-maxFixAge)) || t.After(now.Add(maxFixAhead)) {
+			add(i, ".t", "time_out_of_range", fmt.Sprintf("want a time between %s and %s, got %s",
+				now.Add(-maxFixAge).Format(time.RFC3339), now.Add(maxFixAhead).Format(time.RFC3339), p.T))
 			continue
 		}
 		if p.Lon == nil || p.Lat == nil {
@@ -197,7 +211,7 @@ func (s *Server) postPatrolPoints(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	fixes, err := toFixes(sys, req.Points)
+	fixes, err := toFixes(sys, req.Points, s.Now())
 	if err != nil {
 		return err
 	}
@@ -260,7 +274,7 @@ func (s *Server) postPatrolGPX(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	fixes, err := toFixes(sys, pts)
+	fixes, err := toFixes(sys, pts, s.Now())
 	if err != nil {
 		return err
 	}

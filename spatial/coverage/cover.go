@@ -210,6 +210,19 @@ func (g *Grid) LengthInside(a, b orb.Point) (total, inside float64) {
 	if max(pa.x, pb.x) < g.bbox[0] || min(pa.x, pb.x) > g.bbox[2] || max(pa.y, pb.y) < g.bbox[1] || min(pa.y, pb.y) > g.bbox[3] {
 		return total, 0
 	}
+	// A short segment starting deep inside or outside stays there.
+	if total <= g.bsize {
+		bx := int(math.Floor((pa.x - g.bminX) / g.bsize))
+		by := int(math.Floor((pa.y - g.bminY) / g.bsize))
+		if bx >= 0 && by >= 0 && bx < g.bnx && by < g.bny {
+			switch g.bdeep[by*g.bnx+bx] {
+			case deepIn:
+				return total, total
+			case deepOut:
+				return total, 0
+			}
+		}
+	}
 	ts := []float64{0, 1}
 	for _, r := range g.rings {
 		for i := 0; i+1 < len(r); i++ {

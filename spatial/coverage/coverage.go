@@ -81,7 +81,17 @@ type Grid struct {
 	bnx, bny int
 	bstart   []int32
 	bcells   []int32
+	// bdeep marks buckets whose every point within bsize is inside
+	// (deepIn) or outside (deepOut) the grid: a segment no longer than
+	// bsize starting there needs no boundary test.
+	bdeep []uint8
 }
+
+const (
+	deepUnknown uint8 = iota
+	deepIn
+	deepOut
+)
 
 type pt struct{ x, y float64 }
 
@@ -286,6 +296,20 @@ func (g *Grid) buildBuckets() {
 		k := key[i]
 		g.bcells[g.bstart[k]+fill[k]] = int32(i)
 		fill[k]++
+	}
+	g.bdeep = make([]uint8, g.bnx*g.bny)
+	margin := g.bsize*math.Sqrt2/2 + g.bsize
+	for by := range g.bny {
+		for bx := range g.bnx {
+			c := pt{g.bminX + (float64(bx)+0.5)*g.bsize, g.bminY + (float64(by)+0.5)*g.bsize}
+			if g.boundaryDistance(c) > margin {
+				if g.contains(c) {
+					g.bdeep[by*g.bnx+bx] = deepIn
+				} else {
+					g.bdeep[by*g.bnx+bx] = deepOut
+				}
+			}
+		}
 	}
 }
 
