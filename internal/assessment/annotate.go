@@ -98,7 +98,7 @@ func Annotate(r *Rubric, month string, results []*Result, history map[string][]*
 		}
 		p1, p2 := past(prev1, res.Worker.ID), past(prev2, res.Worker.ID)
 		if !res.Qualified && p1 != nil && !p1.Qualified && p2 != nil && !p2.Qualified {
-			res.Flags = append(res.Flags, FlagUnqualifiedThreeMons)
+			res.Flags = append(res.Flags, FlagUnqualifiedThreeMonths)
 			res.FlagsDetails = append(res.FlagsDetails, fmt.Sprintf("unqualified in %s, %s and %s: dismissal review", prev2, prev1, month))
 		}
 		qt := &Quarter{Quarter: q}

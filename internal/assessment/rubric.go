@@ -6,7 +6,24 @@
 // score per worker, explained item by item with the evidence ids behind
 // every point. It knows nothing of HTTP or SQL: Store is what it needs.
 //
-// Months are calendar months in Asia/Shanghai.
+// Months are calendar months in Asia/Shanghai. Where the plan leaves room,
+// these are the readings implemented (each configurable where it is a number):
+//   - work orders (工单) are the worker's own app reports of the month; one
+//     counts as qualified (合格) when the center accepted it (立案) or it was
+//     resolved on site, as not qualified when rejected (退回), and not at all
+//     while waiting for review or when merged as a duplicate; the pass rate
+//     is qualified ÷ (qualified + rejected), unscored with no reviewed order;
+//   - the bonus tiers are not cumulative (the highest reached applies) and
+//     come on top of the information block's maximum, after its floor;
+//   - a vetoed month (一票否决) keeps its computed total for explanation but
+//     is unqualified, without performance pay, ranked last in its street,
+//     and makes the quarter's grade the lowest;
+//   - backward tracing counts a case from the configured sources that the
+//     center accepted (verified), in a grid the worker held on the report's
+//     day, with no own app report of the same small class within RadiusM in
+//     the WindowDays before it; each costs its category's coefficient;
+//   - a worker without stored patrol results is not scored on the patrol
+//     items and the result lists "patrol" as missing evidence.
 package assessment
 
 import (

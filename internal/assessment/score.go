@@ -82,8 +82,8 @@ type Result struct {
 
 // Flags of a result.
 const (
-	FlagLastTwoMonths        = "last_place_two_months"    // written explanation and interview
-	FlagUnqualifiedThreeMons = "unqualified_three_months" // dismissal review
+	FlagLastTwoMonths          = "last_place_two_months"    // written explanation and interview
+	FlagUnqualifiedThreeMonths = "unqualified_three_months" // dismissal review
 )
 
 // Block keys, in rubric order.

@@ -262,7 +262,7 @@ func TestFlagsAndQuarter(t *testing.T) {
 	for _, res := range nov {
 		switch res.Worker.Username {
 		case "w-failing":
-			if !reflect.DeepEqual(res.Flags, []string{FlagLastTwoMonths, FlagUnqualifiedThreeMons}) {
+			if !reflect.DeepEqual(res.Flags, []string{FlagLastTwoMonths, FlagUnqualifiedThreeMonths}) {
 				t.Errorf("failing flags %v", res.Flags)
 			}
 			if res.Quarter.Grade != "不合格" || len(res.Quarter.Months) != 2 {
