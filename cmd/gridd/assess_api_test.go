@@ -345,6 +345,38 @@ func TestAssessmentAPI(t *testing.T) {
 		t.Errorf("%d stored versions (%v), want 3", n, err)
 	}
 
+	// Flags from the stored months: late reports (vetoed, last, unqualified)
+	// in January and March as well give "last place two months running" in
+	// February and both flags in March, whose quarter is complete.
+	for _, d := range []string{"2026-01-15", "2026-03-02"} {
+		if res := ta.do("POST", "/api/v1/assessment/findings", center, map[string]any{"worker": ownGrid, "kind": "late_report", "date": d}, nil); res.Status != 201 {
+			t.Fatalf("finding %s: %d %s", d, res.Status, res.Body)
+		}
+	}
+	runMonth := func(month string, status int) *assessment.Result {
+		t.Helper()
+		res := ta.do("POST", "/api/v1/assessments/run?month="+month, center, nil, nil)
+		if res.Status != status {
+			t.Fatalf("run %s: %d, want %d: %s", month, res.Status, status, truncate(res.Body))
+		}
+		var v assessView
+		res.decode(t, &v)
+		return resultOf(t, v, ownGrid)
+	}
+	if jan := runMonth("2026-01", 201); !jan.Vetoed || !jan.Last || len(jan.Flags) != 0 {
+		t.Errorf("January: vetoed %v last %v flags %v", jan.Vetoed, jan.Last, jan.Flags)
+	}
+	if feb := runMonth(assessMonth, 201); !slices.Equal(feb.Flags, []string{assessment.FlagLastTwoMonths}) || len(feb.FlagsDetails) != 1 {
+		t.Errorf("February after January was assessed: flags %v %v", feb.Flags, feb.FlagsDetails)
+	}
+	mar := runMonth("2026-03", 201)
+	if !slices.Equal(mar.Flags, []string{assessment.FlagLastTwoMonths, assessment.FlagUnqualifiedThreeMonths}) {
+		t.Errorf("March flags %v", mar.Flags)
+	}
+	if q := mar.Quarter; q == nil || q.Quarter != "2026-Q1" || !q.Complete || q.Grade != "不合格" || len(q.Months) != 3 {
+		t.Errorf("March quarter %+v", mar.Quarter)
+	}
+
 	// The xlsx export opens, a sheet per block, Chinese headers, the items
 	// with their evidence.
 	res = ta.do("GET", "/api/v1/assessments/export.xlsx?month="+assessMonth, center, nil, nil)
