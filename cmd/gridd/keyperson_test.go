@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -194,5 +199,38 @@ func TestKeyPersonProtection(t *testing.T) {
 	}
 	if res := ta.do("GET", "/api/v1/audit-log", ta.login("center"), nil, nil); res.Status != 403 {
 		t.Errorf("center reads the audit log: %d", res.Status)
+	}
+}
+
+// TestDataKey: the key comes from GRIDD_DATA_KEY, else GRIDD_KEY_FILE,
+// else a key file created once under the dev directory (mode 0600).
+func TestDataKey(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	t.Setenv("GRIDD_DATA_KEY", "")
+	t.Setenv("GRIDD_KEY_FILE", "")
+	k1, err := dataKey(Config{DevDir: dir}, log)
+	if err != nil || len(k1) != 32 {
+		t.Fatalf("generated key: %v (%d bytes)", err, len(k1))
+	}
+	st, err := os.Stat(filepath.Join(dir, "data.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", st, err)
+	}
+	k2, err := dataKey(Config{DevDir: dir}, log)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatalf("the key file was not reused")
+	}
+	t.Setenv("GRIDD_KEY_FILE", filepath.Join(dir, "data.key"))
+	if k3, err := dataKey(Config{DevDir: t.TempDir()}, log); err != nil || !bytes.Equal(k1, k3) {
+		t.Fatalf("GRIDD_KEY_FILE: %v", err)
+	}
+	t.Setenv("GRIDD_DATA_KEY", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)))
+	if k4, err := dataKey(Config{DevDir: dir}, log); err != nil || !bytes.Equal(k4, bytes.Repeat([]byte{9}, 32)) {
+		t.Fatalf("GRIDD_DATA_KEY base64: %v", err)
+	}
+	t.Setenv("GRIDD_DATA_KEY", "too-short")
+	if _, err := dataKey(Config{DevDir: dir}, log); err == nil {
+		t.Fatalf("a short key was accepted")
 	}
 }
