@@ -55,9 +55,16 @@ func cst(y int, m time.Month, d, h, min int) time.Time {
 }
 
 // newCaseApp is the real wiring on a fresh demo database with clk as the clock.
-func newCaseApp(t *testing.T, clk *testClock) *testApp {
+func newCaseApp(t testing.TB, clk *testClock) *testApp {
 	t.Helper()
-	url := dbtest.URL(t, dbtest.NewDemo(t))
+	return newCaseAppURL(t, clk, "")
+}
+
+// newCaseAppURL is newCaseApp with extra connection parameters (e.g.
+// "&pool_max_conns=16").
+func newCaseAppURL(t testing.TB, clk *testClock, extra string) *testApp {
+	t.Helper()
+	url := dbtest.URL(t, dbtest.NewDemo(t)) + extra
 	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: 24 * 365 * time.Hour, MaxBody: 1 << 20, Now: clk.Now}
 	ctx := context.Background()
 	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))

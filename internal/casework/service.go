@@ -60,6 +60,11 @@ type Store interface {
 	// FindDuplicates returns open cases of category within radiusM metres
 	// of p reported since since, nearest first.
 	FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error)
+	// IntakeFacts answers, in one round trip, what intake needs from the
+	// database: RoutingFacts for p, FindDuplicates, and when the grid
+	// registry last changed (a report made after that instant is located
+	// with the current grid index).
+	IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (Facts, []int64, time.Time, error)
 	// FindIdempotency returns the case created under key and the request
 	// hash it was created with, or NotFound.
 	FindIdempotency(ctx context.Context, userID int64, key string) (caseID int64, hash []byte, err error)
@@ -365,7 +370,18 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if c.Photos == nil {
 		c.Photos = []int64{}
 	}
-	res, err := s.Locator.Locate(ctx, []orb.Point{pt}, &at)
+	f, dups, changed, err := s.Store.IntakeFacts(ctx, r.Category, pt, s.Config.DuplicateRadiusM, at.Add(-s.Config.DuplicateWindow))
+	if err != nil {
+		return nil, false, err
+	}
+	// The grid chain as of the report: the current index answers for any
+	// instant after the registry's last change; earlier instants need the
+	// versions valid then.
+	asOf := &at
+	if at.After(changed) {
+		asOf = nil
+	}
+	res, err := s.Locator.Locate(ctx, []orb.Point{pt}, asOf)
 	if err != nil {
 		return nil, false, err
 	}
@@ -383,10 +399,6 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 			c.WorkerID = as[0].UserID
 		}
 	}
-	f, err := s.Store.RoutingFacts(ctx, pt)
-	if err != nil {
-		return nil, false, err
-	}
 	f.Chain = c.GridChain
 	if ex := Route(cat.rules, r.Category, f); ex.Matched != nil {
 		c.SuggestedRuleID = ex.Matched.ID
@@ -395,10 +407,6 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	}
 	if c.SuggestedCo == nil {
 		c.SuggestedCo = []string{}
-	}
-	dups, err := s.Store.FindDuplicates(ctx, r.Category, pt, s.Config.DuplicateRadiusM, at.Add(-s.Config.DuplicateWindow))
-	if err != nil {
-		return nil, false, err
 	}
 	c.Duplicates = dups
 	if c.Duplicates == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gridd/gridd/internal/casework"
@@ -13,7 +14,14 @@ import (
 )
 
 // CaseStore implements casework.Store.
-type CaseStore struct{ db *DB }
+type CaseStore struct {
+	db *DB
+
+	mu           sync.Mutex // guards the grid-change cache
+	gridsRev     int64
+	gridsRevSet  bool
+	gridsChanged time.Time
+}
 
 var _ casework.Store = (*CaseStore)(nil)
 
@@ -85,9 +93,9 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
-// CreateCase claims the idempotency key (waiting for a concurrent holder
-// to finish), numbers the case from its month's counter, inserts it with
-// its timeline and attaches its photos, all in one transaction.
+// CreateCase numbers the case from its month's counter, then in one
+// transaction claims the idempotency key (waiting for a concurrent holder
+// to finish), inserts the case with its timeline and attaches its photos.
 func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*casework.Event, key *casework.IdemKey) (int64, []byte, error) {
 	var exID int64
 	var exHash []byte
@@ -97,6 +105,12 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	}
 	if c.Pauses == nil {
 		pauses = []byte("[]")
+	}
+	// The number comes first, outside the transaction: taking it inside
+	// would need a second connection while holding one.
+	number, err := s.allocateNumber(ctx, casework.MonthOf(c.ReportedAt))
+	if err != nil {
+		return 0, nil, err
 	}
 	err = s.db.tx(ctx, func(tx pgx.Tx) error {
 		if key != nil {
@@ -111,17 +125,13 @@ ON CONFLICT (user_id, key) DO NOTHING`, key.UserID, key.Key, key.Hash, s.db.Now(
 			}
 		}
 		err := tx.QueryRow(ctx, `
-WITH n AS (
-  INSERT INTO case_counters (month, n) VALUES ($1, 1)
-  ON CONFLICT (month) DO UPDATE SET n = case_counters.n + 1 RETURNING n
-)
 INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
   worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
   accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at)
-SELECT $1 || '-' || lpad(n.n::text, 6, '0'), $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
-  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23
-FROM n RETURNING id, number`,
-			casework.MonthOf(c.ReportedAt), c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
+VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
+  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)
+RETURNING id, number`,
+			number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
 			c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
 			nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
 			c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt).Scan(&c.ID, &c.Number)
@@ -142,12 +152,51 @@ FROM n RETURNING id, number`,
 				return translate(err, "idempotency key")
 			}
 		}
-		return bumpLayer(ctx, tx, "cases")
+		return nil
 	})
 	if err != nil {
 		return 0, nil, err
 	}
+	if exID == 0 {
+		s.bumpCases(ctx)
+	}
 	return exID, exHash, nil
+}
+
+// allocateNumber takes the next YYYY-MM-NNNNNN of month from its counter
+// in a statement of its own, committed without waiting for the WAL flush,
+// so that the counter row is locked for microseconds rather than across
+// every intake's durable commit (which would serialize all intakes). The
+// case's own commit flushes the WAL and with it this increment, so a
+// number is never handed out twice; a number whose case then fails to
+// commit is skipped (numbers may have gaps).
+func (s *CaseStore) allocateNumber(ctx context.Context, month string) (string, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `
+WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+INSERT INTO case_counters (month, n) SELECT $1, 1 FROM async
+ON CONFLICT (month) DO UPDATE SET n = case_counters.n + 1 RETURNING n`, month).Scan(&n)
+	if err != nil {
+		return "", translate(err, "case number")
+	}
+	if n > 999_999 {
+		return "", fmt.Errorf("case number: more than 999999 cases in %s", month)
+	}
+	return fmt.Sprintf("%s-%06d", month, n), nil
+}
+
+// bumpCases records a committed change of the cases layer. It runs after
+// the case's commit, not inside it: the one layer_revisions row would
+// otherwise be locked across every intake's durable commit. Bumping after
+// the commit keeps tile caches safe (a tile rendered in between is cached
+// under the old revision and dropped by this bump). Should the bump itself
+// fail after a successful commit, the change is still committed and the
+// next write of a case bumps the revision; until then cached tiles of the
+// cases layer may be stale.
+func (s *CaseStore) bumpCases(ctx context.Context) {
+	_, _ = s.db.Pool.Exec(ctx, `
+WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE layer_revisions SET revision = revision + 1, changed_at = now() FROM async WHERE layer = 'cases'`)
 }
 
 // attach links uploads of owner not yet attached to case id.
@@ -177,7 +226,7 @@ func (s *CaseStore) UpdateCase(ctx context.Context, c *casework.Case, prev int, 
 	if c.CoUnits == nil {
 		c.CoUnits = []string{}
 	}
-	return s.db.tx(ctx, func(tx pgx.Tx) error {
+	err = s.db.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 UPDATE cases SET version = version + 1, status = $3, emergency = $4, escalated_from = $5, escalation_level = $6,
   lead_unit = $7, co_units = $8, merged_into = $9, rework_count = $10, reject_reason = $11, accepted_at = $12,
@@ -204,8 +253,12 @@ WHERE id = $1 AND version = $2`,
 				return err
 			}
 		}
-		return bumpLayer(ctx, tx, "cases")
+		return nil
 	})
+	if err == nil {
+		s.bumpCases(ctx)
+	}
+	return err
 }
 
 // FindCases returns the cases matching f, newest first, and the total count.
@@ -302,15 +355,17 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
 	return out, total, nil
 }
 
-// FindDuplicates returns open cases of category within radiusM metres of p
-// reported since since, nearest first (at most 20).
-func (s *CaseStore) FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error) {
-	rows, err := s.db.Pool.Query(ctx, `
+const duplicatesSQL = `
 SELECT id FROM cases
 WHERE category_code = $1 AND status NOT IN ('rejected', 'closed', 'merged') AND reported_at >= $4
   AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $5)
 ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography), id
-LIMIT 20`, category, p[0], p[1], since, radiusM)
+LIMIT 20`
+
+// FindDuplicates returns open cases of category within radiusM metres of p
+// reported since since, nearest first (at most 20).
+func (s *CaseStore) FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error) {
+	rows, err := s.db.Pool.Query(ctx, duplicatesSQL, category, p[0], p[1], since, radiusM)
 	if err != nil {
 		return nil, translate(err, "duplicates")
 	}

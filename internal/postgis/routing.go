@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"time"
 
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
@@ -71,6 +72,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 func (s *CaseStore) RoutingFacts(ctx context.Context, p orb.Point) (casework.Facts, error) {
 	f := casework.Facts{Roads: map[string]casework.RoadDistance{}}
 	b := &pgx.Batch{}
+	queueFacts(b, p, &f)
+	err := s.db.Pool.SendBatch(ctx, b).Close()
+	return f, translate(err, "routing facts")
+}
+
+func queueFacts(b *pgx.Batch, p orb.Point, f *casework.Facts) {
 	b.Queue(`SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM zones WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))`,
 		p[0], p[1]).QueryRow(func(row pgx.Row) error { return row.Scan(&f.Zones) })
 	b.Queue(`
@@ -86,8 +93,6 @@ FROM roads ORDER BY kind, d`, p[0], p[1]).Query(func(rows pgx.Rows) error {
 		}
 		return rows.Err()
 	})
-	err := s.db.Pool.SendBatch(ctx, b).Close()
-	return f, translate(err, "routing facts")
 }
 
 // LayerNames lists the zone codes and road kinds.
@@ -128,4 +133,49 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
   verify_days = $8, active = $9`,
 		c.Code, nullIfEmpty(c.Parent), c.Name, c.NameEN, c.Points, c.Rule.AcceptDays, c.Rule.HandleDays, c.Rule.VerifyDays, c.Active)
 	return translate(err, "category "+c.Code)
+}
+
+// IntakeFacts batches RoutingFacts, FindDuplicates and the instant of the
+// grid registry's last change into one round trip.
+func (s *CaseStore) IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (casework.Facts, []int64, time.Time, error) {
+	f := casework.Facts{Roads: map[string]casework.RoadDistance{}}
+	var dups []int64
+	var changed time.Time
+	b := &pgx.Batch{}
+	queueFacts(b, p, &f)
+	b.Queue(duplicatesSQL, category, p[0], p[1], since, radiusM).Query(func(rows pgx.Rows) error {
+		var err error
+		dups, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	var rev int64
+	b.Queue(`SELECT revision FROM layer_revisions WHERE layer = 'grids'`).QueryRow(func(row pgx.Row) error { return row.Scan(&rev) })
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return f, nil, changed, translate(err, "intake facts")
+	}
+	changed, err := s.gridsChangedAt(ctx, rev)
+	return f, dups, changed, err
+}
+
+// gridsChangedAt returns the latest valid_from or valid_to of any grid
+// version, recomputed only when the grids layer revision moves (every
+// committed grid change bumps it).
+func (s *CaseStore) gridsChangedAt(ctx context.Context, rev int64) (time.Time, error) {
+	s.mu.Lock()
+	if s.gridsRev == rev && s.gridsRevSet {
+		t := s.gridsChanged
+		s.mu.Unlock()
+		return t, nil
+	}
+	s.mu.Unlock()
+	var t time.Time
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(greatest((SELECT max(valid_from) FROM grid_versions), (SELECT max(valid_to) FROM grid_versions)),
+  'epoch'::timestamptz)`).Scan(&t)
+	if err != nil {
+		return t, translate(err, "grid versions")
+	}
+	s.mu.Lock()
+	s.gridsRev, s.gridsChanged, s.gridsRevSet = rev, t, true
+	s.mu.Unlock()
+	return t, nil
 }
