@@ -355,9 +355,13 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
 	return out, total, nil
 }
 
+// duplicatesSQL: the bounding-box prefilter (a generous superset of the
+// radius in degrees) lets the planner use the GiST index on geom however
+// many cases were reported recently; ST_DWithin on geography is exact.
 const duplicatesSQL = `
 SELECT id FROM cases
 WHERE category_code = $1 AND status NOT IN ('rejected', 'closed', 'merged') AND reported_at >= $4
+  AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($2, $3), 4326), 1.2 * $5 / (111000 * cos(radians(least(abs($3), 89)))), 1.2 * $5 / 110000)
   AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $5)
 ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography), id
 LIMIT 20`
