@@ -167,6 +167,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	}
 	go a.locator.Watch(ctx, 5*time.Second, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
+	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	srv := &http.Server{
 		Addr:              c.Addr,
 		Handler:           a.server(c).Handler(),

@@ -415,6 +415,25 @@ func TestCaseIdempotency(t *testing.T) {
 	if res := ta.do("POST", "/api/v1/cases", ta.login("center"), other, hdr); res.Status != 201 {
 		t.Errorf("same key, other user: %d %s", res.Status, res.Body)
 	}
+	// Keys are kept at least 7 days: a purge after 6 days keeps the key
+	// (the same body still replays the same case), one after 9 days frees it.
+	clk.Add(6 * 24 * time.Hour)
+	if _, err := ta.cases.PurgeIdempotencyKeys(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	res = ta.do("POST", "/api/v1/cases", worker, body, hdr)
+	var again caseView
+	res.decode(t, &again)
+	if res.Status != 200 || again.ID != ids[0] {
+		t.Errorf("replay after 6 days: %d, case %d want %d", res.Status, again.ID, ids[0])
+	}
+	clk.Add(3 * 24 * time.Hour)
+	if n, err := ta.cases.PurgeIdempotencyKeys(t.Context()); err != nil || n < 1 {
+		t.Fatalf("purge after 9 days: %d keys, %v", n, err)
+	}
+	if res := ta.do("POST", "/api/v1/cases", worker, other, hdr); res.Status != 201 {
+		t.Errorf("the purged key reused: %d %s", res.Status, res.Body)
+	}
 }
 
 // TestCaseConcurrentTransitions sends 100 transitions with the same

@@ -74,6 +74,8 @@ type Store interface {
 	// (or a concurrent request holds it) nothing is inserted and the
 	// existing case id and hash are returned with created false.
 	CreateCase(ctx context.Context, c *Case, events []*Event, key *IdemKey) (existingID int64, existingHash []byte, err error)
+	// PurgeIdempotencyKeys deletes keys created before before.
+	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 	FindCase(ctx context.Context, id int64) (*Case, error)
 	FindTimeline(ctx context.Context, id int64) ([]*Event, error)
 	// UpdateCase writes c if its version is still prev (else Conflict),
@@ -100,6 +102,9 @@ type Config struct {
 	DuplicateRadiusM float64       // default 50
 	DuplicateWindow  time.Duration // default 72 h
 	CacheTTL         time.Duration // taxonomy, rules and calendar; default 30 s
+	// IdempotencyKeep is how long idempotency keys are kept; default 8
+	// days (at least the 7 promised to clients, whatever the purge interval).
+	IdempotencyKeep time.Duration
 }
 
 // Service runs the case loop.
@@ -134,6 +139,9 @@ func NewService(st Store, ppl Assignments, loc Locator, tree func() Hierarchy, n
 	}
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = 30 * time.Second
+	}
+	if cfg.IdempotencyKeep < 7*24*time.Hour {
+		cfg.IdempotencyKeep = 8 * 24 * time.Hour
 	}
 	if now == nil {
 		now = time.Now
@@ -571,4 +579,26 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, v
 		return nil, err
 	}
 	return out, nil
+}
+
+// PurgeIdempotencyKeys deletes the idempotency keys older than
+// Config.IdempotencyKeep (never less than 7 days).
+func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
+	return s.Store.PurgeIdempotencyKeys(ctx, s.Now().Add(-s.Config.IdempotencyKeep))
+}
+
+// RunPurge purges old idempotency keys every interval until ctx ends.
+func (s *Service) RunPurge(ctx context.Context, interval time.Duration, onErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.PurgeIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		}
+	}
 }
