@@ -750,3 +750,87 @@ func TestCaseBadInput(t *testing.T) {
 		t.Errorf("oversized upload: %d", res.Status)
 	}
 }
+
+// TestCaseAdminEdits: admins edit the taxonomy (deadline rules reach new
+// dispatches) and the ordered routing rules (explain follows the order);
+// bad edits are refused naming the field.
+func TestCaseAdminEdits(t *testing.T) {
+	clk := &testClock{t: cst(2026, 11, 23, 9, 0)} // Mon
+	ta := newCaseApp(t, clk)
+	admin, center, worker := ta.login("admin"), ta.login("center"), ta.login(ownGrid)
+	cat := map[string]any{"parent": "06", "name": "市政设施损坏", "name_en": "Damaged municipal facilities", "points": 3,
+		"deadlines": map[string]int{"accept_days": 1, "handle_days": 3, "verify_days": 1}, "active": true}
+	if res := ta.do("PUT", "/api/v1/categories/0601", center, cat, nil); res.Status != 403 {
+		t.Errorf("center edits the taxonomy: %d", res.Status)
+	}
+	if res := ta.do("PUT", "/api/v1/categories/0601", admin, cat, nil); res.Status != 200 {
+		t.Fatalf("edit category: %d %s", res.Status, res.Body)
+	}
+	c := ta.report(worker, reportBody("0601", pointIn(ownGrid, 41, 30)), nil)
+	ta.mustAct(center, &c, map[string]any{"action": "accept"})
+	ta.mustAct(center, &c, map[string]any{"action": "dispatch", "unit": "jw"})
+	if !c.Deadlines.AcceptDue.Equal(cst(2026, 11, 25, 0, 0)) {
+		t.Errorf("accept due with accept_days 1: %v, want end of Tue 11-24", c.Deadlines.AcceptDue)
+	}
+	for _, tc := range []struct {
+		path  string
+		body  map[string]any
+		field string
+	}{
+		{"/api/v1/categories/0601", map[string]any{"parent": "05", "name": "x", "deadlines": map[string]int{}}, "parent"},
+		{"/api/v1/categories/0601", map[string]any{"parent": "06", "name": "x", "deadlines": map[string]int{"handle_days": 99}}, "deadlines.handle_days"},
+		{"/api/v1/categories/6", map[string]any{"name": "x"}, "code"},
+		{"/api/v1/categories/0601", map[string]any{"parent": "06", "name": "", "deadlines": map[string]int{}}, "name"},
+	} {
+		res := ta.do("PUT", tc.path, admin, tc.body, nil)
+		if res.Status != 400 || problemOf(t, res).Errors[0].Field != tc.field {
+			t.Errorf("PUT %s %v: %d %s, want 400 naming %s", tc.path, tc.body, res.Status, res.Body, tc.field)
+		}
+	}
+
+	// Routing rules: a rule first in the list wins; bad rules name the field.
+	var rules struct {
+		Rules []map[string]any `json:"rules"`
+	}
+	ta.do("GET", "/api/v1/routing/rules", admin, nil, nil).decode(t, &rules)
+	first := map[string]any{"name": "全部治安隐患先交综治办", "category": "0801", "predicate": map[string]any{"kind": ""}, "lead_unit": "zzb", "co_units": []string{"pcs"}}
+	put := map[string]any{"rules": append([]map[string]any{first}, rules.Rules...)}
+	if res := ta.do("PUT", "/api/v1/routing/rules", admin, put, nil); res.Status != 200 {
+		t.Fatalf("put rules: %d %s", res.Status, res.Body)
+	}
+	var ex struct {
+		Matched struct {
+			LeadUnit string   `json:"lead_unit"`
+			CoUnits  []string `json:"co_units"`
+			Position int      `json:"position"`
+		} `json:"matched"`
+	}
+	p := pointIn(ownGrid, 42, 30)
+	ta.do("POST", "/api/v1/routing/explain", worker, map[string]any{"category": "0801", "lon": p[0], "lat": p[1]}, nil).decode(t, &ex)
+	if ex.Matched.LeadUnit != "zzb" || !slices.Equal(ex.Matched.CoUnits, []string{"pcs"}) || ex.Matched.Position != 1 {
+		t.Errorf("explain after the edit: %+v", ex.Matched)
+	}
+	for _, tc := range []struct {
+		rule  map[string]any
+		field string
+	}{
+		{map[string]any{"category": "0801", "predicate": map[string]any{"kind": ""}, "lead_unit": "nobody"}, "rules[0].lead_unit"},
+		{map[string]any{"category": "7777", "predicate": map[string]any{"kind": ""}, "lead_unit": "pcs"}, "rules[0].category"},
+		{map[string]any{"category": "0801", "predicate": map[string]any{"kind": "near_road", "road_kind": "main_road"}, "lead_unit": "pcs"}, "rules[0].predicate.distance_m"},
+		{map[string]any{"category": "0801", "predicate": map[string]any{"kind": "in_zone", "zone": "moon"}, "lead_unit": "pcs"}, "rules[0].predicate.zone"},
+		{map[string]any{"category": "0801", "predicate": map[string]any{"kind": "nearby"}, "lead_unit": "pcs"}, "rules[0].predicate.kind"},
+	} {
+		res := ta.do("PUT", "/api/v1/routing/rules", admin, map[string]any{"rules": []map[string]any{tc.rule}}, nil)
+		if res.Status != 400 || problemOf(t, res).Errors[0].Field != tc.field {
+			t.Errorf("rule %v: %d %s, want 400 naming %s", tc.rule, res.Status, res.Body, tc.field)
+		}
+	}
+	// Nothing of the refused lists was stored.
+	var after struct {
+		Rules []map[string]any `json:"rules"`
+	}
+	ta.do("GET", "/api/v1/routing/rules", admin, nil, nil).decode(t, &after)
+	if len(after.Rules) != len(rules.Rules)+1 {
+		t.Errorf("%d rules after refused edits, want %d", len(after.Rules), len(rules.Rules)+1)
+	}
+}
