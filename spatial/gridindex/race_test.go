@@ -1,0 +1,5 @@
+//go:build race
+
+package gridindex_test
+
+const raceEnabled = true
