@@ -233,4 +233,3 @@ func TestIndexAgreesWithPostGIS(t *testing.T) {
 		})
 	}
 }
-
