@@ -51,9 +51,19 @@ func (ix *Index) BoundaryDistance(p orb.Point, maxMeters float64) float64 {
 	}
 	d := distSearch{ix: ix, px: px, py: py, mLat: mLat, mLon: mLon, best: maxMeters,
 		x0: x0, y0: y0, x1: x1, y1: y1}
-	// Start with the leaf containing p for a good initial bound.
+	// Start with the leaf containing p for a good initial bound, then
+	// search only the rectangle that bound allows.
 	if v, ok := ix.nodeAt(px, py); ok {
 		d.leaf(v)
+		if d.best < maxMeters {
+			dLat = d.best / mLat
+			if mLon > 0 {
+				dLon = d.best / mLon
+			}
+			x0, x1 = px-dLon-pad, px+dLon+pad
+			y0, y1 = py-dLat-pad, py+dLat+pad
+			d.x0, d.y0, d.x1, d.y1 = x0, y0, x1, y1
+		}
 	}
 	c0 := floorClamp((x0-ix.minX)*ix.invW[0], ix.nx)
 	c1 := floorClamp((x1-ix.minX)*ix.invW[0], ix.nx)
