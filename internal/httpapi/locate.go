@@ -75,9 +75,9 @@ func (s *Server) locateOne(w http.ResponseWriter, r *http.Request) error {
 }
 
 type locateRequest struct {
-	CRS    string          `json:"crs"`
-	At     string          `json:"at"`
-	Points [][]json.Number `json:"points"`
+	CRS    string      `json:"crs"`
+	At     string      `json:"at"`
+	Points [][]float64 `json:"points"`
 }
 
 func (s *Server) locateMany(w http.ResponseWriter, r *http.Request) error {
@@ -109,12 +109,7 @@ func (s *Server) locateMany(w http.ResponseWriter, r *http.Request) error {
 			bad = append(bad, errs.Field{Field: field, Index: intp(i), Reason: "invalid_point", Detail: "want [lon, lat]"})
 			continue
 		}
-		lon, e1 := p[0].Float64()
-		lat, e2 := p[1].Float64()
-		if e1 != nil || e2 != nil {
-			bad = append(bad, errs.Field{Field: field, Index: intp(i), Reason: "invalid_point", Detail: "want two numbers"})
-			continue
-		}
+		lon, lat := p[0], p[1]
 		if err := checkPoint(field, lon, lat); err != nil {
 			e, _ := errs.As(err)
 			f := e.Fields[0]
@@ -137,15 +132,23 @@ func (s *Server) locateMany(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, 0, 160*len(res)+64)
-	buf = append(buf, `{"count":`...)
-	buf = strconv.AppendInt(buf, int64(len(res)), 10)
-	buf = append(buf, `,"results":[`...)
+	hits := map[locate.Hit][]byte{}
+	var buf []byte
 	for i := range res {
-		if i > 0 {
+		if i == 1 {
+			// Size the buffer from the first answer to avoid regrowing it.
+			grown := make([]byte, len(buf), (len(buf)+64)*len(res)+64)
+			copy(grown, buf)
+			buf = grown
+		}
+		if i == 0 {
+			buf = append(buf, `{"count":`...)
+			buf = strconv.AppendInt(buf, int64(len(res)), 10)
+			buf = append(buf, `,"results":[`...)
+		} else {
 			buf = append(buf, ',')
 		}
-		buf = appendResult(buf, &res[i])
+		buf = appendResultCached(buf, &res[i], hits)
 	}
 	buf = append(buf, "]}\n"...)
 	w.Header().Set("Content-Type", "application/json")
@@ -159,6 +162,12 @@ func intp(i int) *int { return &i }
 // appendResult encodes one result; a hand-written encoder because a 100,000
 // point answer through reflection costs more than the lookups.
 func appendResult(b []byte, r *locate.Result) []byte {
+	return appendResultCached(b, r, nil)
+}
+
+// appendResultCached is appendResult reusing each grid's encoded chain item
+// from cache when cache is not nil.
+func appendResultCached(b []byte, r *locate.Result, cache map[locate.Hit][]byte) []byte {
 	b = append(b, `{"covered":`...)
 	b = strconv.AppendBool(b, r.Covered)
 	b = append(b, `,"point":[`...)
@@ -170,13 +179,21 @@ func appendResult(b []byte, r *locate.Result) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		if enc, ok := cache[h]; ok {
+			b = append(b, enc...)
+			continue
+		}
+		start := len(b)
 		b = append(b, `{"code":`...)
-		b = strconv.AppendQuote(b, h.Code)
+		b = appendJSONString(b, h.Code)
 		b = append(b, `,"name":`...)
 		b = appendJSONString(b, h.Name)
 		b = append(b, `,"level":`...)
 		b = strconv.AppendInt(b, int64(h.Level), 10)
 		b = append(b, '}')
+		if cache != nil {
+			cache[h] = append([]byte(nil), b[start:]...)
+		}
 	}
 	b = append(b, `],"boundary_distance_m":`...)
 	b = strconv.AppendFloat(b, math.Round(r.BoundaryDistanceM*10)/10, 'f', -1, 64)

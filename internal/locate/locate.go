@@ -16,8 +16,10 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// MaxBoundaryDistance caps boundary_distance_m: farther boundaries report the cap.
-const MaxBoundaryDistance = 10000.0
+// MaxBoundaryDistance caps boundary_distance_m: a point farther than this
+// from every grid boundary reports the cap. The figure is for flagging
+// reports near an edge, so 1 km is plenty, and the search cost grows with it.
+const MaxBoundaryDistance = 1000.0
 
 // Source lists grid versions.
 type Source interface {
