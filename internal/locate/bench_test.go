@@ -73,9 +73,19 @@ func benchLocate(b *testing.B, side int) {
 	})
 	b.Run("postgis-single", func(b *testing.B) {
 		b.ReportAllocs()
+		// One connection without parallel workers: at 1M rows the planner
+		// otherwise launches a parallel worker for each point (~70 ms).
+		conn, err := s.db.Pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, `SET max_parallel_workers_per_gather = 0`); err != nil {
+			b.Fatal(err)
+		}
 		for i := 0; b.Loop(); i++ {
 			p := s.pts[i%len(s.pts)]
-			rows, err := s.db.Pool.Query(ctx, `SELECT level, min(code COLLATE "C") FROM bench_grids
+			rows, err := conn.Query(ctx, `SELECT level, min(code COLLATE "C") FROM bench_grids
 				WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) GROUP BY level`, p[0], p[1])
 			if err != nil {
 				b.Fatal(err)
