@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/assessment"
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
 )
@@ -27,63 +29,33 @@ func (s *Server) registerAssessmentRoutes(r chi.Router) {
 	if s.Assessments == nil {
 		return
 	}
-	r.Post("/assessment/calls", s.h(s.postAssessmentCall))
-	r.Post("/assessment/surveys", s.h(s.postAssessmentSurvey))
-	r.Post("/assessment/findings", s.h(s.postAssessmentFinding))
+	r.Post("/assessment/calls", s.h(createEvidence(s, s.Assessments.CreateCall)))
+	r.Post("/assessment/surveys", s.h(createEvidence(s, s.Assessments.CreateSurvey)))
+	r.Post("/assessment/findings", s.h(createEvidence(s, s.Assessments.CreateFinding)))
 	r.Get("/assessments", s.h(s.getAssessments))
 	r.Post("/assessments/run", s.h(s.runAssessment))
 	r.Get("/assessments/export.xlsx", s.h(s.exportAssessments))
 }
 
-func (s *Server) postAssessmentCall(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
+// createEvidence adapts one of the assessment service's Create methods into
+// a handler: center and admin only, a strict JSON body, 201 with the record.
+func createEvidence[In, Out any](s *Server, create func(context.Context, *auth.Principal, auth.Hierarchy, In) (Out, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := principal(r)
+		if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+			return err
+		}
+		var in In
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		out, err := create(r.Context(), p, s.tree(), in)
+		if err != nil {
+			return err
+		}
+		s.writeJSON(w, r, http.StatusCreated, "application/json", out)
+		return nil
 	}
-	var in assessment.CallInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	c, err := s.Assessments.CreateCall(r.Context(), p, s.tree(), in)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", c)
-	return nil
-}
-
-func (s *Server) postAssessmentSurvey(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
-	var in assessment.SurveyInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	v, err := s.Assessments.CreateSurvey(r.Context(), p, s.tree(), in)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", v)
-	return nil
-}
-
-func (s *Server) postAssessmentFinding(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
-	var in assessment.FindingInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	f, err := s.Assessments.CreateFinding(r.Context(), p, s.tree(), in)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", f)
-	return nil
 }
 
 // assessmentView is a run as one caller may see it.
