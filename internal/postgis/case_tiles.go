@@ -4,8 +4,8 @@ package postgis
 // source, in the shape of the other layers'. @scope holds grid-subtree
 // roots; a case's grid_chain holds its grid and every ancestor, so
 // "in scope" is an array overlap.
-func init() {
-	tileQueries["cases"] = `
+// casesTileQuery is the cases layer in tileQueries.
+const casesTileQuery = `
 SELECT coalesce(ST_AsMVT(f, 'cases', 4096, 'geom'), '') FROM (
 	SELECT ST_AsMVTGeom(ST_Transform(c.geom, 3857), ST_TileEnvelope(@z, @x, @y), 4096, 64, true) AS geom,
 	       c.id, c.number, c.category_code AS category, k.name AS category_name, c.status, c.emergency,
@@ -17,7 +17,8 @@ SELECT coalesce(ST_AsMVT(f, 'cases', 4096, 'geom'), '') FROM (
 	ORDER BY c.id
 ) f`
 
-	featureQueries["cases"] = `
+// casesFeatureQuery is the cases source in featureQueries.
+const casesFeatureQuery = `
 SELECT lpad(c.id::text, 12, '0') AS id, json_build_object('id', c.id, 'number', c.number, 'category', c.category_code,
 	'category_name', k.name, 'status', c.status, 'emergency', c.emergency, 'grid_code', coalesce(c.grid_code, ''),
 	'lead_unit', coalesce(c.lead_unit, ''),
@@ -26,4 +27,3 @@ FROM cases c JOIN case_categories k ON k.code = c.category_code
 WHERE (@minx::float8 IS NULL OR c.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
   AND (@fid::text IS NULL OR lpad(c.id::text, 12, '0') = @fid OR c.id::text = @fid)
   AND (@scope::text[] IS NULL OR c.grid_chain && @scope::text[])`
-}

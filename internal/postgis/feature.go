@@ -15,6 +15,7 @@ var _ tiles.FeatureStore = (*TileStore)(nil)
 // Feature sources take @scope, @minx/@miny/@maxx/@maxy (NULL: no bbox),
 // @level, @asof, @day and @fid, and yield (id, props json, geom).
 var featureQueries = map[string]string{
+	"cases": casesFeatureQuery,
 	"grids": `
 SELECT g.code AS id, json_build_object('code', g.code, 'name', g.name, 'level', g.level,
 	'parent_code', g.parent_code, 'worker', coalesce(w.names, ''), 'worker_username', coalesce(w.usernames, ''),

@@ -84,6 +84,7 @@ var unscopedTileQueries = map[string]string{"grids": gridTile(false)}
 
 var tileQueries = map[string]string{
 	"grids": gridTile(true),
+	"cases": casesTileQuery,
 
 	// Gaps (a parent not covered by the union of its children) and
 	// overlaps (siblings sharing area) of every parent in scope that meets
