@@ -61,10 +61,8 @@ type Store interface {
 	// of p reported since since, nearest first.
 	FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error)
 	// IntakeFacts answers, in one round trip, what intake needs from the
-	// database: RoutingFacts for p, FindDuplicates, and when the grid
-	// registry last changed (a report made after that instant is located
-	// with the current grid index).
-	IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (Facts, []int64, time.Time, error)
+	// database: RoutingFacts for p and FindDuplicates.
+	IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (Facts, []int64, error)
 	// FindIdempotency returns the case created under key and the request
 	// hash it was created with, or NotFound.
 	FindIdempotency(ctx context.Context, userID int64, key string) (caseID int64, hash []byte, err error)
@@ -378,18 +376,13 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if c.Photos == nil {
 		c.Photos = []int64{}
 	}
-	f, dups, changed, err := s.Store.IntakeFacts(ctx, r.Category, pt, s.Config.DuplicateRadiusM, at.Add(-s.Config.DuplicateWindow))
+	f, dups, err := s.Store.IntakeFacts(ctx, r.Category, pt, s.Config.DuplicateRadiusM, at.Add(-s.Config.DuplicateWindow))
 	if err != nil {
 		return nil, false, err
 	}
-	// The grid chain as of the report: the current index answers for any
-	// instant after the registry's last change; earlier instants need the
-	// versions valid then.
-	asOf := &at
-	if at.After(changed) {
-		asOf = nil
-	}
-	res, err := s.Locator.Locate(ctx, []orb.Point{pt}, asOf)
+	// The grid chain as of the report (the locator answers from its current
+	// index for any instant after the registry's last change).
+	res, err := s.Locator.Locate(ctx, []orb.Point{pt}, &at)
 	if err != nil {
 		return nil, false, err
 	}

@@ -42,9 +42,11 @@ type Result struct {
 }
 
 type snapshot struct {
-	ix    *gridindex.Index
-	tree  *registry.Tree
-	built time.Time
+	ix   *gridindex.Index
+	tree *registry.Tree
+	// since is the latest valid_from of the versions indexed: the current
+	// snapshot answers for every instant after it.
+	since time.Time
 }
 
 // Service answers point-in-grid questions.
@@ -78,7 +80,13 @@ func (s *Service) build(ctx context.Context, asOf *time.Time) (*snapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("build grid index: %w", err)
 	}
-	return &snapshot{ix: ix, tree: registry.NewTree(grids), built: time.Now()}, nil
+	snap := &snapshot{ix: ix, tree: registry.NewTree(grids)}
+	for _, g := range grids {
+		if g.ValidFrom.After(snap.since) {
+			snap.since = g.ValidFrom
+		}
+	}
+	return snap, nil
 }
 
 // Refresh rebuilds the current index from the store and swaps it in.
@@ -104,8 +112,10 @@ func (s *Service) Tree() *registry.Tree { return s.cur.Load().tree }
 func (s *Service) Len() int { return s.cur.Load().ix.Len() }
 
 func (s *Service) at(ctx context.Context, at *time.Time) (*snapshot, error) {
-	if at == nil {
-		return s.cur.Load(), nil
+	// Every edit closes a version and opens the next at the same instant,
+	// so after the newest valid_from the current versions are the ones valid.
+	if cur := s.cur.Load(); at == nil || at.After(cur.since) {
+		return cur, nil
 	}
 	key := at.UTC().Format(time.RFC3339Nano)
 	s.pastMu.Lock()

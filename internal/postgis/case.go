@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/gridd/gridd/internal/casework"
@@ -16,11 +15,6 @@ import (
 // CaseStore implements casework.Store.
 type CaseStore struct {
 	db *DB
-
-	mu           sync.Mutex // guards the grid-change cache
-	gridsRev     int64
-	gridsRevSet  bool
-	gridsChanged time.Time
 }
 
 var _ casework.Store = (*CaseStore)(nil)

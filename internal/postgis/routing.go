@@ -135,12 +135,10 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
 	return translate(err, "category "+c.Code)
 }
 
-// IntakeFacts batches RoutingFacts, FindDuplicates and the instant of the
-// grid registry's last change into one round trip.
-func (s *CaseStore) IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (casework.Facts, []int64, time.Time, error) {
+// IntakeFacts batches RoutingFacts and FindDuplicates into one round trip.
+func (s *CaseStore) IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (casework.Facts, []int64, error) {
 	f := casework.Facts{Roads: map[string]casework.RoadDistance{}}
 	var dups []int64
-	var changed time.Time
 	b := &pgx.Batch{}
 	queueFacts(b, p, &f)
 	b.Queue(duplicatesSQL, category, p[0], p[1], since, radiusM).Query(func(rows pgx.Rows) error {
@@ -148,34 +146,8 @@ func (s *CaseStore) IntakeFacts(ctx context.Context, category string, p orb.Poin
 		dups, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		return err
 	})
-	var rev int64
-	b.Queue(`SELECT revision FROM layer_revisions WHERE layer = 'grids'`).QueryRow(func(row pgx.Row) error { return row.Scan(&rev) })
 	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
-		return f, nil, changed, translate(err, "intake facts")
+		return f, nil, translate(err, "intake facts")
 	}
-	changed, err := s.gridsChangedAt(ctx, rev)
-	return f, dups, changed, err
-}
-
-// gridsChangedAt returns the latest valid_from or valid_to of any grid
-// version, recomputed only when the grids layer revision moves (every
-// committed grid change bumps it).
-func (s *CaseStore) gridsChangedAt(ctx context.Context, rev int64) (time.Time, error) {
-	s.mu.Lock()
-	if s.gridsRev == rev && s.gridsRevSet {
-		t := s.gridsChanged
-		s.mu.Unlock()
-		return t, nil
-	}
-	s.mu.Unlock()
-	var t time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(greatest((SELECT max(valid_from) FROM grid_versions), (SELECT max(valid_to) FROM grid_versions)),
-  'epoch'::timestamptz)`).Scan(&t)
-	if err != nil {
-		return t, translate(err, "grid versions")
-	}
-	s.mu.Lock()
-	s.gridsRev, s.gridsChanged, s.gridsRevSet = rev, t, true
-	s.mu.Unlock()
-	return t, nil
+	return f, dups, nil
 }
