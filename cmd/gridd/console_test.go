@@ -268,7 +268,11 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 		Properties struct {
 			Households int `json:"households"`
 			Population int `json:"population"`
-			People     []struct {
+			Counts     struct {
+				Households int `json:"households"`
+				People     int `json:"people"`
+			} `json:"counts"`
+			People []struct {
 				Name string `json:"name"`
 			} `json:"people"`
 		} `json:"properties"`
@@ -282,6 +286,10 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 	hh := cdpGet(t, ctx, "households", chromedp.Text(chromedp.CSS("#grid-households")))
 	if strings.ReplaceAll(hh, ",", "") != fmt.Sprint(g.Properties.Households) {
 		t.Errorf("card households %q, want %d", hh, g.Properties.Households)
+	}
+	rc := strings.ReplaceAll(cdpGet(t, ctx, "register counts", chromedp.Text(chromedp.CSS("#grid-register-counts"))), ",", "")
+	if want := fmt.Sprintf("%d 户 · %d 人", g.Properties.Counts.Households, g.Properties.Counts.People); !strings.Contains(rc, want) {
+		t.Errorf("card register counts %q, want %q", rc, want)
 	}
 	people := cdpGet(t, ctx, "people on duty", chromedp.Text(chromedp.CSS("#grid-people")))
 	if len(g.Properties.People) == 0 {

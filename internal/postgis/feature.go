@@ -20,8 +20,11 @@ var featureQueries = map[string]string{
 SELECT g.code AS id, json_build_object('code', g.code, 'name', g.name, 'level', g.level,
 	'parent_code', g.parent_code, 'worker', coalesce(w.names, ''), 'worker_username', coalesce(w.usernames, ''),
 	'households', g.households, 'population', g.population, 'area_m2', round(g.area_m2::numeric, 1),
+	'registered_households', coalesce(rc.households, 0), 'registered_people', coalesce(rc.people, 0),
+	'businesses', coalesce(rc.businesses, 0), 'places', coalesce(rc.places, 0),
 	'version', g.version, 'valid_from', g.valid_from, 'valid_to', g.valid_to) AS props, g.geom
 FROM grid_versions g ` + workerJoin + `
+LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
 WHERE ((@asof::timestamptz IS NULL AND g.valid_to IS NULL) OR
        (@asof::timestamptz IS NOT NULL AND g.valid_from <= @asof AND (g.valid_to IS NULL OR g.valid_to > @asof)))
   AND (@level::int IS NULL OR g.level = @level)

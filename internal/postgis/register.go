@@ -247,7 +247,8 @@ func (s *RegisterStore) LocatedRecords(ctx context.Context) ([]registers.Located
 }
 
 // SetGrids moves records and key persons to new grids in one transaction;
-// people follow their households.
+// people follow their households. It rebuilds the per-grid counts, which
+// also depend on the grid tree, even when nothing moves.
 func (s *RegisterStore) SetGrids(ctx context.Context, records, keyPersons map[int64]string) error {
 	split := func(m map[int64]string) ([]int64, []*string) {
 		ids := make([]int64, 0, len(m))
@@ -276,18 +277,23 @@ FROM register_records h WHERE p.household_id = h.id AND h.id = ANY($1) AND p.gri
 		_, err := tx.Exec(ctx, `
 UPDATE key_persons k SET grid_code = u.code
 FROM unnest($1::bigint[], $2::text[]) AS u(id, code) WHERE k.id = u.id AND u.code IS NOT NULL`, kids, kcodes)
-		return translate(err, "key person grids")
+		if err != nil {
+			return translate(err, "key person grids")
+		}
+		// The grids may have been re-parented even where no record moved.
+		_, err = tx.Exec(ctx, `SELECT rebuild_grid_register_counts()`)
+		return translate(err, "register counts")
 	})
 }
 
-// GridCounts counts the records of code's subtree.
+// GridCounts counts the records of code's subtree, from the counts the
+// register_records triggers keep (migration 00008).
 func (s *RegisterStore) GridCounts(ctx context.Context, code string) (*registers.Counts, error) {
 	var c registers.Counts
-	err := s.db.Pool.QueryRow(ctx, registerScopeCTE+`
-SELECT count(*) FILTER (WHERE kind = 'household'), count(*) FILTER (WHERE kind = 'person'),
-       count(*) FILTER (WHERE kind = 'building'), count(*) FILTER (WHERE kind = 'business'),
-       count(*) FILTER (WHERE kind = 'place'), count(*) FILTER (WHERE kind = 'organisation')
-FROM register_records WHERE grid_code IN (SELECT code FROM scope)`, []string{code}).
+	err := s.db.Pool.QueryRow(ctx, `
+SELECT coalesce(max(households), 0), coalesce(max(people), 0), coalesce(max(buildings), 0),
+       coalesce(max(businesses), 0), coalesce(max(places), 0), coalesce(max(organisations), 0)
+FROM grid_register_counts WHERE grid_code = $1`, code).
 		Scan(&c.Households, &c.People, &c.Buildings, &c.Businesses, &c.Places, &c.Organisations)
 	return &c, translate(err, "grid counts")
 }

@@ -70,8 +70,11 @@ SELECT coalesce(ST_AsMVT(f, 'grids', 4096, 'geom'), '') FROM (
 	                    ST_TileEnvelope(@z, @x, @y), 4096, 64, true) AS geom,
 	       g.code, g.name, g.level, coalesce(g.parent_code, '') AS parent_code,
 	       coalesce(w.names, '') AS worker, coalesce(w.usernames, '') AS worker_username,
-	       g.households, g.population
+	       g.households, g.population,
+	       coalesce(rc.households, 0) AS registered_households, coalesce(rc.people, 0) AS registered_people,
+	       coalesce(rc.businesses, 0) AS businesses, coalesce(rc.places, 0) AS places
 	FROM grid_versions g ` + workerJoin + `
+	LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
 	WHERE g.valid_to IS NULL
 	  AND g.geom && ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 0.015625), 4326)
 	  ` + filter + `

@@ -151,8 +151,7 @@ func (s *Service) Reassign(ctx context.Context) (ReassignResult, error) {
 	if err != nil {
 		return ReassignResult{}, err
 	}
-	if len(rm)+len(km) == 0 {
-		return ReassignResult{}, nil
-	}
+	// SetGrids also rebuilds the per-grid counts, which follow the grid
+	// tree even where no record moved.
 	return ReassignResult{Records: len(rm), KeyPersons: len(km)}, s.Store.SetGrids(ctx, rm, km)
 }

@@ -355,6 +355,8 @@ async function openGrid(code) {
       [t('area'), t('area_km2', { v: fmtNum(p.area_m2 / 1e6, 3) }), 'grid-area'],
       [t('households'), fmtNum(p.households), 'grid-households'],
       [t('population'), fmtNum(p.population), 'grid-population'],
+      p.counts ? [t('register_counts'), t('register_counts_v', { h: fmtNum(p.counts.households), p: fmtNum(p.counts.people),
+        b: fmtNum(p.counts.businesses), s: fmtNum(p.counts.places) }), 'grid-register-counts'] : null,
     ]),
     h('h3', {}, t('people_on_duty')),
     people.length ? h('ul', { class: 'people', id: 'grid-people' }, people.map((a) => h('li', {},
