@@ -44,7 +44,9 @@ type app struct {
 	// maps: vector tiles, OGC API Features, API keys.
 	tileStore *postgis.TileStore
 	tiles     *tiles.Service
-	keys      *auth.KeyService
+	// layerStores serves every map layer's tiles and features.
+	layerStores *tiles.Stores
+	keys        *auth.KeyService
 	// cases: the case loop and its store.
 	caseStore *postgis.CaseStore
 	cases     *casework.Service
@@ -97,18 +99,21 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
-	layers, err := tiles.NewRegistry(a.tileStore.HasLayer, append(tiles.Builtin(), casework.TileLayer())...)
+	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
+		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
+	// Map layers: SQL layers from the tile store, Go-computed ones (patrol
+	// coverage cells, kept as bit sets) from their services.
+	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures}}
+	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer())...)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	a.tiles = &tiles.Service{Registry: layers, Store: a.tileStore, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
+	a.tiles = &tiles.Service{Registry: layers, Store: a.layerStores, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
 	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db)}
 	a.caseStore = postgis.NewCaseStore(db)
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
-	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
-		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	a.assessments = newAssessments(a, now)
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
@@ -131,7 +136,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Locator:     a.locator,
 		Audits:      a.topology,
 		Tiles:       a.tiles,
-		Features:    a.tileStore,
+		Features:    a.layerStores,
 		Keys:        a.keys,
 		Cases:       a.cases,
 		Uploads:     a.caseStore,

@@ -338,6 +338,18 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 	if lang := cdpGet(t, ctx, "lang kept", chromedp.Text(chromedp.CSS("#tab-map"))); lang != "Layers" {
 		t.Errorf("the language choice was not kept across logins: %q", lang)
 	}
+	// The patrol cells layer (coverage tiles from zoom 13): the worker's
+	// own grid's cells this month, and nobody else's.
+	cdpDo(t, ctx, "show patrol cells", chromedp.Click(chromedp.CSS("#layer-cells")))
+	cdpGet(t, ctx, "zoom to the grid", chromedp.Evaluate[bool](fmt.Sprintf(`(window.__gridd.state.map.selectGrid(%q, true), true)`, ownGrid)))
+	cells := waitFor[map[string]int](t, ctx, "patrol cells drawn",
+		`(() => { const c = window.__gridd.drawnCells(); return c && Object.values(c).reduce((a, b) => a + b, 0) >= 300 ? c : false })()`)
+	for k := range cells {
+		if !strings.HasPrefix(k, ownGrid+" ") {
+			t.Errorf("worker's map shows cells of %q", k)
+		}
+	}
+	artifact(t, "console-worker-cells.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 }
 
 // TestConsoleTablet checks the console at a tablet's size: the map still

@@ -541,7 +541,7 @@ func TestOGCFeatures(t *testing.T) {
 			t.Errorf("collection %s: no spatial extent", c.ID)
 		}
 	}
-	if !slices.Equal(ids, []string{"grids-level-1", "grids-level-2", "grids-level-3", "zones", "roads", "cases"}) {
+	if !slices.Equal(ids, []string{"grids-level-1", "grids-level-2", "grids-level-3", "zones", "roads", "cases", "coverage"}) {
 		t.Errorf("collections %v", ids)
 	}
 

@@ -204,12 +204,17 @@ func (s *Server) findCollection(r *http.Request) (ogcCollection, error) {
 	return ogcCollection{}, e
 }
 
-func (s *Server) query(r *http.Request, c ogcCollection) tiles.FeatureQuery {
-	return tiles.FeatureQuery{Layer: c.layer.Name, Scope: scopeCodes(c.layer, principal(r)), Level: c.level, Day: s.Tiles.Day()}
+func (s *Server) query(r *http.Request, c ogcCollection) (tiles.FeatureQuery, error) {
+	params, err := c.layer.ParamsFrom(r.URL.Query().Get)
+	return tiles.FeatureQuery{Layer: c.layer.Name, Scope: scopeCodes(c.layer, principal(r)), Level: c.level, Day: s.Tiles.Day(), Params: params}, err
 }
 
 func (s *Server) collectionJSON(r *http.Request, c ogcCollection, html bool) (map[string]any, error) {
-	bounds, err := s.Features.Extent(r.Context(), s.query(r, c))
+	q, err := s.query(r, c)
+	if err != nil {
+		return nil, err
+	}
+	bounds, err := s.Features.Extent(r.Context(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -321,8 +326,10 @@ func featuresJSON(fs []tiles.Feature) []geoJSONFeature {
 
 // itemsQuery parses bbox, limit, offset and datetime.
 func (s *Server) itemsQuery(r *http.Request, c ogcCollection) (tiles.FeatureQuery, error) {
-	q := s.query(r, c)
-	var err error
+	q, err := s.query(r, c)
+	if err != nil {
+		return q, err
+	}
 	if q.BBox, err = queryBBox(r); err != nil {
 		return q, err
 	}

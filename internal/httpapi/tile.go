@@ -123,7 +123,11 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if c.Z < l.MinZoom || c.Z > l.MaxZoom {
 		return errs.Invalidf("z", "invalid_tile", "layer %s is served from zoom %d to %d, got %d", l.Name, l.MinZoom, l.MaxZoom, c.Z)
 	}
-	t, err := s.Tiles.Tile(r.Context(), l, c, tileScope(principal(r)), r.Header.Get("If-None-Match"))
+	params, err := l.ParamsFrom(r.URL.Query().Get)
+	if err != nil {
+		return err
+	}
+	t, err := s.Tiles.Tile(r.Context(), l, c, tileScope(principal(r)), params, r.Header.Get("If-None-Match"))
 	if err != nil {
 		return err
 	}
@@ -150,11 +154,23 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	bounds, err := s.Features.Extent(r.Context(), tiles.FeatureQuery{Layer: l.Name, Scope: scopeCodes(l, p), Day: s.Tiles.Day()})
+	params, err := l.ParamsFrom(r.URL.Query().Get)
 	if err != nil {
 		return err
 	}
-	tmpl := linkTo(r, "/tiles/"+l.Name+"/{z}/{x}/{y}.mvt", nil)
+	bounds, err := s.Features.Extent(r.Context(), tiles.FeatureQuery{Layer: l.Name, Scope: scopeCodes(l, p), Day: s.Tiles.Day(), Params: params})
+	if err != nil {
+		return err
+	}
+	// The tiles URL carries the layer's parameters as given.
+	var pq url.Values
+	for n, v := range params {
+		if pq == nil {
+			pq = url.Values{}
+		}
+		pq.Set(n, v)
+	}
+	tmpl := linkTo(r, "/tiles/"+l.Name+"/{z}/{x}/{y}.mvt", pq)
 	// The template's braces must reach the client unescaped.
 	tmpl = strings.NewReplacer("%7B", "{", "%7D", "}").Replace(tmpl)
 	w.Header().Set("Cache-Control", "private, no-cache")
@@ -170,6 +186,9 @@ func (s *Server) layerGeoJSON(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := tiles.FeatureQuery{Layer: l.Name, Scope: scopeCodes(l, principal(r)), Day: s.Tiles.Day(), Limit: maxDownload}
+	if q.Params, err = l.ParamsFrom(r.URL.Query().Get); err != nil {
+		return err
+	}
 	if q.BBox, err = queryBBox(r); err != nil {
 		return err
 	}

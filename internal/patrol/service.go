@@ -82,6 +82,7 @@ type GridSource interface {
 type Assignments interface {
 	FindAssignments(ctx context.Context, f people.AssignmentFilter) ([]*people.Assignment, error)
 	FindUserByID(ctx context.Context, id int64) (*people.User, error)
+	FindUserByUsername(ctx context.Context, username string) (*people.User, error)
 }
 
 // Service computes and keeps patrol results.

@@ -152,7 +152,7 @@ RETURNING id, number`,
 		return 0, nil, err
 	}
 	if exID == 0 {
-		s.bumpCases(ctx)
+		s.db.bumpAfterCommit(ctx, "cases")
 	}
 	return exID, exHash, nil
 }
@@ -177,20 +177,6 @@ ON CONFLICT (month) DO UPDATE SET n = case_counters.n + 1 RETURNING n`, month).S
 		return "", fmt.Errorf("case number: more than 999999 cases in %s", month)
 	}
 	return fmt.Sprintf("%s-%06d", month, n), nil
-}
-
-// bumpCases records a committed change of the cases layer. It runs after
-// the case's commit, not inside it: the one layer_revisions row would
-// otherwise be locked across every intake's durable commit. Bumping after
-// the commit keeps tile caches safe (a tile rendered in between is cached
-// under the old revision and dropped by this bump). Should the bump itself
-// fail after a successful commit, the change is still committed and the
-// next write of a case bumps the revision; until then cached tiles of the
-// cases layer may be stale.
-func (s *CaseStore) bumpCases(ctx context.Context) {
-	_, _ = s.db.Pool.Exec(ctx, `
-WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
-UPDATE layer_revisions SET revision = revision + 1, changed_at = now() FROM async WHERE layer = 'cases'`)
 }
 
 // attach links uploads of owner not yet attached to case id.
@@ -250,7 +236,7 @@ WHERE id = $1 AND version = $2`,
 		return nil
 	})
 	if err == nil {
-		s.bumpCases(ctx)
+		s.db.bumpAfterCommit(ctx, "cases")
 	}
 	return err
 }

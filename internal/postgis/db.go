@@ -130,6 +130,20 @@ func bumpLayer(ctx context.Context, tx pgx.Tx, layer string) error {
 	return err
 }
 
+// bumpAfterCommit records a committed change of a layer whose writes are
+// too frequent to lock its one layer_revisions row across each durable
+// commit (case intake, patrol intake). It runs after the commit, not inside
+// it; that keeps tile caches safe (a tile rendered in between is cached
+// under the old revision and dropped by this bump). Should the bump itself
+// fail after a successful commit, the change is still committed and the
+// next write bumps the revision; until then cached tiles of the layer may
+// be stale.
+func (db *DB) bumpAfterCommit(ctx context.Context, layer string) {
+	_, _ = db.Pool.Exec(ctx, `
+WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE layer_revisions SET revision = revision + 1, changed_at = now() FROM async WHERE layer = $1`, layer)
+}
+
 // LayerRevision returns the current revision of a layer.
 func (db *DB) LayerRevision(ctx context.Context, layer string) (int64, error) {
 	var rev int64

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
 )
@@ -132,15 +131,7 @@ func (s *TileStore) Features(ctx context.Context, q tiles.FeatureQuery) ([]tiles
 // Feature returns the feature id of q.Layer, NotFound when absent or out of
 // scope.
 func (s *TileStore) Feature(ctx context.Context, q tiles.FeatureQuery, id string) (*tiles.Feature, error) {
-	q.ID, q.Limit, q.Offset = &id, 1, 0
-	fs, _, err := s.Features(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if len(fs) == 0 {
-		return nil, errs.NotFoundf("feature %s not found in %s", id, q.Layer)
-	}
-	return &fs[0], nil
+	return tiles.FeatureByID(ctx, s.Features, q, id)
 }
 
 // Extent returns the WGS84 bounds of q's features, nil when there are none.

@@ -121,6 +121,9 @@ RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
 		}
 		return markDirty(ctx, tx, workerID, days)
 	})
+	if err == nil && n > 0 {
+		s.db.bumpAfterCommit(ctx, "patrols")
+	}
 	return n, translate(err, "patrol points")
 }
 

@@ -143,7 +143,7 @@ SELECT coalesce(ST_AsMVT(f, 'roads', 4096, 'geom'), '') FROM (
 
 // Tile renders one tile of layer. scope nil means every feature; an empty
 // scope matches none of a scoped layer.
-func (s *TileStore) Tile(ctx context.Context, layer string, c tiles.Coord, scope []string, day time.Time) ([]byte, error) {
+func (s *TileStore) Tile(ctx context.Context, layer string, c tiles.Coord, scope []string, day time.Time, _ tiles.Params) ([]byte, error) {
 	q, ok := tileQueries[layer]
 	if !ok {
 		return nil, fmt.Errorf("tile: no query for layer %q", layer)

@@ -41,7 +41,7 @@ func TestBuiltinLayersHaveQueries(t *testing.T) {
 				t.Errorf("layer %s depends on revision %q, which layer_revisions lacks", l.Name, r)
 			}
 		}
-		b, err := st.Tile(ctx, l.Name, tiles.Coord{Z: 0}, nil, time.Now())
+		b, err := st.Tile(ctx, l.Name, tiles.Coord{Z: 0}, nil, time.Now(), nil)
 		if err != nil || len(b) != 0 {
 			t.Errorf("%s: empty tile %d bytes, %v", l.Name, len(b), err)
 		}
@@ -178,7 +178,7 @@ func BenchmarkGridTiles(b *testing.B) {
 		layer, _ := reg.Layer("grids")
 		warm := &tiles.Service{Registry: reg, Store: st, Cache: tiles.NewCache(len(set.tiles) + 1), Now: now}
 		for _, c := range set.tiles {
-			if _, err := warm.Tile(ctx, layer, c, tiles.Scope{All: true}, ""); err != nil {
+			if _, err := warm.Tile(ctx, layer, c, tiles.Scope{All: true}, nil, ""); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -188,14 +188,14 @@ func BenchmarkGridTiles(b *testing.B) {
 			get  func(c tiles.Coord) (int, error)
 		}{
 			{"warm", func(c tiles.Coord) (int, error) {
-				t, err := warm.Tile(ctx, layer, c, tiles.Scope{All: true}, "")
+				t, err := warm.Tile(ctx, layer, c, tiles.Scope{All: true}, nil, "")
 				if err != nil {
 					return 0, err
 				}
 				return len(t.Data), nil
 			}},
 			{"cold", func(c tiles.Coord) (int, error) {
-				t, err := cold.Tile(ctx, layer, c, tiles.Scope{All: true}, "")
+				t, err := cold.Tile(ctx, layer, c, tiles.Scope{All: true}, nil, "")
 				if err != nil {
 					return 0, err
 				}

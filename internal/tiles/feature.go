@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/gridd/gridd/internal/errs"
 	"github.com/paulmach/orb"
 )
 
@@ -20,6 +21,8 @@ type FeatureQuery struct {
 	AsOf *time.Time
 	// Day is the civil date (UTC midnight) of the worker attribute.
 	Day time.Time
+	// Params are the layer's own parameters (Layer.ParamsFrom).
+	Params Params
 	// ID selects one feature.
 	ID            *string
 	Limit, Offset int
@@ -43,4 +46,18 @@ type FeatureStore interface {
 	Extent(ctx context.Context, q FeatureQuery) ([]float64, error)
 	// Levels returns the levels of the current grids.
 	Levels(ctx context.Context) ([]int, error)
+}
+
+// FeatureByID returns the feature id of q.Layer from a Features method;
+// NotFound when absent or out of scope.
+func FeatureByID(ctx context.Context, features func(context.Context, FeatureQuery) ([]Feature, int, error), q FeatureQuery, id string) (*Feature, error) {
+	q.ID, q.Limit, q.Offset = &id, 1, 0
+	fs, _, err := features(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(fs) == 0 {
+		return nil, errs.NotFoundf("feature %s not found in %s", id, q.Layer)
+	}
+	return &fs[0], nil
 }

@@ -17,6 +17,10 @@
 //     /api/v1/layers/{name}.geojson and (with Collection) the OGC
 //     collection are served from the registry, with caching and access.
 //
+// A layer whose features are computed in Go rather than selected by SQL
+// (patrol coverage: cells of bit sets) registers a FindFunc in Stores
+// instead of step 2; Stores encodes its tiles and pages its features.
+//
 // The registry refuses a layer the store has no query for.
 package tiles
 
@@ -24,6 +28,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
@@ -73,6 +78,61 @@ type Layer struct {
 	ByLevel    bool
 	// Temporal layers answer "as of" queries (OGC datetime).
 	Temporal bool
+	// Params are the layer's own query parameters (e.g. the worker and
+	// period of patrol coverage); their values are part of the cache key.
+	Params []Param
+}
+
+// Param is a query parameter of a layer's tiles and features.
+type Param struct {
+	Name        string
+	Description string // English
+	DescZH      string // Chinese
+	// Check validates a non-empty value; it returns an *errs.Error of kind
+	// Invalid naming the parameter and what was expected.
+	Check func(v string) error
+}
+
+// Params are the values of a layer's parameters, by name; absent or empty
+// means the layer's default.
+type Params map[string]string
+
+// key is the canonical form of p for cache keys.
+func (p Params) key() string {
+	names := make([]string, 0, len(p))
+	for n, v := range p {
+		if v != "" {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString("|" + n + "=" + p[n])
+	}
+	return b.String()
+}
+
+// ParamsFrom picks l's parameters from get (e.g. url.Values.Get) and
+// checks them.
+func (l *Layer) ParamsFrom(get func(string) string) (Params, error) {
+	if len(l.Params) == 0 {
+		return nil, nil
+	}
+	out := Params{}
+	for _, p := range l.Params {
+		v := get(p.Name)
+		if v == "" {
+			continue
+		}
+		if p.Check != nil {
+			if err := p.Check(v); err != nil {
+				return nil, err
+			}
+		}
+		out[p.Name] = v
+	}
+	return out, nil
 }
 
 // FieldNames returns the names of l's fields.
@@ -112,6 +172,8 @@ func NewRegistry(has func(name string) bool, layers ...Layer) (*Registry, error)
 			return nil, fmt.Errorf("layer %q: zoom range %d..%d outside 0..%d", l.Name, l.MinZoom, l.MaxZoom, MaxZoom)
 		case len(l.Revisions) == 0:
 			return nil, fmt.Errorf("layer %q: no revisions to invalidate its tiles by", l.Name)
+		case !validParams(l.Params):
+			return nil, fmt.Errorf("layer %q: a parameter is unnamed, named like a common one or repeated", l.Name)
 		case has != nil && !has(l.Name):
 			return nil, fmt.Errorf("layer %q has no query in the store", l.Name)
 		}
@@ -126,6 +188,21 @@ func NewRegistry(has func(name string) bool, layers ...Layer) (*Registry, error)
 		r.order = append(r.order, &l)
 	}
 	return r, nil
+}
+
+// reservedParams are query parameters the tile, GeoJSON and OGC routes
+// use themselves.
+var reservedParams = []string{"key", "bbox", "level", "at", "datetime", "limit", "offset", "f", "lang"}
+
+func validParams(ps []Param) bool {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if !layerName.MatchString(p.Name) || seen[p.Name] || slices.Contains(reservedParams, p.Name) {
+			return false
+		}
+		seen[p.Name] = true
+	}
+	return true
 }
 
 // Layer returns the named layer or a NotFound error listing the layers.

@@ -44,8 +44,9 @@ func (s Scope) key() string {
 // Store renders tiles and reports layer revisions.
 type Store interface {
 	// Tile renders one MVT tile of layer; scope nil means every feature.
-	// day is the civil date (UTC midnight) for date-dependent attributes.
-	Tile(ctx context.Context, layer string, c Coord, scope []string, day time.Time) ([]byte, error)
+	// day is the civil date (UTC midnight) for date-dependent attributes;
+	// params are the layer's own parameters, checked.
+	Tile(ctx context.Context, layer string, c Coord, scope []string, day time.Time, params Params) ([]byte, error)
 	// Revisions returns a token per layer_revisions entry that changes
 	// with every committed change of that entry.
 	Revisions(ctx context.Context) (map[string]string, error)
@@ -87,9 +88,10 @@ func (s *Service) Day() time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// Tile returns the tile of layer at c for scope. When ifNoneMatch names
-// the current entity tag the tile is not rendered.
-func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, ifNoneMatch string) (*Tile, error) {
+// Tile returns the tile of layer at c for scope and the layer's params
+// (from Layer.ParamsFrom). When ifNoneMatch names the current entity tag
+// the tile is not rendered.
+func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, params Params, ifNoneMatch string) (*Tile, error) {
 	revs, err := s.Store.Revisions(ctx)
 	if err != nil {
 		return nil, err
@@ -106,6 +108,7 @@ func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, ifNo
 	if l.Scoped {
 		kb.WriteString("|" + scope.key())
 	}
+	kb.WriteString(params.key())
 	kb.WriteString("|" + c.String())
 	key := kb.String()
 	sum := sha256.Sum256([]byte(key))
@@ -121,7 +124,7 @@ func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, ifNo
 		codes = scope.Codes()
 	}
 	v, err, _ := s.flight.Do(key, func() (any, error) {
-		data, err := s.Store.Tile(ctx, l.Name, c, codes, day)
+		data, err := s.Store.Tile(ctx, l.Name, c, codes, day, params)
 		if err != nil {
 			return nil, err
 		}

@@ -85,7 +85,7 @@ type fakeStore struct {
 	scopes  [][]string
 }
 
-func (f *fakeStore) Tile(_ context.Context, layer string, c Coord, scope []string, day time.Time) ([]byte, error) {
+func (f *fakeStore) Tile(_ context.Context, layer string, c Coord, scope []string, day time.Time, _ Params) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renders++
@@ -117,7 +117,7 @@ func TestServiceCache(t *testing.T) {
 
 	get := func(l *Layer, s Scope, inm string) *Tile {
 		t.Helper()
-		tl, err := svc.Tile(ctx, l, c, s, inm)
+		tl, err := svc.Tile(ctx, l, c, s, nil, inm)
 		if err != nil {
 			t.Fatal(err)
 		}

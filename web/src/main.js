@@ -20,7 +20,7 @@ const S = {
   card: null, // {kind: 'grid'|'case', id}
   caps: {}, // which optional APIs the server offers
   tiles: {}, // layer → TileJSON
-  layerOn: { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, registers: false },
+  layerOn: { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, cells: false, registers: false },
   topology: null,
   status: '',
 };
@@ -31,6 +31,7 @@ window.__gridd = {
   drawnGrids: (level) => (S.map ? S.map.drawnGrids(level) : []),
   featureCount: () => (S.map ? [1, 2, 3].reduce((n, l) => n + S.map.drawnGrids(l).length, 0) : 0),
   screenPointOf: (code) => (S.map ? S.map.screenPointOf(code) : null),
+  drawnCells: () => (S.map ? S.map.drawnCells() : null),
   ready: false,
   rendered: false,
 };
@@ -230,11 +231,12 @@ function layersView(side) {
     topology: !!S.map?.layers.topology,
     cases: !!S.map?.layers.cases,
     coverage: !!S.caps.coverage && isCenterOrViewer(),
+    cells: !!S.tiles.coverage,
     registers: !!S.caps.registers && isCenterOrViewer(),
   };
   // The patrol and register audits are computed on demand: loaded when first shown.
-  const lazy = { coverage: loadCoverage, registers: loadRegisters };
-  const names = { grid_l1: 'layer_grid_l1', grid_l2: 'layer_grid_l2', grid_l3: 'layer_grid_l3', labels: 'layer_labels', zones: 'layer_zones', roads: 'layer_roads', topology: 'layer_topology', cases: 'layer_cases', coverage: 'layer_coverage', registers: 'layer_registers' };
+  const lazy = { coverage: loadCoverage, registers: loadRegisters, cells: async () => S.map.addCells(S.tiles.coverage) };
+  const names = { grid_l1: 'layer_grid_l1', grid_l2: 'layer_grid_l2', grid_l3: 'layer_grid_l3', labels: 'layer_labels', zones: 'layer_zones', roads: 'layer_roads', topology: 'layer_topology', cases: 'layer_cases', coverage: 'layer_coverage', cells: 'layer_cells', registers: 'layer_registers' };
   const fs = h('fieldset', { class: 'layers' }, h('legend', { class: 'sr-only' }, t('layers')));
   for (const [k, key] of Object.entries(names)) {
     const id = `layer-${k}`;

@@ -275,6 +275,19 @@ export class GridMap {
     return [...new Set(feats.map((f) => f.get('code')))].sort();
   }
 
+  // drawnCells counts the coverage cells drawn in view by grid and state:
+  // { "<grid> covered": n, "<grid> missed": m }.
+  drawnCells() {
+    const layer = this.layers.cells;
+    if (!layer || !layer.getVisible()) return {};
+    const out = {};
+    for (const f of layer.getFeaturesInExtent(this.map.getView().calculateExtent(this.map.getSize()))) {
+      const k = `${f.get('grid_code')} ${f.get('covered') ? 'covered' : 'missed'}`;
+      out[k] = (out[k] || 0) + 1;
+    }
+    return out;
+  }
+
   // screenPointOf returns page coordinates of a point inside the grid where
   // a click reaches the grid (no case marker on top), or null.
   async screenPointOf(code) {
@@ -322,6 +335,15 @@ export class GridMap {
   // addTileLayer adds a vector-tile layer (roads, zones, cases, coverage...).
   addTileLayer(name, tj, style, z, props) {
     return this.add(name, new VectorTileLayer({ source: tileSource(tj), style, properties: props || {} }), z);
+  }
+
+  // addCells shows the coverage tile layer: this month's patrol cells of
+  // every worker in view, covered in green and missed in red (from zoom 13,
+  // where cells of ~25 m are a few pixels wide).
+  addCells(tj) {
+    const fill = { true: new Style({ fill: new Fill({ color: C.covered }) }), false: new Style({ fill: new Fill({ color: C.missed }) }) };
+    const layer = new VectorTileLayer({ source: tileSource(tj), minZoom: tj.minzoom ?? 13, style: (f) => fill[!!f.get('covered')] });
+    return this.add('cells', layer, 8);
   }
 
   roadStyle() {

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/workday"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/planar"
+)
+
+// coverageCells fetches a coverage tile and returns its cells' centroids
+// (WGS84) by covered flag, failing unless every feature has the layer's
+// attributes.
+func coverageCells(t *testing.T, ta *testApp, tok string, tl maptile.Tile, query string) (covered, missed []orb.Point, res response) {
+	t.Helper()
+	res = ta.do("GET", tilePath("coverage", tl)+"?"+query, tok, nil, nil)
+	if res.Status != 200 {
+		t.Fatalf("coverage tile %s: %d %s", query, res.Status, res.Body)
+	}
+	if len(res.Body) == 0 {
+		return nil, nil, res
+	}
+	ls, err := mvt.Unmarshal(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeTile(t, res.Body)
+	ls.ProjectToWGS84(tl)
+	for _, l := range ls {
+		for _, f := range l.Features {
+			for _, k := range []string{"worker", "worker_name", "grid_code", "period", "cell"} {
+				if f.Properties.MustString(k, "") == "" {
+					t.Fatalf("cell without %s: %v", k, f.Properties)
+				}
+			}
+			c, _ := planar.CentroidArea(f.Geometry)
+			if f.Properties.MustBool("covered", false) {
+				covered = append(covered, c)
+			} else {
+				missed = append(missed, c)
+			}
+		}
+	}
+	return covered, missed, res
+}
+
+// TestPatrolCoverageLayer: the coverage tiles show the covered and missed
+// cells of a worker's day and month from the stored results, follow a new
+// upload at once, respect the reader's scope and check their parameters.
+func TestPatrolCoverageLayer(t *testing.T) {
+	ta := newPatrolApp(t)
+	wtok := ta.login(ownGrid)
+	admin := ta.login("admin")
+	c := inside(ta, ownGrid)
+	sh := workday.Shanghai()
+	// A 60 m circle walked for two hours on 4 March.
+	walk := loop(time.Date(2026, 3, 4, 9, 0, 0, 0, sh), c, 60, 2*time.Hour, 20*time.Second)
+	if res := ta.do("POST", "/api/v1/patrols/points", wtok, pointsBody(ownGrid, "wgs84", walk), nil); res.Status != 200 {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	}
+	tl := maptile.At(c, 17)
+	day := "worker=" + ownGrid + "&date=2026-03-04"
+	covered, missed, _ := coverageCells(t, ta, admin, tl, day)
+	t.Logf("day: %d covered, %d missed", len(covered), len(missed))
+	if len(covered) == 0 || len(missed) == 0 {
+		t.Fatalf("z17 tile at the walk: %d covered, %d missed cells; want both", len(covered), len(missed))
+	}
+	// Covered cells lie within R (30 m) plus a cell's radius of the 60 m
+	// circle; cells on the circle itself are covered.
+	for _, p := range covered {
+		if d := geo.Distance(p, c); d > 60+30+20 || d < 60-30-20 {
+			t.Errorf("cell %v covered at %.0f m from the centre of a 60 m walk", p, d)
+		}
+	}
+	for _, p := range missed {
+		if d := geo.Distance(p, c); d > 55 && d < 65 {
+			t.Errorf("cell %v on the walked circle (%.0f m) shown missed", p, d)
+		}
+	}
+	// The day's figure agrees with the tile's cells at this spot: the
+	// daily report lists the same grid.
+	if d := ta.daily(admin, ownGrid, "2026-03-04"); len(d.Grids) != 1 || d.Grids[0].Coverage <= 0 {
+		t.Fatalf("daily: %+v", d)
+	}
+
+	// The month so far, then a second walk on 5 March further out: the
+	// month tile read right after the upload shows the new cells.
+	month := "worker=" + ownGrid + "&month=2026-03"
+	mc1, _, first := coverageCells(t, ta, admin, tl, month)
+	if len(mc1) != len(covered) {
+		t.Errorf("month with one walked day: %d covered cells, the day had %d", len(mc1), len(covered))
+	}
+	walk2 := loop(time.Date(2026, 3, 5, 9, 0, 0, 0, sh), c, 120, 2*time.Hour, 20*time.Second)
+	if res := ta.do("POST", "/api/v1/patrols/points", wtok, pointsBody(ownGrid, "wgs84", walk2), nil); res.Status != 200 {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	}
+	mc2, _, second := coverageCells(t, ta, admin, tl, month)
+	t.Logf("month: %d then %d covered", len(mc1), len(mc2))
+	if len(mc2) <= len(mc1) {
+		t.Errorf("after a second day's walk the month shows %d covered cells, before %d", len(mc2), len(mc1))
+	}
+	if first.Header.Get("ETag") == second.Header.Get("ETag") {
+		t.Errorf("ETag unchanged after an upload")
+	}
+	if c1, _, _ := coverageCells(t, ta, admin, tl, day); len(c1) != len(covered) {
+		t.Errorf("4 March changed after a walk on 5 March: %d covered cells, was %d", len(c1), len(covered))
+	}
+
+	// Scope: the worker of another grid sees nothing here, with or without
+	// naming the worker; the grid's own worker sees its cells.
+	other := ta.login(otherGrid)
+	for _, q := range []string{month, "month=2026-03"} {
+		if cv, ms, _ := coverageCells(t, ta, other, tl, q); len(cv)+len(ms) != 0 {
+			t.Errorf("another grid's worker (%s) sees %d cells of %s", q, len(cv)+len(ms), ownGrid)
+		}
+	}
+	if cv, _, _ := coverageCells(t, ta, wtok, tl, "month=2026-03"); len(cv) != len(mc2) {
+		t.Errorf("own worker sees %d covered cells, admin %d", len(cv), len(mc2))
+	}
+	if res := ta.do("GET", tilePath("coverage", tl)+"?"+month, ta.login("dept-hwsuo"), nil, nil); res.Status != http.StatusForbidden {
+		t.Errorf("department reads coverage: %d", res.Status)
+	}
+
+	// Parameters and zoom are checked.
+	for q, field := range map[string]string{
+		"date=2026-13-01":                   "date",
+		"month=2026-3":                      "month",
+		"date=2026-03-04&month=2026-03":     "date",
+		"worker=" + strings.Repeat("x", 70): "worker",
+	} {
+		res := ta.do("GET", tilePath("coverage", tl)+"?"+q, admin, nil, nil)
+		if res.Status != 400 || !strings.Contains(string(res.Body), field) {
+			t.Errorf("%s: %d %s, want 400 naming %s", q, res.Status, res.Body, field)
+		}
+	}
+	if res := ta.do("GET", tilePath("coverage", maptile.At(c, 10)), admin, nil, nil); res.Status != 400 {
+		t.Errorf("z10 coverage tile: %d, want 400 (layer starts at 13)", res.Status)
+	}
+	if res := ta.do("GET", tilePath("coverage", tl)+"?worker=nobody", admin, nil, nil); res.Status != 404 {
+		t.Errorf("unknown worker: %d, want 404", res.Status)
+	}
+
+	// The same cells as OGC API features and a GeoJSON download.
+	b := tl.Bound()
+	bbox := strings.Join([]string{ff(b.Min[0]), ff(b.Min[1]), ff(b.Max[0]), ff(b.Max[1])}, ",")
+	var fc struct {
+		NumberMatched int `json:"numberMatched"`
+		Features      []struct {
+			ID         string         `json:"id"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	res := ta.do("GET", "/ogc/collections/coverage/items?limit=1000&bbox="+bbox+"&"+day, admin, nil, nil)
+	if res.Status != 200 {
+		t.Fatalf("OGC coverage items: %d %s", res.Status, res.Body)
+	}
+	res.decode(t, &fc)
+	nCovered := 0
+	for _, f := range fc.Features {
+		if f.Properties["covered"] == true {
+			nCovered++
+		}
+		if !strings.HasPrefix(f.ID, "2026-03-04:"+ownGrid+":") {
+			t.Errorf("feature id %q", f.ID)
+		}
+	}
+	if nCovered < len(covered) {
+		t.Errorf("OGC items in the tile's bbox: %d covered, the tile %d", nCovered, len(covered))
+	}
+	if res := ta.do("GET", "/api/v1/layers/coverage.geojson?"+day, admin, nil, nil); res.Status != 200 || !strings.Contains(string(res.Body), `"covered":true`) {
+		t.Errorf("GeoJSON download: %d", res.Status)
+	}
+}
+
+func ff(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -1,0 +1,283 @@
+package patrol
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/tiles"
+	"github.com/gridd/gridd/spatial/coverage"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// CoverageLayer is the "coverage" map layer: each coverage cell of a
+// worker's grid for a day or a month, covered or missed, from the stored
+// day results (a month is the union of its days, as the monthly rule
+// counts it). Parameters: worker (username; default every worker whose
+// grids the reader sees), date=YYYY-MM-DD or month=YYYY-MM (default the
+// current month so far). Cells are ~25 m across, so the layer starts at
+// zoom 13.
+func CoverageLayer() tiles.Layer {
+	return tiles.Layer{
+		Name: "coverage", Title: "巡查覆盖", TitleEN: "Patrol coverage", Geometry: "polygon",
+		Fields: []tiles.Field{
+			{Name: "worker", Type: tiles.String, Description: "the grid worker's username", DescZH: "网格员账号"},
+			{Name: "worker_name", Type: tiles.String, Description: "the grid worker's name", DescZH: "网格员"},
+			{Name: "grid_code", Type: tiles.String, Description: "the worker's grid", DescZH: "网格编码"},
+			{Name: "period", Type: tiles.String, Description: "the day (YYYY-MM-DD) or month (YYYY-MM)", DescZH: "日期或月份"},
+			{Name: "covered", Type: tiles.Boolean, Description: "the track passed within the radius of the cell", DescZH: "已覆盖"},
+			{Name: "cell", Type: tiles.String, Description: "H3 cell index", DescZH: "H3 单元编号"},
+		},
+		MinZoom: 13, MaxZoom: 22, Revisions: []string{"patrols", "grids"}, Daily: true,
+		Roles:  []people.Role{people.RoleAdmin, people.RoleCenter, people.RoleViewer, people.RoleWorker},
+		Scoped: true, Collection: true,
+		Params: []tiles.Param{
+			{Name: "worker", Description: "the grid worker's username (default: every worker in view)", DescZH: "网格员账号（默认全部）", Check: checkUsername},
+			{Name: "date", Description: "a day, YYYY-MM-DD", DescZH: "日期 YYYY-MM-DD", Check: checkDate},
+			{Name: "month", Description: "a month, YYYY-MM (default: this month so far)", DescZH: "月份 YYYY-MM（默认本月）", Check: checkMonth},
+		},
+	}
+}
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+func checkUsername(v string) error {
+	if !usernamePattern.MatchString(v) {
+		return errs.Invalidf("worker", "invalid_username", "want a username (letters, digits, _ . -), got %q", v)
+	}
+	return nil
+}
+
+func checkDate(v string) error {
+	if _, err := time.Parse("2006-01-02", v); err != nil {
+		return errs.Invalidf("date", "invalid_date", "want YYYY-MM-DD, got %q", v)
+	}
+	return nil
+}
+
+func checkMonth(v string) error {
+	_, err := ParseMonth(v, time.UTC)
+	return err
+}
+
+// CellSet is a worker's cover of one grid version over a period: the union
+// of its days' covers.
+type CellSet struct {
+	WorkerID int64
+	Username string
+	Name     string
+	GridCode string
+	Cells    *coverage.Grid
+	Cover    *coverage.Cover
+}
+
+// CellQuery selects cell sets.
+type CellQuery struct {
+	Worker   int64     // 0: every worker of the grids selected
+	From, To time.Time // days [From, To), 00:00 Asia/Shanghai
+	Bound    *orb.Bound
+	// Within restricts to the subtrees of these grid codes (access scope);
+	// nil means every grid.
+	Within []string
+}
+
+// CellSets returns the covers of the worker grids meeting q.Bound in
+// q's period, recomputing dirty days first. A worker assigned to a grid
+// in the period has a set for it even without a patrolled day (every cell
+// missed).
+func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) {
+	asOf := q.To.Add(-time.Second)
+	grids, err := s.Grids.FindGrids(ctx, registry.GridFilter{BBox: q.Bound, AsOf: &asOf, Within: q.Within, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	inView := map[string]bool{}
+	for _, g := range grids {
+		inView[g.Code] = true
+	}
+	// The (worker, grid) assignments in view overlapping the period.
+	role := people.GridWorker
+	var as []*people.Assignment
+	if q.Worker != 0 {
+		if as, err = s.People.FindAssignments(ctx, people.AssignmentFilter{UserID: &q.Worker, Role: &role}); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, g := range grids {
+			ga, err := s.People.FindAssignments(ctx, people.AssignmentFilter{GridCode: &g.Code, Role: &role})
+			if err != nil {
+				return nil, err
+			}
+			as = append(as, ga...)
+		}
+	}
+	type pair struct {
+		worker int64
+		code   string
+	}
+	assigned := map[pair]bool{}
+	workers := []int64{}
+	seen := map[int64]bool{}
+	if q.Worker != 0 {
+		workers, seen[q.Worker] = append(workers, q.Worker), true
+	}
+	for _, a := range as {
+		if !inView[a.GridCode] || !a.ValidFrom.Before(civil(q.To)) || (a.ValidTo != nil && !a.ValidTo.After(civil(q.From))) {
+			continue
+		}
+		assigned[pair{a.UserID, a.GridCode}] = true
+		if !seen[a.UserID] {
+			seen[a.UserID] = true
+			workers = append(workers, a.UserID)
+		}
+	}
+	if len(workers) == 0 {
+		return nil, nil
+	}
+	if err := s.refresh(ctx, workers, q.From, q.To); err != nil {
+		return nil, err
+	}
+	days, err := s.Store.FindDays(ctx, workers, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		pair
+		version int
+	}
+	sets := map[key]*CellSet{}
+	withDays := map[pair]bool{}
+	lk := &ownLookup{}
+	add := func(worker int64, code string, version int, day time.Time) (*CellSet, error) {
+		k := key{pair{worker, code}, version}
+		if cs := sets[k]; cs != nil {
+			return cs, nil
+		}
+		og, err := s.gridAt(ctx, code, day, lk)
+		if err != nil {
+			return nil, err
+		}
+		cs := &CellSet{WorkerID: worker, GridCode: code, Cells: og.Cells, Cover: og.Cells.NewCover()}
+		sets[k] = cs
+		return cs, nil
+	}
+	for _, d := range days {
+		for _, gd := range d.Grids {
+			if !inView[gd.GridCode] {
+				continue
+			}
+			cs, err := add(d.WorkerID, gd.GridCode, gd.GridVersion, d.Date)
+			if err != nil {
+				return nil, err
+			}
+			withDays[pair{d.WorkerID, gd.GridCode}] = true
+			if gd.Cells == cs.Cells.Len() {
+				cs.Cover.Or(cs.Cells.CoverFromBytes(gd.Cover))
+			}
+		}
+	}
+	last := q.To.AddDate(0, 0, -1)
+	for p := range assigned {
+		if !withDays[p] {
+			if _, err := add(p.worker, p.code, -1, last); err != nil {
+				return nil, err
+			}
+		}
+	}
+	users := map[int64]*people.User{}
+	out := make([]CellSet, 0, len(sets))
+	for _, cs := range sets {
+		u, ok := users[cs.WorkerID]
+		if !ok {
+			if u, err = s.People.FindUserByID(ctx, cs.WorkerID); err != nil {
+				return nil, err
+			}
+			users[cs.WorkerID] = u
+		}
+		cs.Username, cs.Name = u.Username, u.Name
+		out = append(out, *cs)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Username != out[j].Username {
+			return out[i].Username < out[j].Username
+		}
+		return out[i].GridCode < out[j].GridCode
+	})
+	return out, nil
+}
+
+// period resolves the layer's date/month parameters into days [from, to)
+// and the period's label.
+func (s *Service) period(p tiles.Params) (from, to time.Time, label string, err error) {
+	today := DayOf(s.now(), s.Loc)
+	switch {
+	case p["date"] != "" && p["month"] != "":
+		return from, to, "", errs.Invalidf("date", "invalid_parameter", "give date or month, not both")
+	case p["date"] != "":
+		d, _ := time.ParseInLocation("2006-01-02", p["date"], s.Loc)
+		return d, d.AddDate(0, 0, 1), p["date"], nil
+	}
+	m := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, s.Loc)
+	if p["month"] != "" {
+		if m, err = ParseMonth(p["month"], s.Loc); err != nil {
+			return from, to, "", err
+		}
+	}
+	to = m.AddDate(0, 1, 0)
+	if today.AddDate(0, 0, 1).Before(to) {
+		to = today.AddDate(0, 0, 1)
+	}
+	if !to.After(m) {
+		return from, to, "", errs.Invalidf("month", "month_not_started", "month %s has not started", m.Format("2006-01"))
+	}
+	return m, to, m.Format("2006-01"), nil
+}
+
+// cellMargin widens a query window so that cells whose centre lies just
+// outside it, but whose hexagon reaches in, are kept (cells are < 60 m).
+const cellMargin = 0.0008
+
+// CoverageFeatures is the coverage layer's source (tiles.FindFunc).
+func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]*geojson.Feature, error) {
+	from, to, label, err := s.period(q.Params)
+	if err != nil {
+		return nil, err
+	}
+	cq := CellQuery{From: from, To: to, Bound: q.Bound, Within: q.Scope}
+	if name := q.Params["worker"]; name != "" {
+		u, err := s.People.FindUserByUsername(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		cq.Worker = u.ID
+	}
+	sets, err := s.CellSets(ctx, cq)
+	if err != nil {
+		return nil, err
+	}
+	var win orb.Bound
+	if q.Bound != nil {
+		win = q.Bound.Pad(cellMargin)
+	}
+	var out []*geojson.Feature
+	for _, cs := range sets {
+		for i := range cs.Cells.Len() {
+			if q.Bound != nil && !win.Contains(cs.Cells.Center(i)) {
+				continue
+			}
+			f := geojson.NewFeature(cs.Cells.CellPolygon(i))
+			cell := cs.Cells.Cell(i).String()
+			f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, cell)
+			f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
+				"period": label, "covered": cs.Cover.Has(i), "cell": cell}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package tiles
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+)
+
+// SourceQuery selects the features of a Go-computed layer.
+type SourceQuery struct {
+	// Bound is a WGS84 window; nil means everywhere.
+	Bound *orb.Bound
+	// Scope are grid-subtree roots; nil means every feature, empty none.
+	Scope  []string
+	Day    time.Time
+	Params Params
+}
+
+// FindFunc returns the features of a Go-computed layer meeting q.Bound,
+// each with a unique string ID.
+type FindFunc func(ctx context.Context, q SourceQuery) ([]*geojson.Feature, error)
+
+// Stores serves the SQL layers from SQL and the Go-computed ones (features
+// derived in Go, such as patrol coverage cells kept as bit sets) from
+// their FindFunc: tiles are encoded here with orb's MVT encoder, feature
+// lists paged here. Revisions and levels come from SQL.
+type Stores struct {
+	SQL interface {
+		Store
+		FeatureStore
+		HasLayer(string) bool
+	}
+	Go map[string]FindFunc
+}
+
+var (
+	_ Store        = (*Stores)(nil)
+	_ FeatureStore = (*Stores)(nil)
+)
+
+// HasLayer reports whether either store serves layer.
+func (s *Stores) HasLayer(layer string) bool { return s.Go[layer] != nil || s.SQL.HasLayer(layer) }
+
+// Revisions returns the SQL store's revisions.
+func (s *Stores) Revisions(ctx context.Context) (map[string]string, error) {
+	return s.SQL.Revisions(ctx)
+}
+
+// Levels returns the SQL store's grid levels.
+func (s *Stores) Levels(ctx context.Context) ([]int, error) { return s.SQL.Levels(ctx) }
+
+// tileBuffer is the buffer around a tile, in tile units (of 4096), kept
+// by the encoder as the SQL layers' ST_AsMVTGeom does.
+const tileBuffer = 64
+
+// Tile encodes the features of a Go layer meeting the (buffered) tile.
+func (s *Stores) Tile(ctx context.Context, layer string, c Coord, scope []string, day time.Time, params Params) ([]byte, error) {
+	find := s.Go[layer]
+	if find == nil {
+		return s.SQL.Tile(ctx, layer, c, scope, day, params)
+	}
+	t := maptile.New(uint32(c.X), uint32(c.Y), maptile.Zoom(c.Z))
+	b := t.Bound(tileBuffer / 4096.0) // the buffer in tile widths
+	fs, err := find(ctx, SourceQuery{Bound: &b, Scope: scope, Day: day, Params: params})
+	if err != nil {
+		return nil, err
+	}
+	if len(fs) == 0 {
+		return []byte{}, nil
+	}
+	l := &mvt.Layer{Name: layer, Version: 2, Extent: 4096, Features: fs}
+	ls := mvt.Layers{l}
+	ls.ProjectToTile(t)
+	ls.Clip(orb.Bound{Min: orb.Point{-tileBuffer, -tileBuffer}, Max: orb.Point{4096 + tileBuffer, 4096 + tileBuffer}})
+	ls.RemoveEmpty(0, 0)
+	if len(l.Features) == 0 {
+		return []byte{}, nil
+	}
+	return mvt.Marshal(ls)
+}
+
+// goFeatures returns q's features of a Go layer selected by q.BBox, q.ID
+// and q.Scope, sorted by ID.
+func (s *Stores) goFeatures(ctx context.Context, find FindFunc, q FeatureQuery) ([]*geojson.Feature, error) {
+	fs, err := find(ctx, SourceQuery{Bound: q.BBox, Scope: q.Scope, Day: q.Day, Params: q.Params})
+	if err != nil {
+		return nil, err
+	}
+	if q.ID != nil {
+		fs = slices.DeleteFunc(fs, func(f *geojson.Feature) bool { return fmt.Sprint(f.ID) != *q.ID })
+	}
+	slices.SortFunc(fs, func(a, b *geojson.Feature) int { return strings.Compare(fmt.Sprint(a.ID), fmt.Sprint(b.ID)) })
+	return fs, nil
+}
+
+// Features returns one page of a layer's features.
+func (s *Stores) Features(ctx context.Context, q FeatureQuery) ([]Feature, int, error) {
+	find := s.Go[q.Layer]
+	if find == nil {
+		return s.SQL.Features(ctx, q)
+	}
+	fs, err := s.goFeatures(ctx, find, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	from := min(q.Offset, len(fs))
+	to := len(fs)
+	if q.Limit > 0 {
+		to = min(to, from+q.Limit)
+	}
+	out := make([]Feature, 0, to-from)
+	for _, f := range fs[from:to] {
+		props, err := json.Marshal(f.Properties)
+		if err != nil {
+			return nil, 0, err
+		}
+		geom, err := json.Marshal(geojson.NewGeometry(f.Geometry))
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, Feature{ID: fmt.Sprint(f.ID), Properties: props, Geometry: geom})
+	}
+	return out, len(fs), nil
+}
+
+// Feature returns one feature of a layer.
+func (s *Stores) Feature(ctx context.Context, q FeatureQuery, id string) (*Feature, error) {
+	if s.Go[q.Layer] == nil {
+		return s.SQL.Feature(ctx, q, id)
+	}
+	return FeatureByID(ctx, s.Features, q, id)
+}
+
+// Extent returns the WGS84 bounds of a layer's features, nil when none.
+// A Go layer's features (cells of grids) lie inside the grids of the
+// reader's scope: their extent is that of the grids, which costs one
+// query instead of computing every feature.
+func (s *Stores) Extent(ctx context.Context, q FeatureQuery) ([]float64, error) {
+	if s.Go[q.Layer] != nil {
+		q = FeatureQuery{Layer: "grids", Scope: q.Scope, Day: q.Day}
+	}
+	return s.SQL.Extent(ctx, q)
+}
