@@ -94,6 +94,9 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		if err := a.locator.Refresh(ctx); err != nil {
 			log.Error("refresh grid index", "err", err)
 		}
+		if a.patrols != nil {
+			a.patrols.GridsChanged()
+		}
 	}}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)

@@ -45,6 +45,7 @@ type Day struct {
 	Grids          []GridDay
 	Visits         []Visit
 	ComputedAt     time.Time
+	Rules          string // Rules.Fingerprint of the rules it was computed with
 }
 
 // Checkpoint is a key point (关键点位) that must be visited with a frequency.
@@ -79,7 +80,7 @@ type Visit struct {
 // ComputeDay computes one worker's day from that day's fixes (sorted by T),
 // its own grids and the checkpoints near them.
 func ComputeDay(workerID int64, date time.Time, fixes []Fix, grids []OwnGrid, checkpoints []Checkpoint, r Rules, now time.Time) *Day {
-	d := &Day{WorkerID: workerID, Date: date, Fixes: len(fixes), Flagged: map[string]int{}, ComputedAt: now}
+	d := &Day{WorkerID: workerID, Date: date, Fixes: len(fixes), Flagged: map[string]int{}, ComputedAt: now, Rules: r.Fingerprint()}
 	flags := Clean(fixes, r, now)
 	for _, f := range flags {
 		if f == 0 {

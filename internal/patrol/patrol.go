@@ -9,6 +9,9 @@
 package patrol
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"math"
 	"time"
 
@@ -28,6 +31,13 @@ type Rules struct {
 	FullCoverage    float64       // a full patrol day covers at least this share of the grid (0.80)
 	MonthlyCoverage float64       // the month's union must cover this share (0.95)
 	CheckpointM     float64       // a checkpoint is visited by a valid fix within this (30 m)
+}
+
+// Fingerprint identifies the rules a stored day was computed with: days
+// computed with other rules are recomputed (Service.MarkStale).
+func (r Rules) Fingerprint() string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%+v", r)))
+	return hex.EncodeToString(sum[:8])
 }
 
 // DefaultRules are the assessment's defaults (P5 §六.1).

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridd/gridd/internal/errs"
@@ -62,6 +63,10 @@ type Store interface {
 	// FindDays returns the stored days with from ≤ date < to.
 	FindDays(ctx context.Context, workerIDs []int64, from, to time.Time) ([]*Day, error)
 	SaveMonths(ctx context.Context, rows []*MonthRow) error
+	// MarkStale marks dirty the stored days computed with other rules (by
+	// Rules.Fingerprint) or with a grid version no longer valid at the end
+	// of the day, and returns how many.
+	MarkStale(ctx context.Context, rules string) (int64, error)
 	// FindVisits returns the checkpoint visits with from ≤ date < to.
 	FindVisits(ctx context.Context, from, to time.Time) ([]Visit, error)
 
@@ -100,6 +105,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[string]*coverage.Grid
+	// fresh is set once stale days have been marked (MarkStale) since the
+	// service started or the grids last changed.
+	fresh atomic.Bool
 }
 
 func (s *Service) now() time.Time {
@@ -123,6 +131,22 @@ func (s *Service) Intake(ctx context.Context, workerID int64, fixes []Fix) (int,
 	}
 	return s.Store.InsertFixes(ctx, workerID, fixes, s.Loc)
 }
+
+// MarkStale marks the stored days that the current rules or grids would
+// compute differently dirty, so that the next read recomputes them. Every
+// read does it first once after the service starts and after GridsChanged
+// (assignment changes mark their days in the database).
+func (s *Service) MarkStale(ctx context.Context) (int64, error) {
+	n, err := s.Store.MarkStale(ctx, s.Rules.Fingerprint())
+	if err == nil {
+		s.fresh.Store(true)
+	}
+	return n, err
+}
+
+// GridsChanged records a committed grid change: the next read marks the
+// days computed with an older grid version stale.
+func (s *Service) GridsChanged() { s.fresh.Store(false) }
 
 // civil returns the people package's civil-date form (00:00 UTC) of day.
 func civil(day time.Time) time.Time {
@@ -257,6 +281,11 @@ func checkpointsNear(all []*Checkpoint, grids []OwnGrid) []Checkpoint {
 
 // refresh recomputes the dirty days of the given workers in [from, to).
 func (s *Service) refresh(ctx context.Context, workerIDs []int64, from, to time.Time) error {
+	if !s.fresh.Load() {
+		if _, err := s.MarkStale(ctx); err != nil {
+			return err
+		}
+	}
 	dirty, err := s.Store.DirtyDays(ctx, workerIDs, from, to)
 	if err != nil || len(dirty) == 0 {
 		return err

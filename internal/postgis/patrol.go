@@ -242,12 +242,12 @@ func (s *PatrolStore) SaveDays(ctx context.Context, days []*patrol.Day, seen []p
 			day := s.civilDay(d.Date)
 			flagged, _ := json.Marshal(d.Flagged)
 			b.Queue(`
-INSERT INTO patrol_days (worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at)
-VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO patrol_days (worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at, rules)
+VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (worker_id, day) DO UPDATE SET fixes = EXCLUDED.fixes, valid = EXCLUDED.valid, flagged = EXCLUDED.flagged,
   patrol_s = EXCLUDED.patrol_s, distance_m = EXCLUDED.distance_m, track_distance_m = EXCLUDED.track_distance_m,
-  patrolled = EXCLUDED.patrolled, computed_at = EXCLUDED.computed_at`,
-				d.WorkerID, day, d.Fixes, d.Valid, flagged, d.PatrolSeconds, d.DistanceM, d.TrackDistanceM, d.Patrolled, d.ComputedAt)
+  patrolled = EXCLUDED.patrolled, computed_at = EXCLUDED.computed_at, rules = EXCLUDED.rules`,
+				d.WorkerID, day, d.Fixes, d.Valid, flagged, d.PatrolSeconds, d.DistanceM, d.TrackDistanceM, d.Patrolled, d.ComputedAt, d.Rules)
 			b.Queue(`DELETE FROM patrol_day_grids WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
 			for _, g := range d.Grids {
 				b.Queue(`
@@ -272,10 +272,33 @@ SELECT $1, $2, $3::date, $4, $5 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id
 	return translate(err, "patrol days")
 }
 
+// MarkStale marks dirty the stored days computed with rules other than
+// rules, and those whose grid version is no longer the one valid at the
+// end of the day (loc's civil day). It returns how many it marked.
+func (s *PatrolStore) MarkStale(ctx context.Context, rules string) (int64, error) {
+	tag, err := s.db.Pool.Exec(ctx, `
+INSERT INTO patrol_dirty_days (worker_id, day, seq)
+SELECT worker_id, day, nextval('patrol_dirty_seq') FROM (
+	SELECT worker_id, day FROM patrol_days WHERE rules <> $1
+	UNION
+	SELECT g.worker_id, g.day FROM patrol_day_grids g
+	WHERE NOT EXISTS (
+		SELECT 1 FROM grid_versions v
+		WHERE v.code = g.grid_code AND v.version = g.grid_version
+		  AND v.valid_from <= ((g.day + 1)::timestamp AT TIME ZONE $2) - interval '1 second'
+		  AND (v.valid_to IS NULL OR v.valid_to > ((g.day + 1)::timestamp AT TIME ZONE $2) - interval '1 second'))
+) s
+ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, rules, s.Loc.String())
+	if err != nil {
+		return 0, translate(err, "stale patrol days")
+	}
+	return tag.RowsAffected(), nil
+}
+
 // FindDays returns the stored days with from ≤ day < to, with their grids.
 func (s *PatrolStore) FindDays(ctx context.Context, workerIDs []int64, from, to time.Time) ([]*patrol.Day, error) {
 	rows, err := s.db.Pool.Query(ctx, `
-SELECT worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at
+SELECT worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at, rules
 FROM patrol_days WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::date ORDER BY worker_id, day`,
 		workerIDs, s.civilDay(from), s.civilDay(to))
 	if err != nil {
@@ -291,7 +314,7 @@ FROM patrol_days WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::dat
 		d := &patrol.Day{}
 		var flagged []byte
 		if err := rows.Scan(&d.WorkerID, &d.Date, &d.Fixes, &d.Valid, &flagged, &d.PatrolSeconds, &d.DistanceM,
-			&d.TrackDistanceM, &d.Patrolled, &d.ComputedAt); err != nil {
+			&d.TrackDistanceM, &d.Patrolled, &d.ComputedAt, &d.Rules); err != nil {
 			rows.Close()
 			return nil, err
 		}
