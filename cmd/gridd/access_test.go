@@ -187,6 +187,10 @@ func routeCases() map[string]routeCase {
 		"GET /api/v1/patrols/daily":          {fixed("/api/v1/patrols/daily?worker=" + ownGrid + "&date=2026-03-02"), only(200, "admin", "center", "worker")},
 		"GET /api/v1/audits/patrol-coverage": {fixed("/api/v1/audits/patrol-coverage?month=2026-03&parent=" + viewerScope + "&cells=false"), only(200, "admin", "center", "viewer")},
 		"GET /api/v1/checkpoints":            {fixed("/api/v1/checkpoints"), all(200, map[string]int{"department": 403})},
+		"GET /api/v1/patrols/grid-options":   {fixed("/api/v1/patrols/grid-options"), only(200, "admin", "center", "viewer")},
+		"PUT /api/v1/patrols/grid-options/{code}": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/patrols/grid-options/" + otherGrid, map[string]any{"measure": "area"}, nil
+		}, only(200, "admin", "center")},
 		"POST /api/v1/checkpoints": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return "/api/v1/checkpoints", checkpointBody(ta, otherGrid), nil
 		}, only(201, "admin", "center")},

@@ -287,6 +287,7 @@ type gridDayJSON struct {
 	PatrolSeconds float64           `json:"patrol_seconds"`
 	DistanceM     float64           `json:"distance_m"`
 	Coverage      float64           `json:"coverage"`
+	Measure       string            `json:"measure"` // area or roads: what coverage is a share of
 	FullPatrol    bool              `json:"full_patrol"`
 	Cells         int               `json:"cells"`
 	Uncovered     *geojson.Geometry `json:"uncovered"`
@@ -370,7 +371,7 @@ func (s *Server) patrolDaily(w http.ResponseWriter, r *http.Request) error {
 			mp = append(mp, g.Cells.CellPolygon(i))
 		}
 		out.Grids = append(out.Grids, gridDayJSON{Code: g.Code, Name: g.Name, PatrolSeconds: gd.PatrolSeconds, DistanceM: gd.DistanceM,
-			Coverage: round(gd.Coverage, 4), FullPatrol: gd.Full, Cells: g.Cells.Len(), Uncovered: geojson.NewGeometry(mp)})
+			Coverage: round(gd.Coverage, 4), Measure: g.Measure, FullPatrol: gd.Full, Cells: g.Cells.Len(), Uncovered: geojson.NewGeometry(mp)})
 	}
 	for _, v := range d.Visits {
 		out.Visits = append(out.Visits, visitJSON{CheckpointID: v.CheckpointID, FirstAt: v.FirstAt.In(workday.Shanghai()).Format(time.RFC3339), Fixes: v.Fixes})
@@ -411,6 +412,7 @@ type auditRowJSON struct {
 	DistanceM        float64           `json:"distance_m"`
 	Coverage         float64           `json:"monthly_coverage"`
 	CoverageMet      bool              `json:"monthly_coverage_met"`
+	Measure          string            `json:"measure"` // area or roads
 	Cells            int               `json:"cells"`
 	UncoveredCells   int               `json:"cells_never_visited"`
 	Uncovered        *geojson.Geometry `json:"never_visited,omitempty"`
@@ -447,7 +449,7 @@ func PatrolAuditToJSON(a *patrol.Audit) PatrolAuditJSON {
 	for _, r := range a.Rows {
 		row := auditRowJSON{GridCode: r.GridCode, GridName: r.GridName, Worker: r.Username, WorkerName: r.Name, Days: r.Days,
 			DaysPatrolled: r.DaysPatrolled, DaysUnder: r.DaysUnder, DaysWithoutFixes: r.DaysWithoutFixes, FullDays: r.FullDays,
-			PatrolSeconds: r.PatrolSeconds, DistanceM: r.DistanceM, Coverage: r.Coverage, CoverageMet: r.CoverageMet,
+			PatrolSeconds: r.PatrolSeconds, DistanceM: r.DistanceM, Coverage: r.Coverage, CoverageMet: r.CoverageMet, Measure: r.Measure,
 			Cells: r.Cells, UncoveredCells: r.UncoveredCells}
 		if r.Uncovered != nil {
 			row.Uncovered = geojson.NewGeometry(r.Uncovered)

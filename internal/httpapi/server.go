@@ -128,6 +128,7 @@ func (s *Server) routes() chi.Router {
 			s.registerUploadRoutes(r)
 			s.registerPatrolRoutes(r)
 			s.registerCheckpointRoutes(r)
+			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
 		})
 	})

@@ -26,8 +26,9 @@ type AuditRow struct {
 	FullDays         int // this grid's coverage ≥ FullCoverage
 	PatrolSeconds    float64
 	DistanceM        float64
-	Coverage         float64 // union of the month's covered cells / grid area
+	Coverage         float64 // union of the month's covered cells / grid area (or roads)
 	CoverageMet      bool    // Coverage ≥ MonthlyCoverage
+	Measure          string  // MeasureArea or MeasureRoads
 	Cells            int
 	UncoveredCells   int
 	// Uncovered are the hexagons never within R of a valid track this month.
@@ -144,13 +145,13 @@ func (s *Service) Audit(ctx context.Context, month time.Time, parent string, opt
 			a.GridsWithoutWorker = append(a.GridsWithoutWorker, GridRef{Code: code, Name: g.Name})
 			continue
 		}
-		cells, err := s.discretise(g)
+		cells, measure, err := s.discretise(ctx, g)
 		if err != nil {
 			return nil, err
 		}
 		for _, x := range byGrid[code] {
 			r := &AuditRow{GridCode: code, GridName: g.Name, WorkerID: x.UserID, Username: x.Username, Name: x.Name,
-				Days: a.Days, Cells: cells.Len()}
+				Days: a.Days, Cells: cells.Len(), Measure: measure}
 			accs[key{x.UserID, code}] = &acc{row: r, cover: cells.NewCover()}
 			rows = append(rows, r)
 		}

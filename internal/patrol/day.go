@@ -14,6 +14,7 @@ type OwnGrid struct {
 	Name    string
 	Version int
 	Cells   *coverage.Grid
+	Measure string // MeasureArea or MeasureRoads: what Cells weigh
 }
 
 // GridDay is a worker's day in one of its grids.
@@ -24,7 +25,8 @@ type GridDay struct {
 	// this grid: each segment's duration times the share of its length inside.
 	PatrolSeconds float64
 	DistanceM     float64 // length of the valid segments inside this grid
-	Coverage      float64 // share of the grid's area within R of the track
+	Coverage      float64 // share of the grid's area (or roads) within R of the track
+	Measure       string  // MeasureArea or MeasureRoads
 	Full          bool    // Coverage ≥ Rules.FullCoverage
 	Cells         int     // number of coverage cells of the grid
 	Cover         []byte  // covered cells (coverage.Cover.Bytes)
@@ -96,7 +98,10 @@ func ComputeDay(workerID int64, date time.Time, fixes []Fix, grids []OwnGrid, ch
 	d.Grids = make([]GridDay, len(grids))
 	for i, g := range grids {
 		covers[i] = g.Cells.NewCover()
-		d.Grids[i] = GridDay{GridCode: g.Code, GridVersion: g.Version, Cells: g.Cells.Len()}
+		d.Grids[i] = GridDay{GridCode: g.Code, GridVersion: g.Version, Cells: g.Cells.Len(), Measure: g.Measure}
+		if d.Grids[i].Measure == "" {
+			d.Grids[i].Measure = MeasureArea
+		}
 	}
 	path := make([]orb.Point, 0, 512)
 	for _, seg := range segs {

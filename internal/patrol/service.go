@@ -14,6 +14,7 @@ import (
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/spatial/coverage"
+	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -67,6 +68,14 @@ type Store interface {
 	// Rules.Fingerprint) or with a grid version no longer valid at the end
 	// of the day, and returns how many.
 	MarkStale(ctx context.Context, rules string) (int64, error)
+
+	// GridOptions returns the grids' coverage measures other than area.
+	GridOptions(ctx context.Context) (map[string]GridOption, error)
+	// SetGridOption stores a grid's measure and marks its stored days dirty.
+	SetGridOption(ctx context.Context, o GridOption) error
+	// RoadsIn returns the roads layer's lines meeting b, of the given
+	// kinds (every kind when empty).
+	RoadsIn(ctx context.Context, b orb.Bound, kinds []string) ([]orb.LineString, error)
 	// FindVisits returns the checkpoint visits with from ≤ date < to.
 	FindVisits(ctx context.Context, from, to time.Time) ([]Visit, error)
 
@@ -104,10 +113,12 @@ type Service struct {
 	Loc    *time.Location
 
 	mu    sync.Mutex
-	cache map[string]*coverage.Grid
+	cache map[string]discretised
 	// fresh is set once stale days have been marked (MarkStale) since the
 	// service started or the grids last changed.
 	fresh atomic.Bool
+	// opts caches the grid options; nil means load them.
+	opts atomic.Pointer[map[string]GridOption]
 }
 
 func (s *Service) now() time.Time {
@@ -137,6 +148,7 @@ func (s *Service) Intake(ctx context.Context, workerID int64, fixes []Fix) (int,
 // read does it first once after the service starts and after GridsChanged
 // (assignment changes mark their days in the database).
 func (s *Service) MarkStale(ctx context.Context) (int64, error) {
+	s.opts.Store(nil) // another process may have changed them
 	n, err := s.Store.MarkStale(ctx, s.Rules.Fingerprint())
 	if err == nil {
 		s.fresh.Store(true)
@@ -235,33 +247,57 @@ func (s *Service) gridAt(ctx context.Context, code string, day time.Time, lk *ow
 			lk.versions[code] = append(lk.versions[code], g)
 		}
 	}
-	cells, err := s.discretise(g)
+	cells, measure, err := s.discretise(ctx, g)
 	if err != nil {
 		return OwnGrid{}, err
 	}
-	return OwnGrid{Code: g.Code, Name: g.Name, Version: g.Version, Cells: cells}, nil
+	return OwnGrid{Code: g.Code, Name: g.Name, Version: g.Version, Cells: cells, Measure: measure}, nil
 }
 
-// discretise returns the coverage cells of g, cached per grid version.
-func (s *Service) discretise(g *registry.Grid) (*coverage.Grid, error) {
-	key := g.Code + "@" + strconv.Itoa(g.Version)
+// discretise returns the coverage cells of g and what they measure,
+// cached per grid version and measure: the area cells, or those along the
+// grid's roads when its option says so (falling back to area, with a
+// warning in the measure, when no road runs inside any more).
+func (s *Service) discretise(ctx context.Context, g *registry.Grid) (*coverage.Grid, string, error) {
+	opts, err := s.options(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	o := opts[g.Code]
+	key := g.Code + "@" + strconv.Itoa(g.Version) + "@" + o.key()
 	s.mu.Lock()
 	c, ok := s.cache[key]
 	s.mu.Unlock()
 	if ok {
-		return c, nil
+		return c.cells, c.measure, nil
 	}
-	c, err := coverage.Discretise(g.Geometry, coverage.Options{Resolution: s.Rules.Resolution, RadiusM: s.Rules.RadiusM})
-	if err != nil {
-		return nil, fmt.Errorf("grid %s: %w", g.Code, err)
+	measure := MeasureArea
+	var cells *coverage.Grid
+	if o.Measure == MeasureRoads {
+		if cells, err = s.alongRoads(ctx, g, o); err == nil {
+			measure = MeasureRoads
+		} else if !errs.Is(err, errs.Unprocessable) {
+			return nil, "", err
+		}
+	}
+	if cells == nil {
+		if cells, err = coverage.Discretise(g.Geometry, coverage.Options{Resolution: s.Rules.Resolution, RadiusM: s.Rules.RadiusM}); err != nil {
+			return nil, "", fmt.Errorf("grid %s: %w", g.Code, err)
+		}
 	}
 	s.mu.Lock()
 	if s.cache == nil || len(s.cache) > 50_000 {
-		s.cache = map[string]*coverage.Grid{}
+		s.cache = map[string]discretised{}
 	}
-	s.cache[key] = c
+	s.cache[key] = discretised{cells, measure}
 	s.mu.Unlock()
-	return c, nil
+	return cells, measure, nil
+}
+
+// discretised is a cached discretisation.
+type discretised struct {
+	cells   *coverage.Grid
+	measure string
 }
 
 // checkpointsNear returns the checkpoints inside or within their radius of

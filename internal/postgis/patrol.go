@@ -13,6 +13,7 @@ import (
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
 )
 
 // PatrolStore implements patrol.Store.
@@ -251,9 +252,9 @@ ON CONFLICT (worker_id, day) DO UPDATE SET fixes = EXCLUDED.fixes, valid = EXCLU
 			b.Queue(`DELETE FROM patrol_day_grids WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
 			for _, g := range d.Grids {
 				b.Queue(`
-INSERT INTO patrol_day_grids (worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover)
-VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)`,
-					d.WorkerID, day, g.GridCode, g.GridVersion, g.PatrolSeconds, g.DistanceM, g.Coverage, g.Full, g.Cells, g.Cover)
+INSERT INTO patrol_day_grids (worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover, measure)
+VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+					d.WorkerID, day, g.GridCode, g.GridVersion, g.PatrolSeconds, g.DistanceM, g.Coverage, g.Full, g.Cells, g.Cover, measureOf(g.Measure))
 			}
 			b.Queue(`DELETE FROM checkpoint_visits WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
 			for _, v := range d.Visits {
@@ -328,7 +329,7 @@ FROM patrol_days WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::dat
 		return nil, translate(err, "patrol days")
 	}
 	rows, err = s.db.Pool.Query(ctx, `
-SELECT worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover
+SELECT worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover, measure
 FROM patrol_day_grids WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::date ORDER BY worker_id, day, grid_code`,
 		workerIDs, s.civilDay(from), s.civilDay(to))
 	if err != nil {
@@ -339,7 +340,7 @@ FROM patrol_day_grids WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3
 		var w int64
 		var day time.Time
 		var g patrol.GridDay
-		if err := rows.Scan(&w, &day, &g.GridCode, &g.GridVersion, &g.PatrolSeconds, &g.DistanceM, &g.Coverage, &g.Full, &g.Cells, &g.Cover); err != nil {
+		if err := rows.Scan(&w, &day, &g.GridCode, &g.GridVersion, &g.PatrolSeconds, &g.DistanceM, &g.Coverage, &g.Full, &g.Cells, &g.Cover, &g.Measure); err != nil {
 			return nil, err
 		}
 		if d := idx[k{w, day.Format("2006-01-02")}]; d != nil {
@@ -395,4 +396,78 @@ WHERE day >= $1::date AND day < $2::date ORDER BY day, checkpoint_id, worker_id`
 // LoadDemoPatrols bulk-loads the demo town's tracks (demo.PatrolLoader).
 func (s *LayerStore) LoadDemoPatrols(ctx context.Context, fixes map[int64][]patrol.Fix) error {
 	return NewPatrolStore(s.db, workday.Shanghai()).CopyFixes(ctx, fixes)
+}
+
+func measureOf(m string) string {
+	if m == "" {
+		return patrol.MeasureArea
+	}
+	return m
+}
+
+// GridOptions returns the stored grid options.
+func (s *PatrolStore) GridOptions(ctx context.Context) (map[string]patrol.GridOption, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT grid_code, measure, road_kinds, coalesce(updated_by, 0), updated_at FROM patrol_grid_options`)
+	if err != nil {
+		return nil, translate(err, "grid options")
+	}
+	out := map[string]patrol.GridOption{}
+	var o patrol.GridOption
+	_, err = pgx.ForEachRow(rows, []any{&o.GridCode, &o.Measure, &o.RoadKinds, &o.UpdatedBy, &o.UpdatedAt}, func() error {
+		out[o.GridCode] = o
+		o = patrol.GridOption{}
+		return nil
+	})
+	return out, translate(err, "grid options")
+}
+
+// SetGridOption stores o and marks the grid's stored days dirty, in one
+// transaction.
+func (s *PatrolStore) SetGridOption(ctx context.Context, o patrol.GridOption) error {
+	kinds := o.RoadKinds
+	if kinds == nil {
+		kinds = []string{}
+	}
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+INSERT INTO patrol_grid_options (grid_code, measure, road_kinds, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (grid_code) DO UPDATE SET measure = EXCLUDED.measure, road_kinds = EXCLUDED.road_kinds,
+  updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
+			o.GridCode, o.Measure, kinds, nullIfZero(o.UpdatedBy), o.UpdatedAt); err != nil {
+			return translate(err, "grid option "+o.GridCode)
+		}
+		_, err := tx.Exec(ctx, `
+INSERT INTO patrol_dirty_days (worker_id, day, seq)
+SELECT worker_id, day, nextval('patrol_dirty_seq') FROM (SELECT DISTINCT worker_id, day FROM patrol_day_grids WHERE grid_code = $1) d
+ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, o.GridCode)
+		return translate(err, "grid option "+o.GridCode)
+	})
+}
+
+// RoadsIn returns the roads layer's lines meeting b, of the given kinds
+// (every kind when empty).
+func (s *PatrolStore) RoadsIn(ctx context.Context, b orb.Bound, kinds []string) ([]orb.LineString, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT ST_AsEWKB(geom) FROM roads
+WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND (cardinality($5::text[]) = 0 OR kind = ANY($5))
+ORDER BY code`, b.Min[0], b.Min[1], b.Max[0], b.Max[1], kinds)
+	if err != nil {
+		return nil, translate(err, "roads")
+	}
+	var out []orb.LineString
+	var raw []byte
+	_, err = pgx.ForEachRow(rows, []any{&raw}, func() error {
+		g, err := decodeGeom(raw)
+		if err != nil {
+			return err
+		}
+		switch l := g.(type) {
+		case orb.LineString:
+			out = append(out, l)
+		case orb.MultiLineString:
+			out = append(out, l...)
+		}
+		return nil
+	})
+	return out, translate(err, "roads")
 }
