@@ -106,7 +106,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	// Map layers: SQL layers from the tile store, Go-computed ones (patrol
 	// coverage cells, kept as bit sets) from their services.
-	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures}}
+	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures},
+		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot}}}
 	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer())...)
 	if err != nil {
 		db.Close()

@@ -143,7 +143,8 @@ SELECT coalesce(ST_AsMVT(f, 'roads', 4096, 'geom'), '') FROM (
 
 // Tile renders one tile of layer. scope nil means every feature; an empty
 // scope matches none of a scoped layer.
-func (s *TileStore) Tile(ctx context.Context, layer string, c tiles.Coord, scope []string, day time.Time, _ tiles.Params) ([]byte, error) {
+func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error) {
+	layer, c, scope, day := tq.Layer, tq.Coord, tq.Scope, tq.Day
 	q, ok := tileQueries[layer]
 	if !ok {
 		return nil, fmt.Errorf("tile: no query for layer %q", layer)
@@ -170,4 +171,59 @@ func (s *TileStore) Revisions(ctx context.Context) (map[string]string, error) {
 	var l, r string
 	_, err = pgx.ForEachRow(rows, []any{&l, &r}, func() error { out[l] = r; return nil })
 	return out, translate(err, "layer revisions")
+}
+
+// GridSnapshot reads every current grid with the grids layer's attributes
+// as of day (today's workers, register counts) and the codes of its
+// ancestors, for the in-memory renderer of the grids tiles
+// (tiles.Snapshot). The attributes are those of the grids tile query.
+func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
+       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
+       coalesce(rc.places, 0), ST_AsEWKB(g.geom)
+FROM grid_versions g `+workerJoin+`
+LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
+WHERE g.valid_to IS NULL
+ORDER BY g.level, g.code`, pgx.NamedArgs{"day": day})
+	if err != nil {
+		return nil, translate(err, "grid snapshot")
+	}
+	var out []tiles.SnapshotFeature
+	parent := map[string]string{}
+	var (
+		code, name, parentCode, worker, username string
+		level                                    int
+		households, population                   *int
+		rh, rp, rb, rpl                          int64
+		raw                                      []byte
+	)
+	_, err = pgx.ForEachRow(rows, []any{&code, &name, &level, &parentCode, &worker, &username, &households, &population,
+		&rh, &rp, &rb, &rpl, &raw}, func() error {
+		g, err := decodeGeom(raw)
+		if err != nil {
+			return err
+		}
+		props := map[string]any{"code": code, "name": name, "level": level, "parent_code": parentCode,
+			"worker": worker, "worker_username": username, "registered_households": rh, "registered_people": rp,
+			"businesses": rb, "places": rpl}
+		if households != nil {
+			props["households"] = *households
+		}
+		if population != nil {
+			props["population"] = *population
+		}
+		parent[code] = parentCode
+		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: props, Codes: []string{code}})
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err, "grid snapshot")
+	}
+	for i := range out {
+		for p := parent[out[i].Codes[0]]; p != "" && len(out[i].Codes) < 64; p = parent[p] {
+			out[i].Codes = append(out[i].Codes, p)
+		}
+	}
+	return out, nil
 }

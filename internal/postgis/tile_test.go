@@ -41,7 +41,7 @@ func TestBuiltinLayersHaveQueries(t *testing.T) {
 				t.Errorf("layer %s depends on revision %q, which layer_revisions lacks", l.Name, r)
 			}
 		}
-		b, err := st.Tile(ctx, l.Name, tiles.Coord{Z: 0}, nil, time.Now(), nil)
+		b, err := st.Tile(ctx, tiles.TileQuery{Layer: l.Name, Day: time.Now()})
 		if err != nil || len(b) != 0 {
 			t.Errorf("%s: empty tile %d bytes, %v", l.Name, len(b), err)
 		}
@@ -150,9 +150,11 @@ SELECT coalesce(ST_AsMVT(f, 'grids', 4096, 'geom'), '') FROM (
 ) f`
 
 // BenchmarkGridTiles measures grids tiles over z12–z16 for the demo town
-// and a 20k-grid set: through the service with a warm cache, with the
-// cache disabled (cold), and the plain per-request ST_AsMVT query, in the
-// same run. Four concurrent clients; reports tiles/s and p99 latency.
+// and a 20k-grid set: through the service as the app wires it with a warm
+// cache, with the cache disabled (cold: rendered in Go from the in-memory
+// snapshot), with the cache disabled and the SQL renderer (cold_sql), and
+// the plain per-request ST_AsMVT query, in the same run. Four concurrent
+// clients; reports tiles/s and p99 latency.
 func BenchmarkGridTiles(b *testing.B) {
 	ctx := context.Background()
 	demoDB := dbtest.NewDemo(b)
@@ -176,13 +178,16 @@ func BenchmarkGridTiles(b *testing.B) {
 			b.Fatal(err)
 		}
 		layer, _ := reg.Layer("grids")
-		warm := &tiles.Service{Registry: reg, Store: st, Cache: tiles.NewCache(len(set.tiles) + 1), Now: now}
+		// The app's stores: grids tiles rendered in Go from the snapshot.
+		stores := &tiles.Stores{SQL: st, Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: st.GridSnapshot}}}
+		warm := &tiles.Service{Registry: reg, Store: stores, Cache: tiles.NewCache(len(set.tiles) + 1), Now: now}
 		for _, c := range set.tiles {
 			if _, err := warm.Tile(ctx, layer, c, tiles.Scope{All: true}, nil, ""); err != nil {
 				b.Fatal(err)
 			}
 		}
-		cold := &tiles.Service{Registry: reg, Store: st, Now: now}
+		cold := &tiles.Service{Registry: reg, Store: stores, Now: now}
+		coldSQL := &tiles.Service{Registry: reg, Store: st, Now: now}
 		variants := []struct {
 			name string
 			get  func(c tiles.Coord) (int, error)
@@ -196,6 +201,13 @@ func BenchmarkGridTiles(b *testing.B) {
 			}},
 			{"cold", func(c tiles.Coord) (int, error) {
 				t, err := cold.Tile(ctx, layer, c, tiles.Scope{All: true}, nil, "")
+				if err != nil {
+					return 0, err
+				}
+				return len(t.Data), nil
+			}},
+			{"cold_sql", func(c tiles.Coord) (int, error) {
+				t, err := coldSQL.Tile(ctx, layer, c, tiles.Scope{All: true}, nil, "")
 				if err != nil {
 					return 0, err
 				}

@@ -43,13 +43,26 @@ func (s Scope) key() string {
 
 // Store renders tiles and reports layer revisions.
 type Store interface {
-	// Tile renders one MVT tile of layer; scope nil means every feature.
-	// day is the civil date (UTC midnight) for date-dependent attributes;
-	// params are the layer's own parameters, checked.
-	Tile(ctx context.Context, layer string, c Coord, scope []string, day time.Time, params Params) ([]byte, error)
+	// Tile renders one MVT tile.
+	Tile(ctx context.Context, q TileQuery) ([]byte, error)
 	// Revisions returns a token per layer_revisions entry that changes
 	// with every committed change of that entry.
 	Revisions(ctx context.Context) (map[string]string, error)
+}
+
+// TileQuery asks a store for one tile.
+type TileQuery struct {
+	Layer string
+	Coord Coord
+	// Scope are grid-subtree roots; nil means every feature, empty none.
+	Scope []string
+	// Day is the civil date (UTC midnight) of date-dependent attributes.
+	Day time.Time
+	// Params are the layer's own parameters, checked.
+	Params Params
+	// Version changes whenever the layer's data may have changed: it is
+	// made of the layer's revisions (and the day, for daily layers).
+	Version string
 }
 
 // Tile is an encoded tile and its entity tag.
@@ -105,6 +118,7 @@ func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, para
 	if l.Daily {
 		kb.WriteString("|" + day.Format("2006-01-02"))
 	}
+	version := kb.String()
 	if l.Scoped {
 		kb.WriteString("|" + scope.key())
 	}
@@ -124,7 +138,7 @@ func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, para
 		codes = scope.Codes()
 	}
 	v, err, _ := s.flight.Do(key, func() (any, error) {
-		data, err := s.Store.Tile(ctx, l.Name, c, codes, day, params)
+		data, err := s.Store.Tile(ctx, TileQuery{Layer: l.Name, Coord: c, Scope: codes, Day: day, Params: params, Version: version})
 		if err != nil {
 			return nil, err
 		}

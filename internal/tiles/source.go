@@ -39,6 +39,9 @@ type Stores struct {
 		HasLayer(string) bool
 	}
 	Go map[string]FindFunc
+	// Snapshots render the tiles (not the features) of their layers in Go
+	// from an in-memory copy of the layer (grids).
+	Snapshots map[string]*Snapshot
 }
 
 var (
@@ -61,15 +64,20 @@ func (s *Stores) Levels(ctx context.Context) ([]int, error) { return s.SQL.Level
 // by the encoder as the SQL layers' ST_AsMVTGeom does.
 const tileBuffer = 64
 
-// Tile encodes the features of a Go layer meeting the (buffered) tile.
-func (s *Stores) Tile(ctx context.Context, layer string, c Coord, scope []string, day time.Time, params Params) ([]byte, error) {
-	find := s.Go[layer]
-	if find == nil {
-		return s.SQL.Tile(ctx, layer, c, scope, day, params)
+// Tile encodes the features of a Go layer meeting the (buffered) tile,
+// renders a snapshot layer's tile, or asks SQL.
+func (s *Stores) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
+	if sn := s.Snapshots[q.Layer]; sn != nil {
+		return sn.Tile(ctx, q)
 	}
+	find := s.Go[q.Layer]
+	if find == nil {
+		return s.SQL.Tile(ctx, q)
+	}
+	layer, c := q.Layer, q.Coord
 	t := maptile.New(uint32(c.X), uint32(c.Y), maptile.Zoom(c.Z))
 	b := t.Bound(tileBuffer / 4096.0) // the buffer in tile widths
-	fs, err := find(ctx, SourceQuery{Bound: &b, Scope: scope, Day: day, Params: params})
+	fs, err := find(ctx, SourceQuery{Bound: &b, Scope: q.Scope, Day: q.Day, Params: q.Params})
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +91,9 @@ func (s *Stores) Tile(ctx context.Context, layer string, c Coord, scope []string
 	ls.RemoveEmpty(0, 0)
 	if len(l.Features) == 0 {
 		return []byte{}, nil
+	}
+	for _, f := range l.Features {
+		f.Geometry = orientForMVT(f.Geometry)
 	}
 	return mvt.Marshal(ls)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/paulmach/orb"
@@ -39,8 +38,6 @@ func (s *squares) find(_ context.Context, q SourceQuery) ([]*geojson.Feature, er
 	return out, nil
 }
 
-var zeroDay time.Time
-
 func TestStoresGoLayer(t *testing.T) {
 	sq := &squares{n: 10}
 	st := &Stores{SQL: nil, Go: map[string]FindFunc{"squares": sq.find}}
@@ -48,7 +45,7 @@ func TestStoresGoLayer(t *testing.T) {
 	// A z16 tile inside the squares: every feature clipped to the buffered
 	// tile, the bound asked for is the tile's plus the buffer.
 	tl := maptile.At(orb.Point{117.5042, 36.7042}, 16)
-	b, err := st.Tile(ctx, "squares", Coord{Z: 16, X: int(tl.X), Y: int(tl.Y)}, nil, zeroDay, Params{"tag": "x"})
+	b, err := st.Tile(ctx, TileQuery{Layer: "squares", Coord: Coord{Z: 16, X: int(tl.X), Y: int(tl.Y)}, Params: Params{"tag": "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +71,7 @@ func TestStoresGoLayer(t *testing.T) {
 	}
 	// A tile away from every square is empty.
 	far := maptile.At(orb.Point{100, 20}, 16)
-	if b, err := st.Tile(ctx, "squares", Coord{Z: 16, X: int(far.X), Y: int(far.Y)}, nil, zeroDay, nil); err != nil || len(b) != 0 {
+	if b, err := st.Tile(ctx, TileQuery{Layer: "squares", Coord: Coord{Z: 16, X: int(far.X), Y: int(far.Y)}}); err != nil || len(b) != 0 {
 		t.Errorf("empty tile: %d bytes, %v", len(b), err)
 	}
 

@@ -85,7 +85,8 @@ type fakeStore struct {
 	scopes  [][]string
 }
 
-func (f *fakeStore) Tile(_ context.Context, layer string, c Coord, scope []string, day time.Time, _ Params) ([]byte, error) {
+func (f *fakeStore) Tile(_ context.Context, q TileQuery) ([]byte, error) {
+	layer, c, scope, day := q.Layer, q.Coord, q.Scope, q.Day
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renders++
