@@ -64,6 +64,10 @@ func admin() (string, error) {
 		setupErr = fmt.Errorf("no GRIDD_TEST_DB and cannot start a private cluster: %w", err)
 		return "", setupErr
 	}
+	if err := cl.StopWhenGone(os.Getpid(), dir); err != nil {
+		setupErr = err
+		return "", err
+	}
 	adminURL = cl.URL("postgres")
 	return adminURL, nil
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -172,6 +173,24 @@ func (c *Cluster) Stop() error {
 		return fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// StopWhenGone starts a detached watchdog that stops the cluster (immediate
+// shutdown) and removes removeDir once process pid has exited: a throw-away
+// cluster of a test binary does not outlive it, however the binary ends.
+func (c *Cluster) StopWhenGone(pid int, removeDir string) error {
+	ctl := []string{filepath.Join(c.bin, "pg_ctl"), "-D", filepath.Join(c.Dir, "data"), "-m", "immediate", "-w", "stop"}
+	if os.Geteuid() == 0 {
+		ctl = append([]string{"runuser", "-u", "postgres", "--"}, ctl...)
+	}
+	script := `while kill -0 "$1" 2>/dev/null; do sleep 2; done; shift; dir="$1"; shift; "$@" >/dev/null 2>&1; rm -rf "$dir"`
+	cmd := exec.Command("sh", append([]string{"-c", script, "watchdog", strconv.Itoa(pid), removeDir}, ctl...)...)
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cluster watchdog: %w", err)
+	}
+	return cmd.Process.Release()
 }
 
 // Open returns the cluster at dir without starting it.
