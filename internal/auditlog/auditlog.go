@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -104,9 +105,10 @@ func ChainHash(prev []byte, e *Entry) []byte {
 
 // Store appends entries and reads them back in chain order.
 type Store interface {
-	// Append assigns e its ID and hashes under a lock that makes the
-	// chain linear, then stores it.
-	Append(ctx context.Context, e *Entry) error
+	// Append assigns the entries their IDs and hashes, in order, under a
+	// lock that makes the chain linear, then stores them in one durable
+	// commit.
+	Append(ctx context.Context, es ...*Entry) error
 	// Scan calls fn for every entry in ID order.
 	Scan(ctx context.Context, fn func(*Entry) error) error
 	// FindEntries returns entries matching f, newest first.
@@ -122,10 +124,29 @@ type Filter struct {
 }
 
 // Log records entries with the service clock.
+//
+// Concurrent Records share commits (group commit): the first caller to
+// find no append in flight appends every entry waiting at that moment in
+// one transaction, and the others wait for the append that carries theirs.
+// Each caller still returns only once its entry is durable, but the chain's
+// lock and the commit's flush are paid once per batch rather than once per
+// request.
 type Log struct {
 	Store Store
 	Now   func() time.Time
+
+	mu       sync.Mutex
+	waiting  []*pending
+	appender bool // an append is in flight
 }
+
+type pending struct {
+	e    *Entry
+	done chan error
+}
+
+// maxBatch bounds the entries appended in one transaction.
+const maxBatch = 256
 
 // FindEntries returns entries matching f, newest first.
 func (l *Log) FindEntries(ctx context.Context, f Filter) ([]*Entry, error) {
@@ -145,7 +166,47 @@ func (l *Log) Record(ctx context.Context, e *Entry) error {
 	if e.Action == "" {
 		return fmt.Errorf("audit entry without action")
 	}
-	return l.Store.Append(ctx, e)
+	p := &pending{e: e, done: make(chan error, 1)}
+	l.mu.Lock()
+	l.waiting = append(l.waiting, p)
+	lead := !l.appender
+	l.appender = true
+	l.mu.Unlock()
+	if lead {
+		l.appendWaiting(ctx)
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// appendWaiting appends one batch of waiting entries (the caller's among
+// them), then hands the rest, if any, to a new appender, so that no caller
+// keeps appending for others under sustained load.
+func (l *Log) appendWaiting(ctx context.Context) {
+	l.mu.Lock()
+	n := min(len(l.waiting), maxBatch)
+	batch := l.waiting[:n:n]
+	l.waiting = l.waiting[n:]
+	l.mu.Unlock()
+	es := make([]*Entry, n)
+	for i, p := range batch {
+		es[i] = p.e
+	}
+	err := l.Store.Append(context.WithoutCancel(ctx), es...)
+	for _, p := range batch {
+		p.done <- err
+	}
+	l.mu.Lock()
+	more := len(l.waiting) > 0
+	l.appender = more
+	l.mu.Unlock()
+	if more {
+		go l.appendWaiting(context.WithoutCancel(ctx))
+	}
 }
 
 // Break is one place where the chain does not verify.

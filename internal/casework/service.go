@@ -61,8 +61,9 @@ type Store interface {
 	// of p reported since since, nearest first.
 	FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error)
 	// IntakeFacts answers, in one round trip, what intake needs from the
-	// database: RoutingFacts for p and FindDuplicates.
-	IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (Facts, []int64, error)
+	// database: RoutingFacts for the point, FindDuplicates, and the grid's
+	// worker on the day.
+	IntakeFacts(ctx context.Context, q IntakeQuery) (IntakeFacts, error)
 	// FindIdempotency returns the case created under key and the request
 	// hash it was created with, or NotFound.
 	FindIdempotency(ctx context.Context, userID int64, key string) (caseID int64, hash []byte, err error)
@@ -103,6 +104,23 @@ type Config struct {
 	// IdempotencyKeep is how long idempotency keys are kept; default 8
 	// days (at least the 7 promised to clients, whatever the purge interval).
 	IdempotencyKeep time.Duration
+}
+
+// IntakeQuery asks the store for what intake needs.
+type IntakeQuery struct {
+	Category string
+	Point    orb.Point
+	RadiusM  float64   // duplicates within this distance...
+	Since    time.Time // ...reported since this instant
+	GridCode string    // the basic grid ("" outside every grid)
+	Day      time.Time // the civil date (00:00 UTC) of the report, for the grid's worker
+}
+
+// IntakeFacts is the store's answer to an IntakeQuery.
+type IntakeFacts struct {
+	Facts      Facts
+	Duplicates []int64
+	WorkerID   int64 // the grid's worker on the day (the first by start date), 0 for none
 }
 
 // Service runs the case loop.
@@ -376,10 +394,6 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if c.Photos == nil {
 		c.Photos = []int64{}
 	}
-	f, dups, err := s.Store.IntakeFacts(ctx, r.Category, pt, s.Config.DuplicateRadiusM, at.Add(-s.Config.DuplicateWindow))
-	if err != nil {
-		return nil, false, err
-	}
 	// The grid chain as of the report (the locator answers from its current
 	// index for any instant after the registry's last change).
 	res, err := s.Locator.Locate(ctx, []orb.Point{pt}, &at)
@@ -389,17 +403,15 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	c.GridChain = chainCodes(res[0])
 	if n := len(c.GridChain); n > 0 {
 		c.GridCode = c.GridChain[n-1]
-		day := workday.DateOf(at)
-		on := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC)
-		role := people.GridWorker
-		as, err := s.People.FindAssignments(ctx, people.AssignmentFilter{GridCode: &c.GridCode, Role: &role, On: &on})
-		if err != nil {
-			return nil, false, err
-		}
-		if len(as) > 0 {
-			c.WorkerID = as[0].UserID
-		}
 	}
+	day := workday.DateOf(at)
+	facts, err := s.Store.IntakeFacts(ctx, IntakeQuery{Category: r.Category, Point: pt, RadiusM: s.Config.DuplicateRadiusM,
+		Since: at.Add(-s.Config.DuplicateWindow), GridCode: c.GridCode, Day: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		return nil, false, err
+	}
+	c.WorkerID = facts.WorkerID
+	f, dups := facts.Facts, facts.Duplicates
 	f.Chain = c.GridChain
 	if ex := Route(cat.rules, r.Category, f); ex.Matched != nil {
 		c.SuggestedRuleID = ex.Matched.ID

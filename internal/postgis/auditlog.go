@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/jackc/pgx/v5"
@@ -20,32 +21,51 @@ func NewAuditLogStore(db *DB) *AuditLogStore { return &AuditLogStore{db: db} }
 // while holding it, until commit.
 const auditChainLock = 0x67726964_61756474 // "griddaudt"
 
-// Append stores e as the next link of the chain.
-func (s *AuditLogStore) Append(ctx context.Context, e *auditlog.Entry) error {
+// Append stores es, in order, as the next links of the chain, in one
+// transaction (the Log groups concurrent entries into one call).
+func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditChainLock)); err != nil {
-			return translate(err, "audit log")
-		}
+		// One round trip: take the chain's lock, then read its head and
+		// draw the IDs (in this order: a batch runs its statements in turn).
 		prev := auditlog.Genesis
-		err := tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prev)
-		if err != nil && err != pgx.ErrNoRows {
+		var ids []int64
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(auditChainLock))
+		b.Queue(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&prev); err != nil && err != pgx.ErrNoRows {
+				return err
+			}
+			return nil
+		})
+		b.Queue(`SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)`, len(es)).Query(func(rows pgx.Rows) error {
+			var err error
+			ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return translate(err, "audit log")
 		}
-		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))`).Scan(&e.ID); err != nil {
-			return translate(err, "audit log")
-		}
-		e.PrevHash = prev
-		e.Hash = auditlog.ChainHash(prev, e)
-		var actorID *int64
-		if e.ActorID != 0 {
-			actorID = &e.ActorID
-		}
-		_, err = tx.Exec(ctx, `
+		slices.Sort(ids)
+		ins := &pgx.Batch{}
+		for i, e := range es {
+			e.ID = ids[i]
+			e.PrevHash = prev
+			e.Hash = auditlog.ChainHash(prev, e)
+			prev = e.Hash
+			var actorID *int64
+			if e.ActorID != 0 {
+				actorID = &e.ActorID
+			}
+			ins.Queue(`
 INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, prev_hash, hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			e.ID, e.At, actorID, e.Actor, e.Role, e.Action, e.Method, e.Route, e.Path, e.Status, e.RequestID,
-			e.Object, e.GridCode, e.Reason, e.PrevHash, e.Hash)
-		return translate(err, "audit entry")
+				e.ID, e.At, actorID, e.Actor, e.Role, e.Action, e.Method, e.Route, e.Path, e.Status, e.RequestID,
+				e.Object, e.GridCode, e.Reason, e.PrevHash, e.Hash)
+		}
+		return translate(tx.SendBatch(ctx, ins).Close(), "audit entry")
 	})
 }
 

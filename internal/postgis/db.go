@@ -130,18 +130,23 @@ func bumpLayer(ctx context.Context, tx pgx.Tx, layer string) error {
 	return err
 }
 
+// afterCommitLayers are the layers recorded by bumpAfterCommit, each with
+// its sequence (migration 00012).
+var afterCommitLayers = map[string]string{"cases": "cases_layer_bumps", "patrols": "patrols_layer_bumps"}
+
 // bumpAfterCommit records a committed change of a layer whose writes are
-// too frequent to lock its one layer_revisions row across each durable
-// commit (case intake, patrol intake). It runs after the commit, not inside
-// it; that keeps tile caches safe (a tile rendered in between is cached
-// under the old revision and dropped by this bump). Should the bump itself
-// fail after a successful commit, the change is still committed and the
-// next write bumps the revision; until then cached tiles of the layer may
-// be stale.
+// too frequent to lock its layer_revisions row at all (case intake, patrol
+// intake): it takes the next value of the layer's sequence, which the
+// layer's revision token carries. It runs after the commit, not inside it;
+// that keeps tile caches safe (a tile rendered in between is cached under
+// the old revision and dropped by this bump). Should the bump itself fail
+// after a successful commit, the change is still committed and the next
+// write bumps the revision; until then cached tiles of the layer may be
+// stale.
 func (db *DB) bumpAfterCommit(ctx context.Context, layer string) {
-	_, _ = db.Pool.Exec(ctx, `
-WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
-UPDATE layer_revisions SET revision = revision + 1, changed_at = now() FROM async WHERE layer = $1`, layer)
+	if seq, ok := afterCommitLayers[layer]; ok {
+		_, _ = db.Pool.Exec(ctx, `SELECT nextval($1::regclass)`, seq)
+	}
 }
 
 // LayerRevision returns the current revision of a layer.

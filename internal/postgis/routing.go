@@ -2,7 +2,6 @@ package postgis
 
 import (
 	"context"
-	"time"
 
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
@@ -135,19 +134,33 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
 	return translate(err, "category "+c.Code)
 }
 
-// IntakeFacts batches RoutingFacts and FindDuplicates into one round trip.
-func (s *CaseStore) IntakeFacts(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) (casework.Facts, []int64, error) {
-	f := casework.Facts{Roads: map[string]casework.RoadDistance{}}
-	var dups []int64
+// IntakeFacts batches RoutingFacts, FindDuplicates and the grid's worker
+// on the day into one round trip.
+func (s *CaseStore) IntakeFacts(ctx context.Context, q casework.IntakeQuery) (casework.IntakeFacts, error) {
+	out := casework.IntakeFacts{Facts: casework.Facts{Roads: map[string]casework.RoadDistance{}}}
+	p := q.Point
 	b := &pgx.Batch{}
-	queueFacts(b, p, &f)
-	b.Queue(duplicatesSQL, category, p[0], p[1], since, radiusM).Query(func(rows pgx.Rows) error {
+	queueFacts(b, p, &out.Facts)
+	b.Queue(duplicatesSQL, q.Category, p[0], p[1], q.Since, q.RadiusM).Query(func(rows pgx.Rows) error {
 		var err error
-		dups, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		out.Duplicates, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		return err
 	})
-	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
-		return f, nil, translate(err, "intake facts")
+	if q.GridCode != "" {
+		// As people.FindAssignments orders them: the first worker by start.
+		b.Queue(`
+SELECT user_id FROM grid_assignments
+WHERE grid_code = $1 AND grid_role = 'worker' AND valid_from <= $2::date AND (valid_to IS NULL OR valid_to > $2::date)
+ORDER BY valid_from, id LIMIT 1`, q.GridCode, q.Day).Query(func(rows pgx.Rows) error {
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if len(ids) > 0 {
+				out.WorkerID = ids[0]
+			}
+			return err
+		})
 	}
-	return f, dups, nil
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return out, translate(err, "intake facts")
+	}
+	return out, nil
 }

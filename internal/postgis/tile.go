@@ -160,10 +160,15 @@ func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error
 	return b, nil
 }
 
-// Revisions returns "revision.changed_at" per layer_revisions entry; the
+// Revisions returns "revision.changed_at" per layer_revisions entry (plus
+// ".bumps" for the layers bumped after commit by a sequence); the
 // timestamp keeps tokens distinct across a rebuilt database.
 func (s *TileStore) Revisions(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text FROM layer_revisions`)
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text ||
+       CASE layer WHEN 'cases' THEN '.' || (SELECT last_value FROM cases_layer_bumps)::text
+                  WHEN 'patrols' THEN '.' || (SELECT last_value FROM patrols_layer_bumps)::text ELSE '' END
+FROM layer_revisions`)
 	if err != nil {
 		return nil, translate(err, "layer revisions")
 	}
