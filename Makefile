@@ -94,7 +94,8 @@ bench: deps-pg build
 	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \
 	url=$$(./$(BIN) db start --dir $$dir/pg --ephemeral); \
 	admin=$$(echo "$$url" | sed 's#/gridd?#/postgres?#'); \
-	GRIDD_TEST_DB="$$admin" GRIDD_BENCH_FULL=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./... | tee bench.out
+	GRIDD_TEST_DB="$$admin" GRIDD_BENCH_FULL=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./... > bench.out 2>&1 || status=$$?; \
+	cat bench.out; exit $${status:-0}
 
 clean:
 	rm -rf bin bench.out

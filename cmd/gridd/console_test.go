@@ -308,7 +308,9 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 	// English.
 	cdpDo(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang-switch")))
 	waitFor[bool](t, ctx, "English labels", `document.querySelector('#tab-map').textContent === 'Layers'`)
-	card := cdpGet(t, ctx, "card in English", chromedp.Text(chromedp.CSS("#card")))
+	// The card is rebuilt in the new language (after a fetch): wait for it.
+	card := waitFor[string](t, ctx, "the card in English",
+		`(() => { const c = document.querySelector('#card'); return c && !c.querySelector('[aria-busy="true"]') && c.textContent.includes('On duty') ? c.innerText : false })()`)
 	for _, w := range []string{"Households", "Population", "On duty", "Grid worker"} {
 		if !strings.Contains(card, w) {
 			t.Errorf("English card lacks %q: %q", w, card)

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"math"
 
+	"github.com/disintegration/imaging"
 	exif "github.com/dsoprea/go-exif/v3"
 	exifcommon "github.com/dsoprea/go-exif/v3/common"
 	"github.com/gridd/gridd/internal/errs"
@@ -66,11 +67,15 @@ func CleanPhoto(data []byte) (*Photo, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPhotoPixels {
 		return nil, errs.Invalidf("file", "too_many_pixels", "the image is %d×%d; at most %d pixels", cfg.Width, cfg.Height, MaxPhotoPixels)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	// Decoded upright: a photo stored sideways with an EXIF orientation
+	// (as phones do) is turned as the camera meant, since the orientation
+	// tag goes with the rest of the metadata.
+	img, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 	if err != nil {
 		return nil, errs.Invalidf("file", "undecodable_image", "the %s image cannot be decoded: %v", kind, err)
 	}
-	p := &Photo{ContentType: kind, Width: cfg.Width, Height: cfg.Height, GPS: exifGPS(data)}
+	b := img.Bounds()
+	p := &Photo{ContentType: kind, Width: b.Dx(), Height: b.Dy(), GPS: exifGPS(data)}
 	var out bytes.Buffer
 	if kind == "image/jpeg" {
 		err = jpeg.Encode(&out, img, &jpeg.Options{Quality: 85})

@@ -25,6 +25,13 @@ func jpegWithGPS(t testing.TB, lat, lon float64) []byte {
 			img.Set(x, y, color.RGBA{uint8(x * 8), uint8(y * 10), 90, 255})
 		}
 	}
+	return jpegWithExif(t, img, lat, lon, 0)
+}
+
+// jpegWithExif encodes img as JPEG with an EXIF block: a camera model, a
+// GPS position and, unless 0, an orientation tag.
+func jpegWithExif(t testing.TB, img image.Image, lat, lon float64, orientation uint16) []byte {
+	t.Helper()
 	var plain bytes.Buffer
 	if err := jpeg.Encode(&plain, img, nil); err != nil {
 		t.Fatal(err)
@@ -37,6 +44,11 @@ func jpegWithGPS(t testing.TB, lat, lon float64) []byte {
 	ib := exif.NewIfdBuilder(im, ti, exifcommon.IfdStandardIfdIdentity, exifcommon.EncodeDefaultByteOrder)
 	if err := ib.SetStandardWithName("Model", "SecretCam 9000"); err != nil {
 		t.Fatal(err)
+	}
+	if orientation != 0 {
+		if err := ib.SetStandardWithName("Orientation", []uint16{orientation}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	gps, err := exif.GetOrCreateIbFromRootIb(ib, "IFD/GPSInfo")
 	if err != nil {
@@ -114,5 +126,53 @@ func TestCleanPhotoRejects(t *testing.T) {
 	}
 	if _, err := CleanPhoto(make([]byte, MaxPhotoBytes+1)); errs.KindOf(err) != errs.TooLarge {
 		t.Errorf("oversized: %v", err)
+	}
+}
+
+// TestCleanPhotoAppliesOrientation: a phone photo stored sideways with an
+// EXIF orientation is turned upright before its metadata is dropped, so
+// the re-encoded photo shows what the camera showed.
+func TestCleanPhotoAppliesOrientation(t *testing.T) {
+	// 32×24, left half red, right half blue.
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for x := range 32 {
+		for y := range 24 {
+			c := color.RGBA{220, 20, 20, 255}
+			if x >= 16 {
+				c = color.RGBA{20, 20, 220, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	red := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return r > 2*b }
+	blue := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return b > 2*r }
+	for _, tc := range []struct {
+		orientation   uint16
+		w, h          int
+		redAt, blueAt image.Point
+	}{
+		{1, 32, 24, image.Pt(2, 12), image.Pt(29, 12)}, // as stored
+		{3, 32, 24, image.Pt(29, 12), image.Pt(2, 12)}, // upside down: turned 180°
+		{6, 24, 32, image.Pt(12, 2), image.Pt(12, 29)}, // turned 90° clockwise: left edge on top
+		{8, 24, 32, image.Pt(12, 29), image.Pt(12, 2)}, // turned 90° anticlockwise
+	} {
+		p, err := CleanPhoto(jpegWithExif(t, img, 36.7, 117.5, tc.orientation))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := jpeg.Decode(bytes.NewReader(p.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := out.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h || p.Width != tc.w || p.Height != tc.h {
+			t.Errorf("orientation %d: %v (stored %d×%d), want %d×%d", tc.orientation, b, p.Width, p.Height, tc.w, tc.h)
+			continue
+		}
+		if !red(out.At(tc.redAt.X, tc.redAt.Y)) || !blue(out.At(tc.blueAt.X, tc.blueAt.Y)) {
+			t.Errorf("orientation %d: %v is not red or %v not blue", tc.orientation, tc.redAt, tc.blueAt)
+		}
+		if bytes.Contains(p.Data, []byte("Exif")) {
+			t.Errorf("orientation %d: EXIF kept", tc.orientation)
+		}
 	}
 }
