@@ -21,7 +21,14 @@ CREATE SEQUENCE patrols_layer_bumps;
 -- the month's first case, starting after its counter row; see
 -- postgis.CaseStore.allocateNumber.
 
+-- The duplicate search filters by the geometry index (geom && a box
+-- around the point) before measuring on the spheroid; the expression index
+-- on geom::geography was never chosen and cost every intake an index
+-- insert.
+DROP INDEX cases_geog;
+
 -- +goose Down
+CREATE INDEX cases_geog ON cases USING gist ((geom::geography));
 DROP SEQUENCE patrols_layer_bumps;
 DROP SEQUENCE cases_layer_bumps;
 DROP FUNCTION gridd_fail(text);

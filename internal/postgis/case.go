@@ -422,7 +422,7 @@ SELECT id FROM cases
 WHERE category_code = $1 AND status NOT IN ('rejected', 'closed', 'merged') AND reported_at >= $4
   AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($2, $3), 4326), 1.2 * $5 / (111000 * cos(radians(least(abs($3), 89)))), 1.2 * $5 / 110000)
   AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $5)
-ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography), id
+ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, false), id
 LIMIT 20`
 
 // FindDuplicates returns open cases of category within radiusM metres of p

@@ -79,9 +79,14 @@ func (s *CaseStore) RoutingFacts(ctx context.Context, p orb.Point) (casework.Fac
 func queueFacts(b *pgx.Batch, p orb.Point, f *casework.Facts) {
 	b.Queue(`SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM zones WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))`,
 		p[0], p[1]).QueryRow(func(row pgx.Row) error { return row.Scan(&f.Zones) })
+	// The nearest road of each kind is picked by distance on the sphere
+	// (several times cheaper), and only its distance is measured on the
+	// spheroid.
 	b.Queue(`
-SELECT DISTINCT ON (kind) kind, code, name, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography) AS d
-FROM roads ORDER BY kind, d`, p[0], p[1]).Query(func(rows pgx.Rows) error {
+SELECT kind, code, name, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography) FROM (
+	SELECT DISTINCT ON (kind) kind, code, name, geom FROM roads
+	ORDER BY kind, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, false), code
+) nearest`, p[0], p[1]).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var kind string
 			var rd casework.RoadDistance
