@@ -796,3 +796,83 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 		t.Errorf("ogrinfo MVT output lacks grid %s", ownGrid)
 	}
 }
+
+// TestOGCCRS4490: OGC API Features Part 2 — the collections offer
+// EPSG:4490 (CGCS2000); asked for it, geometries come latitude first with
+// a Content-Crs header, and a bbox in EPSG:4490 axis order selects the same
+// features as the CRS84 one; an unknown CRS is refused.
+func TestOGCCRS4490(t *testing.T) {
+	ta := newTestApp(t, true)
+	tok := ta.login("admin")
+	type fc struct {
+		Features []struct {
+			ID       string `json:"id"`
+			Geometry struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	var col struct {
+		CRS []string `json:"crs"`
+	}
+	ta.do("GET", "/ogc/collections/grids-level-3", tok, nil, nil).decode(t, &col)
+	if !slices.Contains(col.CRS, "http://www.opengis.net/def/crs/EPSG/0/4490") || !slices.Contains(col.CRS, "http://www.opengis.net/def/crs/OGC/1.3/CRS84") {
+		t.Errorf("collection crs %v", col.CRS)
+	}
+	var conf struct {
+		ConformsTo []string `json:"conformsTo"`
+	}
+	ta.do("GET", "/ogc/conformance", tok, nil, nil).decode(t, &conf)
+	if !slices.Contains(conf.ConformsTo, "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs") {
+		t.Errorf("conformance lacks Part 2: %v", conf.ConformsTo)
+	}
+	g, err := ta.grids.FindGridByCode(context.Background(), otherGrid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.Geometry.Bound()
+	lonLat := fmt.Sprintf("%f,%f,%f,%f", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+	latLon := fmt.Sprintf("%f,%f,%f,%f", b.Min[1], b.Min[0], b.Max[1], b.Max[0])
+	r84 := ta.do("GET", "/ogc/collections/grids-level-3/items?bbox="+lonLat, tok, nil, nil)
+	r4490 := ta.do("GET", "/ogc/collections/grids-level-3/items?bbox-crs="+url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4490")+
+		"&bbox="+latLon+"&crs="+url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4490"), tok, nil, nil)
+	if r4490.Status != 200 || r4490.Header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/EPSG/0/4490>" {
+		t.Fatalf("EPSG:4490 items: %d, Content-Crs %q", r4490.Status, r4490.Header.Get("Content-Crs"))
+	}
+	if r84.Header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>" {
+		t.Errorf("CRS84 Content-Crs %q", r84.Header.Get("Content-Crs"))
+	}
+	var a, c fc
+	r84.decode(t, &a)
+	r4490.decode(t, &c)
+	if len(a.Features) == 0 || len(a.Features) != len(c.Features) {
+		t.Fatalf("bbox selects %d features in CRS84, %d in EPSG:4490", len(a.Features), len(c.Features))
+	}
+	first := func(raw json.RawMessage) [2]float64 {
+		var mp [][][][2]float64
+		var p [][][2]float64
+		if json.Unmarshal(raw, &mp) == nil && len(mp) > 0 {
+			return mp[0][0][0]
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p[0][0]
+	}
+	for i := range a.Features {
+		x, y := first(a.Features[i].Geometry.Coordinates), first(c.Features[i].Geometry.Coordinates)
+		if a.Features[i].ID != c.Features[i].ID || x[0] != y[1] || x[1] != y[0] || y[0] > 60 {
+			t.Errorf("feature %s: CRS84 starts at %v, EPSG:4490 at %v (want latitude first)", a.Features[i].ID, x, y)
+		}
+	}
+	one := ta.do("GET", "/ogc/collections/grids-level-3/items/"+otherGrid+"?crs="+url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4490"), tok, nil, nil)
+	if one.Status != 200 || one.Header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/EPSG/0/4490>" {
+		t.Errorf("one item in EPSG:4490: %d %q", one.Status, one.Header.Get("Content-Crs"))
+	}
+	for _, q := range []string{"crs=EPSG:3857", "bbox-crs=urn:x&bbox=1,2,3,4"} {
+		if res := ta.do("GET", "/ogc/collections/grids-level-3/items?"+q, tok, nil, nil); res.Status != 400 || !strings.Contains(string(res.Body), "unsupported_crs") {
+			t.Errorf("%s: %d %s", q, res.Status, res.Body)
+		}
+	}
+}

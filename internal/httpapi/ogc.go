@@ -50,6 +50,7 @@ var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
 type ogcLink struct {
@@ -230,7 +231,7 @@ func (s *Server) collectionJSON(r *http.Request, c ogcCollection, html bool) (ma
 		{Rel: "items", Type: "text/html", Href: linkTo(r, base+"/items", url.Values{"f": {"html"}}), Title: tr(r, "要素（网页）", "Features (HTML)")},
 	}
 	out := map[string]any{
-		"id": c.id(), "title": title, "itemType": "feature", "crs": []string{crs84}, "storageCrs": crs84, "links": links,
+		"id": c.id(), "title": title, "itemType": "feature", "crs": supportedCRS, "storageCrs": crs84, "links": links,
 	}
 	ext := map[string]any{}
 	if bounds != nil {
@@ -330,11 +331,12 @@ func (s *Server) itemsQuery(r *http.Request, c ogcCollection) (tiles.FeatureQuer
 	if err != nil {
 		return q, err
 	}
-	if q.BBox, err = queryBBox(r); err != nil {
+	bc, err := checkCRS("bbox-crs", r.URL.Query().Get("bbox-crs"))
+	if err != nil {
 		return q, err
 	}
-	if v := r.URL.Query().Get("bbox-crs"); v != "" && v != crs84 {
-		return q, errs.Invalidf("bbox-crs", "invalid_parameter", "only %s is supported, got %q", crs84, v)
+	if q.BBox, err = queryBBoxAxes(r, bc == epsg4490); err != nil {
+		return q, err
 	}
 	if q.Limit, err = queryInt(r, "limit", 100, 1, 1<<30); err != nil {
 		return q, err
@@ -371,8 +373,15 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	crs, err := outputCRS(w, r)
+	if err != nil {
+		return err
+	}
 	fs, matched, err := s.Features.Features(r.Context(), q)
 	if err != nil {
+		return err
+	}
+	if fs, err = inCRS(fs, crs); err != nil {
 		return err
 	}
 	links := selfLinks(r, mediaGeo, html)
@@ -419,9 +428,18 @@ func (s *Server) ogcItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	crs, err := outputCRS(w, r)
+	if err != nil {
+		return err
+	}
 	f, err := s.Features.Feature(r.Context(), q, chi.URLParam(r, "featureId"))
 	if err != nil {
 		return err
+	}
+	if fs, err := inCRS([]tiles.Feature{*f}, crs); err != nil {
+		return err
+	} else {
+		f = &fs[0]
 	}
 	links := append(selfLinks(r, mediaGeo, html),
 		ogcLink{Rel: "collection", Type: "application/json", Href: linkTo(r, "/ogc/collections/"+c.id(), nil)})

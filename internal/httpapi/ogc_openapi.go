@@ -57,8 +57,10 @@ func openAPI(server string) obj {
 				"f":            param("f", "query", "response format", false, obj{"type": "string", "enum": []string{"json", "html"}}),
 				"collectionId": param("collectionId", "path", "collection id, e.g. grids-level-3", true, obj{"type": "string"}),
 				"featureId":    param("featureId", "path", "feature id (the grid, zone or road code)", true, obj{"type": "string"}),
-				"bbox": param("bbox", "query", "minLon,minLat,maxLon,maxLat in CRS84", false,
+				"bbox": param("bbox", "query", "minLon,minLat,maxLon,maxLat in CRS84 (minLat,minLon,maxLat,maxLon with bbox-crs EPSG:4490)", false,
 					obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}}),
+				"bbox-crs": param("bbox-crs", "query", "CRS of bbox (OGC API Features Part 2)", false, obj{"type": "string", "enum": supportedCRS, "default": crs84}),
+				"crs":      param("crs", "query", "CRS of the response geometries (OGC API Features Part 2)", false, obj{"type": "string", "enum": supportedCRS, "default": crs84}),
 				"limit":    param("limit", "query", "page size", false, obj{"type": "integer", "minimum": 1, "maximum": maxOGCLimit, "default": 100}),
 				"offset":   param("offset", "query", "features to skip", false, obj{"type": "integer", "minimum": 0, "default": 0}),
 				"datetime": param("datetime", "query", "an instant: the grid versions valid then (grids only)", false, obj{"type": "string"}),
@@ -73,9 +75,9 @@ func openAPI(server string) obj {
 			"/collections/{collectionId}": get(op("describeCollection", "one collection",
 				[]obj{ref("collectionId"), ref("f")}, resp("collection", "application/json", "text/html"))),
 			"/collections/{collectionId}/items": get(op("getFeatures", "features of a collection",
-				[]obj{ref("collectionId"), ref("bbox"), ref("limit"), ref("offset"), ref("datetime"), ref("f")}, resp("features", mediaGeo, "text/html"))),
+				[]obj{ref("collectionId"), ref("bbox"), ref("bbox-crs"), ref("crs"), ref("limit"), ref("offset"), ref("datetime"), ref("f")}, resp("features", mediaGeo, "text/html"))),
 			"/collections/{collectionId}/items/{featureId}": get(op("getFeature", "one feature",
-				[]obj{ref("collectionId"), ref("featureId"), ref("f")}, resp("feature", mediaGeo, "text/html"))),
+				[]obj{ref("collectionId"), ref("featureId"), ref("crs"), ref("f")}, resp("feature", mediaGeo, "text/html"))),
 		},
 	}
 }

@@ -38,14 +38,22 @@ func queryBool(r *http.Request, name string) (bool, error) {
 }
 
 // queryBBox parses bbox=minLon,minLat,maxLon,maxLat in WGS84.
-func queryBBox(r *http.Request) (*orb.Bound, error) {
+func queryBBox(r *http.Request) (*orb.Bound, error) { return queryBBoxAxes(r, false) }
+
+// queryBBoxAxes parses bbox= with longitude first, or latitude first
+// (latFirst: EPSG:4490's axis order), into a lon/lat bound.
+func queryBBoxAxes(r *http.Request, latFirst bool) (*orb.Bound, error) {
 	v := r.URL.Query().Get("bbox")
 	if v == "" {
 		return nil, nil
 	}
+	want := "minLon,minLat,maxLon,maxLat"
+	if latFirst {
+		want = "minLat,minLon,maxLat,maxLon"
+	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 {
-		return nil, errs.Invalidf("bbox", "invalid_bbox", "want minLon,minLat,maxLon,maxLat, got %q", v)
+		return nil, errs.Invalidf("bbox", "invalid_bbox", "want %s, got %q", want, v)
 	}
 	var f [4]float64
 	for i, p := range parts {
@@ -55,8 +63,11 @@ func queryBBox(r *http.Request) (*orb.Bound, error) {
 		}
 		f[i] = x
 	}
+	if latFirst {
+		f = [4]float64{f[1], f[0], f[3], f[2]}
+	}
 	if f[0] < -180 || f[2] > 180 || f[1] < -90 || f[3] > 90 || f[0] > f[2] || f[1] > f[3] {
-		return nil, errs.Invalidf("bbox", "invalid_bbox", "want -180<=minLon<=maxLon<=180 and -90<=minLat<=maxLat<=90, got %q", v)
+		return nil, errs.Invalidf("bbox", "invalid_bbox", "want %s with -180<=lon<=180, -90<=lat<=90 and min<=max, got %q", want, v)
 	}
 	return &orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}}, nil
 }
