@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/workday"
 )
 
@@ -476,6 +477,18 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	cov := waitFor[string](t, ctx, "the patrol coverage audit", `document.querySelector('#audit-coverage').dataset.loaded || false`)
 	if cov != "ok" {
 		t.Errorf("patrol coverage audit: %s", cov)
+	}
+	// The test demo's tracks are in its fixed patrol month: picking that
+	// month redraws the audit with patrolled days.
+	prevMonth := demo.DemoPatrolMonth.Format("2006-01")
+	cdpGet(t, ctx, "pick the patrol month", chromedp.Evaluate[bool](fmt.Sprintf(
+		`(() => { const m = document.querySelector('#p-month'); m.value = %q; m.dispatchEvent(new Event('change')); return true })()`, prevMonth)))
+	patrolled := waitFor[int](t, ctx, "the audit of "+prevMonth, fmt.Sprintf(`(() => {
+		const s = document.querySelector('#audit-coverage');
+		if (!s || s.dataset.loaded !== 'ok' || !s.textContent.includes(%q)) return false;
+		return [...s.querySelectorAll('#patrol-table tbody tr')].filter((tr) => !tr.querySelector('td.num').textContent.startsWith('0/')).length || -1 })()`, prevMonth))
+	if patrolled < 20 {
+		t.Errorf("audit of %s: %d workers with patrolled days, want most of the 26", prevMonth, patrolled)
 	}
 	artifact(t, "console-audits.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 

@@ -303,16 +303,26 @@ function actionForm(c, action, etag, done) {
 
 // ---------- audits ----------
 
+// The month the patrol audit and the patrol cells layer show (YYYY-MM).
+let patrolMonth = shanghaiToday().slice(0, 7);
+export const getPatrolMonth = () => patrolMonth;
+
 // patrolAudit reads the month's patrol coverage audit (rows per grid and worker).
 export async function patrolAudit(parent, cells) {
-  const q = new URLSearchParams({ month: shanghaiToday().slice(0, 7), cells: cells ? 'true' : 'false' });
+  const q = new URLSearchParams({ month: patrolMonth, cells: cells ? 'true' : 'false' });
   if (parent) q.set('parent', parent);
   return api.get('/api/v1/audits/patrol-coverage?' + q);
 }
 
-export async function coverageAudit(sec, showDay) {
+// coverageAudit fills sec with the month's audit; onMonth(month) is called
+// when the user picks another month.
+export async function coverageAudit(sec, showDay, onMonth) {
   const day = h('input', { type: 'date', id: 'p-day', value: shanghaiToday() });
-  sec.append(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'p-day' }, t('patrol_day')), day)));
+  const month = h('input', { type: 'month', id: 'p-month', value: patrolMonth, max: shanghaiToday().slice(0, 7),
+    onchange: (e) => { if (/^\d{4}-\d{2}$/.test(e.target.value)) { patrolMonth = e.target.value; onMonth?.(patrolMonth); } } });
+  sec.append(h('div', { class: 'filters' },
+    h('div', {}, h('label', { for: 'p-month' }, t('month')), month),
+    h('div', {}, h('label', { for: 'p-day' }, t('patrol_day')), day)));
   const r = await patrolAudit('', false);
   const rows = r.rows || [];
   sec.append(h('p', { class: 'muted' }, `${t('month')}: ${r.month}`));

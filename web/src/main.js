@@ -235,7 +235,7 @@ function layersView(side) {
     registers: !!S.caps.registers && isCenterOrViewer(),
   };
   // The patrol and register audits are computed on demand: loaded when first shown.
-  const lazy = { coverage: loadCoverage, registers: loadRegisters, cells: async () => S.map.addCells(S.tiles.coverage) };
+  const lazy = { coverage: loadCoverage, registers: loadRegisters, cells: async () => S.map.addCells(S.tiles.coverage, cases.getPatrolMonth()) };
   const names = { grid_l1: 'layer_grid_l1', grid_l2: 'layer_grid_l2', grid_l3: 'layer_grid_l3', labels: 'layer_labels', zones: 'layer_zones', roads: 'layer_roads', topology: 'layer_topology', cases: 'layer_cases', coverage: 'layer_coverage', cells: 'layer_cells', registers: 'layer_registers' };
   const fs = h('fieldset', { class: 'layers' }, h('legend', { class: 'sr-only' }, t('layers')));
   for (const [k, key] of Object.entries(names)) {
@@ -460,6 +460,12 @@ function auditsView(side) {
       } catch (e) {
         st.textContent = t('error', { msg: e.message });
       }
+    }, (month) => {
+      // Another month: the audit, the month's coverage layer and the cells follow.
+      S.map.setCellsMonth(S.tiles.coverage, month);
+      S.map.drop('coverage');
+      S.layerOn.coverage = false;
+      renderSide();
     }).catch((e) => alertIn(cs, e));
   }
   if (S.caps.registers) {

@@ -337,13 +337,26 @@ export class GridMap {
     return this.add(name, new VectorTileLayer({ source: tileSource(tj), style, properties: props || {} }), z);
   }
 
-  // addCells shows the coverage tile layer: this month's patrol cells of
-  // every worker in view, covered in green and missed in red (from zoom 13,
+  // addCells shows the coverage tile layer: a month's patrol cells of every
+  // worker in view, covered in green and missed in red (from zoom 13,
   // where cells of ~25 m are a few pixels wide).
-  addCells(tj) {
+  addCells(tj, month) {
     const fill = { true: new Style({ fill: new Fill({ color: C.covered }) }), false: new Style({ fill: new Fill({ color: C.missed }) }) };
-    const layer = new VectorTileLayer({ source: tileSource(tj), minZoom: tj.minzoom ?? 13, style: (f) => fill[!!f.get('covered')] });
+    const layer = new VectorTileLayer({ source: tileSource(monthTiles(tj, month)), minZoom: tj.minzoom ?? 13, style: (f) => fill[!!f.get('covered')] });
     return this.add('cells', layer, 8);
+  }
+
+  // setCellsMonth switches the cells layer, if shown, to another month.
+  setCellsMonth(tj, month) {
+    this.layers.cells?.setSource(tileSource(monthTiles(tj, month)));
+  }
+
+  // drop removes a layer (it is rebuilt when next shown).
+  drop(name) {
+    const l = this.layers[name];
+    if (!l) return;
+    this.map.removeLayer(l);
+    delete this.layers[name];
   }
 
   roadStyle() {
@@ -538,6 +551,13 @@ function caseStyle(f, res) {
 }
 
 // tileSource reads MVT tiles with the bearer token in the request headers.
+// monthTiles is tj with month=YYYY-MM on its tiles URL.
+function monthTiles(tj, month) {
+  if (!month) return tj;
+  const u = tj.tiles[0];
+  return { ...tj, tiles: [u + (u.includes('?') ? '&' : '?') + 'month=' + encodeURIComponent(month)] };
+}
+
 function tileSource(tj) {
   return new VectorTileSource({
     format: new MVT(),
