@@ -171,6 +171,9 @@ func (a *app) console(c Config) http.Handler {
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, c Config) error {
+	if err := a.db.CheckSchema(ctx); err != nil {
+		return err
+	}
 	if err := a.locator.Refresh(ctx); err != nil {
 		return err
 	}

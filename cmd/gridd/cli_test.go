@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gridd/gridd/internal/dbtest"
@@ -58,5 +59,27 @@ func TestCLIMigrateImportAudit(t *testing.T) {
 	}
 	if err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "li", "--name", "李四", "--role", "boss"}); err == nil {
 		t.Error("user add with an unknown role succeeded")
+	}
+}
+
+// TestServeRefusesAnOldSchema: serve on a database whose last migration is
+// missing stops at once, telling the operator to migrate.
+func TestServeRefusesAnOldSchema(t *testing.T) {
+	url := dbtest.URL(t, dbtest.New(t))
+	ctx := context.Background()
+	a, err := openApp(ctx, Config{DatabaseURL: url}, newLogger(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if err := a.db.CheckSchema(ctx); err != nil {
+		t.Fatalf("a migrated database: %v", err)
+	}
+	if _, err := a.db.Pool.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "gridd migrate") {
+		t.Fatalf("serve on an old schema: %v, want an error telling to run gridd migrate", err)
 	}
 }

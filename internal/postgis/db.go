@@ -95,6 +95,31 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// CheckSchema fails, naming the pending migrations, unless every embedded
+// migration has been applied: a gridd serving a database an older gridd
+// migrated would fail on its first query of a new table instead.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	defer sqlDB.Close()
+	goose.SetLogger(goose.NopLogger())
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		return err
+	}
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	sources := p.ListSources()
+	if len(sources) == 0 {
+		return nil
+	}
+	if want := sources[len(sources)-1].Version; cur < want {
+		return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run 'gridd migrate' first", cur, want)
+	}
+	return nil
+}
+
 // tx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.Pool, fn)
