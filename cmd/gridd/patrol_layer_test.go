@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
+	"github.com/uber/h3-go/v4"
 )
 
 // coverageCells fetches a coverage tile and returns its cells' centroids
@@ -83,6 +84,30 @@ func TestPatrolCoverageLayer(t *testing.T) {
 		if d := geo.Distance(p, c); d > 55 && d < 65 {
 			t.Errorf("cell %v on the walked circle (%.0f m) shown missed", p, d)
 		}
+	}
+	// Below zoom 15 the cells are merged into coarser H3 cells carrying
+	// their covered share.
+	low := ta.do("GET", tilePath("coverage", maptile.At(c, 13))+"?"+day, admin, nil, nil)
+	if low.Status != 200 {
+		t.Fatalf("z13 tile: %d %s", low.Status, low.Body)
+	}
+	lls, err := mvt.Unmarshal(low.Body)
+	if err != nil || len(lls) != 1 {
+		t.Fatalf("z13 tile: %v %v", lls, err)
+	}
+	partly := 0
+	for _, f := range lls[0].Features {
+		share := f.Properties.MustFloat64("share", -1)
+		cell := h3.Cell(h3.IndexFromString(f.Properties.MustString("cell", "")))
+		if !cell.IsValid() || cell.Resolution() != 10 || share < 0 || share > 1 || f.Properties.MustBool("covered", false) != (share >= 0.5) {
+			t.Fatalf("z13 feature %v (resolution %d)", f.Properties, cell.Resolution())
+		}
+		if share > 0 && share < 1 {
+			partly++
+		}
+	}
+	if len(lls[0].Features) == 0 || len(lls[0].Features) > 400 || partly == 0 {
+		t.Errorf("z13 tile: %d coarse cells, %d partly covered", len(lls[0].Features), partly)
 	}
 	// The day's figure agrees with the tile's cells at this spot: the
 	// daily report lists the same grid.

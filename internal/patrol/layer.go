@@ -3,6 +3,7 @@ package patrol
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/gridd/gridd/spatial/coverage"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/uber/h3-go/v4"
 )
 
 // CoverageLayer is the "coverage" map layer: each coverage cell of a
@@ -21,8 +23,8 @@ import (
 // day results (a month is the union of its days, as the monthly rule
 // counts it). Parameters: worker (username; default every worker whose
 // grids the reader sees), date=YYYY-MM-DD or month=YYYY-MM (default the
-// current month so far). Cells are ~25 m across, so the layer starts at
-// zoom 13.
+// current month so far). Cells are ~25 m across: they are drawn from
+// zoom 15, and merged into coarser H3 cells at zooms 13 and 14.
 func CoverageLayer() tiles.Layer {
 	return tiles.Layer{
 		Name: "coverage", Title: "巡查覆盖", TitleEN: "Patrol coverage", Geometry: "polygon",
@@ -31,7 +33,8 @@ func CoverageLayer() tiles.Layer {
 			{Name: "worker_name", Type: tiles.String, Description: "the grid worker's name", DescZH: "网格员"},
 			{Name: "grid_code", Type: tiles.String, Description: "the worker's grid", DescZH: "网格编码"},
 			{Name: "period", Type: tiles.String, Description: "the day (YYYY-MM-DD) or month (YYYY-MM)", DescZH: "日期或月份"},
-			{Name: "covered", Type: tiles.Boolean, Description: "the track passed within the radius of the cell", DescZH: "已覆盖"},
+			{Name: "covered", Type: tiles.Boolean, Description: "the track passed within the radius of the cell (of at least half of it, for the coarser cells below zoom 15)", DescZH: "已覆盖"},
+			{Name: "share", Type: tiles.Number, Description: "covered share of the cell's area (or road length), 0–1", DescZH: "覆盖比例"},
 			{Name: "cell", Type: tiles.String, Description: "H3 cell index", DescZH: "H3 单元编号"},
 		},
 		MinZoom: 13, MaxZoom: 22, Revisions: []string{"patrols", "grids"}, Daily: true,
@@ -240,10 +243,28 @@ func (s *Service) period(p tiles.Params) (from, to time.Time, label string, err 
 }
 
 // cellMargin widens a query window so that cells whose centre lies just
-// outside it, but whose hexagon reaches in, are kept (cells are < 60 m).
+// outside it, but whose hexagon reaches in, are kept (cells are < 60 m;
+// the coarser cells of low zooms are handled by the tile clipping).
 const cellMargin = 0.0008
 
-// CoverageFeatures is the coverage layer's source (tiles.FindFunc).
+// tileResolution is the H3 resolution drawn at a tile zoom: the coverage
+// cells themselves from zoom 15, their parents below (a zoom-13 tile would
+// otherwise hold every cell of a town, megabytes of hexagons a pixel wide).
+func tileResolution(zoom, native int) int {
+	switch {
+	case zoom == 0 || zoom >= 15:
+		return native
+	case zoom == 14:
+		return min(native, 11)
+	default:
+		return min(native, 10)
+	}
+}
+
+// CoverageFeatures is the coverage layer's source (tiles.FindFunc). At
+// low zooms a feature is a coarser H3 cell with the covered share of the
+// grid area (or road length) its coverage cells carry; covered is then
+// whether at least half of it is.
 func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]*geojson.Feature, error) {
 	from, to, label, err := s.period(q.Params)
 	if err != nil {
@@ -267,17 +288,63 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 	}
 	var out []*geojson.Feature
 	for _, cs := range sets {
+		res := tileResolution(q.Zoom, cs.Cells.Resolution)
+		type agg struct{ total, covered float64 }
+		var order []h3.Cell
+		parents := map[h3.Cell]*agg{}
 		for i := range cs.Cells.Len() {
 			if q.Bound != nil && !win.Contains(cs.Cells.Center(i)) {
 				continue
 			}
-			f := geojson.NewFeature(cs.Cells.CellPolygon(i))
-			cell := cs.Cells.Cell(i).String()
-			f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, cell)
+			cell := cs.Cells.Cell(i)
+			if res == cs.Cells.Resolution {
+				f := geojson.NewFeature(cs.Cells.CellPolygon(i))
+				id := cell.String()
+				f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, id)
+				f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
+					"period": label, "covered": cs.Cover.Has(i), "share": boolShare(cs.Cover.Has(i)), "cell": id}
+				out = append(out, f)
+				continue
+			}
+			p := cell.Parent(res)
+			a := parents[p]
+			if a == nil {
+				a = &agg{}
+				parents[p] = a
+				order = append(order, p)
+			}
+			w := cs.Cells.Weights[i]
+			a.total += w
+			if cs.Cover.Has(i) {
+				a.covered += w
+			}
+		}
+		for _, p := range order {
+			a := parents[p]
+			share := math.Round(a.covered/a.total*1000) / 1000
+			f := geojson.NewFeature(hexagon(p))
+			f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, p.String())
 			f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
-				"period": label, "covered": cs.Cover.Has(i), "cell": cell}
+				"period": label, "covered": share >= 0.5, "share": share, "cell": p.String()}
 			out = append(out, f)
 		}
 	}
 	return out, nil
+}
+
+func boolShare(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// hexagon is the boundary of an H3 cell as a closed polygon.
+func hexagon(c h3.Cell) orb.Polygon {
+	bd := c.Boundary()
+	r := make(orb.Ring, 0, len(bd)+1)
+	for _, ll := range bd {
+		r = append(r, orb.Point{ll.Lng, ll.Lat})
+	}
+	return orb.Polygon{append(r, r[0])}
 }

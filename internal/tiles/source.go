@@ -18,6 +18,9 @@ import (
 type SourceQuery struct {
 	// Bound is a WGS84 window; nil means everywhere.
 	Bound *orb.Bound
+	// Zoom is the zoom of the tile being rendered; 0 for feature lists
+	// (full detail).
+	Zoom int
 	// Scope are grid-subtree roots; nil means every feature, empty none.
 	Scope  []string
 	Day    time.Time
@@ -77,7 +80,7 @@ func (s *Stores) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 	layer, c := q.Layer, q.Coord
 	t := maptile.New(uint32(c.X), uint32(c.Y), maptile.Zoom(c.Z))
 	b := t.Bound(tileBuffer / 4096.0) // the buffer in tile widths
-	fs, err := find(ctx, SourceQuery{Bound: &b, Scope: q.Scope, Day: q.Day, Params: q.Params})
+	fs, err := find(ctx, SourceQuery{Bound: &b, Zoom: c.Z, Scope: q.Scope, Day: q.Day, Params: q.Params})
 	if err != nil {
 		return nil, err
 	}
