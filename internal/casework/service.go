@@ -114,6 +114,11 @@ type IntakeQuery struct {
 	Since    time.Time // ...reported since this instant
 	GridCode string    // the basic grid ("" outside every grid)
 	Day      time.Time // the civil date (00:00 UTC) of the report, for the grid's worker
+	// KeyUser and Key: the idempotency key to look up (Key "" for none).
+	KeyUser int64
+	Key     string
+	// NumberMonth (YYYY-MM) asks for the month's next case number.
+	NumberMonth string
 }
 
 // IntakeFacts is the store's answer to an IntakeQuery.
@@ -121,6 +126,12 @@ type IntakeFacts struct {
 	Facts      Facts
 	Duplicates []int64
 	WorkerID   int64 // the grid's worker on the day (the first by start date), 0 for none
+	// KeyCaseID and KeyHash: the case already created under the key, if any.
+	KeyCaseID int64
+	KeyHash   []byte
+	// Number is the next case number of NumberMonth, when the store could
+	// take it in the same round trip ("" otherwise: CreateCase takes one).
+	Number string
 }
 
 // Service runs the case loop.
@@ -346,6 +357,18 @@ func reportHash(r Report) []byte {
 	return h[:]
 }
 
+// checkReport validates r and its category; it returns the category.
+func (s *Service) checkReport(cat *catalog, r Report, now time.Time) (*Category, error) {
+	if err := r.Validate(now); err != nil {
+		return nil, err
+	}
+	k, ok := cat.categories[r.Category]
+	if !ok || !k.IsSmall() || !k.Active {
+		return nil, errs.Invalidf("category", "unknown_category", "no active small class %q in the taxonomy (GET /api/v1/categories)", r.Category)
+	}
+	return k, nil
+}
+
 // MaxIdempotencyKey bounds the Idempotency-Key header.
 const MaxIdempotencyKey = 200
 
@@ -363,25 +386,22 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	}
 	now := s.Now()
 	hash := reportHash(r)
-	if key != "" {
-		id, h, err := s.Store.FindIdempotency(ctx, p.User.ID, key)
-		if err == nil {
-			return s.replay(ctx, id, h, hash)
-		}
-		if !errs.Is(err, errs.NotFound) {
-			return nil, false, err
-		}
-	}
-	if err := r.Validate(now); err != nil {
-		return nil, false, err
-	}
 	cat, err := s.load(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	k, ok := cat.categories[r.Category]
-	if !ok || !k.IsSmall() || !k.Active {
-		return nil, false, errs.Invalidf("category", "unknown_category", "no active small class %q in the taxonomy (GET /api/v1/categories)", r.Category)
+	k, invalid := s.checkReport(cat, r, now)
+	if invalid != nil {
+		// A retry of a report that was accepted replays it even if it
+		// would not be accepted now (its category retired meanwhile, say).
+		if key != "" {
+			if id, h, err := s.Store.FindIdempotency(ctx, p.User.ID, key); err == nil {
+				return s.replay(ctx, id, h, hash)
+			} else if !errs.Is(err, errs.NotFound) {
+				return nil, false, err
+			}
+		}
+		return nil, false, invalid
 	}
 	at := now
 	if r.ReportedAt != nil {
@@ -405,11 +425,20 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 		c.GridCode = c.GridChain[n-1]
 	}
 	day := workday.DateOf(at)
-	facts, err := s.Store.IntakeFacts(ctx, IntakeQuery{Category: r.Category, Point: pt, RadiusM: s.Config.DuplicateRadiusM,
-		Since: at.Add(-s.Config.DuplicateWindow), GridCode: c.GridCode, Day: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC)})
+	iq := IntakeQuery{Category: r.Category, Point: pt, RadiusM: s.Config.DuplicateRadiusM,
+		Since: at.Add(-s.Config.DuplicateWindow), GridCode: c.GridCode, Day: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC),
+		NumberMonth: MonthOf(at)}
+	if key != "" {
+		iq.KeyUser, iq.Key = p.User.ID, key
+	}
+	facts, err := s.Store.IntakeFacts(ctx, iq)
 	if err != nil {
 		return nil, false, err
 	}
+	if facts.KeyCaseID != 0 {
+		return s.replay(ctx, facts.KeyCaseID, facts.KeyHash, hash)
+	}
+	c.Number = facts.Number
 	c.WorkerID = facts.WorkerID
 	f, dups := facts.Facts, facts.Duplicates
 	f.Chain = c.GridChain

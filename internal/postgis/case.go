@@ -135,10 +135,13 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	if err != nil {
 		return 0, nil, err
 	}
-	// The number comes first, in a statement of its own (allocateNumber).
-	number, err := s.allocateNumber(ctx, casework.MonthOf(c.ReportedAt))
-	if err != nil {
-		return 0, nil, err
+	// The number comes first, in a statement of its own (allocateNumber),
+	// unless the caller took it already (IntakeFacts).
+	number := c.Number
+	if number == "" {
+		if number, err = s.allocateNumber(ctx, casework.MonthOf(c.ReportedAt)); err != nil {
+			return 0, nil, err
+		}
 	}
 	var keyUser *int64
 	var keyText *string
@@ -223,10 +226,10 @@ WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true 
 // number whose case then fails to commit is skipped (numbers may have
 // gaps).
 func (s *CaseStore) allocateNumber(ctx context.Context, month string) (string, error) {
-	if len(month) != 7 || month[4] != '-' {
+	seq, ok := caseNumberSeq(month)
+	if !ok {
 		return "", fmt.Errorf("case number: bad month %q", month)
 	}
-	seq := "case_numbers_" + month[:4] + month[5:]
 	var n int64
 	err := s.db.Pool.QueryRow(ctx, `SELECT nextval($1::regclass)`, seq).Scan(&n)
 	var pgErr *pgconn.PgError
@@ -252,6 +255,18 @@ SELECT 1 + greatest(
 	if err != nil {
 		return "", translate(err, "case number")
 	}
+	return formatCaseNumber(month, n)
+}
+
+// caseNumberSeq names the number sequence of month (YYYY-MM).
+func caseNumberSeq(month string) (string, bool) {
+	if len(month) != 7 || month[4] != '-' {
+		return "", false
+	}
+	return "case_numbers_" + month[:4] + month[5:], true
+}
+
+func formatCaseNumber(month string, n int64) (string, error) {
 	if n > 999_999 {
 		return "", fmt.Errorf("case number: more than 999999 cases in %s", month)
 	}

@@ -2,9 +2,11 @@ package postgis
 
 import (
 	"context"
+	"errors"
 
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 )
 
@@ -164,8 +166,36 @@ ORDER BY valid_from, id LIMIT 1`, q.GridCode, q.Day).Query(func(rows pgx.Rows) e
 			return err
 		})
 	}
-	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+	if q.Key != "" {
+		b.Queue(`SELECT coalesce(case_id, 0), request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`, q.KeyUser, q.Key).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					if err := rows.Scan(&out.KeyCaseID, &out.KeyHash); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
+	}
+	var n int64
+	if seq, ok := caseNumberSeq(q.NumberMonth); ok {
+		b.Queue(`SELECT nextval($1::regclass)`, seq).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+	}
+	err := s.db.Pool.SendBatch(ctx, b).Close()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" && q.NumberMonth != "" {
+		// The month's first case: its number sequence does not exist yet;
+		// ask again without it (CreateCase creates it).
+		q.NumberMonth = ""
+		return s.IntakeFacts(ctx, q)
+	}
+	if err != nil {
 		return out, translate(err, "intake facts")
+	}
+	if n > 0 {
+		if out.Number, err = formatCaseNumber(q.NumberMonth, n); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }
