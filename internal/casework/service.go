@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridd/gridd/internal/auth"
@@ -51,8 +52,10 @@ type Store interface {
 	SaveCategory(ctx context.Context, c *Category) error
 	FindRules(ctx context.Context) ([]*Rule, error)
 	ReplaceRules(ctx context.Context, rules []*Rule) error
-	// RoutingFacts gives the zones containing p and the nearest road of each kind.
-	RoutingFacts(ctx context.Context, p orb.Point) (Facts, error)
+	// RoutingLayers reads the zones and roads with their version.
+	RoutingLayers(ctx context.Context) (*RoutingLayers, error)
+	// RoutingVersion returns the version of the zones and roads.
+	RoutingVersion(ctx context.Context) (string, error)
 	// LayerNames lists the zone codes and road kinds.
 	LayerNames(ctx context.Context) (zones, roadKinds []string, err error)
 	FindCalendarYears(ctx context.Context) ([]workday.Year, error)
@@ -61,8 +64,8 @@ type Store interface {
 	// of p reported since since, nearest first.
 	FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error)
 	// IntakeFacts answers, in one round trip, what intake needs from the
-	// database: RoutingFacts for the point, FindDuplicates, and the grid's
-	// worker on the day.
+	// database: FindDuplicates, the grid's worker on the day, the routing
+	// layers' version, the idempotency key's case and the next number.
 	IntakeFacts(ctx context.Context, q IntakeQuery) (IntakeFacts, error)
 	// FindIdempotency returns the case created under key and the request
 	// hash it was created with, or NotFound.
@@ -123,8 +126,9 @@ type IntakeQuery struct {
 
 // IntakeFacts is the store's answer to an IntakeQuery.
 type IntakeFacts struct {
-	Facts      Facts
-	Duplicates []int64
+	// LayersVersion is the routing layers' version (RoutingLayers.Version).
+	LayersVersion string
+	Duplicates    []int64
 	WorkerID   int64 // the grid's worker on the day (the first by start date), 0 for none
 	// KeyCaseID and KeyHash: the case already created under the key, if any.
 	KeyCaseID int64
@@ -147,6 +151,8 @@ type Service struct {
 	mu       sync.Mutex
 	catalog  *catalog
 	loadedAt time.Time
+	// layers is the in-memory copy of the routing layers.
+	layers atomic.Pointer[RoutingLayers]
 }
 
 type catalog struct {
@@ -334,10 +340,15 @@ func (s *Service) Explain(ctx context.Context, category string, p orb.Point) (Ex
 	if err != nil {
 		return Explanation{}, nil, err
 	}
-	f, err := s.Store.RoutingFacts(ctx, p)
+	v, err := s.Store.RoutingVersion(ctx)
 	if err != nil {
 		return Explanation{}, nil, err
 	}
+	layers, err := s.routingLayers(ctx, v)
+	if err != nil {
+		return Explanation{}, nil, err
+	}
+	f := layers.Facts(p)
 	f.Chain = chainCodes(res[0])
 	return Route(cat.rules, category, f), f.Chain, nil
 }
@@ -355,6 +366,21 @@ func reportHash(r Report) []byte {
 	b, _ := json.Marshal(r)
 	h := sha256.Sum256(b)
 	return h[:]
+}
+
+// routingLayers returns the in-memory routing layers of version, reading
+// them when the copy held is of another version.
+func (s *Service) routingLayers(ctx context.Context, version string) (*RoutingLayers, error) {
+	if l := s.layers.Load(); l != nil && l.Version == version {
+		return l, nil
+	}
+	l, err := s.Store.RoutingLayers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.Prepare()
+	s.layers.Store(l)
+	return l, nil
 }
 
 // checkReport validates r and its category; it returns the category.
@@ -440,7 +466,11 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	}
 	c.Number = facts.Number
 	c.WorkerID = facts.WorkerID
-	f, dups := facts.Facts, facts.Duplicates
+	layers, err := s.routingLayers(ctx, facts.LayersVersion)
+	if err != nil {
+		return nil, false, err
+	}
+	f, dups := layers.Facts(pt), facts.Duplicates
 	f.Chain = c.GridChain
 	if ex := Route(cat.rules, r.Category, f); ex.Matched != nil {
 		c.SuggestedRuleID = ex.Matched.ID

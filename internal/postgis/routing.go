@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
@@ -68,37 +69,64 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 	})
 }
 
-// RoutingFacts returns the zones containing p and the nearest road of each
-// kind with its geodesic distance in metres.
-func (s *CaseStore) RoutingFacts(ctx context.Context, p orb.Point) (casework.Facts, error) {
-	f := casework.Facts{Roads: map[string]casework.RoadDistance{}}
-	b := &pgx.Batch{}
-	queueFacts(b, p, &f)
-	err := s.db.Pool.SendBatch(ctx, b).Close()
-	return f, translate(err, "routing facts")
+// routingVersionSQL is the version of the routing layers: their
+// layer_revisions entries (the timestamps keep it distinct across a
+// rebuilt database).
+const routingVersionSQL = `
+SELECT string_agg(layer || '=' || revision || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint, ',' ORDER BY layer)
+FROM layer_revisions WHERE layer IN ('zones', 'roads')`
+
+// RoutingVersion returns the version of the zones and roads.
+func (s *CaseStore) RoutingVersion(ctx context.Context) (string, error) {
+	var v string
+	err := s.db.Pool.QueryRow(ctx, routingVersionSQL).Scan(&v)
+	return v, translate(err, "routing layers")
 }
 
-func queueFacts(b *pgx.Batch, p orb.Point, f *casework.Facts) {
-	b.Queue(`SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM zones WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))`,
-		p[0], p[1]).QueryRow(func(row pgx.Row) error { return row.Scan(&f.Zones) })
-	// The nearest road of each kind is picked by distance on the sphere
-	// (several times cheaper), and only its distance is measured on the
-	// spheroid.
-	b.Queue(`
-SELECT kind, code, name, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography) FROM (
-	SELECT DISTINCT ON (kind) kind, code, name, geom FROM roads
-	ORDER BY kind, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, false), code
-) nearest`, p[0], p[1]).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var kind string
-			var rd casework.RoadDistance
-			if err := rows.Scan(&kind, &rd.Code, &rd.Name, &rd.DistanceM); err != nil {
+// RoutingLayers reads the zones and roads and their version in one
+// snapshot.
+func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers, error) {
+	l := &casework.RoutingLayers{}
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, routingVersionSQL).Scan(&l.Version); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT code, ST_AsEWKB(geom) FROM zones ORDER BY code`)
+		if err != nil {
+			return err
+		}
+		var code string
+		var raw []byte
+		if _, err := pgx.ForEachRow(rows, []any{&code, &raw}, func() error {
+			mp, err := decodeMultiPolygon(raw)
+			if err != nil {
 				return err
 			}
-			f.Roads[kind] = rd
+			l.Zones = append(l.Zones, casework.ZoneShape{Code: code, Geom: mp})
+			return nil
+		}); err != nil {
+			return err
 		}
-		return rows.Err()
+		rows, err = tx.Query(ctx, `SELECT code, name, kind, ST_AsEWKB(geom) FROM roads ORDER BY code`)
+		if err != nil {
+			return err
+		}
+		var name, kind string
+		_, err = pgx.ForEachRow(rows, []any{&code, &name, &kind, &raw}, func() error {
+			g, err := decodeGeom(raw)
+			if err != nil {
+				return err
+			}
+			ls, ok := g.(orb.LineString)
+			if !ok {
+				return fmt.Errorf("road %s: %T, want a LineString", code, g)
+			}
+			l.Roads = append(l.Roads, casework.RoadShape{Code: code, Name: name, Kind: kind, Geom: ls})
+			return nil
+		})
+		return err
 	})
+	return l, translate(err, "routing layers")
 }
 
 // LayerNames lists the zone codes and road kinds.
@@ -141,13 +169,14 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
 	return translate(err, "category "+c.Code)
 }
 
-// IntakeFacts batches RoutingFacts, FindDuplicates and the grid's worker
-// on the day into one round trip.
+// IntakeFacts batches the routing layers' version, FindDuplicates, the
+// grid's worker on the day, the idempotency key's case and the next case
+// number into one round trip.
 func (s *CaseStore) IntakeFacts(ctx context.Context, q casework.IntakeQuery) (casework.IntakeFacts, error) {
-	out := casework.IntakeFacts{Facts: casework.Facts{Roads: map[string]casework.RoadDistance{}}}
+	out := casework.IntakeFacts{}
 	p := q.Point
 	b := &pgx.Batch{}
-	queueFacts(b, p, &out.Facts)
+	b.Queue(routingVersionSQL).QueryRow(func(row pgx.Row) error { return row.Scan(&out.LayersVersion) })
 	b.Queue(duplicatesSQL, q.Category, p[0], p[1], q.Since, q.RadiusM).Query(func(rows pgx.Rows) error {
 		var err error
 		out.Duplicates, err = pgx.CollectRows(rows, pgx.RowTo[int64])
