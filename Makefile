@@ -88,11 +88,13 @@ test: deps-pg deps-test deps-fonts build
 	GRIDD_TEST_DB="$$admin" GRIDD_BIN="$(CURDIR)/$(BIN)" $(GO) test -race -count=1 -timeout 40m ./...
 
 # bench runs the benchmarks (index vs PostGIS in the same run) on a
-# throw-away cluster; results go in BENCHMARKS.md by hand, with date and machine.
+# throw-away cluster configured like a real one (fsync, synchronous commits,
+# full-page writes: write throughput is measured with durable commits);
+# results go in BENCHMARKS.md by hand, with date and machine.
 bench: deps-pg build
 	@set -e; dir=$$(mktemp -d /tmp/gridd-bench.XXXXXX); chmod 755 $$dir; \
 	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \
-	url=$$(./$(BIN) db start --dir $$dir/pg --ephemeral); \
+	url=$$(./$(BIN) db start --dir $$dir/pg); \
 	admin=$$(echo "$$url" | sed 's#/gridd?#/postgres?#'); \
 	GRIDD_TEST_DB="$$admin" GRIDD_BENCH_FULL=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./... > bench.out 2>&1 || status=$$?; \
 	cat bench.out; exit $${status:-0}
