@@ -8,6 +8,7 @@ import (
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/project"
 )
 
 // OGC API Features Part 2 (CRS by reference): besides CRS84 the collections
@@ -63,44 +64,5 @@ func inCRS(fs []tiles.Feature, crs string) ([]tiles.Feature, error) {
 
 // latLon returns a copy of g with each point's axes swapped.
 func latLon(g orb.Geometry) orb.Geometry {
-	pts := func(ps []orb.Point) []orb.Point {
-		out := make([]orb.Point, len(ps))
-		for i, p := range ps {
-			out[i] = orb.Point{p[1], p[0]}
-		}
-		return out
-	}
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{g[1], g[0]}
-	case orb.MultiPoint:
-		return orb.MultiPoint(pts(g))
-	case orb.LineString:
-		return orb.LineString(pts(g))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = pts(l)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = pts(r)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = latLon(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, x := range g {
-			out[i] = latLon(x)
-		}
-		return out
-	}
-	return g
+	return project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
 }
