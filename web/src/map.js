@@ -341,8 +341,21 @@ export class GridMap {
   // worker in view, covered in green and missed in red (from zoom 13,
   // where cells of ~25 m are a few pixels wide).
   addCells(tj, month) {
-    const fill = { true: new Style({ fill: new Fill({ color: C.covered }) }), false: new Style({ fill: new Fill({ color: C.missed }) }) };
-    const layer = new VectorTileLayer({ source: tileSource(monthTiles(tj, month)), minZoom: tj.minzoom ?? 13, style: (f) => fill[!!f.get('covered')] });
+    // Coarse cells (below zoom 15) carry the covered share: shade by it,
+    // green from half covered, red below, stronger towards all or none.
+    const styles = new Map();
+    const style = (f) => {
+      const covered = !!f.get('covered');
+      const share = f.get('share') ?? (covered ? 1 : 0);
+      const key = `${covered}:${Math.round(share * 10)}`;
+      if (!styles.has(key)) {
+        const alpha = (0.2 + 0.4 * Math.min(1, Math.abs(share - 0.5) * 2)).toFixed(2);
+        const color = covered ? `rgba(22, 163, 74, ${alpha})` : `rgba(220, 38, 38, ${alpha})`;
+        styles.set(key, new Style({ fill: new Fill({ color }) }));
+      }
+      return styles.get(key);
+    };
+    const layer = new VectorTileLayer({ source: tileSource(monthTiles(tj, month)), minZoom: tj.minzoom ?? 13, style });
     return this.add('cells', layer, 8);
   }
 
