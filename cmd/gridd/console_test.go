@@ -166,15 +166,26 @@ func login(t *testing.T, ctx context.Context, base, username string) {
 
 // mapPixels screenshots the map and counts the pixels that differ from its
 // background, and those in the basic grids' blue (stroke and fill).
-func mapPixels(t *testing.T, ctx context.Context, name string) (drawn, blue, total int) {
+// mapPixels screenshots the map until enough of it is drawn (the
+// drawn share of pixels reaching minDrawn of total and the blue share
+// minBlue) or 20 s have passed — vector tiles may still be painting after
+// the first rendered frame — and returns the last screenshot's counts.
+func mapPixels(t *testing.T, ctx context.Context, name string, minDrawn, minBlue float64) (drawn, blue, total int) {
 	t.Helper()
-	shot := cdpGet(t, ctx, "screenshot the map", chromedp.Screenshot(chromedp.CSS("#map")))
-	artifact(t, name, shot)
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		shot := cdpGet(t, ctx, "screenshot the map", chromedp.Screenshot(chromedp.CSS("#map")))
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn, blue, total = countPixels(img)
+		if (float64(drawn) >= minDrawn*float64(total) && float64(blue) >= minBlue*float64(total)) || time.Now().After(deadline) {
+			artifact(t, name, shot)
+			return drawn, blue, total
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
-	return countPixels(img)
 }
 
 func countPixels(img image.Image) (drawn, blue, total int) {
@@ -251,7 +262,7 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 		t.Errorf("drawn basic grids %v, want %v", drawn, want)
 	}
 	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
-	px, blue, total := mapPixels(t, ctx, "console-center-zh.png")
+	px, blue, total := mapPixels(t, ctx, "console-center-zh.png", 0.25, 0.05)
 	if px < total/4 {
 		t.Errorf("only %d of %d map pixels differ from the background: the grids are not drawn", px, total)
 	}
@@ -334,7 +345,7 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 	if all != 1 {
 		t.Errorf("worker's map holds %d grid features, want 1", all)
 	}
-	px, _, total = mapPixels(t, ctx, "console-worker-en.png")
+	px, _, total = mapPixels(t, ctx, "console-worker-en.png", 0.10, 0)
 	if px < total/10 {
 		t.Errorf("worker's map: only %d of %d pixels drawn", px, total)
 	}
@@ -368,7 +379,7 @@ func TestConsoleTablet(t *testing.T) {
 	if n != 26 {
 		t.Errorf("tablet: %d basic grids drawn, want 26", n)
 	}
-	px, _, total := mapPixels(t, ctx, "console-tablet.png")
+	px, _, total := mapPixels(t, ctx, "console-tablet.png", 0.25, 0)
 	if px < total/4 {
 		t.Errorf("tablet: only %d of %d map pixels drawn", px, total)
 	}
