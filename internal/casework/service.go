@@ -129,7 +129,7 @@ type IntakeFacts struct {
 	// LayersVersion is the routing layers' version (RoutingLayers.Version).
 	LayersVersion string
 	Duplicates    []int64
-	WorkerID   int64 // the grid's worker on the day (the first by start date), 0 for none
+	WorkerID      int64 // the grid's worker on the day (the first by start date), 0 for none
 	// KeyCaseID and KeyHash: the case already created under the key, if any.
 	KeyCaseID int64
 	KeyHash   []byte
