@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -54,7 +55,7 @@ func (l *RoutingLayers) Facts(p orb.Point) Facts {
 		}
 	}
 	slices.Sort(f.Zones)
-	kx, ky := metresPerDegree(p[1])
+	kx, ky := crs.MetresPerDegree(p[1])
 	for _, r := range l.Roads {
 		d := distanceToLine(p, r.Geom, kx, ky)
 		if cur, ok := f.Roads[r.Kind]; !ok || d < cur.DistanceM || (d == cur.DistanceM && r.Code < cur.Code) {
@@ -62,20 +63,6 @@ func (l *RoutingLayers) Facts(p orb.Point) Facts {
 		}
 	}
 	return f
-}
-
-// metresPerDegree returns the lengths of a degree of longitude and of
-// latitude at latitude lat on the WGS84 ellipsoid.
-func metresPerDegree(lat float64) (kx, ky float64) {
-	const a = 6378137.0
-	const f = 1 / 298.257223563
-	e2 := f * (2 - f)
-	phi := lat * math.Pi / 180
-	s := math.Sin(phi)
-	w := 1 - e2*s*s
-	n := a / math.Sqrt(w)                  // prime vertical radius
-	m := a * (1 - e2) / (w * math.Sqrt(w)) // meridian radius
-	return n * math.Cos(phi) * math.Pi / 180, m * math.Pi / 180
 }
 
 // distanceToLine is the distance in metres from p to the nearest point of

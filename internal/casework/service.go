@@ -60,11 +60,9 @@ type Store interface {
 	LayerNames(ctx context.Context) (zones, roadKinds []string, err error)
 	FindCalendarYears(ctx context.Context) ([]workday.Year, error)
 	SaveCalendarYear(ctx context.Context, y workday.Year) error
-	// FindDuplicates returns open cases of category within radiusM metres
-	// of p reported since since, nearest first.
-	FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error)
 	// IntakeFacts answers, in one round trip, what intake needs from the
-	// database: FindDuplicates, the grid's worker on the day, the routing
+	// database: the open cases of the category within RadiusM of the point
+	// reported since Since (duplicate candidates, nearest first), the grid's worker on the day, the routing
 	// layers' version, the idempotency key's case and the next number.
 	IntakeFacts(ctx context.Context, q IntakeQuery) (IntakeFacts, error)
 	// FindIdempotency returns the case created under key and the request

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"time"
 
@@ -48,10 +47,8 @@ func CoverageLayer() tiles.Layer {
 	}
 }
 
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-
 func checkUsername(v string) error {
-	if !usernamePattern.MatchString(v) {
+	if !people.ValidUsername(v) {
 		return errs.Invalidf("worker", "invalid_username", "want a username (letters, digits, _ . -), got %q", v)
 	}
 	return nil
@@ -111,13 +108,13 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 		if as, err = s.People.FindAssignments(ctx, people.AssignmentFilter{UserID: &q.Worker, Role: &role}); err != nil {
 			return nil, err
 		}
-	} else {
-		for _, g := range grids {
-			ga, err := s.People.FindAssignments(ctx, people.AssignmentFilter{GridCode: &g.Code, Role: &role})
-			if err != nil {
-				return nil, err
-			}
-			as = append(as, ga...)
+	} else if len(grids) > 0 {
+		codes := make([]string, len(grids))
+		for i, g := range grids {
+			codes[i] = g.Code
+		}
+		if as, err = s.People.FindAssignments(ctx, people.AssignmentFilter{GridCodes: codes, Role: &role}); err != nil {
+			return nil, err
 		}
 	}
 	type pair struct {
@@ -322,7 +319,7 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 		for _, p := range order {
 			a := parents[p]
 			share := math.Round(a.covered/a.total*1000) / 1000
-			f := geojson.NewFeature(hexagon(p))
+			f := geojson.NewFeature(coverage.Hexagon(p))
 			f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, p.String())
 			f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
 				"period": label, "covered": share >= 0.5, "share": share, "cell": p.String()}
@@ -337,14 +334,4 @@ func boolShare(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// hexagon is the boundary of an H3 cell as a closed polygon.
-func hexagon(c h3.Cell) orb.Polygon {
-	bd := c.Boundary()
-	r := make(orb.Ring, 0, len(bd)+1)
-	for _, ll := range bd {
-		r = append(r, orb.Point{ll.Lng, ll.Lat})
-	}
-	return orb.Polygon{append(r, r[0])}
 }

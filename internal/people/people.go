@@ -96,8 +96,10 @@ type Assignment struct {
 // AssignmentFilter selects assignments; nil fields do not filter.
 type AssignmentFilter struct {
 	GridCode *string
-	UserID   *int64
-	Role     *GridRole
+	// GridCodes selects assignments to any of these grids (nil: any grid).
+	GridCodes []string
+	UserID    *int64
+	Role      *GridRole
 	// On selects assignments valid on that civil date.
 	On *time.Time
 }
@@ -122,7 +124,7 @@ func NewUser(username, name, phone, role, department, scope string) (*User, erro
 	if err != nil {
 		return nil, err
 	}
-	if !validUsername(username) {
+	if !ValidUsername(username) {
 		return nil, errs.Invalidf("username", "invalid_username", "want 1–64 letters, digits, '.', '_' or '-', got %q", username)
 	}
 	if name == "" {
@@ -153,7 +155,9 @@ func NewDepartment(code, name string) (*Department, error) {
 	return &Department{Code: code, Name: name}, nil
 }
 
-func validUsername(s string) bool {
+// ValidUsername reports whether s is a well-formed username: 1 to 64
+// letters, digits, '.', '_' or '-'.
+func ValidUsername(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}

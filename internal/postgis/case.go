@@ -440,17 +440,6 @@ WHERE category_code = $1 AND status NOT IN ('rejected', 'closed', 'merged') AND 
 ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, false), id
 LIMIT 20`
 
-// FindDuplicates returns open cases of category within radiusM metres of p
-// reported since since, nearest first (at most 20).
-func (s *CaseStore) FindDuplicates(ctx context.Context, category string, p orb.Point, radiusM float64, since time.Time) ([]int64, error) {
-	rows, err := s.db.Pool.Query(ctx, duplicatesSQL, category, p[0], p[1], since, radiusM)
-	if err != nil {
-		return nil, translate(err, "duplicates")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	return ids, translate(err, "duplicates")
-}
-
 // CaseStores hands out the case store on the layer store's database, so
 // that the demo loader (which receives the layer store) can add its
 // routing table and cases.

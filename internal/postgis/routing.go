@@ -169,7 +169,7 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
 	return translate(err, "category "+c.Code)
 }
 
-// IntakeFacts batches the routing layers' version, FindDuplicates, the
+// IntakeFacts batches the routing layers' version, the duplicate search, the
 // grid's worker on the day, the idempotency key's case and the next case
 // number into one round trip.
 func (s *CaseStore) IntakeFacts(ctx context.Context, q casework.IntakeQuery) (casework.IntakeFacts, error) {

@@ -156,7 +156,8 @@ WHERE ($1::text IS NULL OR a.grid_code = $1)
   AND ($2::bigint IS NULL OR a.user_id = $2)
   AND ($3::text IS NULL OR a.grid_role = $3)
   AND ($4::date IS NULL OR (a.valid_from <= $4 AND (a.valid_to IS NULL OR a.valid_to > $4)))
-ORDER BY a.grid_code, a.grid_role, a.valid_from, a.id`, f.GridCode, f.UserID, role, on)
+  AND ($5::text[] IS NULL OR a.grid_code = ANY($5))
+ORDER BY a.grid_code, a.grid_role, a.valid_from, a.id`, f.GridCode, f.UserID, role, on, f.GridCodes)
 	if err != nil {
 		return nil, translate(err, "assignments")
 	}

@@ -24,6 +24,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
 )
@@ -102,15 +103,8 @@ type projection struct {
 }
 
 func newProjection(lon0, lat0 float64) projection {
-	const a = 6378137.0
-	const f = 1 / 298.257223563
-	e2 := f * (2 - f)
-	phi := lat0 * math.Pi / 180
-	s := math.Sin(phi)
-	w := 1 - e2*s*s
-	n := a / math.Sqrt(w)
-	m := a * (1 - e2) / (w * math.Sqrt(w))
-	return projection{lon0: lon0, lat0: lat0, kx: n * math.Cos(phi) * math.Pi / 180, ky: m * math.Pi / 180}
+	kx, ky := crs.MetresPerDegree(lat0)
+	return projection{lon0: lon0, lat0: lat0, kx: kx, ky: ky}
 }
 
 func (p projection) fwd(lon, lat float64) pt {
@@ -332,14 +326,16 @@ func (g *Grid) Center(i int) orb.Point {
 
 // CellPolygon returns the hexagon of cell i (lon/lat, closed, CCW) from H3.
 // It is the whole hexagon, not clipped to the grid.
-func (g *Grid) CellPolygon(i int) orb.Polygon {
-	bd := g.Cell(i).Boundary()
+func (g *Grid) CellPolygon(i int) orb.Polygon { return Hexagon(g.Cell(i)) }
+
+// Hexagon returns the boundary of an H3 cell (lon/lat, closed, CCW).
+func Hexagon(c h3.Cell) orb.Polygon {
+	bd := c.Boundary()
 	r := make(orb.Ring, 0, len(bd)+1)
 	for _, ll := range bd {
 		r = append(r, orb.Point{ll.Lng, ll.Lat})
 	}
-	r = append(r, r[0])
-	return orb.Polygon{r}
+	return orb.Polygon{append(r, r[0])}
 }
 
 // Contains reports whether p (lon/lat) lies inside the grid (even-odd over

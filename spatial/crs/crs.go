@@ -217,3 +217,19 @@ func FromWGS84(s System, lon, lat float64) (float64, float64) {
 	}
 	return lon, lat
 }
+
+// MetresPerDegree returns the lengths in metres of a degree of longitude
+// and of latitude at latitude lat on the WGS84 ellipsoid (from its radii
+// of curvature there): the scale of a local equirectangular frame, whose
+// distances are accurate to well under 0.1% within a few kilometres.
+func MetresPerDegree(lat float64) (lonM, latM float64) {
+	const a = 6378137.0
+	const f = 1 / 298.257223563
+	e2 := f * (2 - f)
+	phi := lat * math.Pi / 180
+	s := math.Sin(phi)
+	w := 1 - e2*s*s
+	n := a / math.Sqrt(w)                  // prime vertical radius
+	m := a * (1 - e2) / (w * math.Sqrt(w)) // meridian radius
+	return n * math.Cos(phi) * math.Pi / 180, m * math.Pi / 180
+}
