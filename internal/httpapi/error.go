@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 )
 
 // statusOf is the one table from domain error kinds to HTTP status.
@@ -22,18 +23,18 @@ var statusOf = map[errs.Kind]int{
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
 }
 
-// titles are the problem titles per kind, in Chinese and English.
-var titles = map[errs.Kind][2]string{
-	errs.Internal:           {"服务器内部错误", "Internal error"},
-	errs.Invalid:            {"请求参数有误", "Invalid request"},
-	errs.Unprocessable:      {"请求无法处理", "Unprocessable request"},
-	errs.NotFound:           {"未找到", "Not found"},
-	errs.Conflict:           {"状态冲突", "Conflict"},
-	errs.PreconditionFailed: {"版本不符", "Precondition failed"},
-	errs.Unauthorized:       {"未登录或登录已失效", "Unauthorized"},
-	errs.Forbidden:          {"无权访问", "Forbidden"},
-	errs.TooManyRequests:    {"请求过于频繁", "Too many requests"},
-	errs.TooLarge:           {"请求体过大", "Request too large"},
+// titles are the problem titles per kind (internal/msg).
+var titles = map[errs.Kind]msg.Key{
+	errs.Internal:           msg.ProblemInternal,
+	errs.Invalid:            msg.ProblemInvalid,
+	errs.Unprocessable:      msg.ProblemUnprocessable,
+	errs.NotFound:           msg.ProblemNotFound,
+	errs.Conflict:           msg.ProblemConflict,
+	errs.PreconditionFailed: msg.ProblemPreconditionFailed,
+	errs.Unauthorized:       msg.ProblemUnauthorized,
+	errs.Forbidden:          msg.ProblemForbidden,
+	errs.TooManyRequests:    msg.ProblemTooManyRequests,
+	errs.TooLarge:           msg.ProblemTooLarge,
 }
 
 // Problem is an RFC 9457 problem details body.
@@ -69,11 +70,7 @@ func lang(r *http.Request) string {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	kind := errs.KindOf(err)
 	status := statusOf[kind]
-	t := titles[kind]
-	title := t[0]
-	if lang(r) == "en" {
-		title = t[1]
-	}
+	title := s.Messages.Sprintf(msg.Lang(lang(r)), titles[kind])
 	p := Problem{
 		Type:      "about:blank",
 		Title:     title,

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
@@ -65,6 +66,8 @@ type Deps struct {
 	Patrols *patrol.Service
 	// Assessments computes and serves the monthly assessment (nil: no routes).
 	Assessments *assessment.Service
+	// Messages is the catalogue of user-facing texts (nil: msg.Must()).
+	Messages *msg.Catalogue
 }
 
 // Server is the HTTP API.
@@ -82,6 +85,9 @@ func New(d Deps) *Server {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Messages == nil {
+		d.Messages = msg.Must()
 	}
 	if d.MaxBody == 0 {
 		d.MaxBody = 1 << 20

@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // Config configures the connection pool.
@@ -89,6 +91,15 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	// River's tables (the job queue of internal/jobs), at the version this
+	// gridd's River needs.
+	rm, err := rivermigrate.New(riverpgxv5.New(db.Pool), nil)
+	if err != nil {
+		return fmt.Errorf("migrate jobs: %w", err)
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate jobs: %w", err)
 	}
 	// Connections opened before postgis existed lack the geometry codec.
 	db.Pool.Reset()
