@@ -1,0 +1,40 @@
+// Package events is the vocabulary of what happened in gridd: an Event names
+// its kind and object and carries what scopes it (the grid, the units, the
+// users addressed), so that each reader — the live stream, webhooks, inboxes —
+// delivers it only to those allowed to see it.
+//
+// Events are written by the stores in the same transaction as the change
+// they report (table events, migration 00014): an event exists exactly when
+// its change committed.
+package events
+
+import "time"
+
+// Kind is what happened, "object.verb".
+type Kind string
+
+// The kinds gridd publishes.
+const (
+	CaseCreated     Kind = "case.created"
+	CaseChanged     Kind = "case.changed" // a transition; Data["action"], Data["status"]
+	CaseOverdue     Kind = "case.overdue"
+	CaseEscalated   Kind = "case.escalated"
+	CaseClosed      Kind = "case.closed"
+	CaseReturned    Kind = "case.returned" // sent back to the reporter (rejected or verification failed)
+	CaseDueSoon     Kind = "case.due_soon" // reminder one working day before a stage's deadline
+	GridEdited      Kind = "grid.edited"
+	PatrolDayUpdate Kind = "patrol.day_updated"
+)
+
+// Event is one thing that happened.
+type Event struct {
+	ID        int64          `json:"id"`
+	Kind      Kind           `json:"kind"`
+	Object    string         `json:"object"`    // case, grid, patrol_day
+	ObjectID  string         `json:"object_id"` // the case id, the grid code, worker/day
+	GridCode  string         `json:"grid_code,omitempty"`
+	UnitCodes []string       `json:"unit_codes,omitempty"`
+	UserIDs   []int64        `json:"user_ids,omitempty"`
+	Data      map[string]any `json:"data,omitempty"`
+	At        time.Time      `json:"at"`
+}
