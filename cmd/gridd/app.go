@@ -16,6 +16,7 @@ import (
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/httpapi"
+	"github.com/gridd/gridd/internal/jobs"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/postgis"
@@ -54,6 +55,8 @@ type app struct {
 	patrols *patrol.Service
 	// assessments: the monthly assessment (月考核).
 	assessments *assessment.Service
+	// jobs is the background job client (River), set by startJobs.
+	jobs *jobs.Client
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -180,6 +183,11 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, 5*time.Second, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
+	stopJobs, err := a.startJobs(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	srv := &http.Server{
 		Addr:              c.Addr,
 		Handler:           a.server(c).Handler(),

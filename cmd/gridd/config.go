@@ -24,6 +24,12 @@ type Config struct {
 	BasemapAttribution string
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now func() time.Time
+	// InstanceID names this instance among several on one database (jobs'
+	// leader election, logs); empty: River picks one.
+	InstanceID string
+	// JobPoll is how often idle job workers look for work without a
+	// notification (0: River's default); tests shorten it.
+	JobPoll time.Duration
 }
 
 func envOr(name, def string) string {
