@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -22,6 +24,10 @@ var statusOf = map[errs.Kind]int{
 	errs.TooManyRequests:    http.StatusTooManyRequests,
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
 }
+
+// statusClientClosed is recorded for requests whose client went away
+// before the answer (nginx's 499); the client never sees it.
+const statusClientClosed = 499
 
 // titles are the problem titles per kind (internal/msg).
 var titles = map[errs.Kind]msg.Key{
@@ -68,6 +74,13 @@ func lang(r *http.Request) string {
 // writeError writes err as problem+json. Unknown errors are logged in full
 // and reach the client only as "internal error" with the request id.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away (a cancelled tile on a map pan): nobody reads
+		// an answer, and it is not a server failure.
+		s.log.Debug("request cancelled", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	kind := errs.KindOf(err)
 	status := statusOf[kind]
 	title := s.Messages.Sprintf(msg.Lang(lang(r)), titles[kind])

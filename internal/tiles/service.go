@@ -137,7 +137,7 @@ func (s *Service) Tile(ctx context.Context, l *Layer, c Coord, scope Scope, para
 	if l.Scoped {
 		codes = scope.Codes()
 	}
-	v, err, _ := s.flight.Do(key, func() (any, error) {
+	v, err := shared(ctx, &s.flight, key, func(ctx context.Context) (any, error) {
 		data, err := s.Store.Tile(ctx, TileQuery{Layer: l.Name, Coord: c, Scope: codes, Day: day, Params: params, Version: version})
 		if err != nil {
 			return nil, err

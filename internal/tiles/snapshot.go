@@ -56,7 +56,7 @@ func (s *Snapshot) get(ctx context.Context, version string, day time.Time) (*sna
 	if c := s.cur.Load(); c != nil && c.version == version {
 		return c, nil
 	}
-	v, err, _ := s.flight.Do(version, func() (any, error) {
+	v, err := shared(ctx, &s.flight, version, func(ctx context.Context) (any, error) {
 		if c := s.cur.Load(); c != nil && c.version == version {
 			return c, nil
 		}

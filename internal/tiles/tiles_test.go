@@ -192,3 +192,57 @@ func TestCacheEvicts(t *testing.T) {
 		t.Error("recently used entry evicted")
 	}
 }
+
+// slowStore renders after release is closed, failing when its context ends.
+type slowStore struct {
+	fakeStore
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *slowStore) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
+	close(s.started)
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.fakeStore.Tile(ctx, q)
+}
+
+// TestSharedRenderOutlivesFirstCaller: two requests for one tile share one
+// render; the first caller giving up (a map pan) fails only itself, and the
+// second still gets the tile.
+func TestSharedRenderOutlivesFirstCaller(t *testing.T) {
+	st := &slowStore{fakeStore: fakeStore{revs: map[string]string{"grids": "1", "assignments": "1"}}, started: make(chan struct{}), release: make(chan struct{})}
+	reg, _ := NewRegistry(nil, Builtin()...)
+	svc := &Service{Registry: reg, Store: st, Cache: NewCache(10), Now: time.Now, Location: time.UTC}
+	grids, _ := reg.Layer("grids")
+	c := Coord{14, 13540, 6394}
+	first, cancel := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := svc.Tile(first, grids, c, Scope{All: true}, nil, "")
+		firstErr <- err
+	}()
+	<-st.started
+	second := make(chan error, 1)
+	var got *Tile
+	go func() {
+		var err error
+		got, err = svc.Tile(context.Background(), grids, c, Scope{All: true}, nil, "")
+		second <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the second caller join the flight
+	cancel()
+	if err := <-firstErr; err == nil {
+		t.Error("the cancelled caller got a tile")
+	}
+	close(st.release)
+	if err := <-second; err != nil {
+		t.Fatalf("the waiting caller failed with the first caller's cancellation: %v", err)
+	}
+	if len(got.Data) == 0 || st.renders != 1 {
+		t.Fatalf("tile %q after %d renders, want one shared render", got.Data, st.renders)
+	}
+}
