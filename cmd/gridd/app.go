@@ -152,6 +152,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Assessments: a.assessments,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
+		Unavailable: postgis.Unavailable,
 		MaxBody:     c.MaxBody,
 		Now:         now,
 

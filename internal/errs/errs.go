@@ -22,6 +22,7 @@ const (
 	Forbidden               // authenticated but not allowed (403)
 	TooManyRequests         // throttled (429)
 	TooLarge                // body or batch too large (413)
+	Unavailable             // a dependency (the database) is away; retry later (503)
 )
 
 // Field names one offending part of the input: a field, a feature or a row.

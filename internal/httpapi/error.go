@@ -23,7 +23,12 @@ var statusOf = map[errs.Kind]int{
 	errs.Forbidden:          http.StatusForbidden,
 	errs.TooManyRequests:    http.StatusTooManyRequests,
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
+	errs.Unavailable:        http.StatusServiceUnavailable,
 }
+
+// retryAfterUnavailable is the Retry-After (seconds) of a 503: a restarting
+// PostgreSQL is usually back within seconds.
+const retryAfterUnavailable = "5"
 
 // statusClientClosed is recorded for requests whose client went away
 // before the answer (nginx's 499); the client never sees it.
@@ -41,6 +46,7 @@ var titles = map[errs.Kind]msg.Key{
 	errs.Forbidden:          msg.ProblemForbidden,
 	errs.TooManyRequests:    msg.ProblemTooManyRequests,
 	errs.TooLarge:           msg.ProblemTooLarge,
+	errs.Unavailable:        msg.ProblemUnavailable,
 }
 
 // Problem is an RFC 9457 problem details body.
@@ -82,6 +88,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	kind := errs.KindOf(err)
+	if kind == errs.Internal && s.Unavailable != nil && s.Unavailable(err) {
+		// The database is away (stopped, restarting, unreachable): not a
+		// failure of this request, and worth retrying shortly.
+		s.log.Warn("database unavailable", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		err = errs.E(errs.Unavailable, "database_unavailable", "the database is unavailable; retry in a few seconds")
+		kind = errs.Unavailable
+	}
 	status := statusOf[kind]
 	title := s.Messages.Sprintf(msg.Lang(lang(r)), titles[kind])
 	p := Problem{
@@ -105,6 +118,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "900")
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterUnavailable)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridd"`)

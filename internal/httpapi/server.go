@@ -58,7 +58,10 @@ type Deps struct {
 	Uploads casework.UploadStore
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
-	Now   func() time.Time
+	// Unavailable reports whether an unclassified error means the database
+	// is away (answered 503 with Retry-After instead of 500); nil: never.
+	Unavailable func(error) bool
+	Now         func() time.Time
 	// MaxBody bounds ordinary request bodies; imports get MaxImport.
 	MaxBody   int64
 	MaxImport int64
@@ -252,6 +255,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
 			s.log.Warn("not ready", "err", err)
+			w.Header().Set("Retry-After", retryAfterUnavailable)
 			s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json", map[string]string{"status": "unavailable"})
 			return nil
 		}
