@@ -713,6 +713,7 @@ func TestCaseBadInput(t *testing.T) {
 		{"wrong type", with("lon", "117.5"), 400, "lon"},
 		{"unknown field", with("colour", "red"), 400, "body"},
 		{"not JSON", []byte("{"), 400, "body"},
+		{"NUL in description", with("description", "井盖\x00破损"), 400, "description"},
 	} {
 		res := ta.do("POST", "/api/v1/cases", worker, tc.body, nil)
 		if res.Status != tc.status {
@@ -722,6 +723,10 @@ func TestCaseBadInput(t *testing.T) {
 		if pr := problemOf(t, res); len(pr.Errors) == 0 || pr.Errors[0].Field != tc.field {
 			t.Errorf("%s: %s, want the field %s named", tc.name, res.Body, tc.field)
 		}
+	}
+	// A NUL in a filter parameter is named, not a 500.
+	if res := ta.do("GET", "/api/v1/cases?grid=a%00b", worker, nil, nil); res.Status != 400 || problemOf(t, res).Errors[0].Field != "grid" {
+		t.Errorf("NUL in a filter: %d %s", res.Status, res.Body)
 	}
 	// Someone else's photo cannot be attached.
 	other := ta.upload(ta.login("center"), 9)

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/gridd/gridd/internal/errs"
 )
@@ -57,7 +60,87 @@ func decodeJSON(r *http.Request, v any) error {
 	if dec.More() {
 		return errs.Invalidf("body", "invalid_json", "unexpected data after the JSON value")
 	}
+	if field, ok := nulString(reflect.ValueOf(v), ""); ok {
+		return errs.Invalidf(field, "nul_character", "text must not contain the NUL character (\\u0000)")
+	}
 	return nil
+}
+
+// nulString finds a string holding a NUL character in a decoded value
+// (PostgreSQL text cannot store one) and returns its JSON path.
+func nulString(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return nulString(v.Elem(), path)
+	case reflect.String:
+		return path, strings.IndexByte(v.String(), 0) >= 0
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			if p, ok := nulString(v.Field(i), joinPath(path, name)); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return "", false // raw bytes (json.RawMessage): checked where decoded
+		}
+		for i := 0; i < v.Len(); i++ {
+			if p, ok := nulString(v.Index(i), path+"["+strconv.Itoa(i)+"]"); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			k := fmt.Sprint(iter.Key().Interface())
+			if strings.IndexByte(k, 0) >= 0 {
+				return joinPath(path, strings.ReplaceAll(k, "\x00", "")), true
+			}
+			if p, ok := nulString(iter.Value(), joinPath(path, k)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// rejectNUL refuses a request whose path or query parameters hold a NUL
+// character (PostgreSQL text cannot store or compare one), naming the
+// parameter, before any handler runs.
+func (s *Server) rejectNUL(next http.Handler) http.Handler {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		if strings.IndexByte(r.URL.Path, 0) >= 0 {
+			return errs.Invalidf("path", "nul_character", "the path must not contain the NUL character (%%00)")
+		}
+		for name, vals := range r.URL.Query() {
+			for _, v := range vals {
+				if strings.IndexByte(v, 0) >= 0 || strings.IndexByte(name, 0) >= 0 {
+					return errs.Invalidf(strings.ReplaceAll(name, "\x00", ""), "nul_character", "parameter %s must not contain the NUL character (%%00)", strings.ReplaceAll(name, "\x00", ""))
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
 }
 
 // readBody reads the whole body, mapping the size limit to 413.

@@ -111,7 +111,7 @@ func (s *Server) Router() chi.Routes { return s.router }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(s.withRequestID, s.recoverer, s.observe, s.auditWrites)
+	r.Use(s.withRequestID, s.recoverer, s.observe, s.rejectNUL, s.auditWrites)
 	r.Get("/healthz", s.h(s.healthz))
 	r.Get("/readyz", s.h(s.readyz))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
