@@ -293,6 +293,12 @@ func TestRouteRoleMatrix(t *testing.T) {
 			if res.Status >= 400 && !strings.Contains(res.Header.Get("Content-Type"), "problem+json") {
 				t.Errorf("%s as %s: error without problem+json (%s)", rt, role, res.Header.Get("Content-Type"))
 			}
+			// API answers carry personal data or tokens: never stored by a
+			// browser or proxy (photos may be kept privately; layer downloads are
+			// revalidated by ETag like the tiles: private, no-cache).
+			if cc := res.Header.Get("Cache-Control"); strings.Contains(rt, " /api/v1/") && res.Status < 300 && cc != "no-store" && !strings.HasPrefix(rt, "GET /api/v1/uploads/") && !strings.HasPrefix(rt, "GET /api/v1/layers/") {
+				t.Errorf("%s as %s: Cache-Control %q, want no-store", rt, role, cc)
+			}
 		}
 	}
 	for rt := range cases {

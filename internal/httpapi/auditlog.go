@@ -175,7 +175,7 @@ func (s *Server) registerAuditLogRoutes(r chi.Router) {
 	if s.AuditLog == nil {
 		return
 	}
-	r.With(noStore).Get("/audit-log", s.h(s.listAuditLog))
+	r.Get("/audit-log", s.h(s.listAuditLog))
 }
 
 // AuditLogReader lists audit entries.

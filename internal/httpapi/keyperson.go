@@ -36,7 +36,6 @@ func (s *Server) registerKeyPersonRoutes(r chi.Router) {
 		return
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(noStore)
 		r.Get("/keypersons", s.h(s.listKeyPersons))
 		r.Post("/keypersons", s.h(s.createKeyPerson))
 		r.Get("/keypersons/{id}", s.h(s.getKeyPerson))
@@ -46,14 +45,6 @@ func (s *Server) registerKeyPersonRoutes(r chi.Router) {
 		r.Post("/keypersons/{id}/visits", s.h(s.addVisit))
 	})
 	r.Put("/users/{username}/permissions", s.h(s.setPermissions))
-}
-
-func noStore(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) requireKeyPersonRole(r *http.Request) error {

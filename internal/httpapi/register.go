@@ -91,7 +91,6 @@ func (s *Server) requireKindRead(w http.ResponseWriter, r *http.Request, kind re
 	if kind != registers.Person {
 		return nil
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	return principal(r).RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker)
 }
 
@@ -367,9 +366,6 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := s.requireRecordWriter(r); err != nil {
 		return err
 	}
-	if kind == registers.Person {
-		w.Header().Set("Cache-Control", "no-store")
-	}
 	var req recordRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -484,9 +480,6 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request) error {
 	data, err := readBody(r)
 	if err != nil {
 		return err
-	}
-	if kind == registers.Person {
-		w.Header().Set("Cache-Control", "no-store")
 	}
 	rep, err := s.Registers.Import(r.Context(), kind, data, registers.ImportOptions{Format: format, CRS: sys, Mapping: mapping,
 		Partial: partial, DryRun: dry, CanWrite: s.canWriteRecords(principal(r))})

@@ -117,7 +117,7 @@ func (s *Server) routes() chi.Router {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.registerConsoleRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.limitBody)
+		r.Use(s.limitBody, noStore)
 		r.Post("/auth/login", s.h(s.login))
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.auditPrincipal)
@@ -216,6 +216,17 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			limit = s.MaxImport
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noStore marks every API answer as not to be kept by browsers or proxies:
+// most carry personal data (people, households, tracks, cases) or tokens.
+// A handler may set its own Cache-Control after it (photos do).
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
 		next.ServeHTTP(w, r)
 	})
 }
