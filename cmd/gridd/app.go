@@ -178,6 +178,12 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	if err := a.db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if err := a.db.CheckDurability(ctx); err != nil {
+		if !c.AllowUnsafeDurability {
+			return fmt.Errorf("%w: turn them on, or start gridd with --allow-unsafe-durability for development only", err)
+		}
+		a.log.Warn("UNSAFE: serving on a database without crash durability (--allow-unsafe-durability)", "err", err)
+	}
 	if err := a.locator.Refresh(ctx); err != nil {
 		return err
 	}

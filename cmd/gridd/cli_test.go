@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridd/gridd/internal/dbtest"
 )
@@ -81,5 +82,29 @@ func TestServeRefusesAnOldSchema(t *testing.T) {
 	err = run(ctx, []string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
 	if err == nil || !strings.Contains(err.Error(), "gridd migrate") {
 		t.Fatalf("serve on an old schema: %v, want an error telling to run gridd migrate", err)
+	}
+}
+
+// TestServeRefusesUnsafeDurability: the test cluster runs with fsync off;
+// serve refuses it, naming the setting, unless told it is development.
+func TestServeRefusesUnsafeDurability(t *testing.T) {
+	url := dbtest.URL(t, dbtest.New(t))
+	err := run(context.Background(), []string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "fsync = off") || !strings.Contains(err.Error(), "--allow-unsafe-durability") {
+		t.Fatalf("serve on a cluster with fsync off: %v, want a refusal naming fsync and the flag", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--database-url", url, "--addr", "127.0.0.1:0", "--allow-unsafe-durability"})
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("serve with --allow-unsafe-durability stopped: %v", err)
+	case <-time.After(3 * time.Second):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve with --allow-unsafe-durability: %v", err)
 	}
 }
