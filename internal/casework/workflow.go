@@ -189,6 +189,7 @@ type Clock struct {
 	Now      time.Time
 	Calendar *workday.Calendar
 	Rule     Deadlines
+	Settings ClockSettings
 }
 
 // Apply checks that p may take t on c and applies it, returning the
@@ -328,6 +329,10 @@ func Apply(p *auth.Principal, h Hierarchy, c *Case, t Transition, clk Clock) (*E
 		onTime := next.HandleDue != nil && now.Before(*next.HandleDue)
 		next.HandledOnTime = &onTime
 		ev.Data["on_time"] = onTime
+		// The verification clock starts with the feedback (the center
+		// sends it on); send_verification gives the worker its own.
+		due := cal.Deadline(now, clk.Rule.VerifyDays)
+		next.VerifyDue = &due
 	case ActSendVerification:
 		next.Status = StatusVerifying
 		due := cal.Deadline(now, clk.Rule.VerifyDays)
@@ -368,7 +373,7 @@ func Apply(p *auth.Principal, h Hierarchy, c *Case, t Transition, clk Clock) (*E
 		next.RatingComment = ev.Comment
 		ev.Data["rating"] = t.Rating
 	}
-	next.DueAt = next.stageDue()
+	next.setClock(now, StageOf(c.Status), t.Action == ActEscalate, clk)
 	next.UpdatedAt = now
 	ev.ToStatus = next.Status
 	*c = next
@@ -407,11 +412,13 @@ func (c *Case) intervals() []workday.Interval {
 // stageDue is the deadline of the stage the case is in.
 func (c *Case) stageDue() *time.Time {
 	switch c.Status {
+	case StatusReported, StatusEscalated, StatusAccepted:
+		return c.ReviewDue
 	case StatusDispatched:
 		return c.AcceptDue
 	case StatusHandling, StatusExtensionRequested, StatusPostponementRequested:
 		return c.HandleDue
-	case StatusVerifying:
+	case StatusHandled, StatusVerifying:
 		return c.VerifyDue
 	}
 	return nil

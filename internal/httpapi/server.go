@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
@@ -68,6 +69,8 @@ type Deps struct {
 	Assessments *assessment.Service
 	// Messages is the catalogue of user-facing texts (nil: msg.Must()).
 	Messages *msg.Catalogue
+	// Inbox serves the to-do inbox (nil: no inbox routes).
+	Inbox *inbox.Service
 }
 
 // Server is the HTTP API.
@@ -136,6 +139,7 @@ func (s *Server) routes() chi.Router {
 			s.registerCheckpointRoutes(r)
 			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
+			s.registerInboxRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {
