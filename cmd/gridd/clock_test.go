@@ -7,6 +7,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/inbox"
+	"github.com/gridd/gridd/internal/people"
 )
 
 // TestStageDeadlinesAcrossNationalDay follows each stage's clock across the
@@ -365,4 +369,97 @@ func TestRemindersDigestAndCatchUp(t *testing.T) {
 WHERE u.username = 'dept-jw' AND n.kind = 'digest' AND n.dedup_key LIKE 'digest:2026-11-06:%'`); n != 1 {
 		t.Errorf("%d digests for jw on 11-06, want 1", n)
 	}
+}
+
+// TestInboxByRole follows one case through the loop and checks each
+// desk's counts and items: the center reviews, the unit accepts and
+// handles, the grid worker verifies; a worker of another grid and another
+// unit see nothing of it; a viewer has no desk. Notifications are marked
+// read by their owner only.
+func TestInboxByRole(t *testing.T) {
+	clk := &testClock{}
+	clk.Set(cst(2026, 11, 2, 9, 0))
+	ta := newCaseApp(t, clk)
+	center, jw, hw := ta.login("center"), ta.login("dept-jw"), ta.login("dept-hwsuo")
+	worker, other := ta.login(ownGrid), ta.login(otherGrid)
+	base := map[string]inboxView{}
+	tokens := map[string]string{"center": center, "jw": jw, "hw": hw, "worker": worker, "other": other}
+	for who, tok := range tokens {
+		base[who] = ta.inbox(tok)
+	}
+	var a caseView
+	// check compares each desk with its base counts plus delta.
+	check := func(step string, want map[string]inbox.Counts, has map[string]string) {
+		t.Helper()
+		for who, tok := range tokens {
+			in, b, d := ta.inbox(tok), base[who].Counts, want[who]
+			exp := inbox.Counts{ToReview: b.ToReview + d.ToReview, ToAccept: b.ToAccept + d.ToAccept, ToHandle: b.ToHandle + d.ToHandle,
+				ToVerify: b.ToVerify + d.ToVerify, Overdue: b.Overdue, Escalated: b.Escalated, Unread: b.Unread}
+			if in.Counts != exp {
+				t.Errorf("%s: %s's counts %+v, want %+v", step, who, in.Counts, exp)
+			}
+			if kind, ok := has[who]; ok != in.has(kind, a.ID) || (!ok && in.has("", a.ID)) {
+				t.Errorf("%s: %s has case %d as %q: %v, want %v", step, who, a.ID, kind, in.has(kind, a.ID), ok)
+			}
+		}
+	}
+	a = ta.report(worker, reportBody("0104", pointIn(ownGrid, 41, 30)), nil)
+	check("reported", map[string]inbox.Counts{"center": {ToReview: 1}}, map[string]string{"center": "to_review"})
+	ta.mustAct(center, &a, map[string]any{"action": "accept"})
+	ta.mustAct(center, &a, map[string]any{"action": "dispatch", "unit": "jw"})
+	check("dispatched", map[string]inbox.Counts{"jw": {ToAccept: 1}}, map[string]string{"jw": "to_accept"})
+	ta.mustAct(jw, &a, map[string]any{"action": "unit_accept"})
+	check("accepted by the unit", map[string]inbox.Counts{"jw": {ToHandle: 1}}, map[string]string{"jw": "to_handle"})
+	ta.mustAct(jw, &a, map[string]any{"action": "handle", "comment": "已清运", "photos": []int64{ta.upload(jw, 11)}})
+	check("handled", map[string]inbox.Counts{"center": {ToReview: 1}}, map[string]string{"center": "to_review"})
+	ta.mustAct(center, &a, map[string]any{"action": "send_verification"})
+	check("sent to verification", map[string]inbox.Counts{"center": {ToVerify: 1}, "worker": {ToVerify: 1}},
+		map[string]string{"center": "to_verify", "worker": "to_verify"})
+	ta.mustAct(worker, &a, map[string]any{"action": "verify_pass"})
+	check("closed", nil, nil)
+
+	// A viewer's desk is empty.
+	if err := ta.people.CreateUser(context.Background(), &people.User{Username: "viewer", Name: "查看员", Role: people.RoleViewer,
+		ScopeCode: viewerScope, PasswordHash: mustHash(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if in := ta.inbox(ta.login("viewer")); in.Counts != (inbox.Counts{}) || len(in.Items) != 0 {
+		t.Errorf("viewer's inbox: %+v, %d items", in.Counts, len(in.Items))
+	}
+
+	// Read marking: only the owner, once.
+	id := newNotification(ta, "worker")
+	if in := ta.inbox(worker); in.Counts.Unread != base["worker"].Counts.Unread+1 {
+		t.Errorf("unread %d, want %d", in.Counts.Unread, base["worker"].Counts.Unread+1)
+	}
+	path := fmt.Sprintf("/api/v1/inbox/%d/read", id)
+	if res := ta.do("POST", path, other, nil, nil); res.Status != 404 {
+		t.Errorf("another worker marks it read: %d", res.Status)
+	}
+	for range 2 {
+		if res := ta.do("POST", path, worker, nil, nil); res.Status != 204 {
+			t.Errorf("owner marks it read: %d %s", res.Status, res.Body)
+		}
+	}
+	in := ta.inbox(worker)
+	if in.Counts.Unread != base["worker"].Counts.Unread {
+		t.Errorf("unread after reading %d, want %d", in.Counts.Unread, base["worker"].Counts.Unread)
+	}
+	for _, n := range in.Notifications {
+		if n.ID == id && (!n.Read || n.Text != "今日待办：新派遣1件，已超时2件，即将到期3件") {
+			t.Errorf("notification after reading: %+v", n)
+		}
+	}
+	if res := ta.do("POST", "/api/v1/inbox/abc/read", worker, nil, nil); res.Status != 400 {
+		t.Errorf("bad id: %d", res.Status)
+	}
+}
+
+func mustHash(t testing.TB) string {
+	t.Helper()
+	h, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
