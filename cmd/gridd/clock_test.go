@@ -11,6 +11,7 @@ import (
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/paulmach/orb/maptile"
 )
 
 // TestStageDeadlinesAcrossNationalDay follows each stage's clock across the
@@ -462,4 +463,66 @@ func mustHash(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// TestCaseTileLights: the cases tiles carry stage, stage_due and
+// deadline_state; when a case turns red with no write to it, the clock
+// job's run bumps the layer so a cached tile is not served stale.
+func TestCaseTileLights(t *testing.T) {
+	clk := &testClock{}
+	clk.Set(cst(2026, 11, 23, 9, 0)) // Monday
+	ta := newCaseApp(t, clk)
+	worker, center := ta.login(ownGrid), ta.login("center")
+	p := pointIn(ownGrid, 51, 30)
+	c := ta.report(worker, reportBody("0104", p), nil)
+	tile := maptile.At(p, 16)
+	props := func() map[string]string {
+		t.Helper()
+		res := ta.do("GET", tilePath("cases", tile), center, nil, nil)
+		if res.Status != 200 {
+			t.Fatalf("cases tile: %d %s", res.Status, res.Body)
+		}
+		for _, f := range feats(decodeTile(t, res.Body)["cases"]) {
+			if f.Properties.MustString("number", "") == c.Number {
+				return map[string]string{"stage": f.Properties.MustString("stage", "?"), "stage_due": f.Properties.MustString("stage_due", "?"),
+					"deadline_state": f.Properties.MustString("deadline_state", "?")}
+			}
+		}
+		t.Fatalf("case %s not in its tile", c.Number)
+		return nil
+	}
+	want := map[string]string{"stage": "review", "stage_due": "2026-11-25T00:00:00+08:00", "deadline_state": "green"}
+	if got := props(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tile attributes %v, want %v", got, want)
+	}
+	if _, err := ta.clock.Sweep(context.Background(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Yellow from 11-24 14:15 (the last quarter of 39 working hours): the
+	// tile read (and cached) the same morning must not be served after it;
+	// only the job's light check bumps the layer here (the reminder at
+	// 11-24 00:00 writes no case).
+	clk.Set(cst(2026, 11, 24, 9, 0))
+	if _, err := ta.clock.Sweep(context.Background(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := props(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tile attributes on the morning of the last day %v, want %v", got, want)
+	}
+	clk.Set(cst(2026, 11, 24, 15, 0))
+	if _, err := ta.clock.Sweep(context.Background(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want["deadline_state"] = "yellow"
+	if got := props(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tile attributes in the last quarter %v, want %v (stale tile?)", got, want)
+	}
+	clk.Set(cst(2026, 11, 25, 9, 0))
+	if _, err := ta.clock.Sweep(context.Background(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want["deadline_state"] = "red"
+	if got := props(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tile attributes after the deadline %v, want %v (stale tile?)", got, want)
+	}
 }
