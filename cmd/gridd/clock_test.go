@@ -197,12 +197,12 @@ func TestUnreviewedCaseEscalatedOnce(t *testing.T) {
 	worker, town := ta.login(ownGrid), ta.login("center")
 	a := ta.report(worker, reportBody("0104", pointIn(ownGrid, 21, 30)), nil)
 	wantClock(t, "reported", ta.clockOf(villageCenter, a.ID), "review", cst(2026, 11, 4, 0, 0), "green")
-	if in := ta.inbox(villageCenter); !in.has("to_review", a.ID) {
+	if in := ta.inboxOf(villageCenter); !in.has("to_review", a.ID) {
 		t.Errorf("the village center's inbox lacks case %d to review", a.ID)
 	}
 	clk.Set(cst(2026, 11, 5, 9, 0))
 	wantClock(t, "left unreviewed", ta.clockOf(villageCenter, a.ID), "review", cst(2026, 11, 4, 0, 0), "red")
-	if in := ta.inbox(villageCenter); !in.has("to_review", a.ID) || in.Counts.Overdue < 1 {
+	if in := ta.inboxOf(villageCenter); !in.has("to_review", a.ID) || in.Counts.Overdue < 1 {
 		t.Errorf("village center: case %d not overdue in its inbox: %+v", a.ID, in.Counts)
 	}
 
@@ -258,11 +258,11 @@ func TestUnreviewedCaseEscalatedOnce(t *testing.T) {
 	// the escalation) and finds it escalated to it; the village center no
 	// longer has it to review.
 	wantClock(t, "escalated", v, "review", cst(2026, 11, 7, 0, 0), "green")
-	in := ta.inbox(town)
+	in := ta.inboxOf(town)
 	if !in.has("to_review", a.ID) || in.Counts.Escalated < 1 || in.notes("escalated", a.ID) != 1 {
 		t.Errorf("town center inbox: to_review %v, counts %+v, %d escalation notices", in.has("to_review", a.ID), in.Counts, in.notes("escalated", a.ID))
 	}
-	vin := ta.inbox(villageCenter)
+	vin := ta.inboxOf(villageCenter)
 	if vin.has("", a.ID) || vin.notes("overdue", a.ID) != 1 {
 		t.Errorf("village center: still has the case %v, %d overdue notices (want 1)", vin.has("", a.ID), vin.notes("overdue", a.ID))
 	}
@@ -285,7 +285,7 @@ func TestRemindersDigestAndCatchUp(t *testing.T) {
 	ta.mustAct(villageCenter, &a, map[string]any{"action": "accept"})
 	ta.mustAct(villageCenter, &a, map[string]any{"action": "dispatch", "unit": "jw"})
 	wantClock(t, "dispatched", ta.clockOf(jw, a.ID), "accept", cst(2026, 11, 5, 0, 0), "green")
-	if in := ta.inbox(jw); !in.has("to_accept", a.ID) {
+	if in := ta.inboxOf(jw); !in.has("to_accept", a.ID) {
 		t.Errorf("jw's inbox lacks case %d to accept", a.ID)
 	}
 	ctx := context.Background()
@@ -313,7 +313,7 @@ func TestRemindersDigestAndCatchUp(t *testing.T) {
 	if n := events("case.due_soon"); n != 1 {
 		t.Errorf("%d case.due_soon events, want 1", n)
 	}
-	in := ta.inbox(jw)
+	in := ta.inboxOf(jw)
 	if in.notes("due_soon", a.ID) != 1 {
 		t.Errorf("jw has %d reminders of case %d, want 1", in.notes("due_soon", a.ID), a.ID)
 	}
@@ -358,11 +358,11 @@ func TestRemindersDigestAndCatchUp(t *testing.T) {
 	if auto != 1 {
 		t.Errorf("%d auto_escalate timeline entries, want 1", auto)
 	}
-	tin := ta.inbox(town)
+	tin := ta.inboxOf(town)
 	if !tin.has("", a.ID) || tin.notes("escalated", a.ID) != 1 {
 		t.Errorf("town center: case %d escalated to it %v, %d notices", a.ID, tin.has("", a.ID), tin.notes("escalated", a.ID))
 	}
-	jin := ta.inbox(jw)
+	jin := ta.inboxOf(jw)
 	if jin.notes("overdue", a.ID) != 1 || !jin.has("to_accept", a.ID) || jin.Counts.Overdue < 1 {
 		t.Errorf("jw after the outage: %d overdue notices, counts %+v", jin.notes("overdue", a.ID), jin.Counts)
 	}
@@ -386,14 +386,14 @@ func TestInboxByRole(t *testing.T) {
 	base := map[string]inboxView{}
 	tokens := map[string]string{"center": center, "jw": jw, "hw": hw, "worker": worker, "other": other}
 	for who, tok := range tokens {
-		base[who] = ta.inbox(tok)
+		base[who] = ta.inboxOf(tok)
 	}
 	var a caseView
 	// check compares each desk with its base counts plus delta.
 	check := func(step string, want map[string]inbox.Counts, has map[string]string) {
 		t.Helper()
 		for who, tok := range tokens {
-			in, b, d := ta.inbox(tok), base[who].Counts, want[who]
+			in, b, d := ta.inboxOf(tok), base[who].Counts, want[who]
 			exp := inbox.Counts{ToReview: b.ToReview + d.ToReview, ToAccept: b.ToAccept + d.ToAccept, ToHandle: b.ToHandle + d.ToHandle,
 				ToVerify: b.ToVerify + d.ToVerify, Overdue: b.Overdue, Escalated: b.Escalated, Unread: b.Unread}
 			if in.Counts != exp {
@@ -424,13 +424,13 @@ func TestInboxByRole(t *testing.T) {
 		ScopeCode: viewerScope, PasswordHash: mustHash(t)}); err != nil {
 		t.Fatal(err)
 	}
-	if in := ta.inbox(ta.login("viewer")); in.Counts != (inbox.Counts{}) || len(in.Items) != 0 {
+	if in := ta.inboxOf(ta.login("viewer")); in.Counts != (inbox.Counts{}) || len(in.Items) != 0 {
 		t.Errorf("viewer's inbox: %+v, %d items", in.Counts, len(in.Items))
 	}
 
 	// Read marking: only the owner, once.
 	id := newNotification(ta, "worker")
-	if in := ta.inbox(worker); in.Counts.Unread != base["worker"].Counts.Unread+1 {
+	if in := ta.inboxOf(worker); in.Counts.Unread != base["worker"].Counts.Unread+1 {
 		t.Errorf("unread %d, want %d", in.Counts.Unread, base["worker"].Counts.Unread+1)
 	}
 	path := fmt.Sprintf("/api/v1/inbox/%d/read", id)
@@ -442,7 +442,7 @@ func TestInboxByRole(t *testing.T) {
 			t.Errorf("owner marks it read: %d %s", res.Status, res.Body)
 		}
 	}
-	in := ta.inbox(worker)
+	in := ta.inboxOf(worker)
 	if in.Counts.Unread != base["worker"].Counts.Unread {
 		t.Errorf("unread after reading %d, want %d", in.Counts.Unread, base["worker"].Counts.Unread)
 	}

@@ -104,7 +104,7 @@ type inboxView struct {
 	} `json:"notifications"`
 }
 
-func (ta *testApp) inbox(token string) inboxView {
+func (ta *testApp) inboxOf(token string) inboxView {
 	ta.t.Helper()
 	res := ta.do("GET", "/api/v1/inbox?limit=100", token, nil, nil)
 	if res.Status != 200 {
