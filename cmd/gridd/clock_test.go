@@ -526,3 +526,28 @@ func TestCaseTileLights(t *testing.T) {
 		t.Errorf("tile attributes after the deadline %v, want %v (stale tile?)", got, want)
 	}
 }
+
+// TestClockBackfill: open cases written before stage clocks (stage NULL)
+// get theirs from the first run of the clock job.
+func TestClockBackfill(t *testing.T) {
+	clk := &testClock{}
+	clk.Set(cst(2026, 11, 2, 9, 0))
+	ta := newCaseApp(t, clk)
+	worker, center := ta.login(ownGrid), ta.login("center")
+	a := ta.report(worker, reportBody("0104", pointIn(ownGrid, 71, 30)), nil)
+	ctx := context.Background()
+	if _, err := ta.db.Pool.Exec(ctx, `UPDATE cases SET stage = NULL, stage_since = NULL, review_due = NULL, due_at = NULL, warn_at = NULL, remind_at = NULL WHERE id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v := ta.clockOf(center, a.ID); v.StageDue != nil || v.DeadlineState != nil {
+		t.Fatalf("cleared clock still shows: %+v", v)
+	}
+	res, err := ta.clock.Sweep(ctx, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Backfilled != 1 {
+		t.Errorf("backfilled %d cases, want 1", res.Backfilled)
+	}
+	wantClock(t, "backfilled", ta.clockOf(center, a.ID), "review", cst(2026, 11, 4, 0, 0), "green")
+}

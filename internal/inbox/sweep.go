@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -138,6 +139,7 @@ func (j *Clock) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	if err != nil {
 		return res, err
 	}
+	var failed []error
 	for {
 		cs, err := j.Store.DueReminders(ctx, now, batch)
 		if err != nil {
@@ -147,7 +149,10 @@ func (j *Clock) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		for _, c := range cs {
 			ok, err := j.remind(ctx, c, centers, now)
 			if err != nil {
-				return res, err
+				// One case's failure does not hold up the others; the
+				// next run tries it again.
+				failed = append(failed, fmt.Errorf("reminder of case %s: %w", c.Number, err))
+				continue
 			}
 			if ok {
 				res.Reminded++
@@ -167,7 +172,8 @@ func (j *Clock) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		for _, c := range cs {
 			ok, escalated, err := j.overdue(ctx, c, centers, now)
 			if err != nil {
-				return res, err
+				failed = append(failed, err)
+				continue
 			}
 			if ok {
 				res.Overdue++
@@ -187,7 +193,7 @@ func (j *Clock) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	if res.LightsChanged, err = j.Store.LightsChanged(ctx, now); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res, errors.Join(failed...)
 }
 
 // actors are the users who must act on c in its stage: the responsible
