@@ -54,6 +54,9 @@ CREATE TABLE notifications (
     UNIQUE (user_id, dedup_key)
 );
 CREATE INDEX notifications_user ON notifications (user_id, id DESC);
+-- Timeline comments that may mention someone (@username), for the clock
+-- job's mention notices.
+CREATE INDEX case_events_mentions ON case_events (at) WHERE comment LIKE '%@%';
 
 -- The clock job's last run: a case whose light changed since then (warn_at
 -- or due_at passed) makes the job bump the cases map layer.
@@ -63,6 +66,7 @@ CREATE TABLE clock_runs (
 );
 
 -- +goose Down
+DROP INDEX case_events_mentions;
 DROP TABLE clock_runs, notifications, case_clock_marks, clock_settings;
 DROP INDEX cases_unstaged;
 DROP INDEX cases_open_remind;

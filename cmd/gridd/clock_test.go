@@ -407,7 +407,7 @@ func TestInboxByRole(t *testing.T) {
 	a = ta.report(worker, reportBody("0104", pointIn(ownGrid, 41, 30)), nil)
 	check("reported", map[string]inbox.Counts{"center": {ToReview: 1}}, map[string]string{"center": "to_review"})
 	ta.mustAct(center, &a, map[string]any{"action": "accept"})
-	ta.mustAct(center, &a, map[string]any{"action": "dispatch", "unit": "jw"})
+	ta.mustAct(center, &a, map[string]any{"action": "dispatch", "unit": "jw", "comment": "@dept-jw 请今日处理，@dept-hwsuo 知悉。"})
 	check("dispatched", map[string]inbox.Counts{"jw": {ToAccept: 1}}, map[string]string{"jw": "to_accept"})
 	ta.mustAct(jw, &a, map[string]any{"action": "unit_accept"})
 	check("accepted by the unit", map[string]inbox.Counts{"jw": {ToHandle: 1}}, map[string]string{"jw": "to_handle"})
@@ -418,6 +418,23 @@ func TestInboxByRole(t *testing.T) {
 		map[string]string{"center": "to_verify", "worker": "to_verify"})
 	ta.mustAct(worker, &a, map[string]any{"action": "verify_pass"})
 	check("closed", nil, nil)
+
+	// Mentions: the clock job tells the mentioned unit that may read the
+	// case, once however often it runs; not a unit that may not.
+	for range 2 {
+		if _, err := ta.clock.Sweep(context.Background(), clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jin, hin := ta.inboxOf(jw), ta.inboxOf(hw)
+	if jin.notes("mention", a.ID) != 1 || hin.notes("mention", a.ID) != 0 {
+		t.Errorf("mentions of case %d: jw %d (want 1), hwsuo %d (want 0)", a.ID, jin.notes("mention", a.ID), hin.notes("mention", a.ID))
+	}
+	for _, n := range jin.Notifications {
+		if n.Kind == "mention" && n.CaseID == a.ID && !strings.Contains(n.Text, "在案件"+a.Number+"中提到了你") {
+			t.Errorf("mention text %q", n.Text)
+		}
+	}
 
 	// A viewer's desk is empty.
 	if err := ta.people.CreateUser(context.Background(), &people.User{Username: "viewer", Name: "查看员", Role: people.RoleViewer,

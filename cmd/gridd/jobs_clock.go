@@ -27,7 +27,7 @@ func (w *clockSweepWorker) Work(ctx context.Context, j *river.Job[clockSweepArgs
 	}
 	if res != (inbox.SweepResult{}) {
 		w.a.log.Info("clock sweep", "backfilled", res.Backfilled, "reminded", res.Reminded, "overdue", res.Overdue,
-			"escalated", res.Escalated, "digests", res.Digests, "lights_changed", res.LightsChanged)
+			"escalated", res.Escalated, "digests", res.Digests, "mentions", res.Mentions, "lights_changed", res.LightsChanged)
 	}
 	return nil
 }

@@ -78,6 +78,10 @@ type SweepStore interface {
 	// SaveNotifications inserts notifications, skipping those a user
 	// already has under the same dedup key; it returns how many it added.
 	SaveNotifications(ctx context.Context, notes []Notification) (int, error)
+	// NotifyMentions notifies the users named as @username in timeline
+	// comments made since since who may read the case (once per comment and
+	// user; never the comment's author); it returns how many it added.
+	NotifyMentions(ctx context.Context, since, now time.Time) (int, error)
 	// LightsChanged reports whether an open case turned yellow or red since
 	// the last call (bumping the cases map layer if so) and records now.
 	LightsChanged(ctx context.Context, now time.Time) (bool, error)
@@ -100,9 +104,12 @@ type Clock struct {
 
 // SweepResult counts what a sweep did.
 type SweepResult struct {
-	Backfilled, Reminded, Overdue, Escalated, Digests int
+	Backfilled, Reminded, Overdue, Escalated, Digests, Mentions int
 	LightsChanged                                     bool
 }
+
+// MentionWindow is how far back each run looks for @mentions.
+const MentionWindow = 7 * 24 * time.Hour
 
 // DeadlineFormat is how notification texts show a deadline (Asia/Shanghai).
 const DeadlineFormat = "2006-01-02 15:04"
@@ -188,6 +195,11 @@ func (j *Clock) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		}
 	}
 	if res.Digests, err = j.digests(ctx, now); err != nil {
+		return res, err
+	}
+	// A week back: mentions made while every instance was down are still
+	// told; each only once.
+	if res.Mentions, err = j.Store.NotifyMentions(ctx, now.Add(-MentionWindow), now); err != nil {
 		return res, err
 	}
 	if res.LightsChanged, err = j.Store.LightsChanged(ctx, now); err != nil {

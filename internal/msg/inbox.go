@@ -18,6 +18,7 @@ const (
 	InboxEscalatedHandle Key = "inbox.escalated.handle"
 	InboxEscalatedVerify Key = "inbox.escalated.verify"
 	InboxDigest          Key = "inbox.digest"
+	InboxMention         Key = "inbox.mention" // the actor's name, the case number
 )
 
 var inboxTexts = map[Key]Text{
@@ -34,4 +35,5 @@ var inboxTexts = map[Key]Text{
 	InboxEscalatedHandle: {"案件%s处置超时，已自动上报至你处（时限%s）", "Case %s: handling overdue, escalated to you (due %s)"},
 	InboxEscalatedVerify: {"案件%s核查超时，已自动上报至你处（时限%s）", "Case %s: verification overdue, escalated to you (due %s)"},
 	InboxDigest:          {"今日待办：新派遣%d件，已超时%d件，即将到期%d件", "Today: %d newly dispatched, %d overdue, %d due soon"},
+	InboxMention:         {"%s在案件%s中提到了你", "%s mentioned you on case %s"},
 }

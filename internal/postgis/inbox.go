@@ -419,6 +419,31 @@ GROUP BY d.code ORDER BY d.code`, now)
 	return out, translate(rows.Err(), "digest")
 }
 
+// NotifyMentions notifies the users named as @username in timeline
+// comments made in [since, now] who may read the case (admins; centers and
+// viewers over its grid; its units; its grid worker), once per comment and
+// user, never the author. The partial index case_events_mentions finds the
+// comments.
+func (s *InboxStore) NotifyMentions(ctx context.Context, since, now time.Time) (int, error) {
+	tag, err := s.db.Pool.Exec(ctx, `
+INSERT INTO notifications (user_id, kind, case_id, msg_key, args, dedup_key, created_at)
+SELECT DISTINCT u.id, 'mention', c.id, $3, jsonb_build_array(e.actor_name, c.number), 'mention:' || e.id, $2::timestamptz
+FROM case_events e
+CROSS JOIN LATERAL regexp_matches(e.comment, '@([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)', 'g') AS m
+JOIN users u ON u.username = m[1] AND NOT u.disabled AND u.id IS DISTINCT FROM e.actor_id
+JOIN cases c ON c.id = e.case_id
+WHERE e.comment LIKE '%@%' AND e.at >= $1 AND e.at <= $2
+  AND (u.role = 'admin'
+    OR (u.role IN ('center', 'viewer') AND (coalesce(u.scope_code, '') = '' OR u.scope_code = ANY(c.grid_chain)))
+    OR (u.role = 'department' AND (u.department_code = c.lead_unit OR u.department_code = ANY(c.co_units)))
+    OR u.id = c.worker_id)
+ON CONFLICT (user_id, dedup_key) DO NOTHING`, since, now, string(msg.InboxMention))
+	if err != nil {
+		return 0, translate(err, "mentions")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // LightsChanged reports whether an open case's light changed since the last
 // call (and bumps the cases layer for the tile caches), recording now.
 func (s *InboxStore) LightsChanged(ctx context.Context, now time.Time) (bool, error) {
