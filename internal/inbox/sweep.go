@@ -105,7 +105,7 @@ type Clock struct {
 // SweepResult counts what a sweep did.
 type SweepResult struct {
 	Backfilled, Reminded, Overdue, Escalated, Digests, Mentions int
-	LightsChanged                                     bool
+	LightsChanged                                               bool
 }
 
 // MentionWindow is how far back each run looks for @mentions.
