@@ -11,6 +11,11 @@ ALTER TABLE cases
     ADD COLUMN remind_at   timestamptz;
 CREATE INDEX cases_open_due ON cases (due_at) WHERE status NOT IN ('rejected', 'closed', 'merged');
 CREATE INDEX cases_open_remind ON cases (remind_at) WHERE status NOT IN ('rejected', 'closed', 'merged') AND remind_at IS NOT NULL;
+-- escalated_units: the upper units an overdue unit stage was escalated to
+-- (they may read the case); routing_rules.upper_unit names a rule's lead
+-- unit's upper unit.
+ALTER TABLE cases ADD COLUMN escalated_units text[] NOT NULL DEFAULT '{}';
+ALTER TABLE routing_rules ADD COLUMN upper_unit text REFERENCES departments (code);
 CREATE INDEX cases_unstaged ON cases (id) WHERE stage IS NULL AND status NOT IN ('rejected', 'closed', 'merged');
 
 -- The editable clock settings (GET/PUT /api/v1/deadlines): one row, JSON
@@ -71,4 +76,6 @@ DROP TABLE clock_runs, notifications, case_clock_marks, clock_settings;
 DROP INDEX cases_unstaged;
 DROP INDEX cases_open_remind;
 DROP INDEX cases_open_due;
+ALTER TABLE routing_rules DROP COLUMN upper_unit;
+ALTER TABLE cases DROP COLUMN escalated_units;
 ALTER TABLE cases DROP COLUMN remind_at, DROP COLUMN warn_at, DROP COLUMN stage_since, DROP COLUMN stage, DROP COLUMN review_due;

@@ -272,14 +272,32 @@ func TestUnreviewedCaseEscalatedOnce(t *testing.T) {
 // unit's acceptance deadline is sent once; the unit's daily digest once a
 // working day from 08:00; and after a stretch in which no instance ran the
 // clock job, the first run (on start) makes up what fell due: the overdue
-// notice, the escalation of the unit's stage to the center above and the
-// digest of the day.
+// notice, the escalation of the unit's stage to the center above and to
+// the routing table's upper unit, and the digest of the day.
 func TestRemindersDigestAndCatchUp(t *testing.T) {
 	clk := &testClock{}
 	clk.Set(cst(2026, 11, 2, 9, 0)) // Monday
 	ta := newCaseApp(t, clk)
 	villageCenter := addVillageCenter(t, ta)
-	worker, jw, town := ta.login(ownGrid), ta.login("dept-jw"), ta.login("center")
+	worker, jw, town, zzb := ta.login(ownGrid), ta.login("dept-jw"), ta.login("center"), ta.login("dept-zzb")
+	// The routing table names zzb as jw's upper unit for garbage collection.
+	rules, err := ta.cases.Rules(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []map[string]any{}
+	for _, r := range rules {
+		body = append(body, map[string]any{"name": r.Name, "category": r.Category, "predicate": r.Predicate, "lead_unit": r.LeadUnit, "co_units": r.CoUnits})
+	}
+	body = append(body, map[string]any{"name": "垃圾清运（建委，上级组织部）", "category": "0104", "predicate": map[string]any{"kind": ""}, "lead_unit": "jw", "co_units": []string{}, "upper_unit": "zzb"})
+	admin := ta.login("admin")
+	if res := ta.do("PUT", "/api/v1/routing/rules", admin, map[string]any{"rules": body}, nil); res.Status != 200 {
+		t.Fatalf("routing rules: %d %s", res.Status, res.Body)
+	}
+	bad := append(body[:len(body):len(body)], map[string]any{"name": "x", "category": "0104", "predicate": map[string]any{"kind": ""}, "lead_unit": "jw", "co_units": []string{}, "upper_unit": "jw"})
+	if res := ta.do("PUT", "/api/v1/routing/rules", admin, map[string]any{"rules": bad}, nil); res.Status != 400 || !strings.Contains(string(res.Body), "upper_unit") {
+		t.Errorf("upper unit = lead unit: %d %s", res.Status, res.Body)
+	}
 	a := ta.report(worker, reportBody("0104", pointIn(ownGrid, 31, 30)), nil)
 	clk.Set(cst(2026, 11, 2, 9, 10))
 	ta.mustAct(villageCenter, &a, map[string]any{"action": "accept"})
@@ -287,6 +305,9 @@ func TestRemindersDigestAndCatchUp(t *testing.T) {
 	wantClock(t, "dispatched", ta.clockOf(jw, a.ID), "accept", cst(2026, 11, 5, 0, 0), "green")
 	if in := ta.inboxOf(jw); !in.has("to_accept", a.ID) {
 		t.Errorf("jw's inbox lacks case %d to accept", a.ID)
+	}
+	if res := ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", a.ID), zzb, nil, nil); res.Status != 403 {
+		t.Errorf("upper unit reads the case before any escalation: %d", res.Status)
 	}
 	ctx := context.Background()
 	sweep := func() {
@@ -357,6 +378,13 @@ func TestRemindersDigestAndCatchUp(t *testing.T) {
 	}
 	if auto != 1 {
 		t.Errorf("%d auto_escalate timeline entries, want 1", auto)
+	}
+	// The upper unit may read the case now and finds it escalated to it.
+	if res := ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", a.ID), zzb, nil, nil); res.Status != 200 {
+		t.Errorf("upper unit reads the escalated case: %d", res.Status)
+	}
+	if zin := ta.inboxOf(zzb); !zin.has("escalated", a.ID) || zin.notes("escalated", a.ID) != 1 || zin.Counts.Escalated < 1 {
+		t.Errorf("upper unit's inbox: has %v, %d notices, counts %+v", zin.has("escalated", a.ID), zin.notes("escalated", a.ID), zin.Counts)
 	}
 	tin := ta.inboxOf(town)
 	if !tin.has("", a.ID) || tin.notes("escalated", a.ID) != 1 {

@@ -162,6 +162,9 @@ type Case struct {
 	// turns yellow and its reminder is due (nil: never).
 	Stage      Stage
 	StageSince *time.Time
+	// EscalatedUnits are upper units an overdue unit stage was escalated
+	// to: they may read the case.
+	EscalatedUnits []string
 	WarnAt     *time.Time
 	RemindAt   *time.Time
 }

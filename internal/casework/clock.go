@@ -228,7 +228,8 @@ func (c *Case) setClock(now time.Time, prev Stage, restart bool, clk Clock) {
 const ActAutoEscalate Action = "auto_escalate"
 
 // AutoEscalate records that c's overdue stage was escalated at now to the
-// center of scope to (a grid code) by the clock job, and returns the
+// center of scope to (a grid code; "" none) and to the upper unit toUnit
+// ("" none; it may read the case from now on) by the clock job, and returns the
 // timeline event (actor 0: the system). In the center's review the case
 // goes up as a center's escalation would (status escalated from the
 // responsible center's scope from; the center above reviews it on a new
@@ -242,6 +243,9 @@ func AutoEscalate(c *Case, from, to, toUnit string, now time.Time, clk Clock) *E
 	}
 	if toUnit != "" {
 		ev.Data["to_unit"] = toUnit
+		if !slices.Contains(c.EscalatedUnits, toUnit) {
+			c.EscalatedUnits = append(slices.Clone(c.EscalatedUnits), toUnit)
+		}
 	}
 	prev := c.Stage
 	if prev == StageReview {
@@ -324,4 +328,25 @@ func Responsible(c *Case, centers []string) (scope, above string) {
 		}
 	}
 	return scope, ""
+}
+
+// UpperUnit returns the upper unit of c's lead unit from the routing
+// rules: that of the rule suggested at intake if it names the same lead
+// unit, else of the first rule for the lead unit and the case's category
+// (its small or big class) that names one; "" when none does.
+func UpperUnit(rules []*Rule, c *Case) string {
+	if c.LeadUnit == "" {
+		return ""
+	}
+	for _, r := range rules {
+		if r.ID == c.SuggestedRuleID && r.LeadUnit == c.LeadUnit && r.UpperUnit != "" {
+			return r.UpperUnit
+		}
+	}
+	for _, r := range rules {
+		if r.LeadUnit == c.LeadUnit && r.UpperUnit != "" && (r.Category == c.Category || (len(c.Category) >= 2 && r.Category == c.Category[:2])) {
+			return r.UpperUnit
+		}
+	}
+	return ""
 }

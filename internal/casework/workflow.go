@@ -91,14 +91,16 @@ type Hierarchy = auth.Hierarchy
 
 // CanRead reports whether p may read c: admin everything; a center or
 // viewer the cases in its subtree (an escalated case also the higher
-// centers above it); a department the cases dispatched to its unit; a
+// centers above it); a department the cases dispatched to its unit (or
+// escalated to it as the upper unit); a
 // worker the cases in its grids.
 func CanRead(p *auth.Principal, h Hierarchy, c *Case) bool {
 	switch p.Role() {
 	case people.RoleAdmin:
 		return true
 	case people.RoleDepartment:
-		return p.User.DepartmentCode != "" && (c.LeadUnit == p.User.DepartmentCode || slices.Contains(c.CoUnits, p.User.DepartmentCode))
+		return p.User.DepartmentCode != "" && (c.LeadUnit == p.User.DepartmentCode || slices.Contains(c.CoUnits, p.User.DepartmentCode) ||
+			slices.Contains(c.EscalatedUnits, p.User.DepartmentCode))
 	case people.RoleCenter, people.RoleViewer:
 		if p.User.ScopeCode == "" {
 			return true

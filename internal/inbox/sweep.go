@@ -304,21 +304,36 @@ func (j *Clock) overdue(ctx context.Context, c *casework.Case, centers []string,
 	w.Events = append(w.Events, events.Event{Kind: events.CaseOverdue, Object: "case", ObjectID: id, GridCode: c.GridCode,
 		UnitCodes: caseUnits(c), UserIDs: users, Data: caseData(c, stage, &due), At: now})
 	from, above := casework.Responsible(c, centers)
-	if above != "" {
+	upper := ""
+	if stage == casework.StageAccept || stage == casework.StageHandle {
+		rules, err := j.Cases.Rules(ctx)
+		if err != nil {
+			return false, false, err
+		}
+		upper = casework.UpperUnit(rules, c)
+	}
+	if above != "" || upper != "" {
 		clk, err := j.Cases.ClockFor(ctx, c, now)
 		if err != nil {
 			return false, false, err
 		}
-		up, err := j.Store.Users(ctx, []string{above}, nil, nil)
+		var scopes, units []string
+		if above != "" {
+			scopes = []string{above}
+		}
+		if upper != "" {
+			units = []string{upper}
+		}
+		up, err := j.Store.Users(ctx, scopes, units, nil)
 		if err != nil {
 			return false, false, err
 		}
-		w.Escalated = &Mark{CaseID: c.ID, Kind: NoteEscalated, Stage: stage, StageSince: *c.StageSince, At: now, ToScope: above}
-		w.Timeline = casework.AutoEscalate(c, from, above, "", now, clk)
+		w.Escalated = &Mark{CaseID: c.ID, Kind: NoteEscalated, Stage: stage, StageSince: *c.StageSince, At: now, ToScope: above, ToUnit: upper}
+		w.Timeline = casework.AutoEscalate(c, from, above, upper, now, clk)
 		w.Case = c
 		w.Notes = append(w.Notes, notes(up, NoteEscalated, c.ID, keys[2], "escalated:"+occ, now, c.Number, dueText)...)
 		data := caseData(c, stage, &due)
-		data["to_scope"], data["escalated_from"] = above, from
+		data["to_scope"], data["escalated_from"], data["to_unit"] = above, from, upper
 		w.Events = append(w.Events, events.Event{Kind: events.CaseEscalated, Object: "case", ObjectID: id, GridCode: c.GridCode,
 			UnitCodes: caseUnits(c), UserIDs: up, Data: data, At: now})
 	}

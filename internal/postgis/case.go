@@ -32,7 +32,7 @@ const caseColumns = `c.id, c.number, c.version, c.category_code, k.name, c.descr
 	coalesce(c.lead_unit, ''), c.co_units, coalesce(c.merged_into, 0), c.rework_count, c.reject_reason,
 	c.accepted_at, c.dispatched_at, c.handle_start, c.handled_at, c.closed_at, c.accept_due, c.handle_due,
 	c.verify_due, c.due_at, c.extension_days, c.pending_days, c.pauses, c.ever_postponed, c.handled_on_time,
-	c.rating, c.rating_comment, c.created_at, c.updated_at, c.review_due, coalesce(c.stage, ''), c.stage_since, c.warn_at, c.remind_at,
+	c.rating, c.rating_comment, c.created_at, c.updated_at, c.review_due, coalesce(c.stage, ''), c.stage_since, c.warn_at, c.remind_at, c.escalated_units,
 	coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM uploads p WHERE p.case_id = c.id), '{}')`
 
 const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN users u ON u.id = c.reporter_id`
@@ -50,7 +50,7 @@ func scanCase(row pgx.Row, extra ...any) (*casework.Case, error) {
 		&c.LeadUnit, &c.CoUnits, &c.MergedInto, &c.ReworkCount, &c.RejectReason,
 		&c.AcceptedAt, &c.DispatchedAt, &c.HandleStart, &c.HandledAt, &c.ClosedAt, &c.AcceptDue, &c.HandleDue,
 		&c.VerifyDue, &c.DueAt, &c.ExtensionDays, &c.PendingDays, &pauses, &c.EverPostponed, &c.HandledOnTime,
-		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.ReviewDue, &stage, &c.StageSince, &c.WarnAt, &c.RemindAt, &c.Photos}
+		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.ReviewDue, &stage, &c.StageSince, &c.WarnAt, &c.RemindAt, &c.EscalatedUnits, &c.Photos}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -394,7 +394,7 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
   AND ($14::timestamptz IS NULL OR c.reported_at < $14)
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
   AND (cardinality($20::text[]) = 0 OR c.number = ANY($20))
   AND ($21::text IS NULL OR `+deadlineStateSQL+` = $21)
 ORDER BY c.reported_at DESC, c.id DESC
@@ -431,7 +431,7 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
   AND ($14::timestamptz IS NULL OR c.reported_at < $14)
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
   AND (cardinality($18::text[]) = 0 OR c.number = ANY($18))
   AND ($19::text IS NULL OR `+deadlineStateSQL+` = $19)`,
 			statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,

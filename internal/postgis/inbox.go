@@ -353,9 +353,9 @@ func (s *InboxStore) RecordOverdue(ctx context.Context, w inbox.OverdueWrite) (b
 		if c := w.Case; c != nil {
 			tag, err := tx.Exec(ctx, `
 UPDATE cases SET version = version + 1, status = $3, escalated_from = $4, escalation_level = $5, review_due = $6, due_at = $7,
-  stage = $8, stage_since = $9, warn_at = $10, remind_at = $11, updated_at = $12
+  stage = $8, stage_since = $9, warn_at = $10, remind_at = $11, updated_at = $12, escalated_units = $13
 WHERE id = $1 AND version = $2`, c.ID, w.Prev, string(c.Status), nullIfEmpty(c.EscalatedFrom), c.EscalationLevel, c.ReviewDue, c.DueAt,
-				nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.UpdatedAt)
+				nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.UpdatedAt, escalatedUnits(c))
 			if err != nil {
 				return translate(err, "case "+c.Number)
 			}
@@ -392,6 +392,13 @@ WHERE id = $1 AND version = $2`, c.ID, w.Prev, string(c.Status), nullIfEmpty(c.E
 	}
 	s.db.bumpAfterCommit(ctx, "cases")
 	return true, nil
+}
+
+func escalatedUnits(c *casework.Case) []string {
+	if c.EscalatedUnits == nil {
+		return []string{}
+	}
+	return c.EscalatedUnits
 }
 
 // DigestCounts returns each unit's digest counts at now, with its users.
