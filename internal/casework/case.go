@@ -165,8 +165,8 @@ type Case struct {
 	// EscalatedUnits are upper units an overdue unit stage was escalated
 	// to: they may read the case.
 	EscalatedUnits []string
-	WarnAt     *time.Time
-	RemindAt   *time.Time
+	WarnAt         *time.Time
+	RemindAt       *time.Time
 }
 
 // Overdue reports whether the running clock of the case has passed its deadline at now.
