@@ -237,6 +237,17 @@ func routeCases() map[string]routeCase {
 			}
 			return fmt.Sprintf("/api/v1/auth/api-keys/%d", k.ID), nil, nil
 		}, all(204, nil)},
+
+		// Stage clocks and inboxes (issue 14): everyone has an inbox (a
+		// viewer's is empty); a notification is marked read by its owner.
+		"GET /api/v1/inbox": {fixed("/api/v1/inbox"), all(200, nil)},
+		"POST /api/v1/inbox/{id}/read": {func(ta *testApp, role string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/inbox/%d/read", newNotification(ta, role)), nil, nil
+		}, all(204, nil)},
+		"GET /api/v1/deadlines": {fixed("/api/v1/deadlines"), all(200, nil)},
+		"PUT /api/v1/deadlines": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/deadlines", map[string]any{"review": map[string]int{"days": 1}, "review_rules": []any{}, "yellow_share": 0.25, "yellow_hours": 8}, nil
+		}, only(200, "admin")},
 	}
 }
 

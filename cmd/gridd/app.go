@@ -16,6 +16,7 @@ import (
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/httpapi"
+	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/jobs"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/patrol"
@@ -57,6 +58,10 @@ type app struct {
 	assessments *assessment.Service
 	// jobs is the background job client (River), set by startJobs.
 	jobs *jobs.Client
+	// inbox: to-do inboxes; clock: the stage clocks' scheduled work.
+	inbox      *inbox.Service
+	clock      *inbox.Clock
+	clockEvery time.Duration
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -120,6 +125,10 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db)}
 	a.caseStore = postgis.NewCaseStore(db)
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
+	inboxes := postgis.NewInboxStore(db)
+	a.inbox = &inbox.Service{Store: inboxes, Now: now}
+	a.clock = &inbox.Clock{Store: inboxes, Cases: a.cases}
+	a.clockEvery = c.ClockEvery
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
 	if err := a.openRegisters(c); err != nil {
@@ -150,6 +159,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		AuditLog:    a.auditLog,
 		Patrols:     a.patrols,
 		Assessments: a.assessments,
+		Inbox:       a.inbox,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,

@@ -33,6 +33,9 @@ type Config struct {
 	// JobPoll is how often idle job workers look for work without a
 	// notification (0: River's default); tests shorten it.
 	JobPoll time.Duration
+	// ClockEvery is how often the stage clocks' job runs (reminders,
+	// escalation, digests; 0: every minute); tests shorten it.
+	ClockEvery time.Duration
 }
 
 func envOr(name, def string) string {

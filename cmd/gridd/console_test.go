@@ -418,7 +418,9 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	}
 
 	ctx := browser(t)
+	failOnConsoleErrors(t, ctx)
 	login(t, ctx, ta.srv.URL, "center")
+	before := checkInboxBadge(t, ctx, ta, tok, -1)
 	cdpDo(t, ctx, "open the cases list", chromedp.Click(chromedp.CSS("#tab-cases")))
 	row := fmt.Sprintf(`#cases-table tr[data-id="%d"]`, id)
 	waitFor[bool](t, ctx, "the case in the list", fmt.Sprintf(`!!document.querySelector(%q)`, row))
@@ -439,6 +441,12 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	waitFor[bool](t, ctx, "the card's new status", `document.querySelector('#card .card-body').dataset.status === 'dispatched'`)
 	waitFor[bool](t, ctx, "the list's new status", fmt.Sprintf(`(() => { const r = document.querySelector(%q); return !!r && r.dataset.status === 'dispatched' })()`, row))
 	artifact(t, "console-case-dispatched.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	// The to-do badge follows the user's own dispatch (one fewer to
+	// review) and a streamed event (a new report).
+	checkInboxBadge(t, ctx, ta, tok, before-1)
+	ta.report(ta.login(ownGrid), reportBody("0104", pointIn(ownGrid, 61, 30)), nil)
+	cdpGet(t, ctx, "a streamed event", chromedp.Evaluate[bool](`window.dispatchEvent(new CustomEvent('gridd:event', { detail: { kind: 'case.created' } }))`))
+	checkInboxBadge(t, ctx, ta, tok, before)
 
 	var c struct {
 		Status   string `json:"status"`

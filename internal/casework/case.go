@@ -139,6 +139,7 @@ type Case struct {
 	// as granted) and the verification. DueAt is the deadline of the stage
 	// the case is in now (nil: no running clock).
 	HandleStart    *time.Time // the unit's (last) acceptance: the handling clock starts
+	ReviewDue      *time.Time // the center's review (受理/立案 and dispatch), see ClockSettings
 	AcceptDue      *time.Time
 	HandleDue      *time.Time
 	VerifyDue      *time.Time
@@ -156,6 +157,16 @@ type Case struct {
 	CategoryName   string
 	Timeline       []*Event
 	WorkingDayUsed *int // working days from 立案 to 结案, pauses excluded
+
+	// The stage clock (clock.go): the stage, when it began, and when it
+	// turns yellow and its reminder is due (nil: never).
+	Stage      Stage
+	StageSince *time.Time
+	// EscalatedUnits are upper units an overdue unit stage was escalated
+	// to: they may read the case.
+	EscalatedUnits []string
+	WarnAt         *time.Time
+	RemindAt       *time.Time
 }
 
 // Overdue reports whether the running clock of the case has passed its deadline at now.

@@ -38,6 +38,9 @@ type Rule struct {
 	Predicate Predicate `json:"predicate"`
 	LeadUnit  string    `json:"lead_unit"`
 	CoUnits   []string  `json:"co_units"`
+	// UpperUnit is the lead unit's upper unit for this work: an overdue
+	// unit stage is escalated to it as well ("" none).
+	UpperUnit string `json:"upper_unit,omitempty"`
 }
 
 // RoadDistance is the nearest road of a kind.
@@ -153,6 +156,9 @@ func ValidateRules(rules []*Rule, units, zones, roadKinds []string, categories m
 			if !slices.Contains(units, u) || u == r.LeadUnit {
 				add("co_units", "unknown_unit", fmt.Sprintf("co-unit %q is unknown or the lead unit", u))
 			}
+		}
+		if r.UpperUnit != "" && (!slices.Contains(units, r.UpperUnit) || r.UpperUnit == r.LeadUnit) {
+			add("upper_unit", "unknown_unit", fmt.Sprintf("upper unit %q is unknown or the lead unit", r.UpperUnit))
 		}
 		p := r.Predicate
 		switch p.Kind {

@@ -26,10 +26,12 @@ type CaseFilter struct {
 	Category *string // small class, or big class (2 digits) for all its small classes
 	Source   *string
 	Overdue  *bool // compared with Now
-	Now      time.Time
-	BBox     *orb.Bound
-	From, To *time.Time // reported_at in [From, To)
-	Numbers  []string   // case numbers
+	// DeadlineState selects open cases whose clock shows this light at Now.
+	DeadlineState *DeadlineState
+	Now           time.Time
+	BBox          *orb.Bound
+	From, To      *time.Time // reported_at in [From, To)
+	Numbers       []string   // case numbers
 	// Access scope: ScopeGrids (nil: all) are subtree roots; ScopeUnit
 	// limits to cases dispatched to that unit.
 	ScopeGrids []string
@@ -59,6 +61,10 @@ type Store interface {
 	// LayerNames lists the zone codes and road kinds.
 	LayerNames(ctx context.Context) (zones, roadKinds []string, err error)
 	FindCalendarYears(ctx context.Context) ([]workday.Year, error)
+	// FindClockSettings returns the stored clock settings, or
+	// DefaultClockSettings when none were saved.
+	FindClockSettings(ctx context.Context) (ClockSettings, error)
+	SaveClockSettings(ctx context.Context, s ClockSettings) error
 	SaveCalendarYear(ctx context.Context, y workday.Year) error
 	// IntakeFacts answers, in one round trip, what intake needs from the
 	// database: the open cases of the category within RadiusM of the point
@@ -158,6 +164,7 @@ type catalog struct {
 	list       []*Category
 	rules      []*Rule
 	calendar   *workday.Calendar
+	clock      ClockSettings
 }
 
 // NewService returns a service with defaults filled in.
@@ -209,7 +216,11 @@ func (s *Service) load(ctx context.Context) (*catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar in the database: %w", err)
 	}
-	c := &catalog{categories: map[string]*Category{}, list: cats, rules: rules, calendar: cal}
+	clock, err := s.Store.FindClockSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &catalog{categories: map[string]*Category{}, list: cats, rules: rules, calendar: cal, clock: clock}
 	for _, k := range cats {
 		c.categories[k.Code] = k
 	}
@@ -224,6 +235,52 @@ func (s *Service) Calendar(ctx context.Context) (*workday.Calendar, error) {
 		return nil, err
 	}
 	return c.calendar, nil
+}
+
+// ClockSettings returns the stage clocks' settings (every signed-in user may read them).
+func (s *Service) ClockSettings(ctx context.Context) (ClockSettings, error) {
+	c, err := s.load(ctx)
+	if err != nil {
+		return ClockSettings{}, err
+	}
+	return c.clock, nil
+}
+
+// PutClockSettings replaces the stage clocks' settings (admin). They apply
+// to stages that begin afterwards; running clocks keep their deadlines.
+func (s *Service) PutClockSettings(ctx context.Context, p *auth.Principal, cs ClockSettings) error {
+	if err := p.RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	cat, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	if cs.ReviewRules == nil {
+		cs.ReviewRules = []ReviewRule{}
+	}
+	if err := cs.Validate(func(code string) bool { _, ok := cat.categories[code]; return ok }); err != nil {
+		return err
+	}
+	if err := s.Store.SaveClockSettings(ctx, cs); err != nil {
+		return err
+	}
+	s.invalidate()
+	return nil
+}
+
+// ClockFor returns what a transition of c at now needs: the calendar, the
+// category's limits and the clock settings.
+func (s *Service) ClockFor(ctx context.Context, c *Case, now time.Time) (Clock, error) {
+	cat, err := s.load(ctx)
+	if err != nil {
+		return Clock{}, err
+	}
+	rule := DefaultDeadlines
+	if k, ok := cat.categories[c.Category]; ok {
+		rule = k.Rule
+	}
+	return Clock{Now: now, Calendar: cat.calendar, Rule: rule, Settings: cat.clock}, nil
 }
 
 // Categories returns the taxonomy.
@@ -492,6 +549,7 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 		events = append(events, &Event{Action: ActCloseOnSite, FromStatus: StatusReported, ToStatus: StatusClosed,
 			ActorID: p.User.ID, ActorName: p.User.Name, At: now, Comment: "先期处置，现场解决", Attachments: c.Photos, Data: map[string]any{}})
 	}
+	c.setClock(now, "", false, Clock{Now: now, Calendar: cat.calendar, Rule: k.Rule, Settings: cat.clock})
 	var ik *IdemKey
 	if key != "" {
 		ik = &IdemKey{UserID: p.User.ID, Key: key, Hash: hash}
@@ -618,7 +676,7 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, v
 			}
 		}
 	}
-	ev, err := Apply(p, tree, c, t, Clock{Now: s.Now(), Calendar: cat.calendar, Rule: rule})
+	ev, err := Apply(p, tree, c, t, Clock{Now: s.Now(), Calendar: cat.calendar, Rule: rule, Settings: cat.clock})
 	if err != nil {
 		return nil, err
 	}

@@ -91,14 +91,16 @@ type Hierarchy = auth.Hierarchy
 
 // CanRead reports whether p may read c: admin everything; a center or
 // viewer the cases in its subtree (an escalated case also the higher
-// centers above it); a department the cases dispatched to its unit; a
+// centers above it); a department the cases dispatched to its unit (or
+// escalated to it as the upper unit); a
 // worker the cases in its grids.
 func CanRead(p *auth.Principal, h Hierarchy, c *Case) bool {
 	switch p.Role() {
 	case people.RoleAdmin:
 		return true
 	case people.RoleDepartment:
-		return p.User.DepartmentCode != "" && (c.LeadUnit == p.User.DepartmentCode || slices.Contains(c.CoUnits, p.User.DepartmentCode))
+		return p.User.DepartmentCode != "" && (c.LeadUnit == p.User.DepartmentCode || slices.Contains(c.CoUnits, p.User.DepartmentCode) ||
+			slices.Contains(c.EscalatedUnits, p.User.DepartmentCode))
 	case people.RoleCenter, people.RoleViewer:
 		if p.User.ScopeCode == "" {
 			return true
@@ -189,6 +191,7 @@ type Clock struct {
 	Now      time.Time
 	Calendar *workday.Calendar
 	Rule     Deadlines
+	Settings ClockSettings
 }
 
 // Apply checks that p may take t on c and applies it, returning the
@@ -328,6 +331,10 @@ func Apply(p *auth.Principal, h Hierarchy, c *Case, t Transition, clk Clock) (*E
 		onTime := next.HandleDue != nil && now.Before(*next.HandleDue)
 		next.HandledOnTime = &onTime
 		ev.Data["on_time"] = onTime
+		// The verification clock starts with the feedback (the center
+		// sends it on); send_verification gives the worker its own.
+		due := cal.Deadline(now, clk.Rule.VerifyDays)
+		next.VerifyDue = &due
 	case ActSendVerification:
 		next.Status = StatusVerifying
 		due := cal.Deadline(now, clk.Rule.VerifyDays)
@@ -368,7 +375,7 @@ func Apply(p *auth.Principal, h Hierarchy, c *Case, t Transition, clk Clock) (*E
 		next.RatingComment = ev.Comment
 		ev.Data["rating"] = t.Rating
 	}
-	next.DueAt = next.stageDue()
+	next.setClock(now, StageOf(c.Status), t.Action == ActEscalate, clk)
 	next.UpdatedAt = now
 	ev.ToStatus = next.Status
 	*c = next
@@ -407,11 +414,13 @@ func (c *Case) intervals() []workday.Interval {
 // stageDue is the deadline of the stage the case is in.
 func (c *Case) stageDue() *time.Time {
 	switch c.Status {
+	case StatusReported, StatusEscalated, StatusAccepted:
+		return c.ReviewDue
 	case StatusDispatched:
 		return c.AcceptDue
 	case StatusHandling, StatusExtensionRequested, StatusPostponementRequested:
 		return c.HandleDue
-	case StatusVerifying:
+	case StatusHandled, StatusVerifying:
 		return c.VerifyDue
 	}
 	return nil

@@ -18,7 +18,7 @@ import (
 // registerCaseRoutes:
 //
 //	POST /api/v1/cases                      report a case (Idempotency-Key)
-//	GET  /api/v1/cases                      list (status, grid, unit, category, source, overdue, bbox, from, to, limit, offset)
+//	GET  /api/v1/cases                      list (status, grid, unit, category, source, overdue, deadline_state, bbox, from, to, limit, offset)
 //	GET  /api/v1/cases/{id}                 one case with its timeline and allowed actions (ETag: version)
 //	POST /api/v1/cases/{id}/transitions     {"action", "comment", ...} with If-Match: version
 //	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|category|month
@@ -116,6 +116,9 @@ type caseJSON struct {
 	ClosedAt        *time.Time       `json:"closed_at"`
 	Deadlines       deadlinesJSON    `json:"deadlines"`
 	Overdue         bool             `json:"overdue"`
+	Stage           string           `json:"stage,omitempty"`
+	StageDue        *time.Time       `json:"stage_due"`
+	DeadlineState   *string          `json:"deadline_state"`
 	ExtensionDays   int              `json:"extension_days"`
 	PendingDays     int              `json:"pending_extension_days,omitempty"`
 	Pauses          []casework.Pause `json:"pauses"`
@@ -135,6 +138,7 @@ type suggestionJSON struct {
 }
 
 type deadlinesJSON struct {
+	ReviewDue *time.Time `json:"review_due"`
 	AcceptDue *time.Time `json:"accept_due"`
 	HandleDue *time.Time `json:"handle_due"`
 	VerifyDue *time.Time `json:"verify_due"`
@@ -150,10 +154,17 @@ func (s *Server) toCaseJSON(r *http.Request, c *casework.Case) caseJSON {
 		Emergency: c.Emergency, ResolvedOnSite: c.ResolvedOnSite, EscalatedFrom: c.EscalatedFrom, EscalationLevel: c.EscalationLevel,
 		LeadUnit: c.LeadUnit, CoUnits: c.CoUnits, MergedInto: c.MergedInto, ReworkCount: c.ReworkCount, RejectReason: c.RejectReason,
 		AcceptedAt: c.AcceptedAt, DispatchedAt: c.DispatchedAt, HandledAt: c.HandledAt, ClosedAt: c.ClosedAt,
-		Deadlines: deadlinesJSON{AcceptDue: c.AcceptDue, HandleDue: c.HandleDue, VerifyDue: c.VerifyDue, Current: c.DueAt},
+		Deadlines: deadlinesJSON{ReviewDue: c.ReviewDue, AcceptDue: c.AcceptDue, HandleDue: c.HandleDue, VerifyDue: c.VerifyDue, Current: c.DueAt},
 		Overdue:   c.Overdue(s.Now()), ExtensionDays: c.ExtensionDays, PendingDays: c.PendingDays, Pauses: c.Pauses,
 		HandledOnTime: c.HandledOnTime, Rating: c.Rating, RatingComment: c.RatingComment, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Allowed: casework.Allowed(p, s.Tree(), c)}
+	if c.Status.Open() {
+		out.Stage, out.StageDue = string(c.Stage), c.DueAt
+		if ds := c.DeadlineState(s.Now()); ds != "" {
+			v := string(ds)
+			out.DeadlineState = &v
+		}
+	}
 	if c.SuggestedLead != "" {
 		out.Suggestion = &suggestionJSON{RuleID: c.SuggestedRuleID, LeadUnit: c.SuggestedLead, CoUnits: c.SuggestedCo}
 	}
@@ -329,6 +340,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Overdue = &b
+	}
+	if v := q.Get("deadline_state"); v != "" {
+		ds, err := casework.ParseDeadlineState("deadline_state", v)
+		if err != nil {
+			return err
+		}
+		f.DeadlineState = &ds
 	}
 	var err error
 	if f.BBox, err = queryBBox(r); err != nil {

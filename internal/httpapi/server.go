@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
@@ -71,6 +72,8 @@ type Deps struct {
 	Assessments *assessment.Service
 	// Messages is the catalogue of user-facing texts (nil: msg.Must()).
 	Messages *msg.Catalogue
+	// Inbox serves the to-do inbox (nil: no inbox routes).
+	Inbox *inbox.Service
 }
 
 // Server is the HTTP API.
@@ -139,6 +142,7 @@ func (s *Server) routes() chi.Router {
 			s.registerCheckpointRoutes(r)
 			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
+			s.registerInboxRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

@@ -32,7 +32,7 @@ const caseColumns = `c.id, c.number, c.version, c.category_code, k.name, c.descr
 	coalesce(c.lead_unit, ''), c.co_units, coalesce(c.merged_into, 0), c.rework_count, c.reject_reason,
 	c.accepted_at, c.dispatched_at, c.handle_start, c.handled_at, c.closed_at, c.accept_due, c.handle_due,
 	c.verify_due, c.due_at, c.extension_days, c.pending_days, c.pauses, c.ever_postponed, c.handled_on_time,
-	c.rating, c.rating_comment, c.created_at, c.updated_at,
+	c.rating, c.rating_comment, c.created_at, c.updated_at, c.review_due, coalesce(c.stage, ''), c.stage_since, c.warn_at, c.remind_at, c.escalated_units,
 	coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM uploads p WHERE p.case_id = c.id), '{}')`
 
 const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN users u ON u.id = c.reporter_id`
@@ -42,6 +42,7 @@ func scanCase(row pgx.Row, extra ...any) (*casework.Case, error) {
 	var lon, lat float64
 	var source, status string
 	var pauses []byte
+	var stage string
 	dest := []any{&c.ID, &c.Number, &c.Version, &c.Category, &c.CategoryName, &c.Description, &source, &lon, &lat,
 		&c.ReportedAt, &c.ReporterID, &c.ReporterName, &c.GridCode, &c.GridChain, &c.WorkerID,
 		&c.SuggestedRuleID, &c.SuggestedLead, &c.SuggestedCo, &c.Duplicates,
@@ -49,12 +50,13 @@ func scanCase(row pgx.Row, extra ...any) (*casework.Case, error) {
 		&c.LeadUnit, &c.CoUnits, &c.MergedInto, &c.ReworkCount, &c.RejectReason,
 		&c.AcceptedAt, &c.DispatchedAt, &c.HandleStart, &c.HandledAt, &c.ClosedAt, &c.AcceptDue, &c.HandleDue,
 		&c.VerifyDue, &c.DueAt, &c.ExtensionDays, &c.PendingDays, &pauses, &c.EverPostponed, &c.HandledOnTime,
-		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.Photos}
+		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.ReviewDue, &stage, &c.StageSince, &c.WarnAt, &c.RemindAt, &c.EscalatedUnits, &c.Photos}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	c.Source = casework.Source(source)
 	c.Status = casework.Status(status)
+	c.Stage = casework.Stage(stage)
 	c.Location = orb.Point{lon, lat}
 	if err := json.Unmarshal(pauses, &c.Pauses); err != nil {
 		return nil, fmt.Errorf("case %d pauses: %w", c.ID, err)
@@ -159,7 +161,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
 		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
 		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
-		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos).Scan(&c.ID, &c.Number, &eventIDs)
+		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
+		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt).Scan(&c.ID, &c.Number, &eventIDs)
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
@@ -182,8 +185,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	return 0, nil, nil
 }
 
-// createCaseSQL inserts a case unless its idempotency key ($24, $25) is
-// already taken, then (from the new row) its key, its timeline ($28, a
+// createCaseSQL inserts a case (its stage clock in $30–$35) unless its
+// idempotency key ($24, $25) is already taken, then (from the new row) its key, its timeline ($28, a
 // JSON array of events in order) and its photos' attachment ($29: every id
 // must be an unattached upload of the reporter, or the whole statement
 // fails with unknown_upload). It returns the case's id, number and event
@@ -192,9 +195,11 @@ const createCaseSQL = `
 WITH c AS (
 	INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
 	  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
-	  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at)
+	  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at,
+	  review_due, stage, stage_since, warn_at, remind_at, due_at)
 	SELECT $1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
-	  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23
+	  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23,
+	  $30, $31, $32, $33, $34, $35
 	WHERE $24::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE user_id = $24 AND key = $25)
 	RETURNING id, number
 ), k AS (
@@ -306,13 +311,15 @@ UPDATE cases SET version = version + 1, status = $3, emergency = $4, escalated_f
   lead_unit = $7, co_units = $8, merged_into = $9, rework_count = $10, reject_reason = $11, accepted_at = $12,
   dispatched_at = $13, handle_start = $14, handled_at = $15, closed_at = $16, accept_due = $17, handle_due = $18,
   verify_due = $19, due_at = $20, extension_days = $21, pending_days = $22, pauses = $23, ever_postponed = $24,
-  handled_on_time = $25, rating = $26, rating_comment = $27, updated_at = $28
+  handled_on_time = $25, rating = $26, rating_comment = $27, updated_at = $28,
+  review_due = $29, stage = $30, stage_since = $31, warn_at = $32, remind_at = $33
 WHERE id = $1 AND version = $2`,
 			c.ID, prev, string(c.Status), c.Emergency, nullIfEmpty(c.EscalatedFrom), c.EscalationLevel,
 			nullIfEmpty(c.LeadUnit), c.CoUnits, nullID(c.MergedInto), c.ReworkCount, c.RejectReason, c.AcceptedAt,
 			c.DispatchedAt, c.HandleStart, c.HandledAt, c.ClosedAt, c.AcceptDue, c.HandleDue,
 			c.VerifyDue, c.DueAt, c.ExtensionDays, c.PendingDays, pauses, c.EverPostponed,
-			c.HandledOnTime, c.Rating, c.RatingComment, c.UpdatedAt)
+			c.HandledOnTime, c.Rating, c.RatingComment, c.UpdatedAt,
+			c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt)
 		if err != nil {
 			return translate(err, "case "+c.Number)
 		}
@@ -370,6 +377,11 @@ func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*ca
 	if now.IsZero() {
 		now = s.db.Now()
 	}
+	var deadlineState *string
+	if f.DeadlineState != nil {
+		v := string(*f.DeadlineState)
+		deadlineState = &v
+	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+caseColumns+`, count(*) OVER ()`+caseFrom+`
 WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($2::text IS NULL OR c.grid_chain @> ARRAY[$2::text])
@@ -382,12 +394,13 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
   AND ($14::timestamptz IS NULL OR c.reported_at < $14)
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
   AND (cardinality($20::text[]) = 0 OR c.number = ANY($20))
+  AND ($21::text IS NULL OR `+deadlineStateSQL+` = $21)
 ORDER BY c.reported_at DESC, c.id DESC
 LIMIT $18 OFFSET $19`,
 		statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset, numbers)
+		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset, numbers, deadlineState)
 	if err != nil {
 		return nil, 0, translate(err, "cases")
 	}
@@ -418,16 +431,22 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
   AND ($14::timestamptz IS NULL OR c.reported_at < $14)
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units))
-  AND (cardinality($18::text[]) = 0 OR c.number = ANY($18))`,
+  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
+  AND (cardinality($18::text[]) = 0 OR c.number = ANY($18))
+  AND ($19::text IS NULL OR `+deadlineStateSQL+` = $19)`,
 			statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-			f.From, f.To, scoped, scope, f.ScopeUnit, numbers).Scan(&total)
+			f.From, f.To, scoped, scope, f.ScopeUnit, numbers, deadlineState).Scan(&total)
 		if err != nil {
 			return nil, 0, translate(err, "cases")
 		}
 	}
 	return out, total, nil
 }
+
+// deadlineStateSQL is casework.Case.DeadlineState in SQL, at $8 (the
+// list's now); NULL when no clock runs.
+const deadlineStateSQL = `(CASE WHEN c.status IN ('rejected', 'closed', 'merged') OR c.due_at IS NULL THEN NULL
+  WHEN c.due_at <= $8 THEN 'red' WHEN c.warn_at <= $8 THEN 'yellow' ELSE 'green' END)`
 
 // duplicatesSQL: the bounding-box prefilter (a generous superset of the
 // radius in degrees) lets the planner use the GiST index on geom however

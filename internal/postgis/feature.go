@@ -102,6 +102,7 @@ func (s *TileStore) Features(ctx context.Context, q tiles.FeatureQuery) ([]tiles
 	if err != nil {
 		return nil, 0, err
 	}
+	a["now"] = s.db.Now()
 	src := featureQueries[q.Layer]
 	sql := `SELECT id, props, ST_AsGeoJSON(geom, 7, 0), count(*) OVER () FROM (` + src + `) src ORDER BY id LIMIT @limit OFFSET @offset`
 	rows, err := s.db.Pool.Query(ctx, sql, a)
@@ -140,6 +141,7 @@ func (s *TileStore) Extent(ctx context.Context, q tiles.FeatureQuery) ([]float64
 	if err != nil {
 		return nil, err
 	}
+	a["now"] = s.db.Now()
 	src := featureQueries[q.Layer]
 	if q.Layer == "audit" {
 		// Findings lie inside the grids: their extent is the grids'.

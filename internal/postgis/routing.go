@@ -15,7 +15,7 @@ import (
 func (s *CaseStore) FindRules(ctx context.Context) ([]*casework.Rule, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 SELECT id, position, name, category_code, pred_kind, coalesce(zone_code, ''), coalesce(road_kind, ''),
-  coalesce(distance_m, 0), grid_codes, lead_unit, co_units
+  coalesce(distance_m, 0), grid_codes, lead_unit, co_units, coalesce(upper_unit, '')
 FROM routing_rules ORDER BY position`)
 	if err != nil {
 		return nil, translate(err, "routing rules")
@@ -26,7 +26,7 @@ FROM routing_rules ORDER BY position`)
 		var r casework.Rule
 		p := &r.Predicate
 		if err := rows.Scan(&r.ID, &r.Position, &r.Name, &r.Category, &p.Kind, &p.Zone, &p.RoadKind, &p.DistanceM, &p.Grids,
-			&r.LeadUnit, &r.CoUnits); err != nil {
+			&r.LeadUnit, &r.CoUnits, &r.UpperUnit); err != nil {
 			return nil, err
 		}
 		if len(p.Grids) == 0 {
@@ -58,9 +58,9 @@ func (s *CaseStore) ReplaceRules(ctx context.Context, rules []*casework.Rule) er
 				co = []string{}
 			}
 			err := tx.QueryRow(ctx, `
-INSERT INTO routing_rules (position, name, category_code, pred_kind, zone_code, road_kind, distance_m, grid_codes, lead_unit, co_units)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-				r.Position, r.Name, r.Category, p.Kind, nullIfEmpty(p.Zone), nullIfEmpty(p.RoadKind), dist, grids, r.LeadUnit, co).Scan(&r.ID)
+INSERT INTO routing_rules (position, name, category_code, pred_kind, zone_code, road_kind, distance_m, grid_codes, lead_unit, co_units, upper_unit)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+				r.Position, r.Name, r.Category, p.Kind, nullIfEmpty(p.Zone), nullIfEmpty(p.RoadKind), dist, grids, r.LeadUnit, co, nullIfEmpty(r.UpperUnit)).Scan(&r.ID)
 			if err != nil {
 				return translate(err, "routing rule "+r.Name)
 			}

@@ -153,7 +153,7 @@ func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error
 		q = u
 	}
 	var b []byte
-	err := s.db.Pool.QueryRow(ctx, q, pgx.NamedArgs{"z": c.Z, "x": c.X, "y": c.Y, "scope": scope, "day": day}).Scan(&b)
+	err := s.db.Pool.QueryRow(ctx, q, pgx.NamedArgs{"z": c.Z, "x": c.X, "y": c.Y, "scope": scope, "day": day, "now": s.db.Now()}).Scan(&b)
 	if err != nil {
 		return nil, translate(err, "tile "+layer+" "+c.String())
 	}

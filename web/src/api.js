@@ -59,6 +59,8 @@ export const api = {
       if (res.status === 401 && token && !path.endsWith('/auth/login')) onUnauthorized();
       throw new ApiError(res.status, typeof data === 'object' ? data : { detail: String(data || '') });
     }
+    // The user's own writes may change what waits for them (the inbox badge).
+    if (method !== 'GET' && !path.startsWith('/api/v1/auth/')) window.dispatchEvent(new CustomEvent('gridd:write', { detail: { path } }));
     return { status: res.status, headers: res.headers, body: data };
   },
   async get(path) { return (await this.request('GET', path)).body; },

@@ -230,6 +230,14 @@ const zh = {
   source_public: '群众',
   source_video: '视频监控',
   source_inspector: '督查',
+  inbox_label: '待办 {n} 件',
+  inbox_none: '暂无待办',
+  inbox_to_review: '待审核',
+  inbox_to_accept: '待签收',
+  inbox_to_handle: '待处置',
+  inbox_to_verify: '待核查',
+  inbox_escalated: '上报至本级',
+  inbox_overdue: '已超时',
 };
 
 const en = {
@@ -461,6 +469,14 @@ const en = {
   source_public: 'Public',
   source_video: 'Video',
   source_inspector: 'Inspector',
+  inbox_label: '{n} to do',
+  inbox_none: 'Nothing to do',
+  inbox_to_review: 'to review',
+  inbox_to_accept: 'to accept',
+  inbox_to_handle: 'to handle',
+  inbox_to_verify: 'to verify',
+  inbox_escalated: 'escalated to you',
+  inbox_overdue: 'overdue',
 };
 
 const dicts = { zh, en };

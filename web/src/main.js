@@ -8,6 +8,7 @@ import { h, clear, uid } from './dom.js';
 import { GridMap } from './map.js';
 import { barChart } from './charts.js';
 import * as cases from './cases.js';
+import * as inbox from './inbox.js';
 
 const app = document.getElementById('app');
 
@@ -63,6 +64,7 @@ async function boot() {
 // ---------- login ----------
 
 function renderLogin(message) {
+  inbox.stop();
   S.map?.map.setTarget(null);
   S.map = null;
   window.__gridd.ready = false;
@@ -149,6 +151,7 @@ async function startConsole() {
   await Promise.all([loadTopology(), loadCasesLayer(), loadDepartments()].map((p) => p.catch((e) => console.warn(e))));
   applyLayerVisibility();
   renderSide();
+  if (S.caps.cases) await inbox.start();
   window.__gridd.ready = true;
   S.map.map.render();
 }
@@ -199,6 +202,7 @@ function renderTop() {
       h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
       h('button', { id: 'lang-switch', class: 'ghost', 'aria-label': t('lang_switch_label'), lang: getLang() === 'en' ? 'zh-CN' : 'en', onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); renderChrome(); } }, t('lang_switch')),
       h('button', { id: 'logout', class: 'ghost', onclick: logout }, t('logout'))));
+  inbox.decorate();
 }
 
 async function logout() {
