@@ -23,7 +23,7 @@ build: web
 # web builds the console bundle (web/dist, embedded by go:embed) when it is
 # missing or its sources changed: npm ci from the committed lockfile, then
 # esbuild. Nothing is fetched at run time; the console works offline.
-WEB_SRC := $(shell find web/src web/static -type f 2>/dev/null) web/build.mjs web/package.json web/package-lock.json
+WEB_SRC := $(shell find web/src web/static web/m -type f 2>/dev/null) web/build.mjs web/package.json web/package-lock.json
 
 web: web/dist/index.html
 

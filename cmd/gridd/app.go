@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/devdb"
+	"github.com/gridd/gridd/internal/field"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/patrol"
@@ -54,6 +55,8 @@ type app struct {
 	patrols *patrol.Service
 	// assessments: the monthly assessment (月考核).
 	assessments *assessment.Service
+	// field: the field app's day and month (/m/).
+	field *field.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -119,6 +122,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
+	a.field = &field.Service{Patrols: a.patrols, Cases: a.cases, Assessments: a.assessments,
+		Tree: func() casework.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -147,6 +152,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		AuditLog:    a.auditLog,
 		Patrols:     a.patrols,
 		Assessments: a.assessments,
+		Field:       a.field,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		MaxBody:     c.MaxBody,

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/field"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
@@ -65,6 +66,8 @@ type Deps struct {
 	Patrols *patrol.Service
 	// Assessments computes and serves the monthly assessment (nil: no routes).
 	Assessments *assessment.Service
+	// Field composes the field app's day and month (nil: no routes).
+	Field *field.Service
 }
 
 // Server is the HTTP API.
@@ -130,6 +133,7 @@ func (s *Server) routes() chi.Router {
 			s.registerCheckpointRoutes(r)
 			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
+			s.registerFieldRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {
