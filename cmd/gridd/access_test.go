@@ -188,9 +188,9 @@ func routeCases() map[string]routeCase {
 		"GET /api/v1/audits/patrol-coverage": {fixed("/api/v1/audits/patrol-coverage?month=2026-03&parent=" + viewerScope + "&cells=false"), only(200, "admin", "center", "viewer")},
 		"GET /api/v1/checkpoints":            {fixed("/api/v1/checkpoints"), all(200, map[string]int{"department": 403})},
 		// The field app (/m/): a grid worker's day and month; other roles 403.
-		"GET /api/v1/me/today": {fixed("/api/v1/me/today"), only(200, "worker")},
-		"GET /api/v1/me/month": {fixed("/api/v1/me/month"), only(200, "worker")},
-		"GET /api/v1/patrols/grid-options":   {fixed("/api/v1/patrols/grid-options"), only(200, "admin", "center", "viewer")},
+		"GET /api/v1/me/today":             {fixed("/api/v1/me/today"), only(200, "worker")},
+		"GET /api/v1/me/month":             {fixed("/api/v1/me/month"), only(200, "worker")},
+		"GET /api/v1/patrols/grid-options": {fixed("/api/v1/patrols/grid-options"), only(200, "admin", "center", "viewer")},
 		"PUT /api/v1/patrols/grid-options/{code}": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/patrols/grid-options/" + otherGrid, map[string]any{"measure": "area"}, nil
 		}, only(200, "admin", "center")},

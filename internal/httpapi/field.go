@@ -208,4 +208,3 @@ func (s *Server) meMonth(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.ok(w, r, out)
 }
-
