@@ -36,6 +36,20 @@ func walkFixes(code string, start time.Time, n int, step time.Duration) []map[st
 	return out
 }
 
+// caseToVerify makes a case in the worker's grid that its unit handled
+// and the center sent for verification, and returns its id.
+func caseToVerify(ta *testApp, center, jw string) int64 {
+	ta.t.Helper()
+	id, _ := newCaseIn(ta, ownGrid, true)
+	v := caseView{ID: id, Version: 1}
+	ta.mustAct(center, &v, map[string]any{"action": "accept"})
+	ta.mustAct(center, &v, map[string]any{"action": "dispatch", "unit": "jw"})
+	ta.mustAct(jw, &v, map[string]any{"action": "unit_accept"})
+	ta.mustAct(jw, &v, map[string]any{"action": "handle", "comment": "已修复", "photos": []int64{ta.upload(jw, 4)}})
+	ta.mustAct(center, &v, map[string]any{"action": "send_verification"})
+	return id
+}
+
 // todayView is the part of GET /api/v1/me/today the tests read.
 type todayView struct {
 	Date   string `json:"date"`
@@ -214,13 +228,7 @@ func TestMeToday(t *testing.T) {
 	ta.mustAct(center, &back, map[string]any{"action": "reject", "comment": "不属于受理范围"})
 
 	// To verify: a case handled by its unit and sent for verification.
-	vid, _ := newCaseIn(ta, ownGrid, true)
-	v := caseView{ID: vid, Version: 1}
-	ta.mustAct(center, &v, map[string]any{"action": "accept"})
-	ta.mustAct(center, &v, map[string]any{"action": "dispatch", "unit": "jw"})
-	ta.mustAct(jw, &v, map[string]any{"action": "unit_accept"})
-	ta.mustAct(jw, &v, map[string]any{"action": "handle", "comment": "已修复", "photos": []int64{ta.upload(jw, 4)}})
-	ta.mustAct(center, &v, map[string]any{"action": "send_verification"})
+	vid := caseToVerify(ta, center, jw)
 
 	td = todayView{}
 	ta.do("GET", "/api/v1/me/today", worker, nil, nil).decode(t, &td)

@@ -183,7 +183,7 @@ function header(title, back) {
     back ? h('button', { class: 'icon', id: 'back', 'aria-label': t('back'), onclick: () => go('home') }, '‹') : null,
     h('h1', {}, title),
     h('span', { class: navigator.onLine ? 'net on' : 'net off', id: 'net' }, navigator.onLine ? t('online') : t('offline')),
-    h('button', { class: 'ghost', id: 'lang-switch', onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); render(); } }, t('lang_switch')));
+    h('button', { class: 'ghost', id: 'lang-switch', onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); render(); refreshToday(); } }, t('lang_switch')));
 }
 
 function go(view, arg) {
@@ -250,6 +250,18 @@ async function logout() {
 
 // ---------- home ----------
 
+// icon is a small inline SVG (no emoji font on many phones).
+const ICONS = {
+  camera: '<path d="M4 7h3l2-2h6l2 2h3v12H4z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/><circle cx="12" cy="13" r="3.5" fill="none" stroke="currentColor" stroke-width="2"/>',
+  play: '<path d="M7 5l12 7-12 7z" fill="currentColor"/>',
+  stop: '<rect x="6" y="6" width="12" height="12" fill="currentColor"/>',
+};
+function icon(name) {
+  const s = h('span', { class: 'ico', 'aria-hidden': 'true' });
+  s.innerHTML = `<svg viewBox="0 0 24 24" width="24" height="24">${ICONS[name]}</svg>`;
+  return s;
+}
+
 function fmtMin(sec) { return Math.floor((sec || 0) / 60); }
 
 function renderHome() {
@@ -259,9 +271,9 @@ function renderHome() {
     h('div', { id: 'toast', class: 'toast', role: 'status', hidden: !S.toast }, S.toast));
   main.append(
     h('div', { class: 'actions' },
-      h('button', { class: 'primary huge', id: 'btn-report', onclick: () => { go('report'); document.getElementById('report-photo')?.click(); } }, '📷 ', t('report')),
+      h('button', { class: 'primary huge', id: 'btn-report', onclick: () => { go('report'); document.getElementById('report-photo')?.click(); } }, icon('camera'), t('report')),
       h('button', { class: S.rec ? 'danger huge' : 'secondary huge', id: 'btn-patrol', onclick: () => (S.rec ? stopPatrol() : startPatrol()) },
-        S.rec ? '■ ' + t('patrol_stop') : '▶ ' + t('patrol_start'))),
+        icon(S.rec ? 'stop' : 'play'), S.rec ? t('patrol_stop') : t('patrol_start'))),
     h('section', { class: 'card', id: 'patrol' }),
     h('section', { class: 'card', id: 'tasks' }),
     h('section', { class: 'card', id: 'checkpoints' }),
@@ -294,7 +306,9 @@ function renderPatrolCard() {
         h('span', { id: 'patrol-distance' }, t('distance', { km: (p.distance_m / 1000).toFixed(2) })))),
     h('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': String(pct), 'aria-valuemin': '0', 'aria-valuemax': '100' }, h('span', { style: `width:${pct}%` })),
     h('p', { class: 'rec', id: 'rec-state', hidden: !S.rec }),
-    h('canvas', { id: 'map-home', class: 'map', 'aria-label': t('today_patrol') }));
+    h('canvas', { id: 'map-home', class: 'map', 'aria-label': t('today_patrol') }),
+    h('p', { class: 'legend' }, h('span', { class: 'sw covered' }), t('legend_covered'), h('span', { class: 'sw missed' }), t('legend_missed'),
+      h('span', { class: 'sw track' }), t('legend_track')));
   homeMap = new MiniMap(document.getElementById('map-home'));
   drawHomeMap();
   updateRecState();
@@ -337,9 +351,14 @@ function deadline(c) {
   return c.overdue ? t('overdue') : t('due', { t: fmtTime(due) });
 }
 
+function categoryLabel(code, fallback) {
+  const c = (S.cats || []).find((x) => x.code === code);
+  return c ? catName(c) : fallback || code;
+}
+
 function taskRow(c, onclick) {
   return h('li', {}, h('button', { class: 'row', dataset: { id: String(c.id), status: c.status }, onclick },
-    h('span', { class: 'title' }, c.category_name || c.category, ' · ', c.number),
+    h('span', { class: 'title' }, categoryLabel(c.category, c.category_name), ' · ', c.number),
     h('span', { class: 'sub' }, c.status_name, c.reject_reason ? ` · ${c.reject_reason}` : '', ' ', h('span', { class: c.overdue ? 'warn' : 'muted' }, deadline(c)))));
 }
 
@@ -514,7 +533,7 @@ function renderReport() {
   const thumbs = h('div', { class: 'thumbs', id: 'photo-preview' });
   const afterThumbs = h('div', { class: 'thumbs', id: 'after-preview' });
   const showThumbs = (el, files) => {
-    clear(el).append(files.map((f) => h('img', { src: URL.createObjectURL(f), alt: t('photo') })));
+    clear(el).append(...files.map((f) => h('img', { src: URL.createObjectURL(f), alt: t('photo') })));
   };
   photo.addEventListener('change', () => { st.before = [...st.before, ...photo.files]; showThumbs(thumbs, st.before); photo.value = ''; });
   after.addEventListener('change', () => { st.after = [...st.after, ...after.files]; showThumbs(afterThumbs, st.after); after.value = ''; });
@@ -527,11 +546,11 @@ function renderReport() {
   const desc = h('textarea', { id: 'report-desc', rows: 2, placeholder: t('description'), 'aria-label': t('description') });
   const onsite = h('input', { type: 'checkbox', id: 'report-onsite' });
   const afterBox = h('div', { id: 'after-box', hidden: true },
-    h('label', { class: 'button secondary', for: 'report-after' }, '📷 ', t('photo_after')), after, afterThumbs);
+    h('label', { class: 'button secondary', for: 'report-after' }, icon('camera'), t('photo_after')), after, afterThumbs);
   onsite.addEventListener('change', () => { afterBox.hidden = !onsite.checked; });
   const send = h('button', { class: 'primary huge', id: 'report-send' }, t('send'));
   main.append(
-    h('div', { class: 'row2' }, h('label', { class: 'button secondary', for: 'report-photo', id: 'report-photo-label' }, '📷 ', t('photo_take')), photo),
+    h('div', { class: 'row2' }, h('label', { class: 'button secondary', for: 'report-photo', id: 'report-photo-label' }, icon('camera'), t('photo_take')), photo),
     thumbs,
     h('section', { class: 'card' }, h('h2', {}, t('location'), ' ', acc), canvas, h('p', { class: 'muted' }, t('drag_pin')), gridEl),
     h('section', { class: 'card' }, h('h2', {}, t('category')), chips, search),
@@ -545,7 +564,7 @@ function renderReport() {
   const drawChips = () => {
     const q = search.value.trim().toLowerCase();
     const list = q ? (S.cats || []).filter((c) => c.code.includes(q) || c.name.toLowerCase().includes(q) || (c.name_en || '').toLowerCase().includes(q)).slice(0, 12) : categoryShortList();
-    clear(chips).append(list.map((c) => h('button', {
+    clear(chips).append(...list.map((c) => h('button', {
       class: st.cat === c.code ? 'chip on' : 'chip', dataset: { code: c.code }, type: 'button',
       onclick: () => { st.cat = c.code; drawChips(); },
     }, catName(c))));
@@ -562,13 +581,13 @@ function renderReport() {
       const leaf = r.chain[r.chain.length - 1];
       st.grid = leaf ? leaf.code : null;
       const mine = leaf && (S.today?.patrol.grids || []).some((g) => g.code === leaf.code);
-      clear(gridEl).append(leaf
+      clear(gridEl).append(...(leaf
         ? [h('span', { id: 'report-grid-code', dataset: { code: leaf.code } }, `${t('grid')}：${leaf.name}（${leaf.code}）`), h('br'),
           h('span', { id: 'report-worker' }, `${t('worker')}：`, mine ? `${S.me.name}（${t('me')}）` : t('other_worker'))]
-        : t('outside'));
+        : [t('outside')]));
     } catch (e) { gridEl.textContent = t('grid_offline'); }
   }
-  map.set({ outlines, pin: null });
+  map.set({ outlines, pin: null, fill: 'rgba(11,92,173,0.10)' });
   reportWatch = navigator.geolocation.watchPosition((pos) => {
     st.acc = pos.coords.accuracy;
     acc.textContent = t('accuracy', { m: Math.round(st.acc) });
@@ -611,7 +630,7 @@ function renderVerify() {
   const thumbs = h('div', { class: 'thumbs', id: 'verify-preview' });
   photo.addEventListener('change', () => {
     st.photos = [...st.photos, ...photo.files];
-    clear(thumbs).append(st.photos.map((f) => h('img', { src: URL.createObjectURL(f), alt: t('photo') })));
+    clear(thumbs).append(...st.photos.map((f) => h('img', { src: URL.createObjectURL(f), alt: t('photo') })));
     photo.value = '';
   });
   const reason = h('textarea', { id: 'verify-reason', rows: 2, placeholder: t('reason'), 'aria-label': t('reason') });
@@ -627,8 +646,8 @@ function renderVerify() {
   };
   main.append(
     h('section', { class: 'card' }, h('h2', {}, t('case_no', { n: c.number })),
-      h('p', {}, c.category_name || c.category), h('p', { class: 'muted' }, c.description), h('p', { class: 'warn' }, deadline(c))),
-    h('label', { class: 'button secondary', for: 'verify-photo' }, '📷 ', t('photo_take')), photo, thumbs,
+      h('p', {}, categoryLabel(c.category, c.category_name)), h('p', { class: 'muted' }, c.description), h('p', { class: 'warn' }, deadline(c))),
+    h('label', { class: 'button secondary', for: 'verify-photo' }, icon('camera'), t('photo_take')), photo, thumbs,
     reason,
     h('div', { class: 'actions' },
       h('button', { class: 'primary huge', id: 'verify-pass', onclick: () => act('verify_pass') }, t('verify_pass')),

@@ -93,6 +93,9 @@ const zh = {
   not_worker: '本应用供网格员使用；请使用控制台。',
   open_console: '打开控制台',
   install_hint: '在手机浏览器菜单中选择“添加到主屏幕”即可安装。',
+  legend_covered: '已覆盖',
+  legend_missed: '未覆盖',
+  legend_track: '轨迹',
 };
 
 const en = {
@@ -188,6 +191,9 @@ const en = {
   not_worker: 'This app is for grid workers; use the console.',
   open_console: 'Open the console',
   install_hint: 'Choose "Add to Home Screen" in the phone browser\'s menu to install.',
+  legend_covered: 'covered',
+  legend_missed: 'not yet',
+  legend_track: 'track',
 };
 
 const dicts = { zh, en };

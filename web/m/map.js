@@ -94,11 +94,11 @@ export class MiniMap {
     for (const mp of d.outlines) {
       g.beginPath();
       for (const poly of mp) for (const r of poly) ring(r);
-      g.fillStyle = 'rgba(46,160,67,0.28)';
+      g.fillStyle = d.fill || 'rgba(46,160,67,0.45)';
       g.fill('evenodd');
     }
-    const rad = Math.max(1.2, (d.cellEdgeM / (M_PER_DEG)) * this.scale().k);
-    g.fillStyle = 'rgba(230,120,20,0.55)';
+    const rad = Math.max(1, 0.95 * (d.cellEdgeM / M_PER_DEG) * this.scale().k);
+    g.fillStyle = 'rgba(230,120,20,0.5)';
     g.beginPath();
     for (const p of d.uncovered) { const [x, y] = this.px(p); g.moveTo(x + rad, y); g.arc(x, y, rad, 0, 2 * Math.PI); }
     g.fill();
