@@ -68,6 +68,9 @@ func routeCases() map[string]routeCase {
 		"GET /":            {fixed("/"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 		"GET /config.json": {fixed("/config.json"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 		"GET /assets/*":    {fixed("/assets/favicon.svg"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		// The field app (public shell: its data comes from the API); /m redirects to /m/.
+		"GET /m":   {fixed("/m"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /m/*": {fixed("/m/manifest.webmanifest"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 
 		"POST /api/v1/auth/login": {func(_ *testApp, role string) (string, any, map[string]string) {
 			return "/api/v1/auth/login", map[string]string{"username": "nobody-" + role, "password": "wrong-password"}, nil

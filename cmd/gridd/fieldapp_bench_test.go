@@ -45,6 +45,8 @@ func BenchmarkFieldApp(b *testing.B) {
 			b.ReportMetric(m[0], "js+css-gz-bytes")
 			b.ReportMetric(m[1], "ms-to-interactive")
 			b.ReportMetric(m[2], "html-gz-bytes")
+			today := ta.do("GET", "/api/v1/me/today", ta.login(ownGrid), nil, nil)
+			b.ReportMetric(float64(len(today.Body)), "me-today-bytes")
 			waitController(b, ctx)
 			cdpDo(b, ctx, "reload", chromedp.Reload())
 			waitFor[bool](b, ctx, "the sign-in form", `!!document.querySelector('#login-submit')`)

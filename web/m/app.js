@@ -122,12 +122,27 @@ function drainSoon() {
   }, 50);
 }
 
-Q.onChange(async () => {
-  S.counts = await Q.counts();
+// outboxChanged reads what waits in the outbox: its counts, the cases with
+// a verification on its way (not shown as tasks any more) and the fixes
+// not yet sent (drawn as track), so a reopened app shows its own work.
+async function outboxChanged() {
+  const list = await Q.all();
+  let pending = 0; let failed = 0;
+  const verifying = new Set(); const track = [];
+  for (const a of list) {
+    if (a.state === 'failed') failed++; else pending++;
+    if (a.kind === 'verify' && a.state !== 'failed') verifying.add(a.caseId);
+    if (a.kind === 'fixes') track.push(a.points.map((p) => [p.lon, p.lat]));
+  }
+  S.counts = { pending, failed, total: list.length };
+  S.queuedVerify = verifying;
+  S.queuedTrack = track;
   hooks.counts = S.counts;
   updateQueueBadge();
   if (S.view === 'queue') renderQueue();
-});
+  if (S.view === 'home') { renderTasks(S.today); drawHomeMap(); }
+}
+Q.onChange(outboxChanged);
 
 // ---------- data ----------
 
@@ -320,6 +335,7 @@ function drawHomeMap() {
   const uncovered = [];
   for (const g of p.grids) for (const c of g.uncovered.coordinates || []) uncovered.push(c);
   const track = (p.track.coordinates || []).slice();
+  for (const l of S.queuedTrack || []) track.push(l);
   if (S.rec && S.rec.track.length) track.push(S.rec.track);
   if (S.rec) filterCovered(uncovered);
   homeMap.set({
@@ -373,7 +389,7 @@ function renderTasks(td) {
     h('h3', {}, title, ` (${items.length})`),
     items.length ? h('ul', { class: 'list' }, items.slice(0, 20).map((c) => taskRow(c, click ? () => click(c) : undefined))) : h('p', { class: 'muted' }, t('none')));
   el.append(
-    list('tasks-verify', t('verify_tasks'), td.tasks.verify, (c) => go('verify', c)),
+    list('tasks-verify', t('verify_tasks'), td.tasks.verify.filter((c) => !S.queuedVerify?.has(c.id)), (c) => go('verify', c)),
     list('tasks-sentback', t('sent_back'), td.tasks.sent_back),
     list('tasks-mine', t('my_reports'), td.tasks.reported));
 }
@@ -639,8 +655,6 @@ function renderVerify() {
     const photos = [];
     for (const f of st.photos) photos.push({ key: Q.newKey(), blob: await shrink(f) });
     await enqueue({ kind: 'verify', key: Q.newKey(), caseId: c.id, version: c.version, action, comment: reason.value.trim(), photos });
-    // Shown as done at once; the outbox sends it.
-    if (S.today) S.today.tasks.verify = S.today.tasks.verify.filter((x) => x.id !== c.id);
     toast(navigator.onLine ? t('sent') : t('queued'));
     go('home');
   };
@@ -704,5 +718,5 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.addEventListener('message', (e) => { if (e.data?.type === 'drain') drainSoon(); });
 }
 
-Q.counts().then((c) => { S.counts = c; hooks.counts = c; updateQueueBadge(); });
+outboxChanged().catch(() => {});
 start();
