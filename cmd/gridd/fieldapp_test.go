@@ -312,6 +312,7 @@ func TestFieldAppOffline(t *testing.T) {
 	waitHome(t, ctx)
 	waitController(t, ctx)
 	waitFor[bool](t, ctx, "the case to verify and the categories", fmt.Sprintf(`!!document.querySelector('#tasks-verify button[data-id="%d"]') && !!(window.__griddM.S.cats||[]).length`, vid))
+	waitFor[bool](t, ctx, "the month loaded", `!!window.__griddM.S.month`)
 	start := time.Now()
 
 	setNetwork(t, ctx, true, 0, -1, -1)

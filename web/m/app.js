@@ -598,8 +598,8 @@ function renderReport() {
       st.grid = leaf ? leaf.code : null;
       const mine = leaf && (S.today?.patrol.grids || []).some((g) => g.code === leaf.code);
       clear(gridEl).append(...(leaf
-        ? [h('span', { id: 'report-grid-code', dataset: { code: leaf.code } }, `${t('grid')}：${leaf.name}（${leaf.code}）`), h('br'),
-          h('span', { id: 'report-worker' }, `${t('worker')}：`, mine ? `${S.me.name}（${t('me')}）` : t('other_worker'))]
+        ? [h('span', { id: 'report-grid-code', dataset: { code: leaf.code } }, t('grid_line', { name: leaf.name, code: leaf.code })), h('br'),
+          h('span', { id: 'report-worker' }, t('worker_line', { name: mine ? t('me', { name: S.me.name }) : t('other_worker') }))]
         : [t('outside')]));
     } catch (e) { gridEl.textContent = t('grid_offline'); }
   }
