@@ -324,7 +324,7 @@ func TestFieldAppOffline(t *testing.T) {
 	cdpDo(t, ctx, "photo", chromedp.SetUploadFiles(chromedp.CSS("#report-photo"), []string{testJPEG(t, dir, "a.jpg", 800, 600, 2)}))
 	waitFor[bool](t, ctx, "the photo and the location", `window.__griddM.report.before.length === 1 && !!window.__griddM.report.pos`)
 	cdpDo(t, ctx, "category and send", chromedp.Tap(chromedp.CSS("#cat-chips .chip")), chromedp.Tap(chromedp.CSS("#report-send")))
-	waitFor[bool](t, ctx, "the report queued", `window.__griddM.counts && window.__griddM.counts.pending === 1`)
+	waitFor[bool](t, ctx, "the report queued", `window.__griddM.counts && window.__griddM.counts.pending >= 1`)
 
 	// A verification.
 	waitHome(t, ctx)
@@ -332,7 +332,7 @@ func TestFieldAppOffline(t *testing.T) {
 	cdpDo(t, ctx, "photo", chromedp.SetUploadFiles(chromedp.CSS("#verify-photo"), []string{testJPEG(t, dir, "v.jpg", 800, 600, 3)}))
 	waitFor[bool](t, ctx, "the photo shown", `document.querySelectorAll('#verify-preview img').length === 1`)
 	cdpDo(t, ctx, "verify", chromedp.Tap(chromedp.CSS("#verify-pass")))
-	waitFor[bool](t, ctx, "the verification queued", `window.__griddM.counts.pending === 2`)
+	waitFor[bool](t, ctx, "the verification queued", `window.__griddM.counts.pending >= 2`)
 
 	// A patrol: 130 fixes walking through the grid.
 	waitHome(t, ctx)

@@ -134,15 +134,22 @@ async function outboxChanged() {
     if (a.kind === 'verify' && a.state !== 'failed') verifying.add(a.caseId);
     if (a.kind === 'fixes') track.push(a.points.map((p) => [p.lon, p.lat]));
   }
+  const redraw = track.length !== (S.queuedTrack || []).length || verifying.size !== (S.queuedVerify || new Set()).size;
   S.counts = { pending, failed, total: list.length };
   S.queuedVerify = verifying;
   S.queuedTrack = track;
   hooks.counts = S.counts;
   updateQueueBadge();
   if (S.view === 'queue') renderQueue();
-  if (S.view === 'home') { renderTasks(S.today); drawHomeMap(); }
+  if (S.view === 'home' && redraw) { renderTasks(S.today); drawHomeMap(); }
 }
-Q.onChange(outboxChanged);
+// A draining outbox changes many times a second: read it at most every
+// 250 ms, so the page stays responsive.
+let outboxTimer = 0;
+Q.onChange(() => {
+  if (outboxTimer) return;
+  outboxTimer = setTimeout(() => { outboxTimer = 0; outboxChanged().catch(() => {}); }, 250);
+});
 
 // ---------- data ----------
 
