@@ -184,13 +184,16 @@ func (tp *taps) tap(what, sel string) {
 
 // TestFieldAppReport: a worker reports a problem with a photo in three taps
 // from home (report, a category, send) and the center's case list has it
-// in the worker's grid, with the worker and the routing suggestion. Home
-// and the report form are photographed in Chinese and English at 390×844.
+// in the worker's grid, with the worker and the routing suggestion; an
+// action the server refuses for good is shown in the outbox with the
+// server's reason and tried once. Home and the report form are
+// photographed in Chinese and English at 390×844.
 func TestFieldAppReport(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
 	at := pointIn(ownGrid, 3, 60)
-	ctx := fieldTab(t, ta.srv.URL, at[0], at[1])
+	// The refused verification below is logged by the browser.
+	ctx := fieldTab(t, ta.srv.URL, at[0], at[1], `status of 409 \(Conflict\) .*/api/v1/cases/\d+/transitions\)$`)
 	fieldLogin(t, ctx, ta.srv.URL, ownGrid)
 	waitFor[bool](t, ctx, "the categories", `!!(window.__griddM.S.cats && window.__griddM.S.cats.length)`)
 	noHorizontalScroll(t, ctx, "home")
@@ -268,6 +271,26 @@ func TestFieldAppReport(t *testing.T) {
 		t.Fatalf("case %v is not in the center's list of grid %s", id, ownGrid)
 	}
 	waitFor[bool](t, ctx, "the outbox empty", `window.__griddM.counts && window.__griddM.counts.total === 0`)
+
+	// An action the server refuses for good (verifying a case that is not
+	// being verified: 409) is shown in the outbox with the server's reason
+	// and not retried.
+	cdpGet(t, ctx, "queue a hopeless verification", chromedp.Evaluate[float64](fmt.Sprintf(`window.__griddM.Q.add({ kind: 'verify', key: window.__griddM.Q.newKey(), caseId: %v, version: 1, action: 'verify_pass', comment: '', photos: [] }).then(() => window.__griddM.Q.drain())`, id), chromedp.EvalAwaitPromise))
+	waitFor[bool](t, ctx, "the failure shown", `window.__griddM.counts && window.__griddM.counts.failed === 1`)
+	tp.n = 0
+	cdpDo(t, ctx, "open the outbox", chromedp.Tap(chromedp.CSS("#queue-state")))
+	failure := waitFor[string](t, ctx, "the failed item", `(() => { const e = document.querySelector('#queue-list .qitem.failed .qerror'); return e ? e.textContent : false })()`)
+	if !strings.HasPrefix(failure, "409 · ") || !strings.Contains(failure, "verify_pass") {
+		t.Errorf("the outbox shows %q, want the server's 409 and its reason", failure)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if n := cdpGet(t, ctx, "attempts", chromedp.Evaluate[float64](`window.__griddM.Q.drain().then(() => window.__griddM.Q.all()).then((a) => a[0].attempts)`, chromedp.EvalAwaitPromise)); n != 1 {
+		t.Errorf("the refused action was tried %v times, want once", n)
+	}
+	artifact(t, "field-outbox-failed.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	cdpDo(t, ctx, "delete it", chromedp.Tap(chromedp.CSS("#queue-list .qitem.failed button.ghost")))
+	waitFor[bool](t, ctx, "the outbox empty", `window.__griddM.counts.total === 0 && !document.querySelector('#queue-list')`)
+	cdpDo(t, ctx, "back home", chromedp.Tap(chromedp.CSS("#back")))
 
 	// English.
 	waitHome(t, ctx)

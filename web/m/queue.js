@@ -62,7 +62,8 @@ async function put(a) { await (await db()).put('actions', a); }
 // Outcome of one try.
 export class Permanent extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    // The title is in the app's language; the detail names the cause.
+    super([problem?.title, problem?.detail].filter(Boolean).join(' · ') || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
   }
