@@ -23,7 +23,7 @@ build: web
 # web builds the console bundle (web/dist, embedded by go:embed) when it is
 # missing or its sources changed: npm ci from the committed lockfile, then
 # esbuild. Nothing is fetched at run time; the console works offline.
-WEB_SRC := $(shell find web/src web/static -type f 2>/dev/null) web/build.mjs web/package.json web/package-lock.json
+WEB_SRC := $(shell find web/src web/static web/m -type f 2>/dev/null) web/build.mjs web/package.json web/package-lock.json
 
 web: web/dist/index.html
 
@@ -87,11 +87,12 @@ test: deps-pg deps-test deps-fonts build
 	echo "test cluster: $$admin"; \
 	GRIDD_TEST_DB="$$admin" GRIDD_BIN="$(CURDIR)/$(BIN)" $(GO) test -race -count=1 -timeout 40m ./...
 
-# bench runs the benchmarks (index vs PostGIS in the same run) on a
+# bench runs the benchmarks (index vs PostGIS in the same run; the field
+# app's in chromium) on a
 # throw-away cluster configured like a real one (fsync, synchronous commits,
 # full-page writes: write throughput is measured with durable commits);
 # results go in BENCHMARKS.md by hand, with date and machine.
-bench: deps-pg build
+bench: deps-pg deps-test build
 	@set -e; dir=$$(mktemp -d /tmp/gridd-bench.XXXXXX); chmod 755 $$dir; \
 	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \
 	url=$$(./$(BIN) db start --dir $$dir/pg); \

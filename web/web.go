@@ -1,17 +1,25 @@
-// Package web is gridd's browser console: the grid center's map. The page
-// and its assets (an OpenLayers bundle built by esbuild from src/ into dist/)
-// are embedded in the binary; the page holds no data, everything it shows
-// comes from the token-protected API.
+// Package web is gridd's browser console (the grid center's map) and the
+// grid workers' field app. The pages and their assets (bundles built by
+// esbuild from src/ and m/ into dist/) are embedded in the binary; the
+// pages hold no data, everything they show comes from the token-protected
+// API.
 //
 // Routes served by Handler:
 //
 //	GET /              the console page (dist/index.html)
 //	GET /config.json   deployment settings the page reads at start (basemap URL)
 //	GET /assets/{file} the bundle (dist/assets) and static files (static/)
+//	GET /m/            the field app (dist/m/index.html); /m redirects here
+//	GET /m/{file}      its bundle, manifest.webmanifest, icons and service worker (sw.js)
+//
+// Text files (JS, CSS, HTML, JSON, SVG, the manifest) are gzip-compressed
+// once, when Handler is called, and served compressed to clients that
+// accept gzip.
 package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -45,6 +53,8 @@ type file struct {
 	body  []byte
 	etag  string
 	ctype string
+	// gz is body gzip-compressed (nil when that does not make it smaller).
+	gz []byte
 }
 
 // Handler serves the console. Files are read once, when Handler is called.
@@ -68,6 +78,9 @@ func Handler(o Options) (http.Handler, error) {
 		return nil, err
 	}
 	if err := h.load(static, ".", "assets"); err != nil {
+		return nil, err
+	}
+	if err := h.load(dist, "m", "m"); err != nil {
 		return nil, err
 	}
 	index, err := fs.ReadFile(dist, "index.html")
@@ -105,13 +118,45 @@ func newFile(name string, b []byte) *file {
 		ct = "image/svg+xml"
 	case ".json":
 		ct = "application/json"
+	case ".webmanifest":
+		ct = "application/manifest+json"
 	case ".html":
 		ct = "text/html; charset=utf-8"
 	}
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return &file{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ct}
+	f := &file{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ct}
+	if compressible(ct) && len(b) > 512 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		if buf.Len() < len(b) {
+			f.gz = buf.Bytes()
+		}
+	}
+	return f
+}
+
+func compressible(ctype string) bool {
+	for _, p := range []string{"text/", "application/json", "application/manifest+json", "image/svg+xml"} {
+		if strings.HasPrefix(ctype, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(name) == "gzip" || strings.TrimSpace(name) == "*" {
+			return strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0"
+		}
+	}
+	return false
 }
 
 // load reads every regular file under dir of fsys into h.files under prefix.
@@ -138,9 +183,16 @@ func (h *handler) load(fsys fs.FS, dir, prefix string) error {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/m" {
+		http.Redirect(w, r, "/m/", http.StatusMovedPermanently)
+		return
+	}
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-	if name == "" {
+	switch name {
+	case "":
 		name = "index.html"
+	case "m":
+		name = "m/index.html"
 	}
 	f, ok := h.files[name]
 	if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
@@ -148,12 +200,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", f.ctype)
-	w.Header().Set("ETag", f.etag)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if name == "index.html" {
+	switch name {
+	case "index.html":
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob: *; connect-src 'self' *; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		w.Header().Set("X-Frame-Options", "DENY")
+	case "m/index.html":
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'")
 		w.Header().Set("X-Frame-Options", "DENY")
 	}
 	w.Header().Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	body, etag := f.body, f.etag
+	if f.gz != nil {
+		w.Header().Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+			w.Header().Set("Content-Encoding", "gzip")
+		}
+	}
+	w.Header().Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }

@@ -68,6 +68,9 @@ func routeCases() map[string]routeCase {
 		"GET /":            {fixed("/"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 		"GET /config.json": {fixed("/config.json"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 		"GET /assets/*":    {fixed("/assets/favicon.svg"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		// The field app (public shell: its data comes from the API); /m redirects to /m/.
+		"GET /m":   {fixed("/m"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /m/*": {fixed("/m/manifest.webmanifest"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
 
 		"POST /api/v1/auth/login": {func(_ *testApp, role string) (string, any, map[string]string) {
 			return "/api/v1/auth/login", map[string]string{"username": "nobody-" + role, "password": "wrong-password"}, nil
@@ -187,7 +190,10 @@ func routeCases() map[string]routeCase {
 		"GET /api/v1/patrols/daily":          {fixed("/api/v1/patrols/daily?worker=" + ownGrid + "&date=2026-03-02"), only(200, "admin", "center", "worker")},
 		"GET /api/v1/audits/patrol-coverage": {fixed("/api/v1/audits/patrol-coverage?month=2026-03&parent=" + viewerScope + "&cells=false"), only(200, "admin", "center", "viewer")},
 		"GET /api/v1/checkpoints":            {fixed("/api/v1/checkpoints"), all(200, map[string]int{"department": 403})},
-		"GET /api/v1/patrols/grid-options":   {fixed("/api/v1/patrols/grid-options"), only(200, "admin", "center", "viewer")},
+		// The field app (/m/): a grid worker's day and month; other roles 403.
+		"GET /api/v1/me/today":             {fixed("/api/v1/me/today"), only(200, "worker")},
+		"GET /api/v1/me/month":             {fixed("/api/v1/me/month"), only(200, "worker")},
+		"GET /api/v1/patrols/grid-options": {fixed("/api/v1/patrols/grid-options"), only(200, "admin", "center", "viewer")},
 		"PUT /api/v1/patrols/grid-options/{code}": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/patrols/grid-options/" + otherGrid, map[string]any{"measure": "area"}, nil
 		}, only(200, "admin", "center")},

@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/devdb"
+	"github.com/gridd/gridd/internal/field"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/jobs"
@@ -62,6 +63,8 @@ type app struct {
 	inbox      *inbox.Service
 	clock      *inbox.Clock
 	clockEvery time.Duration
+	// field: the field app's day and month (/m/).
+	field *field.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -131,6 +134,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.clockEvery = c.ClockEvery
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
+	a.field = &field.Service{Patrols: a.patrols, Cases: a.cases, Assessments: a.assessments,
+		Tree: func() casework.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -160,6 +165,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Patrols:     a.patrols,
 		Assessments: a.assessments,
 		Inbox:       a.inbox,
+		Field:       a.field,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,

@@ -701,7 +701,6 @@ func TestCaseBadInput(t *testing.T) {
 		{"unknown category", with("category", "9999"), 400, "category"},
 		{"big class", with("category", "01"), 400, "category"},
 		{"no category", without("category"), 400, "category"},
-		{"empty description", with("description", "  "), 400, "description"},
 		{"swapped", with("lon", p[1]), 400, "lon,lat"},
 		{"no lat", without("lat"), 400, "lon,lat"},
 		{"outside China", func() map[string]any { b := base(); b["lon"], b["lat"] = 2.35, 48.85; return b }(), 400, "lon,lat"},
@@ -727,6 +726,11 @@ func TestCaseBadInput(t *testing.T) {
 	// A NUL in a filter parameter is named, not a 500.
 	if res := ta.do("GET", "/api/v1/cases?grid=a%00b", worker, nil, nil); res.Status != 400 || problemOf(t, res).Errors[0].Field != "grid" {
 		t.Errorf("NUL in a filter: %d %s", res.Status, res.Body)
+	}
+	// A center must describe the problem; a worker's empty text defaults to
+	// the category's name (the field app's optional text, TestMeToday).
+	if res := ta.do("POST", "/api/v1/cases", ta.login("center"), with("description", "  "), nil); res.Status != 400 || problemOf(t, res).Errors[0].Field != "description" {
+		t.Errorf("center's empty description: %d %s", res.Status, res.Body)
 	}
 	// Someone else's photo cannot be attached.
 	other := ta.upload(ta.login("center"), 9)

@@ -35,7 +35,7 @@ var bundleErr error
 
 // consoleDist returns web/dist, building the bundle first when
 // web/dist/index.html is missing (a clean clone where `make` did not run).
-func consoleDist(t *testing.T) string {
+func consoleDist(t testing.TB) string {
 	t.Helper()
 	web, err := filepath.Abs(filepath.Join("..", "..", "web"))
 	if err != nil {
@@ -63,7 +63,7 @@ func consoleDist(t *testing.T) string {
 
 // newConsoleApp is newTestApp serving the console from web/dist on disk, so
 // the test sees the bundle even when the binary was compiled before it.
-func newConsoleApp(t *testing.T) *testApp {
+func newConsoleApp(t testing.TB) *testApp {
 	t.Helper()
 	url := dbtest.URL(t, dbtest.NewDemo(t))
 	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20, WebDir: consoleDist(t)}
@@ -80,44 +80,16 @@ func newConsoleApp(t *testing.T) *testApp {
 	return &testApp{app: a, srv: srv, t: t}
 }
 
-// browser starts headless chromium with a fresh profile and returns a tab.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := "/usr/bin/chromium"
-	if p, err := exec.LookPath("chromium"); err == nil {
-		path = p
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("chromium is required for the browser tests (make deps-test installs it): %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("enable-unsafe-swiftshader", true),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() { cancel(); cancelA() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
+// consoleProbes matches the browser's log of the console's capability
+// probes (web/src/main.js detectCaps): it asks each optional route with
+// parameters the server refuses (400/403/404) to learn whether the route
+// exists, and chromium logs each refusal as an error. Known, allowed here,
+// reported to the lead: the console should learn its capabilities without
+// failing requests.
+const consoleProbes = `status of 40[034] .*/api/v1/(stats/cases|audits/patrol-coverage\?month=x|audits/registers\?parent=0|assessments\?month=x)\)$`
 
 // artifact writes a screenshot under test-artifacts/ (git-ignored).
-func artifact(t *testing.T, name string, png []byte) {
+func artifact(t testing.TB, name string, png []byte) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "test-artifacts")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -128,7 +100,7 @@ func artifact(t *testing.T, name string, png []byte) {
 	}
 }
 
-func cdpGet[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+func cdpGet[T any](t testing.TB, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -137,7 +109,7 @@ func cdpGet[T any](t *testing.T, ctx context.Context, what string, a chromedp.Ac
 	return v
 }
 
-func cdpDo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func cdpDo(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -145,14 +117,14 @@ func cdpDo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Act
 }
 
 // waitFor polls a JavaScript expression until it is truthy.
-func waitFor[T any](t *testing.T, ctx context.Context, what, expr string) T {
+func waitFor[T any](t testing.TB, ctx context.Context, what, expr string) T {
 	t.Helper()
 	start := time.Now()
 	defer func() { t.Logf("waited %v for %s", time.Since(start).Round(time.Millisecond), what) }()
 	return cdpGet(t, ctx, "wait for "+what, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(4*time.Minute)))
 }
 
-func login(t *testing.T, ctx context.Context, base, username string) {
+func login(t testing.TB, ctx context.Context, base, username string) {
 	t.Helper()
 	cdpDo(t, ctx, "open the console",
 		chromedp.Navigate(base+"/"),
@@ -248,7 +220,7 @@ func level3Codes(t *testing.T, ta *testApp, token string) []string {
 func TestConsoleCenterAndWorker(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t)
+	ctx := browser(t, consoleProbes)
 	base := ta.srv.URL
 
 	// The center: every basic grid drawn.
@@ -371,7 +343,7 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 func TestConsoleTablet(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t)
+	ctx := browser(t, consoleProbes)
 	cdpDo(t, ctx, "tablet viewport", chromedp.EmulateViewport(820, 1180, chromedp.EmulateTouch))
 	login(t, ctx, ta.srv.URL, "center")
 	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
@@ -417,8 +389,7 @@ func TestConsoleCaseDispatch(t *testing.T) {
 		t.Fatalf("the demo has no accepted case with a routing suggestion to dispatch: %+v", list.Cases)
 	}
 
-	ctx := browser(t)
-	failOnConsoleErrors(t, ctx)
+	ctx := browser(t, consoleProbes)
 	login(t, ctx, ta.srv.URL, "center")
 	before := checkInboxBadge(t, ctx, ta, tok, -1)
 	cdpDo(t, ctx, "open the cases list", chromedp.Click(chromedp.CSS("#tab-cases")))

@@ -74,6 +74,10 @@ func joinStatuses() string {
 // Source is where a report came from.
 type Source string
 
+// SourceWorkerApp is the source of a grid worker's report (the default
+// for the worker role).
+const SourceWorkerApp Source = "worker_app"
+
 // Sources are the report channels of the plans (P5 §六.4).
 var Sources = []Source{"worker_app", "hotline_12345", "wechat", "online", "public", "video", "inspector"}
 

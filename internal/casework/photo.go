@@ -36,6 +36,11 @@ type Photo struct {
 	SHA256      []byte
 	GPS         *orb.Point // WGS84 lon/lat from EXIF, nil if none
 	CaseID      int64
+	// Key is the upload's Idempotency-Key ("" none). CreateUpload sets
+	// Replayed when the key had stored a photo before: then ID is that
+	// photo's and nothing new is stored.
+	Key      string
+	Replayed bool
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ type CaseFilter struct {
 	BBox          *orb.Bound
 	From, To      *time.Time // reported_at in [From, To)
 	Numbers       []string   // case numbers
+	Reporter      *int64     // reported by this user
 	// Access scope: ScopeGrids (nil: all) are subtree roots; ScopeUnit
 	// limits to cases dispatched to that unit.
 	ScopeGrids []string
@@ -89,6 +91,10 @@ type Store interface {
 	// cases, e.g. the original of a merge) in one transaction, attaching
 	// the events' photos uploaded by their actors.
 	UpdateCase(ctx context.Context, c *Case, prev int, events []*Event) error
+	// FindEventByKey returns the case and action of the event actorID
+	// appended under an Idempotency-Key (Event.Data["idempotency_key"]), or
+	// NotFound.
+	FindEventByKey(ctx context.Context, actorID int64, key string) (caseID int64, action Action, err error)
 	FindCases(ctx context.Context, f CaseFilter) ([]*Case, int, error)
 }
 
@@ -450,6 +456,25 @@ func (s *Service) checkReport(cat *catalog, r Report, now time.Time) (*Category,
 	return k, nil
 }
 
+// workerDefaults fills in what a grid worker's app need not send: the
+// source (worker_app) and, when the worker typed nothing, a description
+// naming the category (the photo and the place say the rest). Other roles
+// send both. The idempotency hash is of the report as sent.
+func workerDefaults(p *auth.Principal, cat *catalog, r Report) Report {
+	if p.Role() != people.RoleWorker {
+		return r
+	}
+	if r.Source == "" {
+		r.Source = string(SourceWorkerApp)
+	}
+	if strings.TrimSpace(r.Description) == "" {
+		if k, ok := cat.categories[r.Category]; ok {
+			r.Description = k.Name
+		}
+	}
+	return r
+}
+
 // MaxIdempotencyKey bounds the Idempotency-Key header.
 const MaxIdempotencyKey = 200
 
@@ -471,6 +496,7 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if err != nil {
 		return nil, false, err
 	}
+	r = workerDefaults(p, cat, r)
 	k, invalid := s.checkReport(cat, r, now)
 	if invalid != nil {
 		// A retry of a report that was accepted replays it even if it
@@ -617,9 +643,54 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f CaseFilter) ([]
 // stale version is a Conflict; so is an action not allowed now (listing
 // the allowed ones).
 func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, version int, t Transition) (*Case, error) {
+	c, _, err := s.TransitionOnce(ctx, p, id, version, t, "")
+	return c, err
+}
+
+// TransitionOnce is Transition under an Idempotency-Key: when p already
+// took the same action on the same case under key (a retry whose answer
+// was lost), it changes nothing and returns the case as it stands with
+// replayed true, whatever its version now. The key with another case or
+// action is Unprocessable.
+func (s *Service) TransitionOnce(ctx context.Context, p *auth.Principal, id int64, version int, t Transition, key string) (*Case, bool, error) {
 	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker); err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	if len(key) > MaxIdempotencyKey {
+		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", MaxIdempotencyKey)
+	}
+	replay := func() (*Case, bool, error) {
+		if key == "" {
+			return nil, false, nil
+		}
+		caseID, action, err := s.Store.FindEventByKey(ctx, p.User.ID, key)
+		if errs.Is(err, errs.NotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if caseID != id || action != t.Action {
+			return nil, false, errs.E(errs.Unprocessable, "idempotency_key_reused",
+				"this Idempotency-Key was used for another action or case; use a new key for a new action")
+		}
+		c, err := s.Get(ctx, p, id)
+		return c, c != nil, err
+	}
+	if c, ok, err := replay(); ok || err != nil {
+		return c, ok, err
+	}
+	c, err := s.transition(ctx, p, id, version, t, key)
+	if errs.Is(err, errs.Conflict) {
+		// A concurrent retry under the same key may have won the version.
+		if c, ok, rerr := replay(); ok || rerr != nil {
+			return c, ok, rerr
+		}
+	}
+	return c, false, err
+}
+
+func (s *Service) transition(ctx context.Context, p *auth.Principal, id int64, version int, t Transition, key string) (*Case, error) {
 	c, err := s.Store.FindCase(ctx, id)
 	if err != nil {
 		return nil, err
@@ -679,6 +750,9 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, v
 	ev, err := Apply(p, tree, c, t, Clock{Now: s.Now(), Calendar: cat.calendar, Rule: rule, Settings: cat.clock})
 	if err != nil {
 		return nil, err
+	}
+	if key != "" {
+		ev.Data["idempotency_key"] = key
 	}
 	events := []*Event{ev}
 	if target != nil {

@@ -20,7 +20,7 @@ import (
 //	POST /api/v1/cases                      report a case (Idempotency-Key)
 //	GET  /api/v1/cases                      list (status, grid, unit, category, source, overdue, deadline_state, bbox, from, to, limit, offset)
 //	GET  /api/v1/cases/{id}                 one case with its timeline and allowed actions (ETag: version)
-//	POST /api/v1/cases/{id}/transitions     {"action", "comment", ...} with If-Match: version
+//	POST /api/v1/cases/{id}/transitions     {"action", "comment", ...} with If-Match: version (Idempotency-Key: a retry replays)
 //	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|category|month
 func (s *Server) registerCaseRoutes(r chi.Router) {
 	r.Post("/cases", s.h(s.createCase))
@@ -295,10 +295,14 @@ func (s *Server) transitionCase(w http.ResponseWriter, r *http.Request) error {
 	if req.Action == "" {
 		return errs.Invalidf("action", "action_required", "want an action such as accept, dispatch or verify_pass")
 	}
-	c, err := s.Cases.Transition(r.Context(), principal(r), id, version, casework.Transition{Action: casework.Action(req.Action),
-		Comment: req.Comment, Unit: req.Unit, CoUnits: req.CoUnits, Days: req.Days, Rating: req.Rating, Into: req.Into, Photos: req.Photos})
+	c, replayed, err := s.Cases.TransitionOnce(r.Context(), principal(r), id, version, casework.Transition{Action: casework.Action(req.Action),
+		Comment: req.Comment, Unit: req.Unit, CoUnits: req.CoUnits, Days: req.Days, Rating: req.Rating, Into: req.Into, Photos: req.Photos},
+		r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
 	return s.ok(w, r, s.toCaseJSON(r, c))

@@ -13,6 +13,7 @@ import (
 //	GET /              the console page
 //	GET /config.json   the page's settings (basemap URL)
 //	GET /assets/*      the bundle, styles and icons
+//	GET /m, /m/*       the field app (网格员移动端) and its service worker
 func (s *Server) registerConsoleRoutes(r chi.Router) {
 	if s.Console == nil {
 		return
@@ -20,4 +21,6 @@ func (s *Server) registerConsoleRoutes(r chi.Router) {
 	r.Method(http.MethodGet, "/", s.Console)
 	r.Method(http.MethodGet, "/config.json", s.Console)
 	r.Method(http.MethodGet, "/assets/*", s.Console)
+	r.Method(http.MethodGet, "/m", s.Console)
+	r.Method(http.MethodGet, "/m/*", s.Console)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/msg"
+	"github.com/gridd/gridd/internal/field"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
@@ -74,6 +75,8 @@ type Deps struct {
 	Messages *msg.Catalogue
 	// Inbox serves the to-do inbox (nil: no inbox routes).
 	Inbox *inbox.Service
+	// Field composes the field app's day and month (nil: no routes).
+	Field *field.Service
 }
 
 // Server is the HTTP API.
@@ -143,6 +146,7 @@ func (s *Server) routes() chi.Router {
 			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
 			s.registerInboxRoutes(r)
+			s.registerFieldRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

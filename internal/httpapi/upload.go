@@ -16,7 +16,8 @@ import (
 
 // registerUploadRoutes:
 //
-//	POST /api/v1/uploads        a JPEG or PNG photo (raw body, or multipart field "file"); EXIF removed, GPS offered as a hint
+//	POST /api/v1/uploads        a JPEG or PNG photo (raw body, or multipart field "file"); EXIF removed, GPS offered as a hint;
+//	                            with Idempotency-Key a retry answers 200 with the photo stored first
 //	GET  /api/v1/uploads/{id}   the cleaned photo (its uploader, or who may read its case)
 func (s *Server) registerUploadRoutes(r chi.Router) {
 	r.Post("/uploads", s.h(s.createUpload))
@@ -66,8 +67,17 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ph.OwnerID = p.User.ID
+	ph.Key = r.Header.Get("Idempotency-Key")
+	if len(ph.Key) > casework.MaxIdempotencyKey {
+		return errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", casework.MaxIdempotencyKey)
+	}
 	if err := s.Uploads.CreateUpload(r.Context(), ph); err != nil {
 		return err
+	}
+	status := http.StatusCreated
+	if ph.Replayed {
+		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	out := map[string]any{"id": ph.ID, "content_type": ph.ContentType, "width": ph.Width, "height": ph.Height,
 		"bytes": len(ph.Data), "location_hint": nil}
@@ -75,7 +85,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 		out["location_hint"] = map[string]any{"lon": ph.GPS[0], "lat": ph.GPS[1], "crs": "wgs84", "source": "exif"}
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/uploads/%d", ph.ID))
-	s.writeJSON(w, r, http.StatusCreated, "application/json", out)
+	s.writeJSON(w, r, status, "application/json", out)
 	return nil
 }
 

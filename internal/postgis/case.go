@@ -342,6 +342,21 @@ WHERE id = $1 AND version = $2`,
 	return err
 }
 
+// FindEventByKey returns the case and action of the event actorID
+// appended under key (index case_events_idempotency), or NotFound.
+func (s *CaseStore) FindEventByKey(ctx context.Context, actorID int64, key string) (int64, casework.Action, error) {
+	var id int64
+	var action string
+	err := s.db.Pool.QueryRow(ctx, `
+SELECT case_id, action FROM case_events
+WHERE actor_id = $1 AND data->>'idempotency_key' = $2 AND data ? 'idempotency_key'
+ORDER BY id LIMIT 1`, actorID, key).Scan(&id, &action)
+	if err != nil {
+		return 0, "", translate(err, "idempotency key")
+	}
+	return id, casework.Action(action), nil
+}
+
 // FindCases returns the cases matching f, newest first, and the total count.
 func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*casework.Case, int, error) {
 	statuses := make([]string, len(f.Status))
@@ -397,10 +412,11 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
   AND (cardinality($20::text[]) = 0 OR c.number = ANY($20))
   AND ($21::text IS NULL OR `+deadlineStateSQL+` = $21)
+  AND ($22::bigint IS NULL OR c.reporter_id = $22)
 ORDER BY c.reported_at DESC, c.id DESC
 LIMIT $18 OFFSET $19`,
 		statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset, numbers, deadlineState)
+		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset, numbers, deadlineState, f.Reporter)
 	if err != nil {
 		return nil, 0, translate(err, "cases")
 	}
@@ -433,9 +449,10 @@ WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
   AND (NOT $15::boolean OR c.grid_chain && $16::text[])
   AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
   AND (cardinality($18::text[]) = 0 OR c.number = ANY($18))
-  AND ($19::text IS NULL OR `+deadlineStateSQL+` = $19)`,
+  AND ($19::text IS NULL OR `+deadlineStateSQL+` = $19)
+  AND ($20::bigint IS NULL OR c.reporter_id = $20)`,
 			statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-			f.From, f.To, scoped, scope, f.ScopeUnit, numbers, deadlineState).Scan(&total)
+			f.From, f.To, scoped, scope, f.ScopeUnit, numbers, deadlineState, f.Reporter).Scan(&total)
 		if err != nil {
 			return nil, 0, translate(err, "cases")
 		}

@@ -200,6 +200,8 @@ function renderTop() {
     nav,
     h('div', { class: 'who' },
       h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
+      // A grid worker is offered the field app (/m/), made for its phone.
+      S.me.role === 'worker' ? h('a', { id: 'open-field-app', class: 'button primary', href: '/m/' }, t('open_field_app')) : null,
       h('button', { id: 'lang-switch', class: 'ghost', 'aria-label': t('lang_switch_label'), lang: getLang() === 'en' ? 'zh-CN' : 'en', onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); renderChrome(); } }, t('lang_switch')),
       h('button', { id: 'logout', class: 'ghost', onclick: logout }, t('logout'))));
   inbox.decorate();

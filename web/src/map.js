@@ -343,7 +343,7 @@ export class GridMap {
   addCells(tj, month) {
     // Coarse cells (below zoom 15) carry the covered share: shade by it,
     // green from half covered, red below, stronger towards all or none.
-    const styles = new Map();
+    const styles = new globalThis.Map(); // not ol's Map, imported as Map here
     const style = (f) => {
       const covered = !!f.get('covered');
       const share = f.get('share') ?? (covered ? 1 : 0);

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The browser tests of the package share one headless chromium (Debian's):
+// each test gets a tab in a browser context of its own (its own cookies,
+// storage, service workers and permissions), and fails on any uncaught
+// exception, unhandled promise rejection, console error or browser log
+// error its pages produce.
+
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+	os.Exit(code)
+}
+
+func sharedBrowser(t testing.TB) context.Context {
+	t.Helper()
+	shared.once.Do(func() {
+		path := "/usr/bin/chromium"
+		if p, err := exec.LookPath("chromium"); err == nil {
+			path = p
+		}
+		if _, err := os.Stat(path); err != nil {
+			shared.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "gridd-chromium-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("enable-unsafe-swiftshader", true),
+			chromedp.Flag("lang", "zh-CN"),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1366, 768),
+		}
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(actx)
+		shared.ctx = ctx
+		shared.cancel = func() { cancel(); cancelA(); os.RemoveAll(dir) }
+		shared.err = chromedp.Do(ctx)
+	})
+	if shared.err != nil {
+		t.Fatalf("chromium is required for the browser tests (make deps-test installs it): %v", shared.err)
+	}
+	return shared.ctx
+}
+
+// browser returns a tab of the shared chromium in a new browser context,
+// with a 1366×768 viewport. The test fails at its end if the tab saw an
+// uncaught exception, an unhandled rejection, a console error or a browser
+// log error — except messages matching one of allowed (regular
+// expressions for errors the test provokes on purpose, e.g. a dropped
+// connection).
+func browser(t testing.TB, allowed ...string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		cancel()
+		t.Fatalf("open a tab: %v", err)
+	}
+	var allow []*regexp.Regexp
+	for _, a := range allowed {
+		allow = append(allow, regexp.MustCompile(a))
+	}
+	var mu sync.Mutex
+	var bad []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException {
+				continue
+			}
+			text := m.String()
+			if m.Exception != nil && m.Exception.Exception != nil && m.Exception.Exception.Description != "" {
+				text += " " + m.Exception.Exception.Description
+			}
+			if m.URL != "" {
+				text += " (" + m.URL + ")"
+			}
+			ok := false
+			for _, re := range allow {
+				ok = ok || re.MatchString(text)
+			}
+			mu.Lock()
+			if ok {
+				t.Logf("allowed browser error: %s", text)
+			} else {
+				bad = append(bad, text)
+			}
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		time.Sleep(100 * time.Millisecond) // let the last events arrive
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(bad) > 0 {
+			t.Errorf("the page had %d errors:\n%s", len(bad), strings.Join(bad, "\n"))
+		}
+	})
+	return ctx
+}
