@@ -30,6 +30,14 @@ type Config struct {
 	// JobPoll is how often idle job workers look for work without a
 	// notification (0: River's default); tests shorten it.
 	JobPoll time.Duration
+	// Webhooks: WebhookAllowPrivate lets webhooks reach loopback, private
+	// and link-local addresses (refused by default: SSRF); WebhookAttempts
+	// bounds a delivery's attempts before it is a dead letter (0: 8);
+	// WebhookBackoff spaces retries by attempt (nil: River's exponential
+	// backoff; tests shorten it).
+	WebhookAllowPrivate bool
+	WebhookAttempts     int
+	WebhookBackoff      func(attempt int) time.Duration
 }
 
 func envOr(name, def string) string {
@@ -53,6 +61,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.BasemapURL, "basemap-url", os.Getenv("GRIDD_BASEMAP_URL"), "console basemap: XYZ tile URL with {z}/{x}/{y}, or a WMTS KVP GetTile URL with {TileMatrix}/{TileCol}/{TileRow}; empty: no basemap (env GRIDD_BASEMAP_URL)")
 	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", os.Getenv("GRIDD_BASEMAP_ATTRIBUTION"), "attribution shown for the basemap (env GRIDD_BASEMAP_ATTRIBUTION)")
 	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")
+	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		fmt.Fprintf(os.Stderr, "gridd: GRIDD_LOG=%q is not a log level; using info\n", level)

@@ -17,12 +17,14 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/live"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/tiles"
+	"github.com/gridd/gridd/internal/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -68,6 +70,10 @@ type Deps struct {
 	Assessments *assessment.Service
 	// Messages is the catalogue of user-facing texts (nil: msg.Must()).
 	Messages *msg.Catalogue
+	// Live streams events (GET /api/v1/events; nil: no route).
+	Live *live.Hub
+	// Webhooks manages outgoing webhooks (nil: no routes).
+	Webhooks *webhook.Service
 }
 
 // Server is the HTTP API.
@@ -136,6 +142,8 @@ func (s *Server) routes() chi.Router {
 			s.registerCheckpointRoutes(r)
 			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
+			s.registerEventRoutes(r)
+			s.registerWebhookRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {
