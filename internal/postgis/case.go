@@ -143,6 +143,12 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 			return 0, nil, err
 		}
 	}
+	numbered := *c
+	numbered.Number = number
+	published, err := json.Marshal(publishedRows(casework.Published(&numbered, events)))
+	if err != nil {
+		return 0, nil, err
+	}
 	var keyUser *int64
 	var keyText *string
 	var keyHash []byte
@@ -152,10 +158,6 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	photos := c.Photos
 	if photos == nil {
 		photos = []int64{}
-	}
-	published, err := json.Marshal(publishedRows(casework.Published(c, events)))
-	if err != nil {
-		return 0, nil, err
 	}
 	var eventIDs []int64
 	err = s.db.Pool.QueryRow(ctx, createCaseSQL,

@@ -10,8 +10,8 @@ import (
 )
 
 // gridEvents publishes grid.edited for changed grids: one event per parent
-// (scoped to the parent, so that a center sees edits under its subtree; a
-// root grid scopes itself), naming the codes changed. An import of
+// naming the codes changed, scoped to the grid itself when it is the only
+// one, else to the parent (a root grid scopes itself). An import of
 // thousands of grids thus publishes one event per village, not one per
 // grid.
 func gridEvents(changed []*registry.Grid) []events.Event {
@@ -33,9 +33,11 @@ func gridEvents(changed []*registry.Grid) []events.Event {
 		codes := append(e.Data["codes"].([]string), g.Code)
 		e.Data["codes"] = codes
 		if len(codes) == 1 {
+			// One grid: scoped to itself (its worker sees it too).
+			e.GridCode = g.Code
 			e.Data["code"], e.Data["name"], e.Data["version"], e.Data["level"] = g.Code, g.Name, g.Version, g.Level
 		} else {
-			e.ObjectID = scope
+			e.GridCode, e.ObjectID = scope, scope
 			delete(e.Data, "code")
 			delete(e.Data, "name")
 			delete(e.Data, "version")

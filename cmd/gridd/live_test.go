@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/events"
+)
+
+// TestEventsAcrossInstances: a case posted through instance A reaches a
+// center streaming from instance B; a worker of another grid and a
+// department the case does not name receive none of its events (the
+// first thing they receive is a later grid edit they may see), the
+// department named by the dispatch receives it from then on.
+func TestEventsAcrossInstances(t *testing.T) {
+	url := dbtest.URL(t, dbtest.NewDemo(t))
+	a, _ := newTestAppURL(t, url, nil)
+	b, _ := newTestAppURL(t, url, nil)
+
+	center := openStream(t, b, b.login("center"), "")
+	otherWorker := openStream(t, b, b.login(otherGrid), "")
+	hwsuo := openStream(t, b, b.login("dept-hwsuo"), "")
+	zzb := openStream(t, b, b.login("dept-zzb"), "")
+
+	worker, centerA, admin := a.login(ownGrid), a.login("center"), a.login("admin")
+	c := a.report(worker, reportBody("0104", pointIn(ownGrid, 11, 30)), nil)
+	e := center.next(t, 2*time.Second)
+	if e.Kind != "case.created" || e.num("id") != c.ID || e.Data["number"] != c.Number || e.GridCode != ownGrid ||
+		e.Data["status"] != "reported" || e.Data["category"] != "0104" || e.LineID != e.ID || e.ObjectID != strconv.FormatInt(c.ID, 10) {
+		t.Fatalf("center got %+v, want case.created of case %d %s", e, c.ID, c.Number)
+	}
+	if _, ok := e.Data["lon"].(float64); !ok {
+		t.Errorf("case event without its location: %v", e.Data)
+	}
+	a.mustAct(centerA, &c, map[string]any{"action": "accept"})
+	a.mustAct(centerA, &c, map[string]any{"action": "dispatch", "unit": "zzb"})
+	for _, want := range []string{"accept", "dispatch"} {
+		e := center.next(t, 2*time.Second)
+		if e.Kind != "case.changed" || e.Data["action"] != want || e.num("id") != c.ID {
+			t.Fatalf("center got %s %v, want case.changed %s", e.Kind, e.Data, want)
+		}
+	}
+	if e := zzb.next(t, 2*time.Second); e.Kind != "case.changed" || e.Data["action"] != "dispatch" || e.Data["status"] != "dispatched" {
+		t.Fatalf("the unit dispatched to got %s %v first, want the dispatch", e.Kind, e.Data)
+	}
+	// A marker the worker of the other grid and the other unit may see.
+	res := a.do("PATCH", "/api/v1/grids/"+otherGrid, admin, map[string]string{"name": "改名网格"}, map[string]string{"If-Match": `"1"`})
+	if res.Status != 200 {
+		t.Fatalf("patch grid: %d %s", res.Status, res.Body)
+	}
+	for name, s := range map[string]*stream{"worker of another grid": otherWorker, "unit not named": hwsuo} {
+		if e := s.next(t, 2*time.Second); e.Kind != "grid.edited" || e.GridCode != otherGrid {
+			t.Errorf("%s got %s %s %v first, want only the grid edit", name, e.Kind, e.GridCode, e.Data)
+		}
+	}
+	if e := center.next(t, 2*time.Second); e.Kind != "grid.edited" {
+		t.Errorf("center got %s, want the grid edit", e.Kind)
+	}
+}
+
+// TestEventsResume: a reader that reconnects with Last-Event-ID receives
+// every event committed while it was away, in order, once.
+func TestEventsResume(t *testing.T) {
+	ta := newTestApp(t, true)
+	tok, worker, center := ta.login("center"), ta.login(ownGrid), ta.login("center")
+	s := openStream(t, ta, tok, "")
+	first := ta.report(worker, reportBody("0104", pointIn(ownGrid, 21, 30)), nil)
+	e := s.next(t, 2*time.Second)
+	if e.num("id") != first.ID {
+		t.Fatalf("got %+v", e)
+	}
+	s.close()
+
+	var want []string
+	for i := range 3 {
+		c := ta.report(worker, reportBody("0104", pointIn(ownGrid, uint64(22+i), 30)), nil)
+		want = append(want, fmt.Sprintf("case.created %d", c.ID))
+		ta.mustAct(center, &c, map[string]any{"action": "reject", "comment": "重复上报"})
+		want = append(want, fmt.Sprintf("case.changed %d", c.ID), fmt.Sprintf("case.returned %d", c.ID))
+	}
+	s2 := openStream(t, ta, tok, strconv.FormatInt(e.ID, 10))
+	var got []string
+	last := e.ID
+	for range want {
+		e := s2.next(t, 2*time.Second)
+		if e.ID <= last {
+			t.Errorf("event %d after %d: resent or out of order", e.ID, last)
+		}
+		last = e.ID
+		got = append(got, fmt.Sprintf("%s %d", e.Kind, e.num("id")))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("after reconnecting: %v, want %v", got, want)
+	}
+	// The same through ?last_event_id= and one JSON page.
+	var page struct{ Events []sseEvent }
+	res := ta.do("GET", fmt.Sprintf("/api/v1/events?poll=true&last_event_id=%d", e.ID), tok, nil, nil)
+	res.decode(t, &page)
+	if len(page.Events) != len(want) {
+		t.Fatalf("poll page: %d events, want %d: %s", len(page.Events), len(want), res.Body)
+	}
+	// The reporter is told: case.returned is addressed to it.
+	evs, _, err := ta.events.EventsAfter(context.Background(), events.Position{}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := ta.people.FindUserByUsername(context.Background(), ownGrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range evs {
+		if ev.Kind == events.CaseReturned && ev.ID > e.ID {
+			e := ev
+			n++
+			if !slices.Equal(e.UserIDs, []int64{u.ID}) || e.Data["comment"] != "重复上报" {
+				t.Errorf("case.returned %d: users %v data %v, want the reporter %d and the reason", e.ID, e.UserIDs, e.Data, u.ID)
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d case.returned events, want 3", n)
+	}
+	for _, bad := range []string{"abc", "-1", "999999999"} {
+		res := ta.do("GET", "/api/v1/events?poll=true&last_event_id="+bad, tok, nil, nil)
+		if res.Status != 400 {
+			t.Errorf("last_event_id=%s: %d, want 400", bad, res.Status)
+		}
+	}
+}
+
+// TestEventsOutOfOrderCommit: an event whose id was taken first but
+// committed last is delivered all the same — it is held back (not
+// final) while its transaction runs, so the later id is not delivered
+// past it. Both orders of transaction ids are tried.
+func TestEventsOutOfOrderCommit(t *testing.T) {
+	ta := newTestApp(t, false)
+	ctx := context.Background()
+	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.db.Pool.Exec(ctx, `INSERT INTO users (username, name, role, password_hash) VALUES ('root', '管理员', 'admin', $1)`, hash); err != nil {
+		t.Fatal(err)
+	}
+	s := openStream(t, ta, ta.login("root"), "")
+	for _, olderXIDFirst := range []bool{false, true} {
+		t1, err := ta.db.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t2, err := ta.db.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if olderXIDFirst { // t1 takes the older transaction id but the higher event id
+			if _, err := t1.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var low, high int64
+		q := `INSERT INTO events (kind, object, object_id) VALUES ('case.changed', 'case', $1) RETURNING id`
+		if olderXIDFirst {
+			if err := t2.QueryRow(ctx, q, "t2").Scan(&low); err != nil {
+				t.Fatal(err)
+			}
+			if err := t1.QueryRow(ctx, q, "t1").Scan(&high); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if err := t1.QueryRow(ctx, q, "t1").Scan(&low); err != nil {
+				t.Fatal(err)
+			}
+			if err := t2.QueryRow(ctx, q, "t2").Scan(&high); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Commit the one that is not blocking first.
+		first, second := t2, t1
+		if olderXIDFirst {
+			first, second = t1, t2
+		}
+		if err := first.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !olderXIDFirst {
+			// t1 (older, lower id) still runs: t2's event is not final yet.
+			head, err := ta.events.Head(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head.ID == high {
+				t.Fatalf("event %d delivered while event %d's transaction runs", high, low)
+			}
+		}
+		if err := second.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]bool{}
+		for range 2 {
+			got[s.next(t, 2*time.Second).ID] = true
+		}
+		if !got[low] || !got[high] {
+			t.Fatalf("olderXIDFirst=%v: got %v, want events %d and %d", olderXIDFirst, got, low, high)
+		}
+	}
+}
