@@ -22,7 +22,7 @@ type liveParts struct {
 	sender       *webhook.Sender
 	// relayWaker inserts relay jobs (an insert-only River client: any
 	// instance working jobs runs them).
-	relayWaker       *jobs.Client
+	relayWaker      *jobs.Client
 	webhookAttempts int
 	webhookBackoff  func(attempt int) time.Duration
 }

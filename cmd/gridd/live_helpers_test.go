@@ -129,3 +129,5 @@ func (e sseEvent) num(key string) int64 {
 	f, _ := e.Data[key].(float64)
 	return int64(f)
 }
+
+func stringsContains(s, sub string) bool { return strings.Contains(s, sub) }

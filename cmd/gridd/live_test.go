@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/events"
+	"github.com/gridd/gridd/internal/webhook"
 )
 
 // TestEventsAcrossInstances: a case posted through instance A reaches a
@@ -208,5 +209,31 @@ func TestEventsOutOfOrderCommit(t *testing.T) {
 		if !got[low] || !got[high] {
 			t.Fatalf("olderXIDFirst=%v: got %v, want events %d and %d", olderXIDFirst, got, low, high)
 		}
+	}
+}
+
+// liveRouteCases are the access expectations of the event stream and the
+// webhook routes (issue 14). The stream is read as one JSON page
+// (?poll=true) so that the request ends.
+func liveRouteCases() map[string]routeCase {
+	newHook := func(ta *testApp) int64 {
+		sub := &webhook.Subscription{URL: "https://93.184.216.34/hook", Kinds: []string{}, Secret: "0123456789abcdef"}
+		if err := ta.webhookStore.CreateWebhook(context.Background(), sub); err != nil {
+			ta.t.Fatal(err)
+		}
+		return sub.ID
+	}
+	return map[string]routeCase{
+		"GET /api/v1/events":   {fixed("/api/v1/events?poll=true&last_event_id=0&limit=5"), all(200, nil)},
+		"GET /api/v1/webhooks": {fixed("/api/v1/webhooks"), only(200, "admin")},
+		"POST /api/v1/webhooks": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/webhooks", map[string]any{"url": "https://93.184.216.34/hook", "kinds": []string{"case.created"}}, nil
+		}, only(201, "admin")},
+		"DELETE /api/v1/webhooks/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", newHook(ta)), nil, nil
+		}, only(204, "admin")},
+		"GET /api/v1/webhooks/{id}/deliveries": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d/deliveries", newHook(ta)), nil, nil
+		}, only(200, "admin")},
 	}
 }

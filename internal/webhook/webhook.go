@@ -31,12 +31,12 @@ import (
 
 // Subscription is one webhook.
 type Subscription struct {
-	ID        int64    `json:"id"`
-	URL       string   `json:"url"`
-	Kinds     []string `json:"kinds"`               // empty: every kind
-	GridCode  string   `json:"grid_code,omitempty"` // subtree root; empty: everywhere
-	Secret    string   `json:"secret,omitempty"`    // shown once, at creation
-	CreatedBy int64    `json:"created_by,omitempty"`
+	ID        int64     `json:"id"`
+	URL       string    `json:"url"`
+	Kinds     []string  `json:"kinds"`               // empty: every kind
+	GridCode  string    `json:"grid_code,omitempty"` // subtree root; empty: everywhere
+	Secret    string    `json:"secret,omitempty"`    // shown once, at creation
+	CreatedBy int64     `json:"created_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// SinceEvent: events up to this id predate the subscription.
 	SinceEvent int64 `json:"-"`
