@@ -237,3 +237,33 @@ func liveRouteCases() map[string]routeCase {
 		}, only(200, "admin")},
 	}
 }
+
+// TestOpen311StatusNotes: the reporter reads how the request ended or why
+// it came back, from the last closing or return step's comment.
+func TestOpen311StatusNotes(t *testing.T) {
+	ta := newTestApp(t, true)
+	worker, center := ta.login(ownGrid), ta.login("center")
+	c := ta.report(worker, reportBody("0104", pointIn(ownGrid, 61, 30)), nil)
+	open := ta.report(worker, reportBody("0104", pointIn(ownGrid, 62, 30)), nil)
+	ta.mustAct(center, &c, map[string]any{"action": "reject", "comment": "不属于受理范围"})
+	get := func(number, lang string) string {
+		var out []struct {
+			StatusNotes string `json:"status_notes"`
+		}
+		res := ta.do("GET", "/open311/v2/requests/"+number+".json?lang="+lang, worker, nil, nil)
+		res.decode(t, &out)
+		if len(out) != 1 {
+			t.Fatalf("%s: %s", number, res.Body)
+		}
+		return out[0].StatusNotes
+	}
+	if got := get(c.Number, "zh"); got != "已退回：不属于受理范围" {
+		t.Errorf("status_notes %q", got)
+	}
+	if got := get(c.Number, "en"); got != "Sent back: 不属于受理范围" {
+		t.Errorf("status_notes (en) %q", got)
+	}
+	if got := get(open.Number, "en"); got == "" || stringsContains(got, "Sent back") {
+		t.Errorf("an open request's status_notes %q, want its status", got)
+	}
+}
