@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -265,5 +267,41 @@ func TestOpen311StatusNotes(t *testing.T) {
 	}
 	if got := get(open.Number, "en"); got == "" || stringsContains(got, "Sent back") {
 		t.Errorf("an open request's status_notes %q, want its status", got)
+	}
+}
+
+// streamGoroutines counts the goroutines serving event streams.
+func streamGoroutines() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "live.(*Hub).Stream(")
+}
+
+// TestEventStreamsEndWithTheirClients: a client that goes away ends its
+// stream's goroutine (no leak), while others keep streaming.
+func TestEventStreamsEndWithTheirClients(t *testing.T) {
+	ta := newTestApp(t, true)
+	tok := ta.login("center")
+	var ss []*stream
+	for range 20 {
+		ss = append(ss, openStream(t, ta, tok, ""))
+	}
+	keep := openStream(t, ta, tok, "")
+	if n := streamGoroutines(); n != 21 {
+		t.Fatalf("%d stream goroutines, want 21", n)
+	}
+	for _, s := range ss {
+		s.close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for streamGoroutines() != 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := streamGoroutines(); n != 1 {
+		t.Fatalf("%d stream goroutines after 20 clients left, want 1", n)
+	}
+	c := ta.report(ta.login(ownGrid), reportBody("0104", pointIn(ownGrid, 81, 30)), nil)
+	if e := keep.next(t, 2*time.Second); e.num("id") != c.ID {
+		t.Fatalf("the remaining stream got %+v", e)
 	}
 }
