@@ -23,12 +23,14 @@ import (
 func TestEventsAcrossInstances(t *testing.T) {
 	url := dbtest.URL(t, dbtest.NewDemo(t))
 	a, _ := newTestAppURL(t, url, nil)
-	b, _ := newTestAppURL(t, url, nil)
+	// B's statement timeout is short: a stream holds no statement open.
+	b, _ := newTestAppURL(t, url, func(c *Config) { c.StatementTimeout = 500 * time.Millisecond })
 
 	center := openStream(t, b, b.login("center"), "")
 	otherWorker := openStream(t, b, b.login(otherGrid), "")
 	hwsuo := openStream(t, b, b.login("dept-hwsuo"), "")
 	zzb := openStream(t, b, b.login("dept-zzb"), "")
+	time.Sleep(time.Second) // the streams outlive B's statement timeout
 
 	worker, centerA, admin := a.login(ownGrid), a.login("center"), a.login("admin")
 	c := a.report(worker, reportBody("0104", pointIn(ownGrid, 11, 30)), nil)
@@ -303,5 +305,39 @@ func TestEventStreamsEndWithTheirClients(t *testing.T) {
 	c := ta.report(ta.login(ownGrid), reportBody("0104", pointIn(ownGrid, 81, 30)), nil)
 	if e := keep.next(t, 2*time.Second); e.num("id") != c.ID {
 		t.Fatalf("the remaining stream got %+v", e)
+	}
+}
+
+// TestPatrolDayEvent: recomputing a worker's patrol day publishes
+// patrol.day_updated addressed to the worker, scoped to its grid.
+func TestPatrolDayEvent(t *testing.T) {
+	ta := newTestApp(t, true)
+	worker := ta.login(ownGrid)
+	from, err := ta.events.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ta.do("POST", "/api/v1/patrols/points", worker, patrolBody(ownGrid, 1), nil); res.Status != 200 {
+		t.Fatalf("points: %d %s", res.Status, res.Body)
+	}
+	if res := ta.do("GET", "/api/v1/patrols/daily?worker="+ownGrid+"&date="+routeDay().Format("2006-01-02"), worker, nil, nil); res.Status != 200 {
+		t.Fatalf("daily: %d %s", res.Status, res.Body)
+	}
+	u, err := ta.people.FindUserByUsername(context.Background(), ownGrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _, err := ta.events.EventsAfter(context.Background(), from, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range evs {
+		if e.Kind == events.PatrolDayUpdate && slices.Equal(e.UserIDs, []int64{u.ID}) && e.Data["date"] == routeDay().Format("2006-01-02") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no patrol.day_updated for worker %d among %+v", u.ID, evs)
 	}
 }
