@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/events"
@@ -23,14 +24,6 @@ func NewEventStore(db *DB) *EventStore { return &EventStore{db: db} }
 const horizonSQL = `(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`
 
 const eventColumns = `e.id, e.xid, e.kind, e.object, e.object_id, coalesce(e.grid_code, ''), e.unit_codes, e.user_ids, e.data, e.at`
-
-func scanEvent(row pgx.Row) (events.Event, error) {
-	var e events.Event
-	var kind string
-	err := row.Scan(&e.ID, &e.XID, &kind, &e.Object, &e.ObjectID, &e.GridCode, &e.UnitCodes, &e.UserIDs, &e.Data, &e.At)
-	e.Kind = events.Kind(kind)
-	return e, err
-}
 
 // EventsAfter returns up to limit final events after position after, in
 // position order, and whether committed events wait behind a transaction
@@ -108,7 +101,11 @@ func (s *EventStore) Listen(ctx context.Context, notify func()) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, `LISTEN gridd_events`); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
