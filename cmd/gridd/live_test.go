@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strconv"
@@ -289,23 +290,38 @@ func TestEventStreamsEndWithTheirClients(t *testing.T) {
 		ss = append(ss, openStream(t, ta, tok, ""))
 	}
 	keep := openStream(t, ta, tok, "")
-	if n := streamGoroutines(); n != 21 {
-		t.Fatalf("%d stream goroutines, want 21", n)
+	// A handler enters Stream just after answering the headers.
+	waitStreams := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for streamGoroutines() != want && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if n := streamGoroutines(); n != want {
+			t.Fatalf("%d stream goroutines, want %d", n, want)
+		}
 	}
+	waitStreams(21)
 	for _, s := range ss {
 		s.close()
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for streamGoroutines() != 1 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := streamGoroutines(); n != 1 {
-		t.Fatalf("%d stream goroutines after 20 clients left, want 1", n)
-	}
+	waitStreams(1) // the 20 clients that left took their goroutines along
+	// A stream also outlives the server's read and write timeouts (serve
+	// sets both): the same app behind a server with 300 ms ones.
+	short := httptest.NewUnstartedServer(ta.srv.Config.Handler)
+	short.Config.ReadTimeout, short.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	short.Start()
+	defer short.Close()
+	long := openStream(t, &testApp{app: ta.app, srv: short, t: t}, tok, "")
+	time.Sleep(time.Second)
 	c := ta.report(ta.login(ownGrid), reportBody("0104", pointIn(ownGrid, 81, 30)), nil)
 	if e := keep.next(t, 2*time.Second); e.num("id") != c.ID {
 		t.Fatalf("the remaining stream got %+v", e)
 	}
+	if e := long.next(t, 2*time.Second); e.num("id") != c.ID {
+		t.Fatalf("the stream behind short server timeouts got %+v", e)
+	}
+	long.close() // before short.Close, which waits for its requests
 }
 
 // TestPatrolDayEvent: recomputing a worker's patrol day publishes

@@ -88,9 +88,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.ok(w, r, out)
 	}
-	// A stream outlives the server's write timeout.
+	// A stream outlives the server's write timeout (which would cut it
+	// after WriteTimeout) and its read timeout.
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
