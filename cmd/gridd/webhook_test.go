@@ -175,7 +175,7 @@ func maxEventID(t testing.TB, ta *testApp) int64 {
 // afterwards delivers the backlog, and the live ones after it.
 func TestWebhookDeliversEveryEventOnce(t *testing.T) {
 	url := dbtest.URL(t, dbtest.NewDemo(t))
-	a, _ := newTestAppURL(t, url, fastWebhooks)
+	a, cfgA := newTestAppURL(t, url, fastWebhooks)
 	rcv := newReceiver(t, 0)
 	admin, worker, center := a.login("admin"), a.login(ownGrid), a.login("center")
 	since := maxEventID(t, a)
@@ -201,8 +201,16 @@ func TestWebhookDeliversEveryEventOnce(t *testing.T) {
 	defer stop()
 	rcv.waitEvents(t, backlog, 20*time.Second)
 
-	// Live: one more case, delivered through the notification.
-	c := a.report(worker, reportBody("0104", pointIn(ownGrid, 50, 30)), nil)
+	// Live, with both instances working jobs now: more events, each still
+	// delivered once (the relays take turns, the delivery jobs are unique).
+	stopA, err := a.startJobs(ctx, cfgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopA()
+	for i := range 3 {
+		a.report(worker, reportBody("0104", pointIn(ownGrid, uint64(50+i), 30)), nil)
+	}
 	all := eventIDsAfter(t, a, since)
 	rcv.waitEvents(t, all, 20*time.Second)
 	rcv.check(t)
@@ -216,7 +224,6 @@ func TestWebhookDeliversEveryEventOnce(t *testing.T) {
 			t.Errorf("delivery %d: %+v, want delivered at the first attempt with 204", d.ID, d)
 		}
 	}
-	_ = c
 }
 
 // TestWebhookDeadLetter: a receiver answering 500 sees every attempt,
