@@ -302,15 +302,13 @@ type open311Request struct {
 }
 
 // open311Note is a request's status_notes: how it ended or why it came
-// back (the last closing or return step and its comment), else its status.
+// back (the last closing or return step, when it has a comment), else its
+// status.
 func (s *Server) open311Note(r *http.Request, c *casework.Case, note *casework.Event) string {
-	if note == nil {
+	if note == nil || note.Comment == "" {
 		return statusName(r, c.Status)
 	}
 	comment := note.Comment
-	if comment == "" {
-		comment = statusName(r, c.Status)
-	}
 	key := msg.NoteClosed
 	switch note.Action {
 	case casework.ActReject:
