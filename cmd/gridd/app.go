@@ -65,6 +65,8 @@ type app struct {
 	clockEvery time.Duration
 	// field: the field app's day and month (/m/).
 	field *field.Service
+	// live: the event stream and outgoing webhooks (live.go).
+	liveParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -140,10 +142,14 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.openLive(c); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
-func (a *app) close() { a.db.Close() }
+func (a *app) close() { a.closeLive(); a.db.Close() }
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
@@ -175,6 +181,9 @@ func (a *app) server(c Config) *httpapi.Server {
 		// Base registers and key-person files.
 		Registers:  a.registers,
 		KeyPersons: a.keyPersons,
+
+		Live:     a.live,
+		Webhooks: a.webhooks,
 	})
 }
 

@@ -36,6 +36,14 @@ type Config struct {
 	// ClockEvery is how often the stage clocks' job runs (reminders,
 	// escalation, digests; 0: every minute); tests shorten it.
 	ClockEvery time.Duration
+	// Webhooks: WebhookAllowPrivate lets webhooks reach loopback, private
+	// and link-local addresses (refused by default: SSRF); WebhookAttempts
+	// bounds a delivery's attempts before it is a dead letter (0: 8);
+	// WebhookBackoff spaces retries by attempt (nil: River's exponential
+	// backoff; tests shorten it).
+	WebhookAllowPrivate bool
+	WebhookAttempts     int
+	WebhookBackoff      func(attempt int) time.Duration
 }
 
 func envOr(name, def string) string {
@@ -60,6 +68,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", os.Getenv("GRIDD_BASEMAP_ATTRIBUTION"), "attribution shown for the basemap (env GRIDD_BASEMAP_ATTRIBUTION)")
 	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")
 	fs.BoolVar(&c.AllowUnsafeDurability, "allow-unsafe-durability", os.Getenv("GRIDD_ALLOW_UNSAFE_DURABILITY") == "1", "serve even when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off — acknowledged writes may be lost in a crash; development only (env GRIDD_ALLOW_UNSAFE_DURABILITY=1)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")
+	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		fmt.Fprintf(os.Stderr, "gridd: GRIDD_LOG=%q is not a log level; using info\n", level)

@@ -63,10 +63,13 @@ func consoleDist(t testing.TB) string {
 
 // newConsoleApp is newTestApp serving the console from web/dist on disk, so
 // the test sees the bundle even when the binary was compiled before it.
-func newConsoleApp(t testing.TB) *testApp {
+func newConsoleApp(t testing.TB) *testApp { return newConsoleAppAt(t, nil) }
+
+// newConsoleAppAt is newConsoleApp on the clock now (nil: the real one).
+func newConsoleAppAt(t testing.TB, now func() time.Time) *testApp {
 	t.Helper()
 	url := dbtest.URL(t, dbtest.NewDemo(t))
-	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20, WebDir: consoleDist(t)}
+	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20, WebDir: consoleDist(t), Now: now}
 	ctx := context.Background()
 	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -336,6 +336,15 @@ func TestFieldAppOffline(t *testing.T) {
 	waitController(t, ctx)
 	waitFor[bool](t, ctx, "the case to verify and the categories", fmt.Sprintf(`!!document.querySelector('#tasks-verify button[data-id="%d"]') && !!(window.__griddM.S.cats||[]).length`, vid))
 	waitFor[bool](t, ctx, "the month loaded", `!!window.__griddM.S.month`)
+	// The to-do badge shows the inbox's count for the worker (the case to
+	// verify, unread notices).
+	var in inboxView
+	ta.do("GET", "/api/v1/inbox", ta.login(ownGrid), nil, nil).decode(t, &in)
+	if want := in.Counts.ToVerify + in.Counts.Unread; want == 0 {
+		t.Errorf("the inbox counts nothing for a worker with a case to verify: %+v", in.Counts)
+	} else {
+		waitFor[bool](t, ctx, "the to-do badge", fmt.Sprintf(`(() => { const b = document.querySelector('#todo-badge'); return !!b && !b.hidden && b.textContent === '%d' })()`, want))
+	}
 	start := time.Now()
 
 	setNetwork(t, ctx, true, 0, -1, -1)
@@ -430,13 +439,13 @@ func TestFieldAppOffline(t *testing.T) {
 // signs in to the console at / is offered /m/.
 func TestFieldAppHome(t *testing.T) {
 	t.Parallel()
-	ta := newConsoleApp(t)
+	// The server's clock stands at 15:00 today in Shanghai: the walk of
+	// the last 100 minutes lies within the day whenever the test runs.
+	real := time.Now().In(workday.Shanghai())
+	now := time.Date(real.Year(), real.Month(), real.Day(), 15, 0, 0, 0, real.Location())
+	ta := newConsoleAppAt(t, func() time.Time { return now })
 	worker := ta.login(ownGrid)
-	now := time.Now().In(workday.Shanghai())
 	from := now.Add(-100 * time.Minute)
-	if from.Day() != now.Day() {
-		from = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 1, 0, now.Location())
-	}
 	fixes := walkFixes(ownGrid, from, int(now.Sub(from)/(10*time.Second)), 10*time.Second)
 	if res := ta.do("POST", "/api/v1/patrols/points", worker, map[string]any{"worker": ownGrid, "points": fixes}, nil); res.Status != 200 {
 		t.Fatalf("patrol points: %d %s", res.Status, res.Body)

@@ -86,6 +86,8 @@ type Store interface {
 	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 	FindCase(ctx context.Context, id int64) (*Case, error)
 	FindTimeline(ctx context.Context, id int64) ([]*Event, error)
+	// FindStatusNotes returns each case's last step among actions.
+	FindStatusNotes(ctx context.Context, ids []int64, actions []Action) (map[int64]*Event, error)
 	// UpdateCase writes c if its version is still prev (else Conflict),
 	// bumps the version and appends the events (which may belong to other
 	// cases, e.g. the original of a merge) in one transaction, attaching

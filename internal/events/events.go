@@ -37,4 +37,24 @@ type Event struct {
 	UserIDs   []int64        `json:"user_ids,omitempty"`
 	Data      map[string]any `json:"data,omitempty"`
 	At        time.Time      `json:"at"`
+	// XID is the writing transaction's id: readers deliver events in
+	// Position order (migration 00015).
+	XID int64 `json:"-"`
+}
+
+// Position is where an event stands in delivery order: by the writing
+// transaction, then by id. Only events whose transaction is older than
+// every running one are delivered, so an event that becomes visible later
+// always lies after every position already delivered (ordering by id alone
+// would skip an id taken before, but committed after, a higher one).
+type Position struct {
+	XID, ID int64
+}
+
+// Pos returns e's position.
+func (e Event) Pos() Position { return Position{e.XID, e.ID} }
+
+// Less reports whether p comes before q.
+func (p Position) Less(q Position) bool {
+	return p.XID < q.XID || p.XID == q.XID && p.ID < q.ID
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/people"
 )
 
@@ -300,7 +301,25 @@ type open311Request struct {
 	MediaURL          string     `json:"media_url"`
 }
 
-func (s *Server) toOpen311(r *http.Request, c *casework.Case, units map[string]string) open311Request {
+// open311Note is a request's status_notes: how it ended or why it came
+// back (the last closing or return step, when it has a comment), else its
+// status.
+func (s *Server) open311Note(r *http.Request, c *casework.Case, note *casework.Event) string {
+	if note == nil || note.Comment == "" {
+		return statusName(r, c.Status)
+	}
+	comment := note.Comment
+	key := msg.NoteClosed
+	switch note.Action {
+	case casework.ActReject:
+		key = msg.NoteRejected
+	case casework.ActVerifyFail:
+		key = msg.NoteRework
+	}
+	return s.Messages.Sprintf(msg.Lang(lang(r)), key, comment)
+}
+
+func (s *Server) toOpen311(r *http.Request, c *casework.Case, units map[string]string, notes map[int64]*casework.Event) open311Request {
 	status := "open"
 	if !c.Status.Open() {
 		status = "closed"
@@ -312,7 +331,7 @@ func (s *Server) toOpen311(r *http.Request, c *casework.Case, units map[string]s
 			agency = "Grid center"
 		}
 	}
-	out := open311Request{ServiceRequestID: c.Number, Status: status, StatusNotes: statusName(r, c.Status),
+	out := open311Request{ServiceRequestID: c.Number, Status: status, StatusNotes: s.open311Note(r, c, notes[c.ID]),
 		ServiceName: c.CategoryName, ServiceCode: c.Category, Description: c.Description, AgencyResponsible: agency,
 		RequestedDatetime: c.ReportedAt, UpdatedDatetime: c.UpdatedAt, ExpectedDatetime: c.DueAt,
 		Address: strings.Join(c.GridChain, "/"), Lat: c.Location[1], Long: c.Location[0]}
@@ -416,9 +435,13 @@ func (s *Server) open311List(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	notes, err := s.Cases.StatusNotes(r.Context(), cases)
+	if err != nil {
+		return err
+	}
 	out := make([]open311Request, len(cases))
 	for i, c := range cases {
-		out[i] = s.toOpen311(r, c, units)
+		out[i] = s.toOpen311(r, c, units, notes)
 	}
 	return s.ok(w, r, out)
 }
@@ -467,5 +490,9 @@ func (s *Server) open311ByNumber(w http.ResponseWriter, r *http.Request, number 
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, []open311Request{s.toOpen311(r, cases[0], units)})
+	notes, err := s.Cases.StatusNotes(r.Context(), cases)
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, []open311Request{s.toOpen311(r, cases[0], units, notes)})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/inbox"
+	"github.com/gridd/gridd/internal/live"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/field"
 	"github.com/gridd/gridd/internal/patrol"
@@ -25,6 +26,7 @@ import (
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/tiles"
+	"github.com/gridd/gridd/internal/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -77,6 +79,10 @@ type Deps struct {
 	Inbox *inbox.Service
 	// Field composes the field app's day and month (nil: no routes).
 	Field *field.Service
+	// Live streams events (GET /api/v1/events; nil: no route).
+	Live *live.Hub
+	// Webhooks manages outgoing webhooks (nil: no routes).
+	Webhooks *webhook.Service
 }
 
 // Server is the HTTP API.
@@ -147,6 +153,8 @@ func (s *Server) routes() chi.Router {
 			s.registerAssessmentRoutes(r)
 			s.registerInboxRoutes(r)
 			s.registerFieldRoutes(r)
+			s.registerEventRoutes(r)
+			s.registerWebhookRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

@@ -49,6 +49,10 @@ type Config struct {
 	RetryPolicy river.ClientRetryPolicy
 }
 
+// rescueStuckJobsAfter is how long a job may stay running before another
+// instance takes it over.
+const rescueStuckJobsAfter = 2 * time.Minute
+
 // New builds a client on pool. Call Start to work jobs and Stop to drain.
 func New(pool *pgxpool.Pool, c Config) (*Client, error) {
 	if c.MaxWorkers <= 0 {
@@ -64,6 +68,11 @@ func New(pool *pgxpool.Pool, c Config) (*Client, error) {
 		PeriodicJobs:      c.Periodic,
 		FetchPollInterval: c.FetchPollInterval,
 		RetryPolicy:       c.RetryPolicy,
+		// A job left running by an instance that died (kill -9 during a
+		// webhook delivery) is worked again after this, instead of River's
+		// default hour; gridd's jobs finish within River's 1-minute job
+		// timeout, so no live job is taken twice.
+		RescueStuckJobsAfter: rescueStuckJobsAfter,
 	}
 	if c.FetchPollInterval > 0 && c.FetchPollInterval < 100*time.Millisecond {
 		cfg.FetchCooldown = c.FetchPollInterval

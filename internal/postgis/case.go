@@ -145,6 +145,12 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 			return 0, nil, err
 		}
 	}
+	numbered := *c
+	numbered.Number = number
+	published, err := json.Marshal(publishedRows(casework.Published(&numbered, events)))
+	if err != nil {
+		return 0, nil, err
+	}
 	var keyUser *int64
 	var keyText *string
 	var keyHash []byte
@@ -162,7 +168,7 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
 		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
 		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt).Scan(&c.ID, &c.Number, &eventIDs)
+		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs)
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
@@ -190,7 +196,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 // JSON array of events in order) and its photos' attachment ($29: every id
 // must be an unattached upload of the reporter, or the whole statement
 // fails with unknown_upload). It returns the case's id, number and event
-// ids; no row when the key was taken.
+// ids; no row when the key was taken. The events it publishes ($36, see
+// publishedRows) are written by the same statement, naming the new id.
 const createCaseSQL = `
 WITH c AS (
 	INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
@@ -218,6 +225,13 @@ WITH c AS (
 	UPDATE uploads u SET case_id = c.id FROM c
 	WHERE u.id = ANY($29::bigint[]) AND u.owner_id = $8 AND u.case_id IS NULL
 	RETURNING u.id
+), v AS (
+	INSERT INTO events (kind, object, object_id, grid_code, unit_codes, user_ids, data)
+	SELECT x.kind, x.object, c.id::text, nullif(x.grid_code, ''), ARRAY(SELECT jsonb_array_elements_text(x.unit_codes)),
+	       ARRAY(SELECT jsonb_array_elements_text(x.user_ids)::bigint), x.data || jsonb_build_object('id', c.id)
+	FROM c, ROWS FROM (jsonb_to_recordset($36::jsonb) AS (kind text, object text, grid_code text, unit_codes jsonb, user_ids jsonb, data jsonb))
+	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
+	ORDER BY x.n
 )
 SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
 FROM c
@@ -327,6 +341,9 @@ WHERE id = $1 AND version = $2`,
 			return errs.Conflictf("stale_version", "case %s was changed concurrently (version %d is stale): reload it and retry", c.Number, prev)
 		}
 		if err := appendEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		if err := insertEvents(ctx, tx, casework.Published(c, events)); err != nil {
 			return err
 		}
 		for _, e := range events {

@@ -60,3 +60,30 @@ FROM case_events WHERE case_id = $1 ORDER BY id`, id)
 	}
 	return out, translate(rows.Err(), "case timeline")
 }
+
+// FindStatusNotes returns each case's last timeline entry among actions.
+func (s *CaseStore) FindStatusNotes(ctx context.Context, ids []int64, actions []casework.Action) (map[int64]*casework.Event, error) {
+	acts := make([]string, len(actions))
+	for i, a := range actions {
+		acts[i] = string(a)
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT DISTINCT ON (case_id) id, case_id, action, at, comment
+FROM case_events WHERE case_id = ANY($1) AND action = ANY($2)
+ORDER BY case_id, id DESC`, ids, acts)
+	if err != nil {
+		return nil, translate(err, "case timeline")
+	}
+	defer rows.Close()
+	out := map[int64]*casework.Event{}
+	for rows.Next() {
+		var e casework.Event
+		var action string
+		if err := rows.Scan(&e.ID, &e.CaseID, &action, &e.At, &e.Comment); err != nil {
+			return nil, err
+		}
+		e.Action = casework.Action(action)
+		out[e.CaseID] = &e
+	}
+	return out, translate(rows.Err(), "case timeline")
+}

@@ -118,6 +118,7 @@ func (s *GridStore) GridAncestors(ctx context.Context, code string, asOf *time.T
 func (s *GridStore) ImportGrids(ctx context.Context, grids []*registry.Grid, at time.Time) (registry.ImportCounts, error) {
 	var c registry.ImportCounts
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		var changed []*registry.Grid
 		for _, g := range grids {
 			res, err := upsertGrid(ctx, tx, g, at, nil)
 			if err != nil {
@@ -131,8 +132,14 @@ func (s *GridStore) ImportGrids(ctx context.Context, grids []*registry.Grid, at 
 			default:
 				c.Unchanged++
 			}
+			if res != unchanged {
+				changed = append(changed, g)
+			}
 		}
 		if c.Created+c.Versioned > 0 {
+			if err := insertEvents(ctx, tx, gridEvents(changed)); err != nil {
+				return err
+			}
 			return bumpLayer(ctx, tx, "grids")
 		}
 		return nil
@@ -238,6 +245,9 @@ func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.Gr
 			return err
 		}
 		if res != unchanged {
+			if err := insertEvents(ctx, tx, gridEvents([]*registry.Grid{g})); err != nil {
+				return err
+			}
 			if err := bumpLayer(ctx, tx, "grids"); err != nil {
 				return err
 			}

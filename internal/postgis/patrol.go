@@ -264,6 +264,9 @@ SELECT $1, $2, $3::date, $4, $5 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id
 					v.CheckpointID, v.WorkerID, day, v.FirstAt, v.Fixes)
 			}
 		}
+		if err := insertEvents(ctx, tx, patrolDayEvents(days, s.civilDay)); err != nil {
+			return err
+		}
 		for _, dd := range seen {
 			b.Queue(`DELETE FROM patrol_dirty_days WHERE worker_id = $1 AND day = $2::date AND seq <= $3`,
 				dd.WorkerID, s.civilDay(dd.Date), dd.Seq)

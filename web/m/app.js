@@ -9,7 +9,7 @@ import { MiniMap, segDist, dist } from './map.js';
 import './style.css';
 
 const LS = {
-  token: 'gridd.m.token', me: 'gridd.m.me', today: 'gridd.m.today', month: 'gridd.m.month', cats: 'gridd.m.categories',
+  token: 'gridd.m.token', me: 'gridd.m.me', today: 'gridd.m.today', month: 'gridd.m.month', inbox: 'gridd.m.inbox', cats: 'gridd.m.categories',
 };
 const cfgNum = (k, d) => Number(localStorage.getItem(k)) || d;
 // Test and tuning knobs: the batching interval of patrol fixes and the
@@ -18,7 +18,7 @@ const config = { batchMs: cfgNum('gridd.m.batchMs', 60_000), drainMs: cfgNum('gr
 
 const S = {
   token: localStorage.getItem(LS.token) || sessionStorage.getItem('gridd.token') || '',
-  me: readJSON(LS.me), today: readJSON(LS.today), month: readJSON(LS.month), cats: readJSON(LS.cats),
+  me: readJSON(LS.me), today: readJSON(LS.today), month: readJSON(LS.month), inbox: readJSON(LS.inbox), cats: readJSON(LS.cats),
   view: 'home', rec: null, counts: { pending: 0, failed: 0 }, toast: '', wakeLockMissing: false,
   localVisits: new Set(),
 };
@@ -158,6 +158,7 @@ async function refreshToday() {
   if (!S.token || !navigator.onLine) return;
   refreshing ??= (async () => {
     try {
+      refreshInbox();
       S.today = await get('/api/v1/me/today');
       writeJSON(LS.today, S.today);
       hooks.todayAt = Date.now();
@@ -169,6 +170,29 @@ async function refreshToday() {
     }
   })();
   return refreshing;
+}
+
+// refreshInbox reads the to-do counts (GET /api/v1/inbox) for the badge.
+async function refreshInbox() {
+  if (!S.token || !navigator.onLine) return;
+  try {
+    const r = await get('/api/v1/inbox?limit=1');
+    S.inbox = { counts: r.counts };
+    writeJSON(LS.inbox, S.inbox);
+    showTodoBadge();
+  } catch (e) { /* the cached count serves */ }
+}
+
+// showTodoBadge shows the worker's to-do count (cases to verify, unread
+// notices) next to the tasks, red when something is overdue.
+function showTodoBadge() {
+  const b = document.getElementById('todo-badge');
+  const c = S.inbox && S.inbox.counts;
+  if (!b || !c) return;
+  const n = (c.to_verify || 0) + (c.unread || 0);
+  b.textContent = String(n);
+  b.hidden = n === 0;
+  b.classList.toggle('warn', (c.overdue || 0) > 0);
 }
 
 async function refreshMonth() {
@@ -391,6 +415,7 @@ function renderTasks(td) {
   clear(el);
   // #todo-badge: the slot the inbox (issue #14) fills with its to-do count.
   el.append(h('h2', {}, t('tasks'), ' ', h('span', { class: 'badge', id: 'todo-badge', hidden: true })));
+  showTodoBadge();
   if (!td) { el.append(h('p', { class: 'muted' }, t('loading'))); return; }
   const list = (id, title, items, click) => h('div', { id },
     h('h3', {}, title, ` (${items.length})`),

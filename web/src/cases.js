@@ -64,6 +64,12 @@ export async function gridOpenCases(code, { openCase }) {
 
 const filters = { status: '', overdue: false, category: '', from: '', to: '' };
 
+// refreshList reloads the cases list shown, if one is (live updates).
+let reloadList = null;
+export function refreshList() {
+  if (reloadList && document.getElementById('case-list')) reloadList();
+}
+
 export function casesList(side, { openCase, gridName }) {
   side.append(h('h2', {}, t('cases')));
   const statusSel = h('select', { id: 'f-status' }, h('option', { value: '' }, t('all')),
@@ -86,6 +92,7 @@ export function casesList(side, { openCase, gridName }) {
     load();
   });
   side.append(form, out);
+  reloadList = () => load();
   let rows = [];
   async function load() {
     const q = {};

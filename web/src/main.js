@@ -9,6 +9,7 @@ import { GridMap } from './map.js';
 import { barChart } from './charts.js';
 import * as cases from './cases.js';
 import * as inbox from './inbox.js';
+import { startLive, stopLive } from './live.js';
 
 const app = document.getElementById('app');
 
@@ -38,6 +39,7 @@ window.__gridd = {
 };
 
 api.onUnauthorized(() => {
+  stopLive();
   api.setToken('');
   S.me = null;
   renderLogin(t('session_expired'));
@@ -154,6 +156,18 @@ async function startConsole() {
   if (S.caps.cases) await inbox.start();
   window.__gridd.ready = true;
   S.map.map.render();
+  startLive(onLiveEvent);
+}
+
+// onLiveEvent: a case event refreshes the cases layer and list (debounced).
+let caseRefresh = null;
+function onLiveEvent(ev) {
+  if (ev.object !== 'case' || !S.caps.cases) return;
+  clearTimeout(caseRefresh);
+  caseRefresh = setTimeout(() => {
+    loadCasesLayer().catch((e) => console.warn(e));
+    if (S.view === 'cases') cases.refreshList();
+  }, 250);
 }
 
 function applyLayerVisibility() {
@@ -208,6 +222,7 @@ function renderTop() {
 }
 
 async function logout() {
+  stopLive();
   try { await api.post('/api/v1/auth/logout'); } catch (e) { /* gone anyway */ }
   api.setToken('');
   S.me = null;
