@@ -88,6 +88,13 @@ func routeCases() map[string]routeCase {
 			}
 			return "/api/v1/grids/" + otherGrid, map[string]string{"name": "改名网格 " + role}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)}
 		}, only(200, "admin", "center")},
+		"POST /api/v1/grids/edits": {func(ta *testApp, role string) (string, any, map[string]string) {
+			g, err := ta.grids.FindGridByCode(context.Background(), otherGrid, nil)
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return "/api/v1/grids/edits", map[string]any{"dry_run": true, "edits": []map[string]any{{"code": otherGrid, "version": g.Version, "name": "预览 " + role}}}, nil
+		}, only(200, "admin", "center")},
 		"GET /api/v1/users": {fixed("/api/v1/users"), only(200, "admin", "center")},
 		"POST /api/v1/users": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/users", map[string]string{"username": fmt.Sprintf("newuser%d", next()), "name": "新用户", "role": "viewer"}, nil
