@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/jobs"
+	"github.com/gridd/gridd/internal/layers"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/postgis"
@@ -42,6 +43,8 @@ type app struct {
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
+	// routing layers: zones and road sections with their units.
+	layers *layers.Service
 	// maps: vector tiles, OGC API Features, API keys.
 	tileStore *postgis.TileStore
 	tiles     *tiles.Service
@@ -122,6 +125,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
+	a.layers = newRoutingLayers(db)
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -158,6 +162,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		// Base registers and key-person files.
 		Registers:  a.registers,
 		KeyPersons: a.keyPersons,
+		Layers:     a.layers,
 	})
 }
 

@@ -152,6 +152,9 @@ func cmdImport(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "registers" {
 		return cmdImportRegisters(ctx, args[1:])
 	}
+	if len(args) > 0 && (args[0] == "zones" || args[0] == "roads") {
+		return cmdImportLayer(ctx, args)
+	}
 	if len(args) < 2 || args[0] != "grids" {
 		return fmt.Errorf("usage: gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run] [--accept-gaps]")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/layers"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
@@ -45,6 +46,9 @@ type Deps struct {
 	// Registers are the base registers; KeyPersons the key-person files (nil: none).
 	Registers  *registers.Service
 	KeyPersons *registers.KeyPersons
+
+	// Layers are the routing layers (zones, road sections; nil: none).
+	Layers *layers.Service
 	// Console serves the web console's page and assets (public; nil: none).
 	Console http.Handler
 	// Tiles serves the map layers as vector tiles (through its cache).
@@ -125,6 +129,7 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerRoutingLayerRoutes(r)
 			s.registerAuditLogRoutes(r)
 			s.registerAPIKeyRoutes(r)
 			s.registerLayerRoutes(r)
