@@ -99,7 +99,7 @@ func routeCases() map[string]routeCase {
 			return "/api/v1/layers/zones/import?dry_run=true", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"seat","name":"驻地","kind":"seat_area"},"geometry":{"type":"Polygon","coordinates":[[[117.50,36.70],[117.501,36.70],[117.501,36.701],[117.50,36.701],[117.50,36.70]]]}}]}`), nil
 		}, only(200, "admin", "center")},
 		"GET /api/v1/layers/{layer}/export": {fixed("/api/v1/layers/roads/export"), all(200, nil)},
-		"GET /api/v1/users": {fixed("/api/v1/users"), only(200, "admin", "center")},
+		"GET /api/v1/users":                 {fixed("/api/v1/users"), only(200, "admin", "center")},
 		"POST /api/v1/users": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/users", map[string]string{"username": fmt.Sprintf("newuser%d", next()), "name": "新用户", "role": "viewer"}, nil
 		}, only(201, "admin")},
