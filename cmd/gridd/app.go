@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/internal/layers"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/patrol"
+	"github.com/gridd/gridd/internal/planning"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
@@ -45,6 +46,8 @@ type app struct {
 	keyPersons *registers.KeyPersons
 	// routing layers: zones and road sections with their units.
 	layers *layers.Service
+	// planning: grid division proposals.
+	planning *planning.Service
 	// maps: vector tiles, OGC API Features, API keys.
 	tileStore *postgis.TileStore
 	tiles     *tiles.Service
@@ -126,6 +129,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
 	a.layers = newRoutingLayers(db)
+	a.planning = &planning.Service{Store: postgis.NewDivisionStore(db), Grids: a.grids, Registry: a.registry, Now: now}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -163,6 +167,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Registers:  a.registers,
 		KeyPersons: a.keyPersons,
 		Layers:     a.layers,
+		Planning:   a.planning,
 	})
 }
 

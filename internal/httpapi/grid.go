@@ -33,6 +33,7 @@ func (s *Server) registerGridRoutes(r chi.Router) {
 	r.Get("/grids/{code}/children", s.h(s.gridChildren))
 	r.Patch("/grids/{code}", s.h(s.patchGrid))
 	s.registerGridEditRoutes(r)
+	s.registerPlanningRoutes(r)
 }
 
 func gridFeature(g *registry.Grid) *geojson.Feature {

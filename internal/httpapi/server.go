@@ -21,6 +21,7 @@ import (
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/planning"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/tiles"
@@ -49,6 +50,8 @@ type Deps struct {
 
 	// Layers are the routing layers (zones, road sections; nil: none).
 	Layers *layers.Service
+	// Planning proposes and applies grid divisions (nil: none).
+	Planning *planning.Service
 	// Console serves the web console's page and assets (public; nil: none).
 	Console http.Handler
 	// Tiles serves the map layers as vector tiles (through its cache).

@@ -334,8 +334,8 @@ func (s *GridStore) EditGrids(ctx context.Context, writes []registry.GridWrite, 
 	})
 }
 
-// endGrid closes the current version of code without a successor. A grid
-// with current children cannot end.
+// endGrid closes the current version of code without a successor, and the
+// assignments of people to it. A grid with current children cannot end.
 func endGrid(ctx context.Context, tx pgx.Tx, code string, at time.Time) error {
 	var kids int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM grid_versions WHERE parent_code = $1 AND valid_to IS NULL`, code).Scan(&kids); err != nil {
@@ -344,7 +344,16 @@ func endGrid(ctx context.Context, tx pgx.Tx, code string, at time.Time) error {
 	if kids > 0 {
 		return errs.E(errs.Unprocessable, "grid_has_children", "grid %s has %d current children; end or move them first", code, kids)
 	}
-	_, err := tx.Exec(ctx, `UPDATE grid_versions SET valid_to = greatest($2, valid_from + interval '1 microsecond')
-WHERE code = $1 AND valid_to IS NULL`, code, at)
-	return translate(err, "grid "+code)
+	if _, err := tx.Exec(ctx, `UPDATE grid_versions SET valid_to = greatest($2, valid_from + interval '1 microsecond')
+WHERE code = $1 AND valid_to IS NULL`, code, at); err != nil {
+		return translate(err, "grid "+code)
+	}
+	// Its people's assignments end the same day (Shanghai); those that had
+	// not begun yet are withdrawn.
+	if _, err := tx.Exec(ctx, `DELETE FROM grid_assignments WHERE grid_code = $1 AND valid_from >= ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date`, code, at); err != nil {
+		return translate(err, "assignments of grid "+code)
+	}
+	_, err := tx.Exec(ctx, `UPDATE grid_assignments SET valid_to = ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+WHERE grid_code = $1 AND (valid_to IS NULL OR valid_to > ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)`, code, at)
+	return translate(err, "assignments of grid "+code)
 }

@@ -16,7 +16,8 @@ const MaxEdits = 500
 // EditInput is one grid of a multi-grid edit (POST /api/v1/grids/edits).
 type EditInput struct {
 	// Code of an existing grid; "" creates a grid under ParentCode, numbered
-	// like an import (west→east, north→south after the siblings' codes).
+	// like an import (west→east, north→south after the siblings' codes); a
+	// code with Version 0 creates the grid with that code.
 	Code string
 	// Version is the grid's current version (its ETag); required for an
 	// existing grid.
@@ -85,7 +86,7 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 			bad(i, "name", "name_required", "the name must not be empty")
 			continue
 		}
-		if e.Code == "" {
+		if e.Code == "" || (e.Version == 0 && !e.End) {
 			if e.End || e.Version != 0 {
 				bad(i, "code", "code_required", "ending or versioning a grid needs its code")
 				continue
@@ -112,8 +113,19 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 				}
 				siblings[p.Code] = codes
 			}
-			g := &Grid{Name: *e.Name, Level: p.Level + 1, ParentCode: p.Code, Geometry: *e.Geometry}
+			g := &Grid{Code: e.Code, Name: *e.Name, Level: p.Level + 1, ParentCode: p.Code, Geometry: *e.Geometry}
 			writes[i] = GridWrite{Grid: g}
+			if e.Code != "" {
+				if seen[e.Code] {
+					bad(i, "code", "duplicate_code", "grid %s is edited twice", e.Code)
+					continue
+				}
+				seen[e.Code] = true
+				if err := ValidateParentCode(e.Code, g.Level, p.Code, p.Level); err != nil {
+					bad(i, "code", "code_parent_mismatch", "%s", detail(err))
+				}
+				continue
+			}
 			fresh = append(fresh, Feature{Index: i, Name: g.Name, Level: g.Level, ParentCode: g.ParentCode, Geometry: g.Geometry})
 			continue
 		}
