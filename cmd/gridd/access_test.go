@@ -88,6 +88,16 @@ func routeCases() map[string]routeCase {
 			}
 			return "/api/v1/grids/" + otherGrid, map[string]string{"name": "改名网格 " + role}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)}
 		}, only(200, "admin", "center")},
+		"POST /api/v1/grids/{code}/division-proposals": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/grids/" + viewerScope + "/division-proposals", map[string]any{"target": 300}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/grids/{code}/division-proposals/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d", viewerScope, planningProposal(ta)), nil, nil
+		}, only(200, "admin", "center")},
+		"POST /api/v1/grids/{code}/division-proposals/{id}/apply": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			id := planningProposal(ta)
+			return fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d/apply", viewerScope, id), nil, map[string]string{"If-Match": `"1"`}
+		}, only(200, "admin", "center")},
 		"POST /api/v1/grids/edits": {func(ta *testApp, role string) (string, any, map[string]string) {
 			g, err := ta.grids.FindGridByCode(context.Background(), otherGrid, nil)
 			if err != nil {

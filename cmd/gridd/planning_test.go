@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/demo"
+	"github.com/gridd/gridd/internal/planning"
 )
 
 type proposalJSONT struct {
@@ -72,6 +73,16 @@ func TestDivisionProposalDemoVillage(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := ta.login("center")
+	ctx := context.Background()
+	var villages []string
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT array_agg(code ORDER BY code) FROM grid_versions WHERE level = 2 AND valid_to IS NULL`).Scan(&villages); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range villages {
+		p := ta.propose(tok, v, map[string]any{"target": 300, "min": 200, "max": 400})
+		checkProposal(t, p, 200, 400, 0)
+		t.Logf("village %s: %d grids, road share %.3f, audit %+v", v, len(p.Features), p.RoadShare, p.Audit)
+	}
 	village := guardVillage
 	p := ta.propose(tok, village, map[string]any{"target": 300, "min": 200, "max": 400})
 	checkProposal(t, p, 200, 400, 0)
@@ -97,7 +108,6 @@ func TestDivisionProposalDemoVillage(t *testing.T) {
 		t.Errorf("second apply: %d %s", res.Status, res.Body)
 	}
 	ta.auditClean(tok, village)
-	ctx := context.Background()
 	var codes []string
 	if err := ta.db.Pool.QueryRow(ctx, `SELECT array_agg(code ORDER BY code) FROM grid_versions WHERE parent_code = $1 AND valid_to IS NULL`, village).Scan(&codes); err != nil {
 		t.Fatal(err)
@@ -128,4 +138,14 @@ func TestDivisionProposalDemoVillage(t *testing.T) {
 	if stale > 0 {
 		t.Errorf("%d households still in ended grids", stale)
 	}
+}
+
+// planningProposal makes a fresh proposal for the viewer's village (the
+// route × role matrix: each apply needs its own).
+func planningProposal(ta *testApp) int64 {
+	p, err := ta.planning.Propose(context.Background(), planning.Request{Parent: viewerScope}, "admin", nil)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return p.ID
 }
