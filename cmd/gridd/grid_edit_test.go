@@ -56,8 +56,19 @@ func TestGridEditsSharedEdge(t *testing.T) {
 	both := func(vb int) map[string]any {
 		return map[string]any{"edits": []map[string]any{{"code": a, "version": va, "geometry": ga}, {"code": b, "version": vb, "geometry": gb}}}
 	}
+	// Bad input: 400 naming the edit and field, nothing saved.
 	var pj problemJSON
-	res := edit(both(vb + 1))
+	res := edit(map[string]any{"edits": []map[string]any{{"code": a, "version": va, "geometry": json.RawMessage(`{"type":"Polygon","coordinates":[[[117.5,36.7],[117.51,36.71],[117.51,36.7],[117.5,36.71],[117.5,36.7]]]}`)}}})
+	res.decode(t, &pj)
+	if res.Status != 400 || len(pj.Errors) == 0 || !strings.HasPrefix(pj.Errors[0].Field, "edits[0].") {
+		t.Errorf("bow-tie: %d %s", res.Status, res.Body)
+	}
+	res = edit(map[string]any{"edits": []map[string]any{{"code": a, "geometry": ga}}})
+	res.decode(t, &pj)
+	if res.Status != 400 || pj.Errors[0].Field != "edits[0].version" {
+		t.Errorf("no version: %d %s", res.Status, res.Body)
+	}
+	res = edit(both(vb + 1))
 	res.decode(t, &pj)
 	if res.Status != 409 || pj.Reason != "version_mismatch" {
 		t.Fatalf("stale version: %d %s", res.Status, res.Body)

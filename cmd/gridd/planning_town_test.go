@@ -83,6 +83,37 @@ func TestDivisionProposalSyntheticTown(t *testing.T) {
 	}
 }
 
+// TestDivisionProposalKeepsExisting: with one grid already drawn over the
+// west third of the synthetic village (two block columns), a proposal that
+// keeps it divides only the rest: its grids are numbered after it, cover
+// the rest without touching it, and applying it leaves the kept grid as it
+// was and the village fully covered.
+func TestDivisionProposalKeepsExisting(t *testing.T) {
+	ta := newTestApp(t, false)
+	ta.addUser("admin", people.RoleAdmin, "")
+	village := syntheticTown(t, ta, 6, func(int, int) int { return 100 })
+	tok := ta.login("admin")
+	west := collection(feature(`"code":"370114001001001","name":"西片","level":3,"parent_code":"370114001001000"`,
+		`{"type":"Polygon","coordinates":[[[117.50,36.70],[117.5133333333333333,36.70],[117.5133333333333333,36.74],[117.50,36.74],[117.50,36.70]]]}`))
+	if res := ta.do("POST", "/api/v1/grids/import", tok, west, nil); res.Status != 201 {
+		t.Fatalf("import the kept grid: %d %s", res.Status, res.Body)
+	}
+	p := ta.propose(tok, village, map[string]any{"target": 300, "min": 250, "max": 350, "keep_existing": true})
+	checkProposal(t, p, 300, 300, 0.9)
+	if len(p.Features) != 8 || p.Features[0].ID != "370114001001002" || len(p.Ends) != 0 {
+		t.Fatalf("%d grids from %s, ends %v; want 8 from 370114001001002, none ended", len(p.Features), p.Features[0].ID, p.Ends)
+	}
+	res := ta.do("POST", fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d/apply", village, p.ID), tok, nil,
+		map[string]string{"If-Match": fmt.Sprintf(`"%d"`, p.ParentVersion)})
+	if res.Status != 200 {
+		t.Fatalf("apply: %d %s", res.Status, res.Body)
+	}
+	if v := ta.version("370114001001001"); v != 1 {
+		t.Errorf("the kept grid is at version %d", v)
+	}
+	ta.auditClean(tok, village)
+}
+
 // BenchmarkDivisionProposal: a proposal (cut, count, group, union,
 // measure, audit, store) for a synthetic community of 20,000 households
 // and 1,984 road sections (32×32 blocks, 0–38 households each), and for

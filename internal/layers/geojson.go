@@ -36,6 +36,7 @@ func ParseGeoJSON(layer Layer, data []byte, sys crs.System, validate func(orb.Mu
 	var probs []errs.Field
 	seen := map[string]int{}
 	for i, f := range fc.Features {
+		nprobs := len(probs)
 		bad := func(name, reason, format string, args ...any) {
 			code, _ := f.Properties["code"].(string)
 			probs = append(probs, field(i, code, name, reason, fmt.Sprintf(format, args...)))
@@ -118,6 +119,9 @@ func ParseGeoJSON(layer Layer, data []byte, sys crs.System, validate func(orb.Mu
 				continue
 			}
 			it.Geom = ls
+		}
+		if len(probs) > nprobs {
+			continue
 		}
 		items = append(items, it)
 	}

@@ -86,6 +86,16 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 			bad(i, "name", "name_required", "the name must not be empty")
 			continue
 		}
+		if e.Code != "" && e.Version == 0 && !e.End {
+			_, err := s.Store.FindGridByCode(ctx, e.Code, nil)
+			if err == nil {
+				bad(i, "version", "version_required", "grid %s exists: send its current version (its ETag)", e.Code)
+				continue
+			}
+			if !errs.Is(err, errs.NotFound) {
+				return nil, err
+			}
+		}
 		if e.Code == "" || (e.Version == 0 && !e.End) {
 			if e.End || e.Version != 0 {
 				bad(i, "code", "code_required", "ending or versioning a grid needs its code")
