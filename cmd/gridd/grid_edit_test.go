@@ -21,6 +21,11 @@ type gridEditsJSON struct {
 			AreaM2 float64 `json:"area_m2"`
 		} `json:"gaps"`
 	} `json:"topology"`
+	Households []struct {
+		Code   string `json:"code"`
+		Before int    `json:"before"`
+		After  int    `json:"after"`
+	} `json:"households"`
 }
 
 func cur(code string) string {
@@ -76,6 +81,11 @@ func TestGridEditsSharedEdge(t *testing.T) {
 	if ta.version(a) != va || ta.version(b) != vb {
 		t.Fatal("a refused edit saved a grid")
 	}
+	// A household of b inside the strip that moves to a.
+	if _, err := ta.db.Pool.Exec(context.Background(), `INSERT INTO register_records (kind, name, point, grid_code, created_at, updated_at)
+SELECT 'household', '搬迁户', ST_PointOnSurface(ST_Intersection(`+cur(b)+`, ST_Buffer(ST_Intersection(`+cur(a)+`, `+cur(b)+`)::geography, 30)::geometry)), $1, now(), now()`, b); err != nil {
+		t.Fatal(err)
+	}
 	dry := both(vb)
 	dry["dry_run"] = true
 	var out gridEditsJSON
@@ -83,6 +93,10 @@ func TestGridEditsSharedEdge(t *testing.T) {
 	res.decode(t, &out)
 	if res.Status != 200 || !out.DryRun || len(out.Topo.Overlaps)+len(out.Topo.Outside)+len(out.Topo.Gaps) != 0 || ta.version(a) != va {
 		t.Fatalf("dry run: %d %s", res.Status, res.Body)
+	}
+	if len(out.Households) != 2 || out.Households[0].Code != a || out.Households[0].After != out.Households[0].Before+1 ||
+		out.Households[1].Code != b || out.Households[1].After != out.Households[1].Before-1 {
+		t.Errorf("households preview %+v: want one household moving from %s to %s", out.Households, b, a)
 	}
 	res = edit(both(vb))
 	res.decode(t, &out)

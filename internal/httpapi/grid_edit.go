@@ -42,6 +42,8 @@ type gridEditsResponse struct {
 	Grids    featureCollection        `json:"grids"`
 	Ended    []string                 `json:"ended"`
 	Topology registry.TopologyVerdict `json:"topology"`
+	// Households: on a dry run, each grid's households now and after.
+	Households []registry.HouseholdShift `json:"households,omitempty"`
 }
 
 func (s *Server) editGrids(w http.ResponseWriter, r *http.Request) error {
@@ -86,7 +88,7 @@ func (s *Server) editGrids(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := gridEditsResponse{DryRun: res.DryRun, Ended: res.Ended, Topology: res.Topology,
+	out := gridEditsResponse{DryRun: res.DryRun, Ended: res.Ended, Topology: res.Topology, Households: res.Households,
 		Grids: featureCollection{Type: "FeatureCollection", Features: []*geojson.Feature{}}}
 	for _, g := range res.Grids {
 		out.Grids.Features = append(out.Grids.Features, gridFeature(g))

@@ -90,6 +90,35 @@ LIMIT $10`
 	return out, translate(rows.Err(), "grids")
 }
 
+// HouseholdShifts counts each grid's households now (assigned to its code)
+// and within its given geometry.
+func (s *GridStore) HouseholdShifts(ctx context.Context, grids []*registry.Grid) ([]registry.HouseholdShift, error) {
+	codes := make([]string, len(grids))
+	geoms := make([][]byte, len(grids))
+	for i, g := range grids {
+		b, err := encodeGeom(g.Geometry)
+		if err != nil {
+			return nil, err
+		}
+		codes[i], geoms[i] = g.Code, b
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT u.code,
+       (SELECT count(*) FROM register_records r WHERE r.kind = 'household' AND r.grid_code = u.code)::int,
+       (SELECT count(*) FROM register_records r WHERE r.kind = 'household' AND ST_Intersects(ST_GeomFromEWKB(u.g), r.point))::int
+FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(code, g, n) ORDER BY u.n`, codes, geoms)
+	if err != nil {
+		return nil, translate(err, "household shifts")
+	}
+	out := []registry.HouseholdShift{}
+	var h registry.HouseholdShift
+	_, err = pgx.ForEachRow(rows, []any{&h.Code, &h.Before, &h.After}, func() error {
+		out = append(out, h)
+		return nil
+	})
+	return out, translate(err, "household shifts")
+}
+
 // FindGridCodes returns every code that ever had parent as its parent.
 func (s *GridStore) FindGridCodes(ctx context.Context, parent string) ([]string, error) {
 	var codes []string

@@ -49,6 +49,9 @@ type EditResult struct {
 	Grids    []*Grid // the new versions (on a dry run: as they would be, unnumbered versions 0)
 	Ended    []string
 	Topology TopologyVerdict
+	// Households is, on a dry run, each written grid's households now and
+	// within its new geometry (new grids count none now).
+	Households []HouseholdShift
 }
 
 // Edit validates and saves several grids in one transaction. One stale
@@ -199,6 +202,9 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 			return nil, err
 		}
 		res.Topology = *v
+		if res.Households, err = s.Store.HouseholdShifts(ctx, res.Grids); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 	var verdict TopologyVerdict

@@ -69,6 +69,10 @@ type Store interface {
 	// (else a Conflict), created when Want is 0, or ended. check as for
 	// ImportGrids, on the result as a whole.
 	EditGrids(ctx context.Context, writes []GridWrite, at time.Time, check TopologyCheck) error
+	// HouseholdShifts counts, for each grid, the households of the
+	// registers assigned to it now and those whose place lies in its new
+	// geometry (the preview of an edit).
+	HouseholdShifts(ctx context.Context, grids []*Grid) ([]HouseholdShift, error)
 	// FindGridCodes returns the codes of every grid that ever was a child
 	// of parent (current or ended), so new codes are never reused.
 	FindGridCodes(ctx context.Context, parent string) ([]string, error)
@@ -81,6 +85,13 @@ type GridWrite struct {
 	Grid *Grid // the whole new version (Code, Name, Level, ParentCode, Geometry)
 	Want int   // the version it replaces; 0 creates the grid
 	End  bool  // end the grid's current version without a successor (a merge)
+}
+
+// HouseholdShift is how an edit changes a grid's households.
+type HouseholdShift struct {
+	Code   string `json:"code"`
+	Before int    `json:"before"`
+	After  int    `json:"after"`
 }
 
 // ImportCounts reports what an import did.

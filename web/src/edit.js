@@ -27,7 +27,7 @@ const T = {
     edit_draw: '在地图上画一条穿过网格的直线（点两下）。', edit_preview: '预览拓扑', edit_save: '保存', edit_cancel: '退出编辑',
     edit_changed: '已改动：{n} 个网格', edit_clean: '拓扑检查通过：无重叠、无越界、无空白。', edit_saved: '已保存：{n} 个网格，{e} 个撤销。',
     edit_overlap: '与 {c} 重叠 {a} 平方米', edit_outside: '{c} 超出上级 {a} 平方米', edit_gap: '新增空白 {a} 平方米', edit_error: '出错：{m}',
-    edit_new_name: '{p}新网格', edit_bad_split: '直线须恰好两次穿过网格边界。', edit_bad_merge: '两个网格没有公共边。',
+    edit_households: '{c} 户数 {b} → {a}', edit_new_name: '{p}新网格', edit_bad_split: '直线须恰好两次穿过网格边界。', edit_bad_merge: '两个网格没有公共边。',
   },
   en: {
     edit_title: 'Edit grids', edit_start: 'Edit the parent of the selected grid', edit_pick: 'Select a grid on the map first.', edit_parent: 'Parent grid {p}',
@@ -35,7 +35,7 @@ const T = {
     edit_draw: 'Draw a straight line across the grid on the map (two clicks).', edit_preview: 'Preview topology', edit_save: 'Save', edit_cancel: 'Leave editing',
     edit_changed: 'Changed: {n} grids', edit_clean: 'Topology check passed: no overlap, nothing outside, no gap.', edit_saved: 'Saved: {n} grids, {e} ended.',
     edit_overlap: 'overlaps {c} by {a} m²', edit_outside: '{c} outside the parent by {a} m²', edit_gap: 'new gap of {a} m²', edit_error: 'Error: {m}',
-    edit_new_name: 'New grid of {p}', edit_bad_split: 'The line must cross the grid boundary exactly twice.', edit_bad_merge: 'The two grids share no boundary.',
+    edit_households: '{c} households {b} → {a}', edit_new_name: 'New grid of {p}', edit_bad_split: 'The line must cross the grid boundary exactly twice.', edit_bad_merge: 'The two grids share no boundary.',
   },
 };
 
@@ -118,10 +118,12 @@ export class GridEditor {
     return out;
   }
 
+  // preview asks the guard (dry run): the verdict and the households
+  // each grid holds now and would hold.
   async preview() {
     const r = await this.api.post('/api/v1/grids/edits', { edits: this.edits(), dry_run: true });
     this.lastResult = r;
-    return r.topology;
+    return r;
   }
 
   async save() {
@@ -308,7 +310,11 @@ export function editPanel(side, editor, selected, parentOf, onDone) {
     } }, et('edit_merge')),
     h('div', { class: 'row' },
       h('button', { id: 'edit-preview', class: 'secondary', onclick: async () => {
-        try { say(verdictText(await editor.preview())); } catch (e) { say(et('edit_error', { m: e.message })); }
+        try {
+          const r = await editor.preview();
+          say([verdictText(r.topology), ...(r.households || []).filter((x) => x.before !== x.after)
+            .map((x) => et('edit_households', { c: x.code, b: x.before, a: x.after }))].join('；'));
+        } catch (e) { say(et('edit_error', { m: e.message })); }
       } }, et('edit_preview')),
       h('button', { id: 'edit-save', class: 'primary', onclick: async () => {
         try {
