@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"github.com/gridd/gridd/internal/errs"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -143,6 +146,24 @@ SELECT 'household', '搬迁户', ST_PointOnSurface(ST_Intersection(`+cur(b)+`, S
 		t.Errorf("ended grid still current: %v", err)
 	}
 	ta.auditClean(tok, village)
+
+	// Concurrent edits of the same versions: one wins, the rest 409.
+	va, vb = ta.version(a), ta.version(b)
+	statuses := make([]int, 4)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = ta.do("POST", "/api/v1/grids/edits", tok, map[string]any{"edits": []map[string]any{
+				{"code": a, "version": va, "name": fmt.Sprintf("并发%d", i)}, {"code": b, "version": vb, "name": fmt.Sprintf("并发%d", i)}}}, nil).Status
+		}()
+	}
+	wg.Wait()
+	slices.Sort(statuses)
+	if !slices.Equal(statuses, []int{200, 409, 409, 409}) || ta.version(a) != va+1 || ta.version(b) != vb+1 {
+		t.Errorf("concurrent edits: %v, versions %d %d", statuses, ta.version(a), ta.version(b))
+	}
 
 	// A worker may not edit.
 	if res := ta.do("POST", "/api/v1/grids/edits", ta.login(ownGrid), both(vb+1), nil); res.Status != 403 {

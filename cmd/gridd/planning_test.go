@@ -96,11 +96,25 @@ func TestDivisionProposalDemoVillage(t *testing.T) {
 			t.Fatalf("not deterministic: %v vs %v", p.Features[i].Properties, again.Features[i].Properties)
 		}
 	}
+	// A child edited after the proposal: its apply is refused whole.
+	prev := ta.propose(tok, village, map[string]any{"target": 300, "min": 200, "max": 400})
+	child := prev.Features[0].ID
+	if res := ta.do("PATCH", "/api/v1/grids/"+child, tok, map[string]string{"name": "改名"}, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(ta.version(child)))}); res.Status != 200 {
+		t.Fatalf("rename %s: %d %s", child, res.Status, res.Body)
+	}
+	before := ta.version(child)
+	var pj problemJSON
+	res := ta.do("POST", fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d/apply", village, prev.ID), tok, nil, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(prev.ParentVersion))})
+	res.decode(t, &pj)
+	if res.Status != 409 || pj.Reason != "version_mismatch" || ta.version(child) != before {
+		t.Fatalf("apply over an edited child: %d %s", res.Status, res.Body)
+	}
+	p = ta.propose(tok, village, map[string]any{"target": 300, "min": 200, "max": 400})
 	path := fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d/apply", village, p.ID)
 	if res := ta.do("POST", path, tok, nil, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(p.ParentVersion + 1))}); res.Status != 409 {
 		t.Fatalf("stale If-Match: %d %s", res.Status, res.Body)
 	}
-	res := ta.do("POST", path, tok, nil, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(p.ParentVersion))})
+	res = ta.do("POST", path, tok, nil, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(p.ParentVersion))})
 	if res.Status != 200 {
 		t.Fatalf("apply: %d %s", res.Status, res.Body)
 	}
