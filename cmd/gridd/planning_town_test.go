@@ -83,6 +83,41 @@ func TestDivisionProposalSyntheticTown(t *testing.T) {
 	}
 }
 
+// TestDivisionProposalZonesAndSplits: boundaries following a zone (no road
+// kind chosen): the zone over the west half cuts the village into two
+// blocks of 1,800 households, which must be split; every grid is still
+// within the bounds, the grids never cross the zone's boundary, and the
+// audit is clean.
+func TestDivisionProposalZonesAndSplits(t *testing.T) {
+	ta := newTestApp(t, false)
+	ta.addUser("admin", people.RoleAdmin, "")
+	village := syntheticTown(t, ta, 6, func(int, int) int { return 100 })
+	zone := layers.Item{Code: "west", Name: "西区", Kind: "district",
+		Geom: orb.MultiPolygon{{{{117.49, 36.69}, {117.52, 36.69}, {117.52, 36.75}, {117.49, 36.75}, {117.49, 36.69}}}}}
+	if err := postgis.NewLayerStore(ta.db).ReplaceLayer(context.Background(), layers.Zones, []layers.Item{zone}); err != nil {
+		t.Fatal(err)
+	}
+	p := ta.propose(ta.login("admin"), village, map[string]any{"target": 300, "min": 250, "max": 350, "road_kinds": []string{"none"}, "zones": true})
+	checkProposal(t, p, 250, 350, 0)
+	for _, f := range p.Features {
+		if f.Properties["split_block"] != true {
+			t.Errorf("grid %s is not a piece of a split block: %v", f.ID, f.Properties)
+		}
+	}
+	var crossing int
+	if err := ta.db.Pool.QueryRow(context.Background(), `
+SELECT count(*) FROM division_proposals d, jsonb_array_elements(d.body->'grids') g
+WHERE d.id = $1 AND ST_Relate(ST_GeomFromGeoJSON(jsonb_build_object('type', 'MultiPolygon', 'coordinates', g->'geometry')),
+  ST_MakeEnvelope(117.49, 36.69, 117.52, 36.75, 4326), '2********')
+  AND NOT ST_CoveredBy(ST_Buffer(ST_GeomFromGeoJSON(jsonb_build_object('type', 'MultiPolygon', 'coordinates', g->'geometry')), -0.000001),
+  ST_MakeEnvelope(117.49, 36.69, 117.52, 36.75, 4326))`, p.ID).Scan(&crossing); err != nil {
+		t.Fatal(err)
+	}
+	if crossing > 0 {
+		t.Errorf("%d grids cross the zone boundary", crossing)
+	}
+}
+
 // TestDivisionProposalKeepsExisting: with one grid already drawn over the
 // west third of the synthetic village (two block columns), a proposal that
 // keeps it divides only the rest: its grids are numbered after it, cover
