@@ -84,6 +84,19 @@ func TestDivisionProposalDemoVillage(t *testing.T) {
 		t.Logf("village %s: %d grids, road share %.3f, audit %+v", v, len(p.Features), p.RoadShare, p.Audit)
 	}
 	village := guardVillage
+	// Balanced by people instead: every person of the village's households is counted once.
+	pp := ta.propose(tok, village, map[string]any{"target": 900, "count": "people"})
+	var people, sum int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM register_records p JOIN register_records h ON p.household_id = h.id
+JOIN grid_versions v ON v.code = $1 AND v.valid_to IS NULL AND ST_Intersects(v.geom, h.point)`, village).Scan(&people); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range pp.Features {
+		sum += int(f.Properties["people"].(float64))
+	}
+	if people == 0 || sum != people || !pp.Audit.Clean {
+		t.Errorf("by people: %d counted in %d grids, the village has %d; audit %+v", sum, len(pp.Features), people, pp.Audit)
+	}
 	p := ta.propose(tok, village, map[string]any{"target": 300, "min": 200, "max": 400})
 	checkProposal(t, p, 200, 400, 0)
 	t.Logf("village %s: %d grids, road share %.3f, audit %+v, ends %v", village, len(p.Features), p.RoadShare, p.Audit, p.Ends)
