@@ -91,7 +91,28 @@ func routeCases() map[string]routeCase {
 			}
 			return "/api/v1/grids/" + otherGrid, map[string]string{"name": "改名网格 " + role}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)}
 		}, only(200, "admin", "center")},
-		"GET /api/v1/users": {fixed("/api/v1/users"), only(200, "admin", "center")},
+		"POST /api/v1/grids/{code}/division-proposals": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/grids/" + viewerScope + "/division-proposals", map[string]any{"target": 300}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/grids/{code}/division-proposals/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d", viewerScope, planningProposal(ta)), nil, nil
+		}, only(200, "admin", "center")},
+		"POST /api/v1/grids/{code}/division-proposals/{id}/apply": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			id := planningProposal(ta)
+			return fmt.Sprintf("/api/v1/grids/%s/division-proposals/%d/apply", viewerScope, id), nil, map[string]string{"If-Match": `"1"`}
+		}, only(200, "admin", "center")},
+		"POST /api/v1/grids/edits": {func(ta *testApp, role string) (string, any, map[string]string) {
+			g, err := ta.grids.FindGridByCode(context.Background(), otherGrid, nil)
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return "/api/v1/grids/edits", map[string]any{"dry_run": true, "edits": []map[string]any{{"code": otherGrid, "version": g.Version, "name": "预览 " + role}}}, nil
+		}, only(200, "admin", "center")},
+		"POST /api/v1/layers/{layer}/import": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/layers/zones/import?dry_run=true", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"seat","name":"驻地","kind":"seat_area"},"geometry":{"type":"Polygon","coordinates":[[[117.50,36.70],[117.501,36.70],[117.501,36.701],[117.50,36.701],[117.50,36.70]]]}}]}`), nil
+		}, only(200, "admin", "center")},
+		"GET /api/v1/layers/{layer}/export": {fixed("/api/v1/layers/roads/export"), all(200, nil)},
+		"GET /api/v1/users":                 {fixed("/api/v1/users"), only(200, "admin", "center")},
 		"POST /api/v1/users": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/users", map[string]string{"username": fmt.Sprintf("newuser%d", next()), "name": "新用户", "role": "viewer"}, nil
 		}, only(201, "admin")},

@@ -19,8 +19,10 @@ import (
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/jobs"
+	"github.com/gridd/gridd/internal/layers"
 	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/patrol"
+	"github.com/gridd/gridd/internal/planning"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
@@ -44,6 +46,10 @@ type app struct {
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
+	// routing layers: zones and road sections with their units.
+	layers *layers.Service
+	// planning: grid division proposals.
+	planning *planning.Service
 	// maps: vector tiles, OGC API Features, API keys.
 	tileStore *postgis.TileStore
 	tiles     *tiles.Service
@@ -138,6 +144,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.assessments = newAssessments(a, now)
 	a.field = &field.Service{Patrols: a.patrols, Cases: a.cases, Assessments: a.assessments,
 		Tree: func() casework.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
+	a.layers = newRoutingLayers(db)
+	a.planning = &planning.Service{Store: postgis.NewDivisionStore(db), Grids: a.grids, Registry: a.registry, Now: now}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -184,6 +192,8 @@ func (a *app) server(c Config) *httpapi.Server {
 
 		Live:     a.live,
 		Webhooks: a.webhooks,
+		Layers:   a.layers,
+		Planning: a.planning,
 	})
 }
 

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/registry"
 )
 
 // rectArea is the area in m² of a lon/lat rectangle on the WGS84 ellipsoid:
@@ -43,8 +48,21 @@ func TestTopologyAuditKnownAreas(t *testing.T) {
 		// [117.50,117.51]×[36.70,36.702] is a real gap; [117.511,117.52]×
 		// [36.71999999,36.72] a sliver of under 1 m², apart from it
 	)
-	if res := ta.do("POST", "/api/v1/grids/import", tok, body, nil); res.Status != 201 {
-		t.Fatalf("import: %d %s", res.Status, res.Body)
+	// The API's topology guard refuses such a registry; it is loaded past
+	// it, as legacy data arrives, for the audit to find its problems.
+	fs, probs, err := registry.ParseGeoJSON(bytes.NewReader(body))
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("parse: %v %v", err, probs)
+	}
+	var grids []*registry.Grid
+	for _, f := range fs {
+		grids = append(grids, &registry.Grid{Code: f.Code, Name: f.Name, Level: f.Level, ParentCode: f.ParentCode, Geometry: f.Geometry})
+	}
+	if _, err := ta.grids.ImportGrids(context.Background(), grids, time.Now(), nil); err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := ta.locator.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	var rep struct {
 		Clean    bool           `json:"clean"`

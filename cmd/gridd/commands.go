@@ -152,18 +152,22 @@ func cmdImport(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "registers" {
 		return cmdImportRegisters(ctx, args[1:])
 	}
+	if len(args) > 0 && (args[0] == "zones" || args[0] == "roads") {
+		return cmdImportLayer(ctx, args)
+	}
 	if len(args) < 2 || args[0] != "grids" {
-		return fmt.Errorf("usage: gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run]")
+		return fmt.Errorf("usage: gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run] [--accept-gaps]")
 	}
 	file := args[1]
 	var c Config
 	var sysName string
-	var partial, dry bool
+	var partial, dry, acceptGaps bool
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	commonFlags(fs, &c)
 	fs.StringVar(&sysName, "crs", "wgs84", "coordinate system of the file")
 	fs.BoolVar(&partial, "partial", false, "store valid features even when some are rejected")
 	fs.BoolVar(&dry, "dry-run", false, "validate and report only")
+	fs.BoolVar(&acceptGaps, "accept-gaps", false, "let the import leave parts of a parent covered by no grid")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
@@ -187,7 +191,7 @@ func cmdImport(ctx context.Context, args []string) error {
 			fmt.Fprintln(os.Stderr)
 		}
 	}
-	rep, err := a.registry.ImportReader(ctx, f, registry.ImportOptions{CRS: sys, Partial: partial, DryRun: dry, Progress: progress})
+	rep, err := a.registry.ImportReader(ctx, f, registry.ImportOptions{CRS: sys, Partial: partial, DryRun: dry, Progress: progress, AcceptGaps: acceptGaps})
 	fmt.Fprintln(os.Stderr)
 	if rep != nil {
 		for _, p := range rep.Problems {

@@ -172,6 +172,12 @@ func TestImportNumbersAndConverts(t *testing.T) {
 		feature(fmt.Sprintf(p, "SW"), `{"type":"Polygon","coordinates":`+square(117.50, 36.70, 0.02)+`}`),
 		feature(fmt.Sprintf(p, "NE"), `{"type":"Polygon","coordinates":`+square(117.52, 36.72, 0.02)+`}`),
 	)
+	// Parents large enough for the converted squares (the topology guard
+	// refuses grids outside their parent).
+	if res := ta.do("POST", "/api/v1/grids/import", tok, []byte(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(rootAndVillage,
+		"117.50", "117.49"), "117.54", "117.55"), "36.70", "36.69"), "36.74", "36.75")), nil); res.Status != 201 {
+		t.Fatalf("parents in GCJ-02: %d %s", res.Status, res.Body)
+	}
 	res := ta.do("POST", "/api/v1/grids/import?crs=gcj02", tok, body, nil)
 	if res.Status != 201 {
 		t.Fatalf("import: %d %s", res.Status, res.Body)

@@ -18,7 +18,8 @@ Usage:
   gridd dev [--dir .gridd]    start a private PostGIS (unless DATABASE_URL), migrate, load the demo if empty, serve
   gridd migrate               apply database migrations (idempotent)
   gridd demo [--seed N] [--password P]   load the demo town into an empty database
-  gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run]
+  gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run] [--accept-gaps]
+  gridd import zones|roads FILE [--crs ...] [--dry-run]   routing layers (GeoJSON; code, name, kind, unit); replaces the layer
   gridd import registers KIND FILE [--crs ...] [--map HEADER:field,...] [--partial] [--dry-run]   households, people, businesses, ... from CSV/xlsx
   gridd user add --username U --name N --role R [--password P] [--department D] [--scope CODE]
   gridd user passwd --username U --password P

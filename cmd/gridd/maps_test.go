@@ -718,7 +718,7 @@ func TestTileAuditLayer(t *testing.T) {
 	c := g.Geometry.Bound().Center()
 	sq := orb.MultiPolygon{{{{c[0] - 0.001, c[1] - 0.001}, {c[0] + 0.001, c[1] - 0.001}, {c[0] + 0.001, c[1] + 0.001}, {c[0] - 0.001, c[1] + 0.001}, {c[0] - 0.001, c[1] - 0.001}}}}
 	gj, _ := json.Marshal(geojson.NewGeometry(sq))
-	res := ta.do("PATCH", "/api/v1/grids/"+otherGrid, tok, map[string]any{"geometry": json.RawMessage(gj)},
+	res := ta.do("PATCH", "/api/v1/grids/"+otherGrid+"?accept_gaps=true", tok, map[string]any{"geometry": json.RawMessage(gj)},
 		map[string]string{"If-Match": strconv.Quote(strconv.Itoa(g.Version))})
 	if res.Status != 200 {
 		t.Fatalf("patch geometry: %d %s", res.Status, res.Body)

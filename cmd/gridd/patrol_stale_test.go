@@ -65,7 +65,7 @@ func TestPatrolRecomputedWhenGridsAssignmentsOrRulesChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := ta.do("PATCH", "/api/v1/grids/"+ownGrid, admin, map[string]any{"geometry": json.RawMessage(geom)},
+	res := ta.do("PATCH", "/api/v1/grids/"+ownGrid+"?accept_gaps=true", admin, map[string]any{"geometry": json.RawMessage(geom)},
 		map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)})
 	if res.Status != 200 {
 		t.Fatalf("patch grid: %d %s", res.Status, res.Body)

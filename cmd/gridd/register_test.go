@@ -238,7 +238,7 @@ FROM grid_versions WHERE code = $1 AND valid_to IS NULL`, ownGrid).Scan(&geom); 
 	if err != nil {
 		t.Fatal(err)
 	}
-	res = ta.do("PATCH", "/api/v1/grids/"+ownGrid, tok, map[string]any{"geometry": json.RawMessage(geom)}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)})
+	res = ta.do("PATCH", "/api/v1/grids/"+ownGrid+"?accept_gaps=true", tok, map[string]any{"geometry": json.RawMessage(geom)}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, g.Version)})
 	if res.Status != 200 {
 		t.Fatalf("patch grid: %d %s", res.Status, res.Body)
 	}

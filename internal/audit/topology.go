@@ -55,11 +55,16 @@ type Topology struct {
 	Store TopologyStore
 }
 
+// DefaultSliverM2 is the area under which a finding is a sliver: numerical
+// noise or a tiny drafting error, not a problem. The grid write guard
+// (internal/registry) lets pieces under it pass.
+const DefaultSliverM2 = 1.0
+
 // Audit audits the subtree of parent; findings under sliverM2 (default
-// 1 m²) are listed apart as slivers.
+// DefaultSliverM2) are listed apart as slivers.
 func (t *Topology) Audit(ctx context.Context, parent string, sliverM2 float64) (*TopologyReport, error) {
 	if sliverM2 <= 0 {
-		sliverM2 = 1
+		sliverM2 = DefaultSliverM2
 	}
 	fs, n, err := t.Store.TopologyFindings(ctx, parent)
 	if err != nil {

@@ -16,6 +16,11 @@ const (
 	PredInZone   = "in_zone"   // the point lies inside zone Zone (e.g. the town-seat area)
 	PredNearRoad = "near_road" // within DistanceM metres of a road of kind RoadKind
 	PredInGrid   = "in_grid"   // inside the subtree of one of Grids
+	// PredResponsible holds on a road section that a unit answers for
+	// (包路段: the nearest such section within DistanceM metres) or, off
+	// every such section, inside a zone that a unit answers for (the first
+	// by zone code); the case goes to that unit. The rule names no lead unit.
+	PredResponsible = "responsible_unit"
 )
 
 // Predicate is a rule's optional spatial condition.
@@ -50,11 +55,29 @@ type RoadDistance struct {
 	DistanceM float64 `json:"distance_m"`
 }
 
+// SectionDistance is the nearest road section that a unit answers for.
+type SectionDistance struct {
+	Code      string  `json:"code"`
+	Name      string  `json:"name"`
+	Unit      string  `json:"unit"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// ZoneUnit is a zone containing the point and the unit answering for it.
+type ZoneUnit struct {
+	Zone string `json:"zone"`
+	Unit string `json:"unit"`
+}
+
 // Facts are what the predicates are evaluated on, for one point.
 type Facts struct {
 	Zones []string                // codes of the zones containing the point
 	Roads map[string]RoadDistance // nearest road per kind
 	Chain []string                // grid chain, root first
+	// Section is the nearest road section with a responsible unit (nil: none).
+	Section *SectionDistance
+	// ZoneUnits are the zones containing the point that have a unit, by code.
+	ZoneUnits []ZoneUnit
 }
 
 // Check is the verdict of one rule for a point.
@@ -115,6 +138,31 @@ func Route(rules []*Rule, category string, f Facts) Explanation {
 				cmp = "within"
 			}
 			ck.Why = fmt.Sprintf("the nearest %s road %s (%s) is %.1f m away: %s %g m", p.RoadKind, rd.Name, rd.Code, d, cmp, p.DistanceM)
+		case PredResponsible:
+			unit := ""
+			if sec := f.Section; sec != nil {
+				d := math.Round(sec.DistanceM*10) / 10
+				ck.DistanceM = &d
+				if sec.DistanceM <= p.DistanceM {
+					unit = sec.Unit
+					ck.Why = fmt.Sprintf("the point is %.1f m from road section %s (%s), which %s answers for", d, sec.Name, sec.Code, unit)
+				}
+			}
+			if unit == "" && len(f.ZoneUnits) > 0 {
+				unit = f.ZoneUnits[0].Unit
+				ck.Why = fmt.Sprintf("the point lies inside zone %s, which %s answers for", f.ZoneUnits[0].Zone, unit)
+			}
+			if unit == "" {
+				ck.Why = fmt.Sprintf("no road section with a responsible unit within %g m and no zone with one", p.DistanceM)
+				break
+			}
+			ck.Held = true
+			rr := *r
+			rr.LeadUnit = unit
+			rr.CoUnits = slices.DeleteFunc(slices.Clone(r.CoUnits), func(u string) bool { return u == unit })
+			ex.Checks = append(ex.Checks, ck)
+			ex.Matched = &rr
+			return ex
 		case PredInGrid:
 			for _, g := range p.Grids {
 				if slices.Contains(f.Chain, g) {
@@ -149,7 +197,11 @@ func ValidateRules(rules []*Rule, units, zones, roadKinds []string, categories m
 		if !categories[r.Category] {
 			add("category", "unknown_category", fmt.Sprintf("no category %q in the taxonomy", r.Category))
 		}
-		if !slices.Contains(units, r.LeadUnit) {
+		if r.Predicate.Kind == PredResponsible {
+			if r.LeadUnit != "" {
+				add("lead_unit", "lead_unit_from_layer", "a responsible_unit rule takes its unit from the road section or zone: leave lead_unit empty")
+			}
+		} else if !slices.Contains(units, r.LeadUnit) {
 			add("lead_unit", "unknown_unit", fmt.Sprintf("no department %q", r.LeadUnit))
 		}
 		for _, u := range r.CoUnits {
@@ -174,12 +226,16 @@ func ValidateRules(rules []*Rule, units, zones, roadKinds []string, categories m
 			if !(p.DistanceM > 0 && p.DistanceM <= 10000) {
 				add("predicate.distance_m", "invalid_distance", "want a distance in metres from 0 (exclusive) to 10000")
 			}
+		case PredResponsible:
+			if !(p.DistanceM > 0 && p.DistanceM <= 10000) {
+				add("predicate.distance_m", "invalid_distance", "want how near a road section counts as on it, in metres from 0 (exclusive) to 10000")
+			}
 		case PredInGrid:
 			if len(p.Grids) == 0 {
 				add("predicate.grids", "grids_required", "in_grid needs at least one grid code")
 			}
 		default:
-			add("predicate.kind", "invalid_predicate", fmt.Sprintf("want \"\", in_zone, near_road or in_grid; got %q", p.Kind))
+			add("predicate.kind", "invalid_predicate", fmt.Sprintf("want \"\", in_zone, near_road, in_grid or responsible_unit; got %q", p.Kind))
 		}
 	}
 	if len(bad) > 0 {

@@ -3,6 +3,7 @@ package casework
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -19,16 +20,20 @@ type RoutingLayers struct {
 	Roads   []RoadShape
 }
 
-// ZoneShape is a zone polygon (WGS84).
+// ZoneShape is a zone polygon (WGS84); Unit is the department answering
+// for it ("" when none).
 type ZoneShape struct {
 	Code string
+	Unit string
 	Geom orb.MultiPolygon
 	bbox orb.Bound
 }
 
-// RoadShape is a road line (WGS84).
+// RoadShape is a road section line (WGS84); Unit is the department
+// answering for the section (包路段, "" when none).
 type RoadShape struct {
 	Code, Name, Kind string
+	Unit             string
 	Geom             orb.LineString
 }
 
@@ -52,14 +57,21 @@ func (l *RoutingLayers) Facts(p orb.Point) Facts {
 	for _, z := range l.Zones {
 		if z.bbox.Contains(p) && planar.MultiPolygonContains(z.Geom, p) {
 			f.Zones = append(f.Zones, z.Code)
+			if z.Unit != "" {
+				f.ZoneUnits = append(f.ZoneUnits, ZoneUnit{Zone: z.Code, Unit: z.Unit})
+			}
 		}
 	}
 	slices.Sort(f.Zones)
+	slices.SortFunc(f.ZoneUnits, func(a, b ZoneUnit) int { return strings.Compare(a.Zone, b.Zone) })
 	kx, ky := crs.MetresPerDegree(p[1])
 	for _, r := range l.Roads {
 		d := distanceToLine(p, r.Geom, kx, ky)
 		if cur, ok := f.Roads[r.Kind]; !ok || d < cur.DistanceM || (d == cur.DistanceM && r.Code < cur.Code) {
 			f.Roads[r.Kind] = RoadDistance{Code: r.Code, Name: r.Name, DistanceM: d}
+		}
+		if r.Unit != "" && (f.Section == nil || d < f.Section.DistanceM || (d == f.Section.DistanceM && r.Code < f.Section.Code)) {
+			f.Section = &SectionDistance{Code: r.Code, Name: r.Name, Unit: r.Unit, DistanceM: d}
 		}
 	}
 	return f

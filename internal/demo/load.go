@@ -59,7 +59,7 @@ func Load(ctx context.Context, town *Town, st Stores, opts LoadOptions) error {
 		grids[i] = &registry.Grid{Code: g.Code, Name: g.Name, Level: g.Level, ParentCode: g.ParentCode,
 			Geometry: g.Geometry, Households: g.Households, Population: g.Population}
 	}
-	if _, err := st.Grids.ImportGrids(ctx, grids, from); err != nil {
+	if _, err := st.Grids.ImportGrids(ctx, grids, from, nil); err != nil {
 		return fmt.Errorf("demo grids: %w", err)
 	}
 	for _, d := range town.Departments {

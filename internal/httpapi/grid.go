@@ -20,11 +20,11 @@ import (
 // registerGridRoutes:
 //
 //	GET   /api/v1/grids                  paged FeatureCollection (level, parent, bbox, at, limit, cursor)
-//	POST  /api/v1/grids/import           GeoJSON or zipped Shapefile (crs, partial, dry_run)
+//	POST  /api/v1/grids/import           GeoJSON or zipped Shapefile (crs, partial, dry_run, accept_gaps)
 //	GET   /api/v1/grids/export           format=geojson|shapefile
 //	GET   /api/v1/grids/{code}           Feature with area, parent chain and people
 //	GET   /api/v1/grids/{code}/children  FeatureCollection
-//	PATCH /api/v1/grids/{code}           name, parent_code, geometry (If-Match: version)
+//	PATCH /api/v1/grids/{code}           name, parent_code, geometry, accept_gaps (If-Match: version)
 func (s *Server) registerGridRoutes(r chi.Router) {
 	r.Get("/grids", s.h(s.listGrids))
 	r.Post("/grids/import", s.h(s.importGrids))
@@ -32,6 +32,8 @@ func (s *Server) registerGridRoutes(r chi.Router) {
 	r.Get("/grids/{code}", s.h(s.getGrid))
 	r.Get("/grids/{code}/children", s.h(s.gridChildren))
 	r.Patch("/grids/{code}", s.h(s.patchGrid))
+	s.registerGridEditRoutes(r)
+	s.registerPlanningRoutes(r)
 }
 
 func gridFeature(g *registry.Grid) *geojson.Feature {
@@ -254,11 +256,15 @@ func (s *Server) importGrids(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	acceptGaps, err := queryBool(r, "accept_gaps")
+	if err != nil {
+		return err
+	}
 	data, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	rep, err := s.Grids.Import(r.Context(), data, registry.ImportOptions{CRS: sys, Partial: partial, DryRun: dry, CanEdit: s.canEdit(p)})
+	rep, err := s.Grids.Import(r.Context(), data, registry.ImportOptions{CRS: sys, Partial: partial, DryRun: dry, CanEdit: s.canEdit(p), AcceptGaps: acceptGaps})
 	if err != nil {
 		return err
 	}
@@ -275,6 +281,7 @@ type patchGridRequest struct {
 	ParentCode *string          `json:"parent_code"`
 	Geometry   *json.RawMessage `json:"geometry"`
 	CRS        string           `json:"crs"`
+	AcceptGaps bool             `json:"accept_gaps"`
 }
 
 func (s *Server) patchGrid(w http.ResponseWriter, r *http.Request) error {
@@ -295,6 +302,10 @@ func (s *Server) patchGrid(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
+	acceptGaps, err := queryBool(r, "accept_gaps")
+	if err != nil {
+		return err
+	}
 	sys, err := parseCRS(req.CRS)
 	if err != nil {
 		return err
@@ -307,7 +318,7 @@ func (s *Server) patchGrid(w http.ResponseWriter, r *http.Request) error {
 		}
 		upd.Geometry = &mp
 	}
-	g, err := s.Grids.Update(r.Context(), code, upd, sys)
+	g, err := s.Grids.Update(r.Context(), code, upd, sys, registry.GuardOptions{AcceptGaps: acceptGaps || req.AcceptGaps})
 	if err != nil {
 		return err
 	}

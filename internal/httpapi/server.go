@@ -19,10 +19,12 @@ import (
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/inbox"
 	"github.com/gridd/gridd/internal/live"
+	"github.com/gridd/gridd/internal/layers"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/field"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/planning"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/tiles"
@@ -49,6 +51,11 @@ type Deps struct {
 	// Registers are the base registers; KeyPersons the key-person files (nil: none).
 	Registers  *registers.Service
 	KeyPersons *registers.KeyPersons
+
+	// Layers are the routing layers (zones, road sections; nil: none).
+	Layers *layers.Service
+	// Planning proposes and applies grid divisions (nil: none).
+	Planning *planning.Service
 	// Console serves the web console's page and assets (public; nil: none).
 	Console http.Handler
 	// Tiles serves the map layers as vector tiles (through its cache).
@@ -140,6 +147,7 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerRoutingLayerRoutes(r)
 			s.registerAuditLogRoutes(r)
 			s.registerAPIKeyRoutes(r)
 			s.registerLayerRoutes(r)

@@ -45,6 +45,18 @@ func encodeGeom(g orb.Geometry) ([]byte, error) {
 		gg = ls.SetSRID(srid)
 	case orb.Point:
 		gg = geom.NewPointFlat(geom.XY, []float64{v[0], v[1]}).SetSRID(srid)
+	case orb.MultiLineString:
+		mls := geom.NewMultiLineString(geom.XY).SetSRID(srid)
+		for _, l := range v {
+			ls, err := geom.NewLineString(geom.XY).SetCoords(toCoords(l))
+			if err != nil {
+				return nil, err
+			}
+			if err := mls.Push(ls); err != nil {
+				return nil, err
+			}
+		}
+		gg = mls
 	default:
 		return nil, fmt.Errorf("encode geometry: unsupported type %T", g)
 	}
@@ -92,6 +104,12 @@ func decodeGeom(b []byte) (orb.Geometry, error) {
 		return fromCoords(v.Coords()), nil
 	case *geom.Point:
 		return orb.Point{v.X(), v.Y()}, nil
+	case *geom.MultiLineString:
+		mls := make(orb.MultiLineString, v.NumLineStrings())
+		for i := range mls {
+			mls[i] = fromCoords(v.LineString(i).Coords())
+		}
+		return mls, nil
 	}
 	return nil, fmt.Errorf("decode geometry: unsupported type %T", g)
 }

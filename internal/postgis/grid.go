@@ -90,6 +90,42 @@ LIMIT $10`
 	return out, translate(rows.Err(), "grids")
 }
 
+// HouseholdShifts counts each grid's households now (assigned to its code)
+// and within its given geometry.
+func (s *GridStore) HouseholdShifts(ctx context.Context, grids []*registry.Grid) ([]registry.HouseholdShift, error) {
+	codes := make([]string, len(grids))
+	geoms := make([][]byte, len(grids))
+	for i, g := range grids {
+		b, err := encodeGeom(g.Geometry)
+		if err != nil {
+			return nil, err
+		}
+		codes[i], geoms[i] = g.Code, b
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT u.code,
+       (SELECT count(*) FROM register_records r WHERE r.kind = 'household' AND r.grid_code = u.code)::int,
+       (SELECT count(*) FROM register_records r WHERE r.kind = 'household' AND ST_Intersects(ST_GeomFromEWKB(u.g), r.point))::int
+FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(code, g, n) ORDER BY u.n`, codes, geoms)
+	if err != nil {
+		return nil, translate(err, "household shifts")
+	}
+	out := []registry.HouseholdShift{}
+	var h registry.HouseholdShift
+	_, err = pgx.ForEachRow(rows, []any{&h.Code, &h.Before, &h.After}, func() error {
+		out = append(out, h)
+		return nil
+	})
+	return out, translate(err, "household shifts")
+}
+
+// FindGridCodes returns every code that ever had parent as its parent.
+func (s *GridStore) FindGridCodes(ctx context.Context, parent string) ([]string, error) {
+	var codes []string
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT code ORDER BY code), '{}') FROM grid_versions WHERE parent_code = $1`, parent).Scan(&codes)
+	return codes, translate(err, "grids under "+parent)
+}
+
 // GridAncestors returns the chain from the root down to code's parent.
 func (s *GridStore) GridAncestors(ctx context.Context, code string, asOf *time.Time) ([]*registry.Grid, error) {
 	var chain []*registry.Grid
@@ -115,9 +151,17 @@ func (s *GridStore) GridAncestors(ctx context.Context, code string, asOf *time.T
 
 // ImportGrids creates new grids and versions changed ones in one
 // transaction: all or nothing.
-func (s *GridStore) ImportGrids(ctx context.Context, grids []*registry.Grid, at time.Time) (registry.ImportCounts, error) {
+func (s *GridStore) ImportGrids(ctx context.Context, grids []*registry.Grid, at time.Time, check registry.TopologyCheck) (registry.ImportCounts, error) {
 	var c registry.ImportCounts
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		if check != nil {
+			if err := lockTopology(ctx, tx); err != nil {
+				return err
+			}
+			if err := guardTopology(ctx, tx, grids, nil, check); err != nil {
+				return err
+			}
+		}
 		var changed []*registry.Grid
 		for _, g := range grids {
 			res, err := upsertGrid(ctx, tx, g, at, nil)
@@ -182,7 +226,10 @@ FROM grid_versions WHERE code = $1 AND valid_to IS NULL FOR UPDATE`,
 		if wantVersion != nil {
 			return 0, errs.NotFoundf("grid %s not found", g.Code)
 		}
-		version = 0
+		// A code that ended earlier continues its version numbering.
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM grid_versions WHERE code = $1`, g.Code).Scan(&version); err != nil {
+			return 0, translate(err, "grid "+g.Code)
+		}
 	case err != nil:
 		return 0, translate(err, "grid "+g.Code)
 	default:
@@ -213,16 +260,21 @@ RETURNING area_m2, version, valid_from`,
 	if err != nil {
 		return 0, translate(err, "grid "+g.Code)
 	}
-	if version == 0 {
+	if g.Version == 1 {
 		return created, nil
 	}
 	return versioned, nil
 }
 
 // UpdateGrid applies upd as a new version of code.
-func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.GridUpdate, at time.Time) (*registry.Grid, error) {
+func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.GridUpdate, at time.Time, check registry.TopologyCheck) (*registry.Grid, error) {
 	var out *registry.Grid
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		if check != nil {
+			if err := lockTopology(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('grid:' || $1))`, code); err != nil {
 			return translate(err, "grid "+code)
 		}
@@ -239,6 +291,14 @@ func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.Gr
 		}
 		if upd.Geometry != nil {
 			g.Geometry = *upd.Geometry
+		}
+		if upd.Version != nil && *upd.Version != g.Version {
+			return errs.E(errs.Conflict, "version_mismatch", "grid %s is at version %d, not %d", code, g.Version, *upd.Version)
+		}
+		if upd.Geometry != nil || upd.ParentCode != nil {
+			if err := guardTopology(ctx, tx, []*registry.Grid{g}, nil, check); err != nil {
+				return err
+			}
 		}
 		res, err := upsertGrid(ctx, tx, g, at, upd.Version)
 		if err != nil {
@@ -259,4 +319,87 @@ func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.Gr
 		return nil, err
 	}
 	return out, nil
+}
+
+// EditGrids writes the grids of a multi-grid edit in one transaction: the
+// topology lock, every version check, the guard on the result as a whole,
+// then the writes. Any failure rolls everything back.
+func (s *GridStore) EditGrids(ctx context.Context, writes []registry.GridWrite, at time.Time, check registry.TopologyCheck) error {
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockTopology(ctx, tx); err != nil {
+			return err
+		}
+		var grids []*registry.Grid
+		var ended []string
+		for _, w := range writes {
+			var version int
+			err := tx.QueryRow(ctx, `SELECT version FROM grid_versions WHERE code = $1 AND valid_to IS NULL`, w.Grid.Code).Scan(&version)
+			switch {
+			case err == pgx.ErrNoRows && w.Want == 0:
+			case err == pgx.ErrNoRows:
+				return errs.NotFoundf("grid %s not found", w.Grid.Code)
+			case err != nil:
+				return translate(err, "grid "+w.Grid.Code)
+			case w.Want == 0:
+				return errs.E(errs.Conflict, "grid_exists", "grid %s already exists (version %d)", w.Grid.Code, version)
+			case version != w.Want:
+				return errs.E(errs.Conflict, "version_mismatch", "grid %s is at version %d, not %d", w.Grid.Code, version, w.Want)
+			}
+			if w.End {
+				ended = append(ended, w.Grid.Code)
+			} else {
+				grids = append(grids, w.Grid)
+			}
+		}
+		if err := guardTopology(ctx, tx, grids, ended, check); err != nil {
+			return err
+		}
+		for _, w := range writes {
+			if w.End {
+				if err := endGrid(ctx, tx, w.Grid.Code, at); err != nil {
+					return err
+				}
+				continue
+			}
+			var want *int
+			if w.Want > 0 {
+				want = &w.Want
+			}
+			if _, err := upsertGrid(ctx, tx, w.Grid, at, want); err != nil {
+				return err
+			}
+		}
+		written := make([]*registry.Grid, len(writes))
+		for i, w := range writes {
+			written[i] = w.Grid
+		}
+		if err := insertEvents(ctx, tx, gridEvents(written)); err != nil {
+			return err
+		}
+		return bumpLayer(ctx, tx, "grids")
+	})
+}
+
+// endGrid closes the current version of code without a successor, and the
+// assignments of people to it. A grid with current children cannot end.
+func endGrid(ctx context.Context, tx pgx.Tx, code string, at time.Time) error {
+	var kids int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM grid_versions WHERE parent_code = $1 AND valid_to IS NULL`, code).Scan(&kids); err != nil {
+		return translate(err, "grid "+code)
+	}
+	if kids > 0 {
+		return errs.E(errs.Unprocessable, "grid_has_children", "grid %s has %d current children; end or move them first", code, kids)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE grid_versions SET valid_to = greatest($2, valid_from + interval '1 microsecond')
+WHERE code = $1 AND valid_to IS NULL`, code, at); err != nil {
+		return translate(err, "grid "+code)
+	}
+	// Its people's assignments end the same day (Shanghai); those that had
+	// not begun yet are withdrawn.
+	if _, err := tx.Exec(ctx, `DELETE FROM grid_assignments WHERE grid_code = $1 AND valid_from >= ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date`, code, at); err != nil {
+		return translate(err, "assignments of grid "+code)
+	}
+	_, err := tx.Exec(ctx, `UPDATE grid_assignments SET valid_to = ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+WHERE grid_code = $1 AND (valid_to IS NULL OR valid_to > ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)`, code, at)
+	return translate(err, "assignments of grid "+code)
 }

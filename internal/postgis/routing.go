@@ -15,7 +15,7 @@ import (
 func (s *CaseStore) FindRules(ctx context.Context) ([]*casework.Rule, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 SELECT id, position, name, category_code, pred_kind, coalesce(zone_code, ''), coalesce(road_kind, ''),
-  coalesce(distance_m, 0), grid_codes, lead_unit, co_units, coalesce(upper_unit, '')
+  coalesce(distance_m, 0), grid_codes, coalesce(lead_unit, ''), co_units, coalesce(upper_unit, '')
 FROM routing_rules ORDER BY position`)
 	if err != nil {
 		return nil, translate(err, "routing rules")
@@ -50,7 +50,7 @@ func (s *CaseStore) ReplaceRules(ctx context.Context, rules []*casework.Rule) er
 				grids = []string{}
 			}
 			var dist *float64
-			if p.Kind == casework.PredNearRoad {
+			if p.Kind == casework.PredNearRoad || p.Kind == casework.PredResponsible {
 				dist = &p.DistanceM
 			}
 			co := r.CoUnits
@@ -60,7 +60,7 @@ func (s *CaseStore) ReplaceRules(ctx context.Context, rules []*casework.Rule) er
 			err := tx.QueryRow(ctx, `
 INSERT INTO routing_rules (position, name, category_code, pred_kind, zone_code, road_kind, distance_m, grid_codes, lead_unit, co_units, upper_unit)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-				r.Position, r.Name, r.Category, p.Kind, nullIfEmpty(p.Zone), nullIfEmpty(p.RoadKind), dist, grids, r.LeadUnit, co, nullIfEmpty(r.UpperUnit)).Scan(&r.ID)
+				r.Position, r.Name, r.Category, p.Kind, nullIfEmpty(p.Zone), nullIfEmpty(p.RoadKind), dist, grids, nullIfEmpty(r.LeadUnit), co, nullIfEmpty(r.UpperUnit)).Scan(&r.ID)
 			if err != nil {
 				return translate(err, "routing rule "+r.Name)
 			}
@@ -91,28 +91,28 @@ func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers,
 		if err := tx.QueryRow(ctx, routingVersionSQL).Scan(&l.Version); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT code, ST_AsEWKB(geom) FROM zones ORDER BY code`)
+		rows, err := tx.Query(ctx, `SELECT code, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
 		if err != nil {
 			return err
 		}
-		var code string
+		var code, unit string
 		var raw []byte
-		if _, err := pgx.ForEachRow(rows, []any{&code, &raw}, func() error {
+		if _, err := pgx.ForEachRow(rows, []any{&code, &unit, &raw}, func() error {
 			mp, err := decodeMultiPolygon(raw)
 			if err != nil {
 				return err
 			}
-			l.Zones = append(l.Zones, casework.ZoneShape{Code: code, Geom: mp})
+			l.Zones = append(l.Zones, casework.ZoneShape{Code: code, Unit: unit, Geom: mp})
 			return nil
 		}); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT code, name, kind, ST_AsEWKB(geom) FROM roads ORDER BY code`)
+		rows, err = tx.Query(ctx, `SELECT code, name, kind, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM roads ORDER BY code`)
 		if err != nil {
 			return err
 		}
 		var name, kind string
-		_, err = pgx.ForEachRow(rows, []any{&code, &name, &kind, &raw}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&code, &name, &kind, &unit, &raw}, func() error {
 			g, err := decodeGeom(raw)
 			if err != nil {
 				return err
@@ -121,7 +121,7 @@ func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers,
 			if !ok {
 				return fmt.Errorf("road %s: %T, want a LineString", code, g)
 			}
-			l.Roads = append(l.Roads, casework.RoadShape{Code: code, Name: name, Kind: kind, Geom: ls})
+			l.Roads = append(l.Roads, casework.RoadShape{Code: code, Name: name, Kind: kind, Unit: unit, Geom: ls})
 			return nil
 		})
 		return err

@@ -125,7 +125,7 @@ func grids20k(b *testing.B, db *postgis.DB) orb.Bound {
 	if n := len(src); n < 20000 {
 		b.Fatalf("tessellation has %d grids", n)
 	}
-	if _, err := postgis.NewGridStore(db).ImportGrids(context.Background(), grids, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := postgis.NewGridStore(db).ImportGrids(context.Background(), grids, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := db.Pool.Exec(context.Background(), `ANALYZE grid_versions`); err != nil {

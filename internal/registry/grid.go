@@ -59,11 +59,39 @@ type GridUpdate struct {
 type Store interface {
 	FindGridByCode(ctx context.Context, code string, asOf *time.Time) (*Grid, error)
 	FindGrids(ctx context.Context, f GridFilter) ([]*Grid, error)
-	// ImportGrids inserts or versions the grids in one transaction.
-	ImportGrids(ctx context.Context, grids []*Grid, at time.Time) (ImportCounts, error)
-	UpdateGrid(ctx context.Context, code string, upd GridUpdate, at time.Time) (*Grid, error)
+	// ImportGrids inserts or versions the grids in one transaction. A
+	// non-nil check is run on the topology the write would add (see
+	// guard.go) before anything is written; its error rolls back.
+	ImportGrids(ctx context.Context, grids []*Grid, at time.Time, check TopologyCheck) (ImportCounts, error)
+	UpdateGrid(ctx context.Context, code string, upd GridUpdate, at time.Time, check TopologyCheck) (*Grid, error)
+	// EditGrids writes several grids in one transaction, all or nothing:
+	// each as a new version when its Want matches the current version
+	// (else a Conflict), created when Want is 0, or ended. check as for
+	// ImportGrids, on the result as a whole.
+	EditGrids(ctx context.Context, writes []GridWrite, at time.Time, check TopologyCheck) error
+	// HouseholdShifts counts, for each grid, the households of the
+	// registers assigned to it now and those whose place lies in its new
+	// geometry (the preview of an edit).
+	HouseholdShifts(ctx context.Context, grids []*Grid) ([]HouseholdShift, error)
+	// FindGridCodes returns the codes of every grid that ever was a child
+	// of parent (current or ended), so new codes are never reused.
+	FindGridCodes(ctx context.Context, parent string) ([]string, error)
 	// GridAncestors returns the parent chain of code, top first, as of asOf.
 	GridAncestors(ctx context.Context, code string, asOf *time.Time) ([]*Grid, error)
+}
+
+// GridWrite is one grid of a multi-grid edit as the store writes it.
+type GridWrite struct {
+	Grid *Grid // the whole new version (Code, Name, Level, ParentCode, Geometry)
+	Want int   // the version it replaces; 0 creates the grid
+	End  bool  // end the grid's current version without a successor (a merge)
+}
+
+// HouseholdShift is how an edit changes a grid's households.
+type HouseholdShift struct {
+	Code   string `json:"code"`
+	Before int    `json:"before"`
+	After  int    `json:"after"`
 }
 
 // ImportCounts reports what an import did.

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -31,6 +32,8 @@ type ImportOptions struct {
 	Progress func(stage string, done, total int)
 	// CanEdit, when set, is asked for each feature's parent ("" for a root).
 	CanEdit func(parentCode string) bool
+	// AcceptGaps lets the import open gaps inside parents (guard.go).
+	AcceptGaps bool
 }
 
 // ImportReport says what an import did or would do.
@@ -42,6 +45,8 @@ type ImportReport struct {
 	Counts   ImportCounts `json:"counts"`
 	Codes    []string     `json:"codes"`
 	Problems []Problem    `json:"problems"`
+	// Topology is the guard's verdict on a dry run (nil when not checked).
+	Topology *TopologyVerdict `json:"topology,omitempty"`
 }
 
 // Import parses data (a GeoJSON FeatureCollection or a zipped Shapefile),
@@ -234,12 +239,24 @@ func (s *Service) importFeatures(ctx context.Context, fs []Feature, probs []Prob
 		e.Fields = probs
 		return rep, e
 	}
-	if opts.DryRun || len(grids) == 0 {
+	if len(grids) == 0 {
 		return rep, nil
 	}
 	// Parents before children.
 	sort.SliceStable(grids, func(i, j int) bool { return grids[i].Level < grids[j].Level })
-	c, err := s.Store.ImportGrids(ctx, grids, s.now())
+	gopts := GuardOptions{AcceptGaps: opts.AcceptGaps}
+	if opts.DryRun {
+		v, err := s.dryRun(gopts, func(check TopologyCheck) error {
+			_, err := s.Store.ImportGrids(ctx, grids, s.now(), check)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		rep.Topology = v
+		return rep, nil
+	}
+	c, err := s.Store.ImportGrids(ctx, grids, s.now(), Guard(gopts))
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +293,29 @@ func (s *Service) changed(ctx context.Context) {
 	}
 }
 
-// Update validates upd like an import and stores it as a new version.
-func (s *Service) Update(ctx context.Context, code string, upd GridUpdate, sys crs.System) (*Grid, error) {
+// errDryRun rolls back a guarded write whose verdict was all a dry run wanted.
+var errDryRun = errors.New("dry run")
+
+// dryRun runs write with a check that records the guard's verdict and
+// rolls the write back.
+func (s *Service) dryRun(opts GuardOptions, write func(TopologyCheck) error) (*TopologyVerdict, error) {
+	var v TopologyVerdict
+	err := write(func(pieces []TopologyPiece) error {
+		v = Judge(pieces, opts)
+		return errDryRun
+	})
+	if errors.Is(err, errDryRun) {
+		return &v, nil
+	}
+	if err == nil {
+		err = errors.New("dry run: the store did not run the topology check")
+	}
+	return nil, err
+}
+
+// Update validates upd like an import and stores it as a new version; a
+// change of geometry or parent passes the topology guard first.
+func (s *Service) Update(ctx context.Context, code string, upd GridUpdate, sys crs.System, gopts GuardOptions) (*Grid, error) {
 	cur, err := s.Store.FindGridByCode(ctx, code, nil)
 	if err != nil {
 		return nil, err
@@ -310,7 +348,7 @@ func (s *Service) Update(ctx context.Context, code string, upd GridUpdate, sys c
 			return nil, err
 		}
 	}
-	g, err := s.Store.UpdateGrid(ctx, code, upd, s.now())
+	g, err := s.Store.UpdateGrid(ctx, code, upd, s.now(), Guard(gopts))
 	if err != nil {
 		return nil, err
 	}

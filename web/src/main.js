@@ -10,6 +10,7 @@ import { barChart } from './charts.js';
 import * as cases from './cases.js';
 import * as inbox from './inbox.js';
 import { startLive, stopLive } from './live.js';
+import { GridEditor, editPanel } from './edit.js';
 
 const app = document.getElementById('app');
 
@@ -138,6 +139,8 @@ async function startConsole() {
         h('aside', { class: 'card', id: 'card', hidden: true, tabindex: '-1' }))));
   app.append(layout);
   S.map = new GridMap(mapEl, S.cfg);
+  S.editor = new GridEditor(S.map, api);
+  window.__gridd.editor = S.editor;
   S.map.on('grid', (code) => openGrid(code));
   S.map.on('case', (id) => openCase(id));
   S.map.on('loaded', () => updateStatus());
@@ -280,6 +283,13 @@ function layersView(side) {
       h('label', { for: 'layer-basemap' }, t('layer_basemap'))));
   }
   side.append(fs);
+  if (isCenter()) {
+    // Grid editing (edit.js): the parent of the selected basic grid (DB11: its first 12 digits).
+    editPanel(side, S.editor, () => S.map?.selected, (c) => c.slice(0, 12) + '000', (saved) => {
+      if (saved) for (const n of ['grid_l1', 'grid_l2', 'grid_l3']) S.map?.layers[n]?.getSource()?.refresh?.();
+      renderSide();
+    });
+  }
   side.append(h('h3', {}, t('legend')), h('ul', { class: 'legend' },
     h('li', {}, h('span', { class: 'dot', style: 'background:#c81e1e' }), t('legend_overdue')),
     h('li', {}, h('span', { class: 'dot', style: 'background:#0b7a3e' }), t('legend_open')),

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/layers"
+	"github.com/gridd/gridd/internal/postgis"
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/spatial/crs"
+	"github.com/paulmach/orb"
+)
+
+// newRoutingLayers wires the routing layers' service; zone polygons are
+// validated like grids.
+func newRoutingLayers(db *postgis.DB) *layers.Service {
+	return &layers.Service{Store: postgis.NewLayerStore(db),
+		Validate: func(mp orb.MultiPolygon) (orb.MultiPolygon, []errs.Field) {
+			return registry.ValidateGeometry(mp, registry.Limits{})
+		}}
+}
+
+// cmdImportLayer is `gridd import zones|roads FILE [--crs …] [--dry-run]`:
+// the GeoJSON file replaces the layer.
+func cmdImportLayer(ctx context.Context, args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("usage: gridd import zones|roads FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--dry-run]")
+	}
+	layer, err := layers.ParseLayer(args[0])
+	if err != nil {
+		return err
+	}
+	file := args[1]
+	var c Config
+	var sysName string
+	var dry bool
+	fs := flag.NewFlagSet("import "+args[0], flag.ContinueOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&sysName, "crs", "wgs84", "coordinate system of the file")
+	fs.BoolVar(&dry, "dry-run", false, "validate and report only")
+	if err := fs.Parse(args[2:]); err != nil {
+		return err
+	}
+	sys, err := crs.Parse(sysName)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, c, newLogger(0))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rep, err := a.layers.Import(ctx, layer, data, layers.ImportOptions{CRS: sys, DryRun: dry})
+	if e, ok := errs.As(err); ok {
+		for _, f := range e.Fields {
+			fmt.Fprintf(os.Stderr, "%s: %s — %s\n", f.Field, f.Reason, f.Detail)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	note := ""
+	if rep.DryRun {
+		note = " (dry run: nothing written)"
+	}
+	fmt.Printf("%s: %d features, kinds %s, units %s%s\n", layer, rep.Total, strings.Join(rep.Kinds, ","), strings.Join(rep.Units, ","), note)
+	return nil
+}

@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/registry"
+	"github.com/paulmach/orb/geojson"
+)
+
+// registerGridEditRoutes:
+//
+//	POST /api/v1/grids/edits  several grids with their versions, saved atomically through the topology guard
+//	                          ({"edits":[{code, version, name, parent_code, geometry, end}], accept_gaps, dry_run, crs})
+func (s *Server) registerGridEditRoutes(r chi.Router) {
+	r.Post("/grids/edits", s.h(s.editGrids))
+}
+
+type gridEditJSON struct {
+	Code       string           `json:"code"`
+	Version    int              `json:"version"`
+	Name       *string          `json:"name"`
+	ParentCode string           `json:"parent_code"`
+	Geometry   *json.RawMessage `json:"geometry"`
+	End        bool             `json:"end"`
+}
+
+type gridEditsRequest struct {
+	Edits      []gridEditJSON `json:"edits"`
+	AcceptGaps bool           `json:"accept_gaps"`
+	DryRun     bool           `json:"dry_run"`
+	CRS        string         `json:"crs"`
+}
+
+type gridEditsResponse struct {
+	DryRun   bool                     `json:"dry_run"`
+	Grids    featureCollection        `json:"grids"`
+	Ended    []string                 `json:"ended"`
+	Topology registry.TopologyVerdict `json:"topology"`
+	// Households: on a dry run, each grid's households now and after.
+	Households []registry.HouseholdShift `json:"households,omitempty"`
+}
+
+func (s *Server) editGrids(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return err
+	}
+	var req gridEditsRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	dry, err := queryBool(r, "dry_run")
+	if err != nil {
+		return err
+	}
+	acceptGaps, err := queryBool(r, "accept_gaps")
+	if err != nil {
+		return err
+	}
+	sys, err := parseCRS(req.CRS)
+	if err != nil {
+		return err
+	}
+	in := registry.EditRequest{AcceptGaps: req.AcceptGaps || acceptGaps, DryRun: req.DryRun || dry, CRS: sys, CanEdit: s.canEdit(p)}
+	for i, e := range req.Edits {
+		ei := registry.EditInput{Code: e.Code, Version: e.Version, Name: e.Name, ParentCode: e.ParentCode, End: e.End}
+		if e.Geometry != nil {
+			mp, err := registry.ParseGeometryJSON(*e.Geometry)
+			if err != nil {
+				if ee, ok := errs.As(err); ok {
+					for j := range ee.Fields {
+						ee.Fields[j].Field = fmt.Sprintf("edits[%d].%s", i, ee.Fields[j].Field)
+					}
+				}
+				return err
+			}
+			ei.Geometry = &mp
+		}
+		in.Edits = append(in.Edits, ei)
+	}
+	res, err := s.Grids.Edit(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	out := gridEditsResponse{DryRun: res.DryRun, Ended: res.Ended, Topology: res.Topology, Households: res.Households,
+		Grids: featureCollection{Type: "FeatureCollection", Features: []*geojson.Feature{}}}
+	for _, g := range res.Grids {
+		out.Grids.Features = append(out.Grids.Features, gridFeature(g))
+	}
+	out.Grids.NumberReturned = len(out.Grids.Features)
+	s.writeJSON(w, r, http.StatusOK, "application/json", out)
+	return nil
+}

@@ -1,0 +1,338 @@
+// Grid editing for the center and admin: the basic grids of one parent in an
+// edit layer where a shared boundary is one edge (OpenLayers Modify moves
+// every grid's vertex at the same place together, Snap keeps new vertices on
+// the neighbours'), a split along a drawn line, a merge of two neighbours,
+// a preview of the topology through the server's guard (dry run) and one
+// atomic save (POST /api/v1/grids/edits).
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorSource from 'ol/source/Vector.js';
+import GeoJSON from 'ol/format/GeoJSON.js';
+import Modify from 'ol/interaction/Modify.js';
+import Snap from 'ol/interaction/Snap.js';
+import Draw from 'ol/interaction/Draw.js';
+import Feature from 'ol/Feature.js';
+import Polygon from 'ol/geom/Polygon.js';
+import MultiPolygon from 'ol/geom/MultiPolygon.js';
+import { Style, Fill, Stroke, Circle as CircleStyle } from 'ol/style.js';
+import { getLang } from './i18n.js';
+import { h, clear } from './dom.js';
+
+const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+
+// The editor's strings (zh-CN default, English).
+const T = {
+  zh: {
+    edit_title: '编辑网格', edit_start: '编辑所选网格的上级', edit_pick: '先在地图上选择一个网格。', edit_parent: '上级网格 {p}',
+    edit_help: '拖动顶点：相邻网格的公共边一起移动。', edit_a: '网格', edit_b: '相邻网格', edit_split: '沿画线拆分', edit_merge: '合并到网格',
+    edit_draw: '在地图上画一条穿过网格的直线（点两下）。', edit_preview: '预览拓扑', edit_save: '保存', edit_cancel: '退出编辑',
+    edit_changed: '已改动：{n} 个网格', edit_clean: '拓扑检查通过：无重叠、无越界、无空白。', edit_saved: '已保存：{n} 个网格，{e} 个撤销。',
+    edit_overlap: '与 {c} 重叠 {a} 平方米', edit_outside: '{c} 超出上级 {a} 平方米', edit_gap: '新增空白 {a} 平方米', edit_error: '出错：{m}',
+    edit_households: '{c} 户数 {b} → {a}', edit_new_name: '{p}新网格', edit_bad_split: '直线须恰好两次穿过网格边界。', edit_bad_merge: '两个网格没有公共边。',
+  },
+  en: {
+    edit_title: 'Edit grids', edit_start: 'Edit the parent of the selected grid', edit_pick: 'Select a grid on the map first.', edit_parent: 'Parent grid {p}',
+    edit_help: 'Drag a vertex: the shared boundary of neighbouring grids moves together.', edit_a: 'Grid', edit_b: 'Neighbour', edit_split: 'Split along a line', edit_merge: 'Merge into grid',
+    edit_draw: 'Draw a straight line across the grid on the map (two clicks).', edit_preview: 'Preview topology', edit_save: 'Save', edit_cancel: 'Leave editing',
+    edit_changed: 'Changed: {n} grids', edit_clean: 'Topology check passed: no overlap, nothing outside, no gap.', edit_saved: 'Saved: {n} grids, {e} ended.',
+    edit_overlap: 'overlaps {c} by {a} m²', edit_outside: '{c} outside the parent by {a} m²', edit_gap: 'new gap of {a} m²', edit_error: 'Error: {m}',
+    edit_households: '{c} households {b} → {a}', edit_new_name: 'New grid of {p}', edit_bad_split: 'The line must cross the grid boundary exactly twice.', edit_bad_merge: 'The two grids share no boundary.',
+  },
+};
+
+function et(key, params) {
+  let s = (T[getLang()] || T.zh)[key] || T.zh[key] || key;
+  for (const [k, v] of Object.entries(params || {})) s = s.replaceAll(`{${k}}`, v);
+  return s;
+}
+
+const editStyle = new Style({
+  fill: new Fill({ color: 'rgba(217, 119, 6, 0.12)' }),
+  stroke: new Stroke({ color: '#b45309', width: 2 }),
+  image: new CircleStyle({ radius: 4, fill: new Fill({ color: '#b45309' }) }),
+});
+
+// GridEditor holds one parent's children in an edit layer.
+export class GridEditor {
+  constructor(gmap, api) {
+    this.gmap = gmap;
+    this.api = api;
+    this.source = new VectorSource();
+    this.layer = new VectorLayer({ source: this.source, style: editStyle, zIndex: 60 });
+    this.versions = {}; // code → version
+    this.original = {}; // code → GeoJSON geometry text when loaded
+    this.ended = new Set();
+    this.parent = null;
+    this.interactions = [];
+    this.draw = null;
+    this.lastResult = null;
+    this.message = '';
+  }
+
+  async start(parent) {
+    this.stop();
+    this.parent = parent;
+    const fc = await this.api.get(`/api/v1/grids/${parent}/children`);
+    for (const f of geojson.readFeatures(fc)) {
+      const code = f.get('code');
+      f.setId(code);
+      this.versions[code] = f.get('version');
+      this.original[code] = this.geomText(f);
+      this.source.addFeature(f);
+    }
+    this.gmap.map.addLayer(this.layer);
+    const modify = new Modify({ source: this.source });
+    const snap = new Snap({ source: this.source });
+    this.interactions = [modify, snap];
+    for (const i of this.interactions) this.gmap.map.addInteraction(i);
+  }
+
+  stop() {
+    this.cancelDraw();
+    for (const i of this.interactions) this.gmap.map.removeInteraction(i);
+    this.interactions = [];
+    this.gmap.map.removeLayer(this.layer);
+    this.source.clear();
+    this.versions = {};
+    this.original = {};
+    this.ended = new Set();
+  }
+
+  codes() { return this.source.getFeatures().map((f) => f.getId()).filter((c) => typeof c === 'string').sort(); }
+
+  geomText(f) { return JSON.stringify(geojson.writeGeometryObject(f.getGeometry(), { decimals: 9 })); }
+
+  changed() {
+    return this.source.getFeatures().filter((f) => f.getId() === undefined || typeof f.getId() !== 'string' || this.original[f.getId()] !== this.geomText(f));
+  }
+
+  // edits builds the request body: changed grids with their versions, new
+  // grids under the parent, ended grids.
+  edits() {
+    const out = [];
+    for (const f of this.changed()) {
+      const g = geojson.writeGeometryObject(toMulti(f.getGeometry()), { decimals: 9 });
+      if (typeof f.getId() === 'string') out.push({ code: f.getId(), version: this.versions[f.getId()], geometry: g });
+      else out.push({ parent_code: this.parent, name: f.get('name'), geometry: g });
+    }
+    for (const c of this.ended) out.push({ code: c, version: this.versions[c], end: true });
+    return out;
+  }
+
+  // preview asks the guard (dry run): the verdict and the households
+  // each grid holds now and would hold.
+  async preview() {
+    const r = await this.api.post('/api/v1/grids/edits', { edits: this.edits(), dry_run: true });
+    this.lastResult = r;
+    return r;
+  }
+
+  async save() {
+    const r = await this.api.post('/api/v1/grids/edits', { edits: this.edits() });
+    this.lastResult = r;
+    await this.start(this.parent);
+    return r;
+  }
+
+  // split cuts grid code along the straight line a→b (map coordinates)
+  // into itself and a new grid; false when the line does not cross its
+  // boundary exactly twice.
+  split(code, a, b) {
+    const f = this.source.getFeatureById(code);
+    if (!f) return false;
+    const ring = outerRing(f.getGeometry());
+    const hits = [];
+    for (let i = 0; i < ring.length - 1; i++) {
+      const p = segIntersect(a, b, ring[i], ring[i + 1]);
+      if (p) hits.push({ i, p: p.pt, t: p.t });
+    }
+    if (hits.length !== 2) return false;
+    const [h1, h2] = hits;
+    const r1 = [h1.p, ...ring.slice(h1.i + 1, h2.i + 1), h2.p, h1.p];
+    const r2 = [h2.p, ...ring.slice(h2.i + 1, ring.length - 1), ...ring.slice(0, h1.i + 1), h1.p, h2.p];
+    f.setGeometry(new MultiPolygon([[r1]]));
+    const nf = new Feature({ geometry: new MultiPolygon([[r2]]), name: et('edit_new_name', { p: f.get('name') || code }) });
+    this.source.addFeature(nf);
+    return true;
+  }
+
+  // merge gives grid b's area to grid a (the shared edges vanish) and ends b.
+  merge(a, b) {
+    const fa = this.source.getFeatureById(a);
+    const fb = this.source.getFeatureById(b);
+    if (!fa || !fb) return false;
+    const ring = unionRings(outerRing(fa.getGeometry()), outerRing(fb.getGeometry()));
+    if (!ring) return false;
+    fa.setGeometry(new MultiPolygon([[ring]]));
+    this.source.removeFeature(fb);
+    this.ended.add(b);
+    return true;
+  }
+
+  // drawSplit lets the user draw the split line; resolves true when split.
+  drawSplit(code) {
+    this.cancelDraw();
+    return new Promise((resolve) => {
+      this.draw = new Draw({ type: 'LineString', maxPoints: 2 });
+      this.draw.on('drawend', (e) => {
+        const c = e.feature.getGeometry().getCoordinates();
+        const ok = this.split(code, c[0], c[c.length - 1]);
+        setTimeout(() => this.cancelDraw(), 0);
+        resolve(ok);
+      });
+      this.gmap.map.addInteraction(this.draw);
+    });
+  }
+
+  cancelDraw() {
+    if (this.draw) this.gmap.map.removeInteraction(this.draw);
+    this.draw = null;
+  }
+
+  // sharedVertexPixel returns the page position of a vertex inside the
+  // boundary grids a and b share (its neighbours on the ring are shared
+  // too, so it is on neither the parent's boundary nor a third grid's),
+  // away from the map's edges (for the browser test and for help).
+  sharedVertexPixel(a, b) {
+    const ra = outerRing(this.source.getFeatureById(a).getGeometry());
+    const rb = new Set(outerRing(this.source.getFeatureById(b).getGeometry()).map((p) => p.join(',')));
+    const size = this.gmap.map.getSize();
+    const rect = this.gmap.map.getTargetElement().getBoundingClientRect();
+    const n = ra.length - 1;
+    for (let i = 0; i < n; i++) {
+      const p = ra[i];
+      if (![p, ra[(i + n - 1) % n], ra[(i + 1) % n]].every((q) => rb.has(q.join(',')))) continue;
+      const px = this.gmap.map.getPixelFromCoordinate(p);
+      if (px && px[0] > 40 && px[1] > 40 && px[0] < size[0] - 40 && px[1] < size[1] - 40) return { coord: p, xy: [rect.left + px[0], rect.top + px[1]] };
+    }
+    return null;
+  }
+
+  pixelOf(coord) {
+    const px = this.gmap.map.getPixelFromCoordinate(coord);
+    const rect = this.gmap.map.getTargetElement().getBoundingClientRect();
+    return [rect.left + px[0], rect.top + px[1]];
+  }
+
+  fit() {
+    const ext = this.source.getExtent();
+    this.gmap.map.getView().fit(ext, { padding: [40, 40, 40, 40], duration: 0 });
+  }
+}
+
+function toMulti(g) { return g.getType() === 'Polygon' ? new MultiPolygon([g.getCoordinates()]) : g; }
+
+function outerRing(g) {
+  const c = g.getType() === 'MultiPolygon' ? g.getCoordinates()[0] : g.getCoordinates();
+  return c[0];
+}
+
+// segIntersect intersects the line through a, b (as a segment) with the
+// segment p→q; returns the point and its parameter along p→q.
+function segIntersect(a, b, p, q) {
+  const d1x = b[0] - a[0], d1y = b[1] - a[1], d2x = q[0] - p[0], d2y = q[1] - p[1];
+  const den = d1x * d2y - d1y * d2x;
+  if (den === 0) return null;
+  const s = ((p[0] - a[0]) * d2y - (p[1] - a[1]) * d2x) / den;
+  const t = ((p[0] - a[0]) * d1y - (p[1] - a[1]) * d1x) / den;
+  if (s < 0 || s > 1 || t < 0 || t >= 1) return null;
+  return { pt: [a[0] + s * d1x, a[1] + s * d1y], t };
+}
+
+function area2(r) {
+  let s = 0;
+  for (let i = 0; i < r.length - 1; i++) s += r[i][0] * r[i + 1][1] - r[i + 1][0] * r[i][1];
+  return s;
+}
+
+// unionRings merges two rings that share edges with identical vertices:
+// the shared edges cancel and the rest chain into one ring; null when
+// they share none or the rest is not one ring.
+function unionRings(ra, rb) {
+  const ccw = (r) => (area2(r) < 0 ? [...r].reverse() : r);
+  const key = (p) => p.join(',');
+  const edges = [];
+  for (const r of [ccw(ra), ccw(rb)]) for (let i = 0; i < r.length - 1; i++) edges.push([r[i], r[i + 1]]);
+  const set = new Map();
+  for (const e of edges) set.set(key(e[0]) + '|' + key(e[1]), e);
+  let shared = 0;
+  const keep = edges.filter((e) => {
+    if (set.has(key(e[1]) + '|' + key(e[0]))) { shared++; return false; }
+    return true;
+  });
+  if (shared === 0) return null;
+  const next = new Map();
+  for (const e of keep) {
+    if (next.has(key(e[0]))) return null;
+    next.set(key(e[0]), e);
+  }
+  const ring = [keep[0][0]];
+  let cur = keep[0];
+  for (let n = 0; n < keep.length; n++) {
+    ring.push(cur[1]);
+    if (key(cur[1]) === key(ring[0])) break;
+    cur = next.get(key(cur[1]));
+    if (!cur) return null;
+  }
+  return ring.length === keep.length + 1 && key(ring[0]) === key(ring[ring.length - 1]) ? ring : null;
+}
+
+// editPanel renders the editor's controls into side; select is the
+// selected grid's code (its parent is edited).
+export function editPanel(side, editor, selected, parentOf, onDone) {
+  // The status line survives a re-render of the panel (after a save).
+  const status = h('p', { id: 'edit-status', role: 'status' }, editor.message || '');
+  const say = (s) => { editor.message = s; status.textContent = s; };
+  side.append(h('h2', {}, et('edit_title')));
+  if (!editor.parent) {
+    side.append(h('button', { id: 'edit-start', class: 'primary', onclick: async () => {
+      if (!selected()) { say(et('edit_pick')); return; }
+      try { await editor.start(parentOf(selected())); editor.fit(); onDone(); } catch (e) { say(et('edit_error', { m: e.message })); }
+    } }, et('edit_start')), status);
+    return;
+  }
+  const opts = () => editor.codes().map((c) => h('option', { value: c }, c));
+  const selA = h('select', { id: 'edit-a' }, ...opts());
+  const selB = h('select', { id: 'edit-b' }, ...opts());
+  if (selected() && editor.codes().includes(selected())) selA.value = selected();
+  side.append(
+    h('p', {}, et('edit_parent', { p: editor.parent })),
+    h('p', { class: 'hint' }, et('edit_help')),
+    h('label', { for: 'edit-a' }, et('edit_a')), selA,
+    h('button', { id: 'edit-split', class: 'secondary', onclick: async () => {
+      say(et('edit_draw'));
+      const ok = await editor.drawSplit(selA.value);
+      say(ok ? et('edit_changed', { n: editor.edits().length }) : et('edit_bad_split'));
+    } }, et('edit_split')),
+    h('label', { for: 'edit-b' }, et('edit_b')), selB,
+    h('button', { id: 'edit-merge', class: 'secondary', onclick: () => {
+      const ok = editor.merge(selA.value, selB.value);
+      say(ok ? et('edit_changed', { n: editor.edits().length }) : et('edit_bad_merge'));
+    } }, et('edit_merge')),
+    h('div', { class: 'row' },
+      h('button', { id: 'edit-preview', class: 'secondary', onclick: async () => {
+        try {
+          const r = await editor.preview();
+          say([verdictText(r.topology), ...(r.households || []).filter((x) => x.before !== x.after)
+            .map((x) => et('edit_households', { c: x.code, b: x.before, a: x.after }))].join('；'));
+        } catch (e) { say(et('edit_error', { m: e.message })); }
+      } }, et('edit_preview')),
+      h('button', { id: 'edit-save', class: 'primary', onclick: async () => {
+        try {
+          const r = await editor.save();
+          say(et('edit_saved', { n: r.grids.features.length, e: r.ended.length }));
+          onDone(true);
+        } catch (e) { say(et('edit_error', { m: e.message })); }
+      } }, et('edit_save')),
+      h('button', { id: 'edit-cancel', class: 'ghost', onclick: () => { editor.stop(); editor.parent = null; onDone(); } }, et('edit_cancel'))),
+    status);
+}
+
+function verdictText(v) {
+  const parts = [];
+  for (const o of v.overlaps) parts.push(et('edit_overlap', { c: o.codes.join(' / '), a: o.area_m2 }));
+  for (const o of v.outside_parent) parts.push(et('edit_outside', { c: o.codes.join(','), a: o.area_m2 }));
+  for (const o of v.gaps) parts.push(et('edit_gap', { a: o.area_m2 }));
+  return parts.length ? parts.join('；') : et('edit_clean');
+}
+
+export { clear };
