@@ -4,59 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-var capabilityProbes = []string{"/api/v1/cases?limit=1", "/api/v1/stats/cases", "/api/v1/audits/patrol-coverage?month=x",
-	"/api/v1/audits/registers?parent=0", "/api/v1/assessments?month=x"}
-
-// pageErrors records uncaught exceptions, console errors and error log
-// entries of the tab.
-func pageErrors(t *testing.T, ctx context.Context) func() []string {
-	var mu sync.Mutex
-	var seen []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			seen = append(seen, fmt.Sprintf("exception: %s %+v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception))
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError {
-				var parts []string
-				for _, a := range e.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				seen = append(seen, "console.error: "+strings.Join(parts, " "))
-			}
-		case *cdplog.EventEntryAdded:
-			// The console's capability probes (main.js detectCaps) answer
-			// 400/404 on purpose; Chromium logs each as a failed load.
-			if e.Entry.Level == cdplog.EntryLevelError && !slices.ContainsFunc(capabilityProbes, func(p string) bool { return strings.Contains(e.Entry.URL, p) }) {
-				seen = append(seen, "log: "+e.Entry.Text+" "+e.Entry.URL)
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
-		t.Fatalf("enable the log domain: %v", err)
-	}
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), seen...)
-	}
-}
 
 // drag presses the mouse at from, moves it to to in steps and releases it.
 func drag(from, to []float64) []chromedp.Action[chromedp.Void] {
@@ -91,8 +44,7 @@ func waitShort[T any](t *testing.T, ctx context.Context, what, expr string) T {
 func TestConsoleGridEditing(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t)
-	errors := pageErrors(t, ctx)
+	ctx := browser(t, consoleProbes)
 	tok := ta.login("center")
 	a, b := ta.neighbours(guardVillage)
 	va, vb := ta.version(a), ta.version(b)
@@ -157,7 +109,4 @@ func TestConsoleGridEditing(t *testing.T) {
 		t.Errorf("after the merge: %s version %d, want %d", a, ta.version(a), va+3)
 	}
 	ta.auditClean(tok, guardVillage)
-	if errs := errors(); len(errs) > 0 {
-		t.Errorf("page errors: %v", errs)
-	}
 }

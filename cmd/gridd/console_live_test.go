@@ -78,7 +78,7 @@ func capabilityProbe(e *log.Entry) bool {
 func TestConsoleLiveCase(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t)
+	ctx := browser(t, consoleProbes)
 	check := failOnBrowserErrors(t, ctx)
 	login(t, ctx, ta.srv.URL, "center")
 	cdpDo(t, ctx, "count events and open the cases list",

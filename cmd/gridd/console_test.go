@@ -103,8 +103,15 @@ func artifact(t testing.TB, name string, png []byte) {
 	}
 }
 
+// cdpTimeout bounds one browser step: a page that never shows what a step
+// waits for fails the test instead of hanging it (waitFor's polls end at 4
+// minutes, within this).
+const cdpTimeout = 5 * time.Minute
+
 func cdpGet[T any](t testing.TB, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -114,6 +121,8 @@ func cdpGet[T any](t testing.TB, ctx context.Context, what string, a chromedp.Ac
 
 func cdpDo(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
