@@ -379,3 +379,32 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
+
+// TestMeFeatures: GET /api/v1/auth/me names the optional parts this
+// server serves, and each named part's route is registered — the console
+// learns them from here instead of probing routes with failing requests.
+func TestMeFeatures(t *testing.T) {
+	ta := newTestApp(t, true)
+	var me struct {
+		Features []string `json:"features"`
+	}
+	ta.do("GET", "/api/v1/auth/me", ta.login("center"), nil, nil).decode(t, &me)
+	routeOf := map[string]string{"cases": "GET /api/v1/cases", "stats": "GET /api/v1/stats/cases",
+		"patrol_audit": "GET /api/v1/audits/patrol-coverage", "register_audit": "GET /api/v1/audits/registers",
+		"assessments": "GET /api/v1/assessments"}
+	routes := map[string]bool{}
+	if err := chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		routes[method+" "+strings.TrimSuffix(route, "/")] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(me.Features) != len(routeOf) {
+		t.Errorf("features %v, want all of %v on the fully wired server", me.Features, routeOf)
+	}
+	for _, f := range me.Features {
+		if rt, ok := routeOf[f]; !ok || !routes[rt] {
+			t.Errorf("feature %q: route %q registered %v", f, rt, routes[rt])
+		}
+	}
+}

@@ -44,7 +44,7 @@ func waitShort[T any](t *testing.T, ctx context.Context, what, expr string) T {
 func TestConsoleGridEditing(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t, consoleProbes)
+	ctx := browser(t)
 	tok := ta.login("center")
 	a, b := ta.neighbours(guardVillage)
 	va, vb := ta.version(a), ta.version(b)

@@ -83,14 +83,6 @@ func newConsoleAppAt(t testing.TB, now func() time.Time) *testApp {
 	return &testApp{app: a, srv: srv, t: t}
 }
 
-// consoleProbes matches the browser's log of the console's capability
-// probes (web/src/main.js detectCaps): it asks each optional route with
-// parameters the server refuses (400/403/404) to learn whether the route
-// exists, and chromium logs each refusal as an error. Known, allowed here,
-// reported to the lead: the console should learn its capabilities without
-// failing requests.
-const consoleProbes = `status of 40[034] .*/api/v1/(stats/cases|audits/patrol-coverage\?month=x|audits/registers\?parent=0|assessments\?month=x)\)$`
-
 // artifact writes a screenshot under test-artifacts/ (git-ignored).
 func artifact(t testing.TB, name string, png []byte) {
 	t.Helper()
@@ -232,7 +224,7 @@ func level3Codes(t *testing.T, ta *testApp, token string) []string {
 func TestConsoleCenterAndWorker(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t, consoleProbes)
+	ctx := browser(t)
 	base := ta.srv.URL
 
 	// The center: every basic grid drawn.
@@ -355,7 +347,7 @@ func TestConsoleCenterAndWorker(t *testing.T) {
 func TestConsoleTablet(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
-	ctx := browser(t, consoleProbes)
+	ctx := browser(t)
 	cdpDo(t, ctx, "tablet viewport", chromedp.EmulateViewport(820, 1180, chromedp.EmulateTouch))
 	login(t, ctx, ta.srv.URL, "center")
 	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
@@ -401,7 +393,7 @@ func TestConsoleCaseDispatch(t *testing.T) {
 		t.Fatalf("the demo has no accepted case with a routing suggestion to dispatch: %+v", list.Cases)
 	}
 
-	ctx := browser(t, consoleProbes)
+	ctx := browser(t)
 	login(t, ctx, ta.srv.URL, "center")
 	before := checkInboxBadge(t, ctx, ta, tok, -1)
 	cdpDo(t, ctx, "open the cases list", chromedp.Click(chromedp.CSS("#tab-cases")))

@@ -454,7 +454,7 @@ func TestFieldAppHome(t *testing.T) {
 		t.Fatalf("patrol points: %d %s", res.Status, res.Body)
 	}
 	at := pointIn(ownGrid, 5, 60)
-	ctx := fieldTab(t, ta.srv.URL, at[0], at[1], consoleProbes)
+	ctx := fieldTab(t, ta.srv.URL, at[0], at[1])
 	fieldLogin(t, ctx, ta.srv.URL, ownGrid)
 	var d dailyView
 	ta.do("GET", "/api/v1/patrols/daily?worker="+ownGrid+"&date="+now.Format("2006-01-02"), worker, nil, nil).decode(t, &d)

@@ -48,10 +48,33 @@ type meResponse struct {
 	Role       string   `json:"role"`
 	Department string   `json:"department,omitempty"`
 	Scope      []string `json:"scope"`
+	// Features are the optional parts of the API this server has wired
+	// (see features); the console offers a tab or layer only for those and
+	// leaves the role checks to the routes themselves.
+	Features []string `json:"features"`
+}
+
+// features lists the optional route groups this server serves: each is
+// registered only when its service is wired (TestFeaturesMatchRoutes).
+func (s *Server) features() []string {
+	f := []string{}
+	if s.Cases != nil {
+		f = append(f, "cases", "stats")
+	}
+	if s.Patrols != nil {
+		f = append(f, "patrol_audit")
+	}
+	if s.Registers != nil {
+		f = append(f, "register_audit")
+	}
+	if s.Assessments != nil {
+		f = append(f, "assessments")
+	}
+	return f
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	return s.ok(w, r, meResponse{Username: p.User.Username, Name: p.User.Name, Role: string(p.User.Role),
-		Department: p.User.DepartmentCode, Scope: p.GridScope()})
+		Department: p.User.DepartmentCode, Scope: p.GridScope(), Features: s.features()})
 }

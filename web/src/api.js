@@ -72,14 +72,4 @@ export const api = {
     return data.id;
   },
   async post(path, body, extra) { return (await this.request('POST', path, body, extra)).body; },
-  // exists tells whether a route is served (any answer but 404/405 "no route").
-  async exists(path) {
-    try {
-      await this.request('GET', path);
-      return true;
-    } catch (e) {
-      if (e.status === 0 || e.status === 405) return false;
-      return !(e.status === 404 && /no route/i.test(`${e.problem.detail || ''} ${e.problem.title || ''}`));
-    }
-  },
 };

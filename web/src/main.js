@@ -109,15 +109,12 @@ function renderLogin(message) {
 
 const isCenter = () => ['admin', 'center'].includes(S.me?.role);
 
+// detectCaps reads which optional parts the server offers from
+// GET /api/v1/auth/me (features) and which map layers it serves.
 async function detectCaps() {
-  const probes = {
-    cases: '/api/v1/cases?limit=1',
-    stats: '/api/v1/stats/cases',
-    coverage: '/api/v1/audits/patrol-coverage?month=x',
-    registers: '/api/v1/audits/registers?parent=0',
-    assessments: '/api/v1/assessments?month=x',
-  };
-  await Promise.all(Object.entries(probes).map(async ([k, p]) => { S.caps[k] = await api.exists(p); }));
+  const f = new Set((S.me && S.me.features) || []);
+  S.caps = { cases: f.has('cases'), stats: f.has('stats'), coverage: f.has('patrol_audit'),
+    registers: f.has('register_audit'), assessments: f.has('assessments') };
   await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage'].map(async (layer) => {
     try {
       const tj = await api.get(`/tiles/${layer}.json`);
