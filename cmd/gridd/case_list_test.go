@@ -229,7 +229,7 @@ func TestCaseListDesk(t *testing.T) {
 
 	// Bad parameters name themselves.
 	for q, field := range map[string]string{"sort=priority": "sort", "cursor=xyz": "cursor", "period=year": "period",
-		"offset=10001": "offset", "q=" + strings.Repeat("a", 101): "q",
+		"offset=10001": "offset", "q=" + strings.Repeat("a", 101): "q", "q=%FF": "q",
 		"sort=number&cursor=" + url.QueryEscape(strings.TrimPrefix(cursorOf(t, ta, center, "sort=reported_at"), "")): "cursor"} {
 		res := ta.do("GET", "/api/v1/cases?"+q, center, nil, nil)
 		if res.Status != 400 || problemOf(t, res).Errors[0].Field != field {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/casework"
@@ -370,8 +371,8 @@ func caseFilter(r *http.Request) (casework.CaseFilter, error) {
 	}
 	if v := q.Get("q"); v != "" {
 		v = strings.TrimSpace(v)
-		if v == "" || len([]rune(v)) > 100 {
-			return f, errs.Invalidf("q", "invalid_query", "want 1 to 100 characters, got %q", q.Get("q"))
+		if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > 100 {
+			return f, errs.Invalidf("q", "invalid_query", "want 1 to 100 characters of UTF-8 text, got %q", q.Get("q"))
 		}
 		f.Query = &v
 	}

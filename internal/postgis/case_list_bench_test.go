@@ -145,6 +145,9 @@ func generateCases(b *testing.B, db *postgis.DB, n int, now time.Time) {
 			b.Fatal(err)
 		}
 	}
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		b.Fatal(err)
+	}
 	if _, err := tx.Exec(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
 		b.Fatal(err)
 	}
@@ -195,8 +198,15 @@ FROM g JOIN cases c ON c.id = g.tid`, n, now)
 	if err := tx.Commit(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE cases`); err != nil {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
 		b.Fatal(err)
+	}
+	defer conn.Release()
+	for _, sql := range []string{`SET statement_timeout = 0`, `VACUUM ANALYZE cases`, `RESET statement_timeout`} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.Logf("generated %d cases in %s", n, time.Since(start).Round(time.Second))
 }
