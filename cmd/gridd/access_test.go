@@ -299,6 +299,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 	for k, v := range liveRouteCases() { // issue 14: events, webhooks
 		cases[k] = v
 	}
+	for k, v := range deskRouteCases() { // issue 15: case list summary and export
+		cases[k] = v
+	}
 	var routes []string
 	err = chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")

@@ -169,8 +169,10 @@ type Case struct {
 	// EscalatedUnits are upper units an overdue unit stage was escalated
 	// to: they may read the case.
 	EscalatedUnits []string
-	WarnAt         *time.Time
-	RemindAt       *time.Time
+	// LeadUnitName is the lead unit's name (read only).
+	LeadUnitName string
+	WarnAt       *time.Time
+	RemindAt     *time.Time
 }
 
 // Overdue reports whether the running clock of the case has passed its deadline at now.

@@ -34,6 +34,15 @@ type CaseFilter struct {
 	From, To      *time.Time // reported_at in [From, To)
 	Numbers       []string   // case numbers
 	Reporter      *int64     // reported by this user
+	// Query matches a case number exactly or by prefix, or a keyword in
+	// the description.
+	Query *string
+	// Period narrows reported_at to today, this week or this month in
+	// Asia/Shanghai at Now (List resolves it into From and To).
+	Period Period
+	Sort   CaseSort
+	// After is the keyset position: only cases after it in Sort order.
+	After *CaseCursor
 	// Access scope: ScopeGrids (nil: all) are subtree roots; ScopeUnit
 	// limits to cases dispatched to that unit.
 	ScopeGrids []string
@@ -98,6 +107,9 @@ type Store interface {
 	// NotFound.
 	FindEventByKey(ctx context.Context, actorID int64, key string) (caseID int64, action Action, err error)
 	FindCases(ctx context.Context, f CaseFilter) ([]*Case, int, error)
+	// SummarizeCases counts the cases matching f per status, and those
+	// overdue at f.Now, in one statement.
+	SummarizeCases(ctx context.Context, f CaseFilter) (*CaseSummary, error)
 }
 
 // Assignments finds who held a grid role when.
@@ -638,7 +650,16 @@ func Scope(p *auth.Principal, f *CaseFilter) {
 func (s *Service) List(ctx context.Context, p *auth.Principal, f CaseFilter) ([]*Case, int, error) {
 	Scope(p, &f)
 	f.Now = s.Now()
+	f.resolvePeriod()
 	return s.Store.FindCases(ctx, f)
+}
+
+// Summary counts the cases p may read matching f per status and overdue.
+func (s *Service) Summary(ctx context.Context, p *auth.Principal, f CaseFilter) (*CaseSummary, error) {
+	Scope(p, &f)
+	f.Now = s.Now()
+	f.resolvePeriod()
+	return s.Store.SummarizeCases(ctx, f)
 }
 
 // Transition applies t to case id if its version is still version. A

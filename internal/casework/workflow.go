@@ -425,3 +425,7 @@ func (c *Case) stageDue() *time.Time {
 	}
 	return nil
 }
+
+// Actions lists the actions of the state machine (those a client may send
+// to POST /api/v1/cases/{id}/transitions), in listing order.
+func Actions() []Action { return slices.Clone(actionOrder) }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/casework"
@@ -18,13 +19,17 @@ import (
 // registerCaseRoutes:
 //
 //	POST /api/v1/cases                      report a case (Idempotency-Key)
-//	GET  /api/v1/cases                      list (status, grid, unit, category, source, overdue, deadline_state, bbox, from, to, limit, offset)
+//	GET  /api/v1/cases                      list (status, grid, unit, category, source, overdue, deadline_state, bbox, from, to, q, period, sort, cursor, limit, offset)
+//	GET  /api/v1/cases/summary              counts per status and overdue, same filters
+//	GET  /api/v1/cases/export               format=csv|xlsx, same filters and sort
 //	GET  /api/v1/cases/{id}                 one case with its timeline and allowed actions (ETag: version)
 //	POST /api/v1/cases/{id}/transitions     {"action", "comment", ...} with If-Match: version (Idempotency-Key: a retry replays)
 //	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|category|month
 func (s *Server) registerCaseRoutes(r chi.Router) {
 	r.Post("/cases", s.h(s.createCase))
 	r.Get("/cases", s.h(s.listCases))
+	r.Get("/cases/summary", s.h(s.caseSummary))
+	r.Get("/cases/export", s.h(s.exportCases))
 	r.Get("/cases/{id}", s.h(s.getCase))
 	r.Post("/cases/{id}/transitions", s.h(s.transitionCase))
 	r.Get("/stats/cases", s.h(s.caseStats))
@@ -311,14 +316,16 @@ func (s *Server) transitionCase(w http.ResponseWriter, r *http.Request) error {
 // MaxCasePage bounds one page of GET /api/v1/cases.
 const MaxCasePage = 500
 
-func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
+// caseFilter parses the filters shared by the case list, its summary and
+// its export.
+func caseFilter(r *http.Request) (casework.CaseFilter, error) {
 	q := r.URL.Query()
 	var f casework.CaseFilter
 	if v := q.Get("status"); v != "" {
 		for _, part := range strings.Split(v, ",") {
 			st, err := casework.ParseStatus("status", strings.TrimSpace(part))
 			if err != nil {
-				return err
+				return f, err
 			}
 			f.Status = append(f.Status, st)
 		}
@@ -331,52 +338,52 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.Grid, f.Unit, f.Category, f.Source = str("grid"), str("unit"), str("category"), str("source")
 	if f.Category != nil && !casework.ValidCategoryCode(*f.Category) {
-		return errs.Invalidf("category", "invalid_category", "want a 2-digit big class or 4-digit small class code, got %q", *f.Category)
+		return f, errs.Invalidf("category", "invalid_category", "want a 2-digit big class or 4-digit small class code, got %q", *f.Category)
 	}
 	if f.Source != nil {
 		if _, err := casework.ParseSource("source", *f.Source); err != nil {
-			return err
+			return f, err
 		}
 	}
 	if q.Get("overdue") != "" {
 		b, err := queryBool(r, "overdue")
 		if err != nil {
-			return err
+			return f, err
 		}
 		f.Overdue = &b
 	}
 	if v := q.Get("deadline_state"); v != "" {
 		ds, err := casework.ParseDeadlineState("deadline_state", v)
 		if err != nil {
-			return err
+			return f, err
 		}
 		f.DeadlineState = &ds
 	}
 	var err error
 	if f.BBox, err = queryBBox(r); err != nil {
-		return err
+		return f, err
 	}
 	if f.From, err = queryDay(r, "from", false); err != nil {
-		return err
+		return f, err
 	}
 	if f.To, err = queryDay(r, "to", true); err != nil {
-		return err
+		return f, err
 	}
-	if f.Limit, err = queryInt(r, "limit", 50, 1, MaxCasePage); err != nil {
-		return err
+	if v := q.Get("q"); v != "" {
+		v = strings.TrimSpace(v)
+		if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > 100 {
+			return f, errs.Invalidf("q", "invalid_query", "want 1 to 100 characters of UTF-8 text, got %q", q.Get("q"))
+		}
+		f.Query = &v
 	}
-	if f.Offset, err = queryInt(r, "offset", 0, 0, 10_000_000); err != nil {
-		return err
+	if v := q.Get("period"); v != "" {
+		p, err := casework.ParsePeriod("period", v)
+		if err != nil {
+			return f, err
+		}
+		f.Period = p
 	}
-	cases, total, err := s.Cases.List(r.Context(), principal(r), f)
-	if err != nil {
-		return err
-	}
-	out := make([]caseJSON, len(cases))
-	for i, c := range cases {
-		out[i] = s.toCaseJSON(r, c)
-	}
-	return s.ok(w, r, map[string]any{"total": total, "limit": f.Limit, "offset": f.Offset, "cases": out})
+	return f, nil
 }
 
 // queryDay parses a date (YYYY-MM-DD, Asia/Shanghai; as an upper bound the

@@ -33,6 +33,7 @@ const caseColumns = `c.id, c.number, c.version, c.category_code, k.name, c.descr
 	c.accepted_at, c.dispatched_at, c.handle_start, c.handled_at, c.closed_at, c.accept_due, c.handle_due,
 	c.verify_due, c.due_at, c.extension_days, c.pending_days, c.pauses, c.ever_postponed, c.handled_on_time,
 	c.rating, c.rating_comment, c.created_at, c.updated_at, c.review_due, coalesce(c.stage, ''), c.stage_since, c.warn_at, c.remind_at, c.escalated_units,
+	coalesce((SELECT d.name FROM departments d WHERE d.code = c.lead_unit), ''),
 	coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM uploads p WHERE p.case_id = c.id), '{}')`
 
 const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN users u ON u.id = c.reporter_id`
@@ -50,7 +51,7 @@ func scanCase(row pgx.Row, extra ...any) (*casework.Case, error) {
 		&c.LeadUnit, &c.CoUnits, &c.MergedInto, &c.ReworkCount, &c.RejectReason,
 		&c.AcceptedAt, &c.DispatchedAt, &c.HandleStart, &c.HandledAt, &c.ClosedAt, &c.AcceptDue, &c.HandleDue,
 		&c.VerifyDue, &c.DueAt, &c.ExtensionDays, &c.PendingDays, &pauses, &c.EverPostponed, &c.HandledOnTime,
-		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.ReviewDue, &stage, &c.StageSince, &c.WarnAt, &c.RemindAt, &c.EscalatedUnits, &c.Photos}
+		&c.Rating, &c.RatingComment, &c.CreatedAt, &c.UpdatedAt, &c.ReviewDue, &stage, &c.StageSince, &c.WarnAt, &c.RemindAt, &c.EscalatedUnits, &c.LeadUnitName, &c.Photos}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -374,66 +375,36 @@ ORDER BY id LIMIT 1`, actorID, key).Scan(&id, &action)
 	return id, casework.Action(action), nil
 }
 
-// FindCases returns the cases matching f, newest first, and the total count.
+// FindCases returns the cases matching f, newest first, and the total
+// count, in one statement (one snapshot): the count is an uncorrelated
+// sub-select over the same conditions, run once.
 func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*casework.Case, int, error) {
-	statuses := make([]string, len(f.Status))
-	for i, st := range f.Status {
-		statuses[i] = string(st)
-	}
-	var minX, minY, maxX, maxY *float64
-	if f.BBox != nil {
-		minX, minY, maxX, maxY = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
-	}
-	scoped := f.ScopeGrids != nil
-	scope := f.ScopeGrids
-	if scope == nil {
-		scope = []string{}
-	}
-	var category, bigClass *string
-	if f.Category != nil {
-		if len(*f.Category) == 2 {
-			bigClass = f.Category
-		} else {
-			category = f.Category
-		}
-	}
-	numbers := f.Numbers
-	if numbers == nil {
-		numbers = []string{}
+	now := f.Now
+	if now.IsZero() {
+		now = s.db.Now()
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	now := f.Now
-	if now.IsZero() {
-		now = s.db.Now()
+	var a caseArgs
+	where, err := caseWhere(f, now, &a)
+	if err != nil {
+		return nil, 0, err
 	}
-	var deadlineState *string
-	if f.DeadlineState != nil {
-		v := string(*f.DeadlineState)
-		deadlineState = &v
+	page, order, err := caseOrder(f.Sort, f.After, &a)
+	if err != nil {
+		return nil, 0, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+caseColumns+`, count(*) OVER ()`+caseFrom+`
-WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
-  AND ($2::text IS NULL OR c.grid_chain @> ARRAY[$2::text])
-  AND ($3::text IS NULL OR c.lead_unit = $3 OR $3 = ANY(c.co_units))
-  AND ($4::text IS NULL OR c.category_code = $4)
-  AND ($5::text IS NULL OR k.parent_code = $5)
-  AND ($6::text IS NULL OR c.source = $6)
-  AND ($7::boolean IS NULL OR (c.status NOT IN ('rejected', 'closed', 'merged') AND c.due_at IS NOT NULL AND c.due_at <= $8) = $7)
-  AND ($9::float8 IS NULL OR c.geom && ST_MakeEnvelope($9, $10, $11, $12, 4326))
-  AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
-  AND ($14::timestamptz IS NULL OR c.reported_at < $14)
-  AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
-  AND (cardinality($20::text[]) = 0 OR c.number = ANY($20))
-  AND ($21::text IS NULL OR `+deadlineStateSQL+` = $21)
-  AND ($22::bigint IS NULL OR c.reporter_id = $22)
-ORDER BY c.reported_at DESC, c.id DESC
-LIMIT $18 OFFSET $19`,
-		statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-		f.From, f.To, scoped, scope, f.ScopeUnit, limit, f.Offset, numbers, deadlineState, f.Reporter)
+	pageWhere := where
+	if page != "" {
+		pageWhere += "\n  AND " + page
+	}
+	sql := `SELECT ` + caseColumns + `, (SELECT count(*) FROM cases c WHERE ` + where + `)` + caseFrom + `
+WHERE ` + pageWhere + `
+ORDER BY ` + order + `
+LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(f.Offset)
+	rows, err := s.db.Pool.Query(ctx, sql, a.vals...)
 	if err != nil {
 		return nil, 0, translate(err, "cases")
 	}
@@ -451,36 +422,64 @@ LIMIT $18 OFFSET $19`,
 		return nil, 0, translate(err, "cases")
 	}
 	if len(out) == 0 && f.Offset > 0 {
-		// Past the last page: count without the offset.
-		err := s.db.Pool.QueryRow(ctx, `SELECT count(*)`+caseFrom+`
-WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
-  AND ($2::text IS NULL OR c.grid_chain @> ARRAY[$2::text])
-  AND ($3::text IS NULL OR c.lead_unit = $3 OR $3 = ANY(c.co_units))
-  AND ($4::text IS NULL OR c.category_code = $4)
-  AND ($5::text IS NULL OR k.parent_code = $5)
-  AND ($6::text IS NULL OR c.source = $6)
-  AND ($7::boolean IS NULL OR (c.status NOT IN ('rejected', 'closed', 'merged') AND c.due_at IS NOT NULL AND c.due_at <= $8) = $7)
-  AND ($9::float8 IS NULL OR c.geom && ST_MakeEnvelope($9, $10, $11, $12, 4326))
-  AND ($13::timestamptz IS NULL OR c.reported_at >= $13)
-  AND ($14::timestamptz IS NULL OR c.reported_at < $14)
-  AND (NOT $15::boolean OR c.grid_chain && $16::text[])
-  AND ($17::text IS NULL OR c.lead_unit = $17 OR $17 = ANY(c.co_units) OR $17 = ANY(c.escalated_units))
-  AND (cardinality($18::text[]) = 0 OR c.number = ANY($18))
-  AND ($19::text IS NULL OR `+deadlineStateSQL+` = $19)
-  AND ($20::bigint IS NULL OR c.reporter_id = $20)`,
-			statuses, f.Grid, f.Unit, category, bigClass, f.Source, f.Overdue, now, minX, minY, maxX, maxY,
-			f.From, f.To, scoped, scope, f.ScopeUnit, numbers, deadlineState, f.Reporter).Scan(&total)
-		if err != nil {
-			return nil, 0, translate(err, "cases")
+		// Past the last page: no row carried the count.
+		if total, err = s.CountCases(ctx, f); err != nil {
+			return nil, 0, err
 		}
 	}
 	return out, total, nil
 }
 
-// deadlineStateSQL is casework.Case.DeadlineState in SQL, at $8 (the
-// list's now); NULL when no clock runs.
-const deadlineStateSQL = `(CASE WHEN c.status IN ('rejected', 'closed', 'merged') OR c.due_at IS NULL THEN NULL
-  WHEN c.due_at <= $8 THEN 'red' WHEN c.warn_at <= $8 THEN 'yellow' ELSE 'green' END)`
+// SummarizeCases counts the cases matching f per status and overdue at
+// f.Now in one statement.
+func (s *CaseStore) SummarizeCases(ctx context.Context, f casework.CaseFilter) (*casework.CaseSummary, error) {
+	now := f.Now
+	if now.IsZero() {
+		now = s.db.Now()
+	}
+	var a caseArgs
+	where, err := caseWhere(f, now, &a)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT c.status, count(*), count(*) FILTER (WHERE `+openCase+` AND c.due_at <= `+a.add(now)+`::timestamptz)
+FROM cases c WHERE `+where+`
+GROUP BY c.status`, a.vals...)
+	if err != nil {
+		return nil, translate(err, "cases")
+	}
+	defer rows.Close()
+	out := &casework.CaseSummary{ByStatus: map[casework.Status]int{}}
+	for rows.Next() {
+		var st string
+		var n, overdue int
+		if err := rows.Scan(&st, &n, &overdue); err != nil {
+			return nil, translate(err, "cases")
+		}
+		out.ByStatus[casework.Status(st)] = n
+		out.Total += n
+		out.Overdue += overdue
+	}
+	return out, translate(rows.Err(), "cases")
+}
+
+// CountCases counts the cases matching f (its Limit and Offset ignored).
+func (s *CaseStore) CountCases(ctx context.Context, f casework.CaseFilter) (int, error) {
+	now := f.Now
+	if now.IsZero() {
+		now = s.db.Now()
+	}
+	var a caseArgs
+	where, err := caseWhere(f, now, &a)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, a.vals...).Scan(&n); err != nil {
+		return 0, translate(err, "cases")
+	}
+	return n, nil
+}
 
 // duplicatesSQL: the bounding-box prefilter (a generous superset of the
 // radius in degrees) lets the planner use the GiST index on geom however

@@ -1,0 +1,11 @@
+package postgis
+
+// The case list's select list, joins and row scanner, for the benchmark
+// of the former catch-all statement (case_list_bench_test.go).
+const (
+	CaseColumnsForTest = caseColumns
+	CaseFromForTest    = caseFrom
+)
+
+// ScanCaseForTest is scanCase.
+var ScanCaseForTest = scanCase
