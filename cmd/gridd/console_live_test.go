@@ -20,6 +20,8 @@ func TestConsoleLiveCase(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-cases")))
 	waitFor[bool](t, ctx, "the cases list", `!!document.querySelector('#cases-table')`)
 	before := cdpGet(t, ctx, "page id", chromedp.Evaluate[float64](`performance.timeOrigin`))
+	center := ta.login("center")
+	badge := checkInboxBadge(t, ctx, ta, center, -1)
 
 	c := ta.report(ta.login(ownGrid), reportBody("0104", pointIn(ownGrid, 71, 30)), nil)
 	row := fmt.Sprintf(`#cases-table tr[data-id="%d"]`, c.ID)
@@ -29,6 +31,9 @@ func TestConsoleLiveCase(t *testing.T) {
 	if ev["object"] != "case" || ev["id"] == nil {
 		t.Errorf("gridd:event detail %v", ev)
 	}
+	// The new report is one more to review: the to-do badge follows the
+	// event without a reload.
+	checkInboxBadge(t, ctx, ta, center, badge+1)
 	if after := cdpGet(t, ctx, "page id", chromedp.Evaluate[float64](`performance.timeOrigin`)); after != before {
 		t.Error("the page was reloaded")
 	}
