@@ -39,6 +39,13 @@ func newTestAppConfig(t testing.TB, withDemo bool, tweak func(*Config)) *testApp
 	if tweak != nil {
 		tweak(&c)
 	}
+	return serveTestApp(t, c)
+}
+
+// serveTestApp opens the real wiring with c and serves it on an httptest
+// server, both closed when the test ends.
+func serveTestApp(t testing.TB, c Config) *testApp {
+	t.Helper()
 	ctx := context.Background()
 	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

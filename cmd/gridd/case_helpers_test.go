@@ -7,11 +7,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
@@ -66,17 +63,7 @@ func newCaseAppURL(t testing.TB, clk *testClock, extra string) *testApp {
 	t.Helper()
 	url := dbtest.URL(t, dbtest.NewDemo(t)) + extra
 	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: 24 * 365 * time.Hour, MaxBody: 1 << 20, Now: clk.Now}
-	ctx := context.Background()
-	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.locator.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.server(c).Handler())
-	t.Cleanup(func() { srv.Close(); a.close() })
-	return &testApp{app: a, srv: srv, t: t}
+	return serveTestApp(t, c)
 }
 
 var demoTown = sync.OnceValue(func() *demo.Town { return demo.Generate(dbtest.DemoSeed) })

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,17 +67,7 @@ func newConsoleAppAt(t testing.TB, now func() time.Time) *testApp {
 	t.Helper()
 	url := dbtest.URL(t, dbtest.NewDemo(t))
 	c := Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20, WebDir: consoleDist(t), Now: now}
-	ctx := context.Background()
-	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.locator.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.server(c).Handler())
-	t.Cleanup(func() { srv.Close(); a.close() })
-	return &testApp{app: a, srv: srv, t: t}
+	return serveTestApp(t, c)
 }
 
 // artifact writes a screenshot under test-artifacts/ (git-ignored).

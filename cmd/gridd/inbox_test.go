@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -156,17 +153,7 @@ func twinApp(t testing.TB, ta *testApp, clk *testClock) *testApp {
 	t.Helper()
 	c := Config{DatabaseURL: ta.db.Pool.Config().ConnString(), StatementTimeout: 30 * time.Second, TokenTTL: 24 * 365 * time.Hour,
 		MaxBody: 1 << 20, Now: clk.Now}
-	ctx := context.Background()
-	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.locator.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.server(c).Handler())
-	t.Cleanup(func() { srv.Close(); a.close() })
-	return &testApp{app: a, srv: srv, t: t}
+	return serveTestApp(t, c)
 }
 
 // startClockJobs starts ta's job client with a fast clock job.

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,17 +20,7 @@ func newTestAppURL(t testing.TB, url string, tweak func(*Config)) (*testApp, Con
 	if tweak != nil {
 		tweak(&c)
 	}
-	ctx := context.Background()
-	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.locator.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.server(c).Handler())
-	t.Cleanup(func() { srv.Close(); a.close() })
-	return &testApp{app: a, srv: srv, t: t}, c
+	return serveTestApp(t, c), c
 }
 
 // sseEvent is an event as a stream reader receives it.
