@@ -142,3 +142,11 @@ func (c *Cache) put(h []byte, gen uint64, e cached) {
 		c.lru.Add([sha256.Size]byte(h), e)
 	}
 }
+
+// Holds reports whether the principal behind token (a bearer token or an
+// API key) is held (diagnostics and tests).
+func (c *Cache) Holds(token string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Contains([sha256.Size]byte(hashToken(token)))
+}
