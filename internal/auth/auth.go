@@ -209,7 +209,10 @@ func (s *Service) principal(ctx context.Context, u *people.User) (*Principal, er
 			}
 		}
 	}
-	p.scope, p.scoped = p.gridScope(), true
+	// Shared by every request with the token (the cache): no spare capacity
+	// for an append to write into.
+	p.Grids = slices.Clip(p.Grids)
+	p.scope, p.scoped = slices.Clip(p.gridScope()), true
 	return p, nil
 }
 
