@@ -169,6 +169,30 @@ func TestAuthRevocationAcrossInstances(t *testing.T) {
 		}
 		within(t, "key revoked on A", since, wantStatus(b, path, "", 401))
 	})
+	t.Run("listener reconnect", func(t *testing.T) {
+		// A listener cut off may have missed notifications: its instance
+		// empties the cache and reads the database until it listens again.
+		tok := a.login("dept-hwsuo")
+		warmAuth(t, b, me, tok, "")
+		if _, err := a.db.Pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = current_database() AND query LIKE 'LISTEN "gridd_auth"%'`); err != nil {
+			t.Fatal(err)
+		}
+		within(t, "cache emptied after the listener was cut", time.Now(), func() string {
+			if n := b.principals.Len(); n != 0 {
+				return fmt.Sprintf("%d principals held", n)
+			}
+			return ""
+		})
+		if res := b.do("GET", me, tok, nil, nil); res.Status != 200 {
+			t.Fatalf("me while reconnecting: %d", res.Status)
+		}
+		warmAuth(t, b, me, tok, "") // listening again: cached again
+		if res := a.do("POST", "/api/v1/auth/logout", tok, nil, nil); res.Status != 204 {
+			t.Fatalf("logout: %d", res.Status)
+		}
+		within(t, "logout after the reconnect", time.Now(), wantStatus(b, me, tok, 401))
+	})
 }
 
 // TestAuthExpiryFromCache: a cached token stops working when its session
