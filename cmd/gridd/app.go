@@ -73,6 +73,8 @@ type app struct {
 	field *field.Service
 	// live: the event stream and outgoing webhooks (live.go).
 	liveParts
+	// the principals of recently used tokens (authcache.go).
+	authCacheParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -118,7 +120,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		}
 	}}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
-	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy}, a.sessions, a.people)
+	a.startAuthCache(newAuthCache(c))
+	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
@@ -157,7 +160,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-func (a *app) close() { a.closeLive(); a.db.Close() }
+func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.db.Close() }
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now

@@ -44,6 +44,10 @@ type Config struct {
 	WebhookAllowPrivate bool
 	WebhookAttempts     int
 	WebhookBackoff      func(attempt int) time.Duration
+	// AuthCache is how many principals of recently used tokens an instance
+	// keeps in memory (0: 10,000; negative: none, every request reads the
+	// database).
+	AuthCache int
 }
 
 func envOr(name, def string) string {
@@ -69,6 +73,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")
 	fs.BoolVar(&c.AllowUnsafeDurability, "allow-unsafe-durability", os.Getenv("GRIDD_ALLOW_UNSAFE_DURABILITY") == "1", "serve even when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off — acknowledged writes may be lost in a crash; development only (env GRIDD_ALLOW_UNSAFE_DURABILITY=1)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")
+	fs.IntVar(&c.AuthCache, "auth-cache", defaultAuthCache, "principals of recently used tokens kept in memory, revoked on every instance by notification; negative: none")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {

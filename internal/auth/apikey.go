@@ -70,7 +70,13 @@ func (s *KeyService) APIKeys(ctx context.Context, p *Principal) ([]*APIKey, erro
 
 // RevokeAPIKey revokes one of p's keys.
 func (s *KeyService) RevokeAPIKey(ctx context.Context, p *Principal, id int64) error {
-	return s.Keys.RevokeAPIKey(ctx, p.User.ID, id, s.cfg.Now())
+	err := s.Keys.RevokeAPIKey(ctx, p.User.ID, id, s.cfg.Now())
+	if s.cfg.Cache != nil {
+		// The key's hash is not known here: drop the user's entries at
+		// once (other instances drop the key by notification).
+		s.cfg.Cache.dropUser(p.User.ID)
+	}
+	return err
 }
 
 // AuthenticateKey returns the principal behind an API key.
@@ -81,7 +87,12 @@ func (s *KeyService) AuthenticateKey(ctx context.Context, key string) (*Principa
 	if !strings.HasPrefix(key, keyPrefix) {
 		return nil, errs.E(errs.Unauthorized, "key_invalid", "the API key is unknown or revoked")
 	}
-	k, err := s.Keys.FindAPIKey(ctx, hashToken(key))
+	h := hashToken(key)
+	if p := s.cached(h); p != nil {
+		return p, nil
+	}
+	gen, keep := s.fillStart()
+	k, err := s.Keys.FindAPIKey(ctx, h)
 	if errs.Is(err, errs.NotFound) {
 		return nil, errs.E(errs.Unauthorized, "key_invalid", "the API key is unknown or revoked")
 	}
@@ -95,5 +106,5 @@ func (s *KeyService) AuthenticateKey(ctx context.Context, key string) (*Principa
 	if u.Disabled {
 		return nil, errs.E(errs.Unauthorized, "user_disabled", "the account is disabled")
 	}
-	return s.principal(ctx, u)
+	return s.fill(ctx, h, gen, keep, u, time.Time{})
 }

@@ -37,6 +37,9 @@ type Config struct {
 	Now           func() time.Time
 	Location      *time.Location // for "today" in assignments; Asia/Shanghai
 	DummyHash     string         // verified when the user does not exist, to keep timing flat
+	// Cache, when set, keeps the principals of recently used tokens and
+	// keys (see Cache); nil reads the database on every request.
+	Cache *Cache
 }
 
 // Service implements login, token checks and logout.
@@ -119,12 +122,18 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Sessio
 	return &Session{Token: token, ExpiresAt: exp}, nil
 }
 
-// Authenticate returns the principal behind a token.
+// Authenticate returns the principal behind a token: from the cache when
+// it holds the token, otherwise from the database (and then cached).
 func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if token == "" {
 		return nil, errs.E(errs.Unauthorized, "token_required", "a bearer token is required")
 	}
-	uid, exp, err := s.sessions.FindSession(ctx, hashToken(token))
+	h := hashToken(token)
+	if p := s.cached(h); p != nil {
+		return p, nil
+	}
+	gen, keep := s.fillStart()
+	uid, exp, err := s.sessions.FindSession(ctx, h)
 	if errs.Is(err, errs.NotFound) {
 		return nil, errs.E(errs.Unauthorized, "token_invalid", "the token is unknown or revoked")
 	}
@@ -141,7 +150,49 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if u.Disabled {
 		return nil, errs.E(errs.Unauthorized, "user_disabled", "the account is disabled")
 	}
-	return s.principal(ctx, u)
+	return s.fill(ctx, h, gen, keep, u, exp)
+}
+
+// cached returns the principal the cache holds for token hash h, if it is
+// still good now: not expired, and a worker's grids read for today.
+func (s *Service) cached(h []byte) *Principal {
+	if s.cfg.Cache == nil {
+		return nil
+	}
+	e, ok := s.cfg.Cache.get(h)
+	if !ok {
+		return nil
+	}
+	now := s.cfg.Now()
+	if !e.expires.IsZero() && !now.Before(e.expires) {
+		s.cfg.Cache.remove(h)
+		return nil
+	}
+	if !e.day.Equal(civilDay(now.In(s.cfg.Location))) {
+		return nil
+	}
+	return e.p
+}
+
+func (s *Service) fillStart() (uint64, bool) {
+	if s.cfg.Cache == nil {
+		return 0, false
+	}
+	return s.cfg.Cache.begin()
+}
+
+// fill builds u's principal and caches it under h, unless an invalidation
+// arrived since fillStart (the reads may predate it).
+func (s *Service) fill(ctx context.Context, h []byte, gen uint64, keep bool, u *people.User, exp time.Time) (*Principal, error) {
+	day := civilDay(s.cfg.Now().In(s.cfg.Location))
+	p, err := s.principal(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if keep {
+		s.cfg.Cache.put(h, gen, cached{p: p, expires: exp, day: day})
+	}
+	return p, nil
 }
 
 func (s *Service) principal(ctx context.Context, u *people.User) (*Principal, error) {
@@ -158,6 +209,10 @@ func (s *Service) principal(ctx context.Context, u *people.User) (*Principal, er
 			}
 		}
 	}
+	// Shared by every request with the token (the cache): no spare capacity
+	// for an append to write into.
+	p.Grids = slices.Clip(p.Grids)
+	p.scope, p.scoped = slices.Clip(p.gridScope()), true
 	return p, nil
 }
 
@@ -168,7 +223,11 @@ func (s *Service) PrincipalFor(ctx context.Context, u *people.User) (*Principal,
 
 // Logout revokes the token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	err := s.sessions.RevokeSession(ctx, hashToken(token), s.cfg.Now())
+	h := hashToken(token)
+	err := s.sessions.RevokeSession(ctx, h, s.cfg.Now())
+	if s.cfg.Cache != nil {
+		s.cfg.Cache.drop(h) // at once here; other instances by notification
+	}
 	if errs.Is(err, errs.NotFound) {
 		return errs.E(errs.Unauthorized, "token_invalid", "the token is unknown or revoked")
 	}

@@ -12,6 +12,9 @@ type Principal struct {
 	User *people.User
 	// Grids are a worker's grids today (as worker or head).
 	Grids []string
+
+	scope  []string // GridScope, derived once by the service
+	scoped bool
 }
 
 // Role returns the principal's role.
@@ -19,8 +22,16 @@ func (p *Principal) Role() people.Role { return p.User.Role }
 
 // GridScope returns the roots of the grid subtrees p may read; nil means
 // every grid. A worker's scope is its own grids; a department reads all
-// grids (it is sent work anywhere).
+// grids (it is sent work anywhere). A principal from the service (and its
+// cache) carries it derived once; one built by hand derives it per call.
 func (p *Principal) GridScope() []string {
+	if p.scoped {
+		return p.scope
+	}
+	return p.gridScope()
+}
+
+func (p *Principal) gridScope() []string {
 	switch p.User.Role {
 	case people.RoleAdmin, people.RoleDepartment:
 		return nil

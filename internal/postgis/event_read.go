@@ -2,8 +2,6 @@ package postgis
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/events"
@@ -93,27 +91,9 @@ func (s *EventStore) PositionOf(ctx context.Context, id int64) (events.Position,
 	return p, translate(err, "events")
 }
 
-// Listen holds a connection of its own (outside the pool) listening on
-// gridd_events and calls notify for each notification until ctx ends or
-// the connection fails. The statement timeout does not apply to waiting.
+// Listen listens on gridd_events (see DB.Listen) and calls notify once
+// listening (anything committed while not listening) and for each
+// notification, until ctx ends or the connection fails.
 func (s *EventStore) Listen(ctx context.Context, notify func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.db.Pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		conn.Close(cctx)
-	}()
-	if _, err := conn.Exec(ctx, `LISTEN gridd_events`); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	notify() // anything committed while not listening
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		notify()
-	}
+	return s.db.Listen(ctx, "gridd_events", notify, func(string) { notify() })
 }
