@@ -269,6 +269,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 	for k, v := range caseRouteCases() { // issue 5: cases, routing, calendar, uploads, Open311
 		cases[k] = v
 	}
+	for k, v := range analyticsRouteCases() { // issue 19: hot spots, rates, reports
+		cases[k] = v
+	}
 	var routes []string
 	err = chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridd/gridd/internal/analytics"
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/audit"
 	"github.com/gridd/gridd/internal/auditlog"
@@ -62,6 +63,8 @@ type app struct {
 	inbox      *inbox.Service
 	clock      *inbox.Clock
 	clockEvery time.Duration
+	// hotspots: case hot spots and the recurring-case cache.
+	hotspots *analytics.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -114,9 +117,12 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	// Map layers: SQL layers from the tile store, Go-computed ones (patrol
 	// coverage cells, kept as bit sets) from their services.
-	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures},
+	a.hotspots = &analytics.Service{Store: postgis.NewAnalyticsStore(db), Tree: func() analytics.Hierarchy { return a.locator.Tree() },
+		Now: now, Loc: workday.Shanghai()}
+	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures,
+		"hotspots": a.hotspots.LayerFeatures},
 		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot}}}
-	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer())...)
+	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer(), analytics.Layer())...)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -160,6 +166,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Patrols:     a.patrols,
 		Assessments: a.assessments,
 		Inbox:       a.inbox,
+		Hotspots:    a.hotspots,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,
@@ -199,6 +206,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	}
 	go a.locator.Watch(ctx, 5*time.Second, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
+	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)
 	if err != nil {

@@ -128,6 +128,7 @@ type caseJSON struct {
 	CreatedAt       time.Time        `json:"created_at"`
 	UpdatedAt       time.Time        `json:"updated_at"`
 	Allowed         []string         `json:"allowed_actions"`
+	Recurring       bool             `json:"recurring"`
 	Timeline        []eventJSON      `json:"timeline,omitempty"`
 }
 
@@ -157,7 +158,7 @@ func (s *Server) toCaseJSON(r *http.Request, c *casework.Case) caseJSON {
 		Deadlines: deadlinesJSON{ReviewDue: c.ReviewDue, AcceptDue: c.AcceptDue, HandleDue: c.HandleDue, VerifyDue: c.VerifyDue, Current: c.DueAt},
 		Overdue:   c.Overdue(s.Now()), ExtensionDays: c.ExtensionDays, PendingDays: c.PendingDays, Pauses: c.Pauses,
 		HandledOnTime: c.HandledOnTime, Rating: c.Rating, RatingComment: c.RatingComment, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		Allowed: casework.Allowed(p, s.Tree(), c)}
+		Allowed: casework.Allowed(p, s.Tree(), c), Recurring: s.Hotspots.Recurring(c.Category, c.Location)}
 	if c.Status.Open() {
 		out.Stage, out.StageDue = string(c.Stage), c.DueAt
 		if ds := c.DeadlineState(s.Now()); ds != "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/analytics"
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
@@ -74,6 +75,8 @@ type Deps struct {
 	Messages *msg.Catalogue
 	// Inbox serves the to-do inbox (nil: no inbox routes).
 	Inbox *inbox.Service
+	// Hotspots analyses case hot spots and flags recurring cases (nil: no routes).
+	Hotspots *analytics.Service
 }
 
 // Server is the HTTP API.
@@ -143,6 +146,7 @@ func (s *Server) routes() chi.Router {
 			s.registerPatrolMeasureRoutes(r)
 			s.registerAssessmentRoutes(r)
 			s.registerInboxRoutes(r)
+			s.registerHotspotRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

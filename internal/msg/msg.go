@@ -32,6 +32,7 @@ type Text struct {
 var tables = []map[Key]Text{
 	problemTitles,
 	inboxTexts,
+	analyticsTexts,
 }
 
 // Lang is a user's language.

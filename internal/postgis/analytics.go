@@ -1,0 +1,132 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gridd/gridd/internal/analytics"
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+)
+
+// AnalyticsStore reads case counts for the analytics and keeps the cases'
+// H3 cells (case_cells, migration 00019).
+type AnalyticsStore struct{ db *DB }
+
+// NewAnalyticsStore returns the analytics store on db.
+func NewAnalyticsStore(db *DB) *AnalyticsStore { return &AnalyticsStore{db: db} }
+
+var _ analytics.Store = (*AnalyticsStore)(nil)
+
+// CasesWithoutCell returns up to limit cases lacking a stored cell.
+func (s *AnalyticsStore) CasesWithoutCell(ctx context.Context, limit int) ([]analytics.CasePoint, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT c.id, ST_X(c.geom), ST_Y(c.geom) FROM cases c
+WHERE NOT EXISTS (SELECT 1 FROM case_cells cc WHERE cc.case_id = c.id)
+LIMIT $1`, limit)
+	if err != nil {
+		return nil, translate(err, "cases")
+	}
+	defer rows.Close()
+	var out []analytics.CasePoint
+	for rows.Next() {
+		var p analytics.CasePoint
+		if err := rows.Scan(&p.ID, &p.Location[0], &p.Location[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err(), "cases")
+}
+
+// SaveCaseCells stores the cells of cases; a case that has one keeps it
+// (a concurrent backfill wrote the same value).
+func (s *AnalyticsStore) SaveCaseCells(ctx context.Context, ids []int64, cells []h3.Cell) error {
+	cs := make([]int64, len(cells))
+	for i, c := range cells {
+		cs[i] = int64(c)
+	}
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO case_cells (case_id, cell)
+SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT (case_id) DO NOTHING`, ids, cs)
+	return translate(err, "case cells")
+}
+
+// CountCases counts q's cases per stored cell, month (Asia/Shanghai) and
+// category. The WHERE clause holds only the filters q gives. Months are
+// grouped as timestamps (date_trunc is cheaper than formatting a million
+// rows) and formatted here.
+func (s *AnalyticsStore) CountCases(ctx context.Context, q analytics.CountQuery) ([]analytics.CellCount, error) {
+	args := []any{q.From, q.To}
+	where := []string{"c.reported_at >= $1", "c.reported_at < $2", "c.status NOT IN ('merged', 'rejected')"}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if q.Category != nil {
+		if len(*q.Category) == 2 {
+			where = append(where, "c.category_code IN (SELECT code FROM case_categories WHERE parent_code = "+arg(*q.Category)+")")
+		} else {
+			where = append(where, "c.category_code = "+arg(*q.Category))
+		}
+	}
+	if q.Parent != nil {
+		where = append(where, "c.grid_chain @> ARRAY["+arg(*q.Parent)+"::text]")
+	}
+	if q.ScopeGrids != nil {
+		where = append(where, "c.grid_chain && "+arg(q.ScopeGrids)+"::text[]")
+	}
+	if q.ScopeUnit != nil {
+		u := arg(*q.ScopeUnit)
+		where = append(where, "(c.lead_unit = "+u+" OR "+u+" = ANY(c.co_units) OR "+u+" = ANY(c.escalated_units))")
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT cc.cell, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), c.category_code, count(*)
+FROM cases c JOIN case_cells cc ON cc.case_id = c.id
+WHERE `+strings.Join(where, " AND ")+`
+GROUP BY 1, 2, 3`, args...)
+	if err != nil {
+		return nil, translate(err, "case counts")
+	}
+	defer rows.Close()
+	var out []analytics.CellCount
+	for rows.Next() {
+		var cell int64
+		var month time.Time
+		var c analytics.CellCount
+		if err := rows.Scan(&cell, &month, &c.Category, &c.N); err != nil {
+			return nil, err
+		}
+		c.Cell, c.Month = h3.Cell(cell), month.Format("2006-01")
+		out = append(out, c)
+	}
+	return out, translate(rows.Err(), "case counts")
+}
+
+// StudyArea returns the polygons of the current grids roots, or of the
+// top-level grids when roots is nil.
+func (s *AnalyticsStore) StudyArea(ctx context.Context, roots []string) (orb.MultiPolygon, error) {
+	sql := `SELECT geom FROM grid_versions WHERE valid_to IS NULL AND code = ANY($1)`
+	args := []any{roots}
+	if roots == nil {
+		sql = `SELECT geom FROM grid_versions WHERE valid_to IS NULL
+  AND level = (SELECT min(level) FROM grid_versions WHERE valid_to IS NULL)`
+		args = nil
+	}
+	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err, "grids")
+	}
+	defer rows.Close()
+	var out orb.MultiPolygon
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		g, err := decodeGeom(b)
+		if err != nil {
+			return nil, err
+		}
+		if mp, ok := g.(orb.MultiPolygon); ok {
+			out = append(out, mp...)
+		}
+	}
+	return out, translate(rows.Err(), "grids")
+}
