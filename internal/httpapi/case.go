@@ -21,7 +21,7 @@ import (
 //	GET  /api/v1/cases                      list (status, grid, unit, category, source, overdue, deadline_state, bbox, from, to, limit, offset)
 //	GET  /api/v1/cases/{id}                 one case with its timeline and allowed actions (ETag: version)
 //	POST /api/v1/cases/{id}/transitions     {"action", "comment", ...} with If-Match: version
-//	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|category|month
+//	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|village|category|month
 func (s *Server) registerCaseRoutes(r chi.Router) {
 	r.Post("/cases", s.h(s.createCase))
 	r.Get("/cases", s.h(s.listCases))
