@@ -75,9 +75,9 @@ func TestCaseRates(t *testing.T) {
 		return m, st.Total, string(res.Body)
 	}
 	type want struct {
-		reported, found, up, accepted, disposed                int
+		reported, found, up, accepted, disposed               int
 		discovery, report, disposal, onTime, rework, meanDays any // float64 or nil
-		rank                                                   any // int or nil
+		rank                                                  any // int or nil
 	}
 	check := func(name string, r rateRow, w want) {
 		t.Helper()
