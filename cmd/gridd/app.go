@@ -65,6 +65,7 @@ type app struct {
 	clockEvery time.Duration
 	// hotspots: case hot spots and the recurring-case cache.
 	hotspots *analytics.Service
+	results  *analytics.Results
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -137,6 +138,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.clockEvery = c.ClockEvery
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
+	a.results = &analytics.Results{Runs: a.assessments, Tree: func() analytics.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -167,6 +169,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Assessments: a.assessments,
 		Inbox:       a.inbox,
 		Hotspots:    a.hotspots,
+		Results:     a.results,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,

@@ -77,6 +77,8 @@ type Deps struct {
 	Inbox *inbox.Service
 	// Hotspots analyses case hot spots and flags recurring cases (nil: no routes).
 	Hotspots *analytics.Service
+	// Results computes quarterly and yearly worker results (nil: no routes).
+	Results *analytics.Results
 }
 
 // Server is the HTTP API.
@@ -147,6 +149,7 @@ func (s *Server) routes() chi.Router {
 			s.registerAssessmentRoutes(r)
 			s.registerInboxRoutes(r)
 			s.registerHotspotRoutes(r)
+			s.registerResultRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {
