@@ -24,6 +24,7 @@ import (
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/report"
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/gridd/gridd/web"
@@ -66,6 +67,7 @@ type app struct {
 	// hotspots: case hot spots and the recurring-case cache.
 	hotspots *analytics.Service
 	results  *analytics.Results
+	reports  *report.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -138,6 +140,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.clockEvery = c.ClockEvery
 	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
 	a.assessments = newAssessments(a, now)
+	a.reports = &report.Service{Cases: a.cases, Hotspots: a.hotspots, Grids: a.grids, Coverage: a.patrols.CoverageFeatures,
+		Now: now, Loc: workday.Shanghai()}
 	a.results = &analytics.Results{Runs: a.assessments, Tree: func() analytics.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
@@ -170,6 +174,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Inbox:       a.inbox,
 		Hotspots:    a.hotspots,
 		Results:     a.results,
+		Reports:     a.reports,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,

@@ -24,6 +24,7 @@ import (
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/report"
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -79,6 +80,8 @@ type Deps struct {
 	Hotspots *analytics.Service
 	// Results computes quarterly and yearly worker results (nil: no routes).
 	Results *analytics.Results
+	// Reports builds the meeting packs and the case ledger (nil: no routes).
+	Reports *report.Service
 }
 
 // Server is the HTTP API.
@@ -150,6 +153,7 @@ func (s *Server) routes() chi.Router {
 			s.registerInboxRoutes(r)
 			s.registerHotspotRoutes(r)
 			s.registerResultRoutes(r)
+			s.registerReportRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

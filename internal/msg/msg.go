@@ -33,6 +33,7 @@ var tables = []map[Key]Text{
 	problemTitles,
 	inboxTexts,
 	analyticsTexts,
+	reportTexts,
 }
 
 // Lang is a user's language.
