@@ -9,6 +9,7 @@ import { GridMap } from './map.js';
 import { barChart } from './charts.js';
 import * as cases from './cases.js';
 import * as inbox from './inbox.js';
+import * as analytics from './analytics.js';
 
 const app = document.getElementById('app');
 
@@ -33,6 +34,7 @@ window.__gridd = {
   featureCount: () => (S.map ? [1, 2, 3].reduce((n, l) => n + S.map.drawnGrids(l).length, 0) : 0),
   screenPointOf: (code) => (S.map ? S.map.screenPointOf(code) : null),
   drawnCells: () => (S.map ? S.map.drawnCells() : null),
+  drawnHotspots: () => analytics.drawnHotspots(S),
   ready: false,
   rendered: false,
 };
@@ -115,7 +117,7 @@ async function detectCaps() {
     assessments: '/api/v1/assessments?month=x',
   };
   await Promise.all(Object.entries(probes).map(async ([k, p]) => { S.caps[k] = await api.exists(p); }));
-  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage'].map(async (layer) => {
+  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].map(async (layer) => {
     try {
       const tj = await api.get(`/tiles/${layer}.json`);
       if (tj && Array.isArray(tj.tiles) && tj.tiles.length) S.tiles[layer] = tj;
@@ -182,6 +184,7 @@ function tabs() {
   if (isCenterOrViewer()) list.push(['audits', 'tab_audits']);
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
+  if (S.caps.stats) list.push(['scorecard', 'tab_scorecard']);
   return list;
 }
 
@@ -216,10 +219,10 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView };
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
@@ -263,6 +266,7 @@ function layersView(side) {
       h('label', { for: 'layer-basemap' }, t('layer_basemap'))));
   }
   side.append(fs);
+  analytics.hotspotControls(side, S);
   side.append(h('h3', {}, t('legend')), h('ul', { class: 'legend' },
     h('li', {}, h('span', { class: 'dot', style: 'background:#c81e1e' }), t('legend_overdue')),
     h('li', {}, h('span', { class: 'dot', style: 'background:#0b7a3e' }), t('legend_open')),
