@@ -2,7 +2,10 @@ package analytics
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/uber/h3-go/v4"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
@@ -65,5 +68,20 @@ func TestMannKendall(t *testing.T) {
 	// ties: 1 1 2 → S = 2, Var = (3·2·11 − 2·1·9)/18 = 48/18
 	if s, p := MannKendall([]float64{1, 1, 2}); s != 2 || !near(p, PValue(1/math.Sqrt(48.0/18)), 1e-12) {
 		t.Errorf("ties: S = %d p = %v", s, p)
+	}
+}
+
+// ParentMask's bit arithmetic (run in SQL by the store) agrees with h3's
+// Parent for cells from every resolution down to the stored one.
+func TestParentMask(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		c := h3.LatLngToCell(h3.NewLatLng(18+rng.Float64()*35, 75+rng.Float64()*60), StoredResolution)
+		for res := MinResolution; res <= StoredResolution; res++ {
+			clear, set := ParentMask(res)
+			if got, want := h3.Cell(int64(c)&clear|set), c.Parent(res); got != want {
+				t.Fatalf("%s at res %d: %s, want %s", c, res, got, want)
+			}
+		}
 	}
 }

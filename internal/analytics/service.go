@@ -33,19 +33,22 @@ type CasePoint struct {
 }
 
 // CountQuery selects the cases counted: reported in [From, To), neither
-// merged nor rejected.
+// merged nor rejected, counted by cell at Resolution (0: StoredResolution)
+// and month, and by category only with ByCategory.
 type CountQuery struct {
-	From, To time.Time
-	Category *string // small class, or big class (2 digits)
-	Parent   *string // grid subtree
+	From, To   time.Time
+	Resolution int
+	ByCategory bool
+	Category   *string // small class, or big class (2 digits)
+	Parent     *string // grid subtree
 	// ScopeGrids (nil: all) are the subtree roots the reader may see;
 	// ScopeUnit the unit whose cases a department sees.
 	ScopeGrids []string
 	ScopeUnit  *string
 }
 
-// CellCount is the number of cases of one category in one stored cell in
-// one month (YYYY-MM, Asia/Shanghai).
+// CellCount is the number of cases (of one category, with ByCategory) in
+// one cell in one month (YYYY-MM, Asia/Shanghai).
 type CellCount struct {
 	Cell     h3.Cell
 	Month    string
@@ -55,11 +58,15 @@ type CellCount struct {
 
 // Store is what the analytics need from the database.
 type Store interface {
-	// CasesWithoutCell returns up to limit cases that have no stored cell.
-	CasesWithoutCell(ctx context.Context, limit int) ([]CasePoint, error)
+	// CasesWithoutCell returns up to limit cases with an id above afterID
+	// that have no stored cell.
+	CasesWithoutCell(ctx context.Context, afterID int64, limit int) ([]CasePoint, error)
+	// MaxCaseID returns the highest case id (0: none).
+	MaxCaseID(ctx context.Context) (int64, error)
 	// SaveCaseCells stores the cells of cases (StoredResolution).
 	SaveCaseCells(ctx context.Context, ids []int64, cells []h3.Cell) error
-	// CountCases counts the cases of q by stored cell, month and category.
+	// CountCases counts the cases of q by cell at q.Resolution (the stored
+	// cells' parents, see ParentMask), month and, with q.ByCategory, category.
 	CountCases(ctx context.Context, q CountQuery) ([]CellCount, error)
 	// StudyArea returns the polygons of the current grids roots (nil: the
 	// top-level grids).
@@ -81,6 +88,9 @@ type Service struct {
 	mu        sync.RWMutex
 	recurring map[string]map[h3.Cell]bool // category → persistent cells at RecurringResolution
 	fill      sync.Mutex
+	// filled: every case up to this id had its cell when a backfill ran
+	// (minus backfillMargin, for ids committed out of order).
+	filled int64
 
 	layerOnce  sync.Once
 	layerCache *expirable.LRU[layerKey, *Hotspots]
@@ -154,9 +164,10 @@ func (s *Service) loc() *time.Location {
 }
 
 func (s *Service) analyse(ctx context.Context, cq CountQuery, roots []string, res int) (*Hotspots, error) {
-	if err := s.Backfill(ctx); err != nil {
+	if err := s.backfill(ctx, false); err != nil {
 		return nil, err
 	}
+	cq.Resolution = res
 	counts, err := s.Store.CountCases(ctx, cq)
 	if err != nil {
 		return nil, err
@@ -220,8 +231,8 @@ func lattice(area orb.MultiPolygon, ms []string, counts []CellCount, res int) (L
 			continue
 		}
 		cell := c.Cell
-		if res < StoredResolution {
-			cell = c.Cell.Parent(res)
+		if cell.Resolution() > res {
+			cell = cell.Parent(res)
 		}
 		n[key{add(cell), m}] += c.N
 	}
@@ -233,6 +244,18 @@ func lattice(area orb.MultiPolygon, ms []string, counts []CellCount, res int) (L
 		l.N[k.i][k.m] = v
 	}
 	return l, nil
+}
+
+// ParentMask returns the masks that turn a cell of a finer resolution into
+// its parent at res: parent = (cell & clear) | set. An H3 index keeps its
+// resolution in bits 52–55 and one 3-bit digit per resolution below, 7 for
+// the unused ones: the parent has res in those bits and 7 in every digit
+// after res. The store applies them in SQL, so that a GROUP BY counts
+// parents directly.
+func ParentMask(res int) (clear, set int64) {
+	clear = ^(int64(15) << 52)
+	set = int64(res)<<52 | (int64(1)<<((15-res)*3) - 1)
+	return clear, set
 }
 
 // AreaCells returns the cells at res whose centres lie in area, in the
@@ -273,20 +296,38 @@ func geoPolygon(p orb.Polygon) h3.GeoPolygon {
 }
 
 // backfillBatch is the number of cases given cells per round trip.
-const backfillBatch = 20000
+const backfillBatch = 50000
 
-// Backfill gives every case without a stored cell its cell. Cases are
-// few per minute, so this is cheap after the first run; concurrent calls
-// wait for one another.
-func (s *Service) Backfill(ctx context.Context) error {
+// backfillMargin is how far below the highest case id seen an incremental
+// backfill looks again: ids are taken at insert and may commit out of
+// order. The hourly Refresh backfills in full.
+const backfillMargin = 10000
+
+// Backfill gives every case without a stored cell its cell; concurrent
+// calls wait for one another.
+func (s *Service) Backfill(ctx context.Context) error { return s.backfill(ctx, true) }
+
+// backfill gives cases their cells: every case (full) or those with ids
+// above the last run's highest less backfillMargin, so that a request
+// does not scan every case.
+func (s *Service) backfill(ctx context.Context, full bool) error {
 	s.fill.Lock()
 	defer s.fill.Unlock()
+	top, err := s.Store.MaxCaseID(ctx)
+	if err != nil {
+		return err
+	}
+	after := int64(0)
+	if !full && s.filled > 0 {
+		after = s.filled - backfillMargin
+	}
 	for {
-		ps, err := s.Store.CasesWithoutCell(ctx, backfillBatch)
+		ps, err := s.Store.CasesWithoutCell(ctx, after, backfillBatch)
 		if err != nil {
 			return err
 		}
 		if len(ps) == 0 {
+			s.filled = top
 			return nil
 		}
 		ids := make([]int64, len(ps))
@@ -298,7 +339,9 @@ func (s *Service) Backfill(ctx context.Context) error {
 		if err := s.Store.SaveCaseCells(ctx, ids, cells); err != nil {
 			return err
 		}
+		after = ids[len(ids)-1]
 		if len(ps) < backfillBatch {
+			s.filled = top
 			return nil
 		}
 	}
@@ -314,7 +357,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err := s.Backfill(ctx); err != nil {
 		return err
 	}
-	counts, err := s.Store.CountCases(ctx, CountQuery{From: from, To: to})
+	counts, err := s.Store.CountCases(ctx, CountQuery{From: from, To: to, Resolution: RecurringResolution, ByCategory: true})
 	if err != nil {
 		return err
 	}

@@ -20,11 +20,13 @@ func NewAnalyticsStore(db *DB) *AnalyticsStore { return &AnalyticsStore{db: db} 
 
 var _ analytics.Store = (*AnalyticsStore)(nil)
 
-// CasesWithoutCell returns up to limit cases lacking a stored cell.
-func (s *AnalyticsStore) CasesWithoutCell(ctx context.Context, limit int) ([]analytics.CasePoint, error) {
+// CasesWithoutCell returns up to limit cases above afterID lacking a
+// stored cell, by id (the primary key's range bounds the scan).
+func (s *AnalyticsStore) CasesWithoutCell(ctx context.Context, afterID int64, limit int) ([]analytics.CasePoint, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT c.id, ST_X(c.geom), ST_Y(c.geom) FROM cases c
-WHERE NOT EXISTS (SELECT 1 FROM case_cells cc WHERE cc.case_id = c.id)
-LIMIT $1`, limit)
+WHERE c.id > $1 AND NOT EXISTS (SELECT 1 FROM case_cells cc WHERE cc.case_id = c.id)
+ORDER BY c.id
+LIMIT $2`, afterID, limit)
 	if err != nil {
 		return nil, translate(err, "cases")
 	}
@@ -40,6 +42,13 @@ LIMIT $1`, limit)
 	return out, translate(rows.Err(), "cases")
 }
 
+// MaxCaseID returns the highest case id (0: none).
+func (s *AnalyticsStore) MaxCaseID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM cases`).Scan(&id)
+	return id, translate(err, "cases")
+}
+
 // SaveCaseCells stores the cells of cases; a case that has one keeps it
 // (a concurrent backfill wrote the same value).
 func (s *AnalyticsStore) SaveCaseCells(ctx context.Context, ids []int64, cells []h3.Cell) error {
@@ -52,12 +61,20 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT (case_id) DO NOTHIN
 	return translate(err, "case cells")
 }
 
-// CountCases counts q's cases per stored cell, month (Asia/Shanghai) and
-// category. The WHERE clause holds only the filters q gives. Months are
-// grouped as timestamps (date_trunc is cheaper than formatting a million
-// rows) and formatted here.
+// CountCases counts q's cases per cell at q.Resolution, month (Asia/Shanghai)
+// and, with q.ByCategory, category. The stored res-10 cells are turned into
+// their parents with two bit masks (analytics.ParentMask) inside the GROUP
+// BY, so that a district's million cases come back as a few thousand rows.
+// The WHERE clause holds only the filters q gives. Months are grouped as
+// timestamps (date_trunc is cheaper than formatting a million rows) and
+// formatted here.
 func (s *AnalyticsStore) CountCases(ctx context.Context, q analytics.CountQuery) ([]analytics.CellCount, error) {
-	args := []any{q.From, q.To}
+	res := q.Resolution
+	if res == 0 || res > analytics.StoredResolution {
+		res = analytics.StoredResolution
+	}
+	clear, set := analytics.ParentMask(res)
+	args := []any{q.From, q.To, clear, set}
 	where := []string{"c.reported_at >= $1", "c.reported_at < $2", "c.status NOT IN ('merged', 'rejected')"}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if q.Category != nil {
@@ -77,7 +94,11 @@ func (s *AnalyticsStore) CountCases(ctx context.Context, q analytics.CountQuery)
 		u := arg(*q.ScopeUnit)
 		where = append(where, "(c.lead_unit = "+u+" OR "+u+" = ANY(c.co_units) OR "+u+" = ANY(c.escalated_units))")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT cc.cell, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), c.category_code, count(*)
+	category := "''"
+	if q.ByCategory {
+		category = "c.category_code"
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT (cc.cell & $3) | $4, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), `+category+`, count(*)
 FROM cases c JOIN case_cells cc ON cc.case_id = c.id
 WHERE `+strings.Join(where, " AND ")+`
 GROUP BY 1, 2, 3`, args...)
