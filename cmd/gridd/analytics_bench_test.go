@@ -114,7 +114,7 @@ func BenchmarkHotspots1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	backfill := time.Since(start)
-	for _, t := range []string{"cases", "case_cells"} {
+	for _, t := range []string{"cases"} {
 		if _, err := ta.db.Pool.Exec(ctx, `VACUUM ANALYZE `+t); err != nil {
 			b.Fatal(err)
 		}
@@ -145,9 +145,9 @@ func BenchmarkHotspots1M(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			clear, set := analytics.ParentMask(9)
-			rows, err := ta.db.Pool.Query(ctx, `SELECT (cc.cell & $3) | $4, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), count(*)
-FROM cases c JOIN case_cells cc ON cc.case_id = c.id
-WHERE c.reported_at >= $1 AND c.reported_at < $2 AND c.status NOT IN ('merged', 'rejected')
+			rows, err := ta.db.Pool.Query(ctx, `SELECT (c.h3_cell & $3) | $4, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), count(*)
+FROM cases c
+WHERE c.reported_at >= $1 AND c.reported_at < $2 AND c.status NOT IN ('merged', 'rejected') AND c.h3_cell IS NOT NULL
 GROUP BY 1, 2`, from, to, clear, set)
 			if err != nil {
 				b.Fatal(err)

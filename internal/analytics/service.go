@@ -15,7 +15,7 @@ import (
 )
 
 // StoredResolution is the resolution of the cells kept per case
-// (case_cells): the finest hot-spot resolution; coarser ones are parents.
+// (cases.h3_cell): the finest hot-spot resolution; coarser ones are parents.
 const StoredResolution = 10
 
 // Resolutions of a hot-spot analysis.

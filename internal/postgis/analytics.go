@@ -12,7 +12,7 @@ import (
 )
 
 // AnalyticsStore reads case counts for the analytics and keeps the cases'
-// H3 cells (case_cells, migration 00019).
+// H3 cells (cases.h3_cell, migration 00019).
 type AnalyticsStore struct{ db *DB }
 
 // NewAnalyticsStore returns the analytics store on db.
@@ -24,7 +24,7 @@ var _ analytics.Store = (*AnalyticsStore)(nil)
 // stored cell, by id (the primary key's range bounds the scan).
 func (s *AnalyticsStore) CasesWithoutCell(ctx context.Context, afterID int64, limit int) ([]analytics.CasePoint, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT c.id, ST_X(c.geom), ST_Y(c.geom) FROM cases c
-WHERE c.id > $1 AND NOT EXISTS (SELECT 1 FROM case_cells cc WHERE cc.case_id = c.id)
+WHERE c.id > $1 AND c.h3_cell IS NULL
 ORDER BY c.id
 LIMIT $2`, afterID, limit)
 	if err != nil {
@@ -50,14 +50,15 @@ func (s *AnalyticsStore) MaxCaseID(ctx context.Context) (int64, error) {
 }
 
 // SaveCaseCells stores the cells of cases; a case that has one keeps it
-// (a concurrent backfill wrote the same value).
+// (a concurrent backfill wrote the same value). It does not bump the
+// case's version: the cell is derived from the location, not an edit.
 func (s *AnalyticsStore) SaveCaseCells(ctx context.Context, ids []int64, cells []h3.Cell) error {
 	cs := make([]int64, len(cells))
 	for i, c := range cells {
 		cs[i] = int64(c)
 	}
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO case_cells (case_id, cell)
-SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT (case_id) DO NOTHING`, ids, cs)
+	_, err := s.db.Pool.Exec(ctx, `UPDATE cases c SET h3_cell = u.cell
+FROM unnest($1::bigint[], $2::bigint[]) AS u(id, cell) WHERE c.id = u.id AND c.h3_cell IS NULL`, ids, cs)
 	return translate(err, "case cells")
 }
 
@@ -98,9 +99,9 @@ func (s *AnalyticsStore) CountCases(ctx context.Context, q analytics.CountQuery)
 	if q.ByCategory {
 		category = "c.category_code"
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT (cc.cell & $3) | $4, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), `+category+`, count(*)
-FROM cases c JOIN case_cells cc ON cc.case_id = c.id
-WHERE `+strings.Join(where, " AND ")+`
+	rows, err := s.db.Pool.Query(ctx, `SELECT (c.h3_cell & $3) | $4, date_trunc('month', c.reported_at AT TIME ZONE 'Asia/Shanghai'), `+category+`, count(*)
+FROM cases c
+WHERE `+strings.Join(where, " AND ")+` AND c.h3_cell IS NOT NULL
 GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return nil, translate(err, "case counts")
