@@ -37,7 +37,8 @@ func Layer() tiles.Layer {
 		},
 		MinZoom: 10, MaxZoom: 22, Revisions: []string{"cases", "grids"}, Daily: true,
 		Roles:  []people.Role{people.RoleAdmin, people.RoleCenter, people.RoleViewer, people.RoleWorker},
-		Scoped: true, Collection: true,
+		// Not an OGC collection: an analysis per request is no feature store.
+		Scoped: true,
 		Params: []tiles.Param{
 			{Name: "from", Description: "first day, YYYY-MM-DD (default: twelve months before to)", DescZH: "起始日期 YYYY-MM-DD", Check: checkDay("from")},
 			{Name: "to", Description: "day after the last, YYYY-MM-DD (default: tomorrow)", DescZH: "截止日期（不含）YYYY-MM-DD", Check: checkDay("to")},
