@@ -36,7 +36,7 @@ func Layer() tiles.Layer {
 			{Name: "period", Type: tiles.String, Description: "from/to of the analysis", DescZH: "分析期间"},
 		},
 		MinZoom: 10, MaxZoom: 22, Revisions: []string{"cases", "grids"}, Daily: true,
-		Roles:  []people.Role{people.RoleAdmin, people.RoleCenter, people.RoleViewer, people.RoleWorker},
+		Roles: []people.Role{people.RoleAdmin, people.RoleCenter, people.RoleViewer, people.RoleWorker},
 		// Not an OGC collection: an analysis per request is no feature store.
 		Scoped: true,
 		Params: []tiles.Param{
