@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridd/gridd/internal/analytics"
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/audit"
 	"github.com/gridd/gridd/internal/auditlog"
@@ -26,6 +27,7 @@ import (
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/report"
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/gridd/gridd/web"
@@ -75,6 +77,10 @@ type app struct {
 	liveParts
 	// the principals of recently used tokens (authcache.go).
 	authCacheParts
+	// hotspots: case hot spots and the recurring-case cache.
+	hotspots *analytics.Service
+	results  *analytics.Results
+	reports  *report.Service
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -128,9 +134,12 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	// Map layers: SQL layers from the tile store, Go-computed ones (patrol
 	// coverage cells, kept as bit sets) from their services.
-	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures},
+	a.hotspots = &analytics.Service{Store: postgis.NewAnalyticsStore(db), Tree: func() analytics.Hierarchy { return a.locator.Tree() },
+		Now: now, Loc: workday.Shanghai()}
+	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures,
+		"hotspots": a.hotspots.LayerFeatures},
 		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot}}}
-	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer())...)
+	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer(), analytics.Layer())...)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -149,6 +158,9 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		Tree: func() casework.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	a.layers = newRoutingLayers(db)
 	a.planning = &planning.Service{Store: postgis.NewDivisionStore(db), Grids: a.grids, Registry: a.registry, Now: now}
+	a.reports = &report.Service{Cases: a.cases, Hotspots: a.hotspots, Grids: a.grids, Coverage: a.patrols.CoverageFeatures,
+		Now: now, Loc: workday.Shanghai()}
+	a.results = &analytics.Results{Runs: a.assessments, Tree: func() analytics.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -183,6 +195,9 @@ func (a *app) server(c Config) *httpapi.Server {
 		Assessments: a.assessments,
 		Inbox:       a.inbox,
 		Field:       a.field,
+		Hotspots:    a.hotspots,
+		Results:     a.results,
+		Reports:     a.reports,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,
@@ -227,6 +242,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	}
 	go a.locator.Watch(ctx, 5*time.Second, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
+	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)
 	if err != nil {

@@ -12,7 +12,12 @@ import (
 )
 
 // Group-by keys of the statistics.
-var StatsGroups = []string{"unit", "grid", "category", "month"}
+var StatsGroups = []string{"unit", "grid", "village", "category", "month"}
+
+// GridForce is the source of problems first found by the grid force (the
+// grid workers' app); every other source (hotline, WeChat, online, public,
+// video, inspectors) is a problem found by others.
+const GridForce Source = "worker_app"
 
 // StatsRow holds the figures of one group. The cohort is the cases
 // reported in [from, to); "as of" is the earlier of to and now.
@@ -32,6 +37,19 @@ var StatsGroups = []string{"unit", "grid", "category", "month"}
 //     was fed back at least once (on-site resolutions excluded).
 //   - MeanHandlingDays: mean working days from 立案 to 结案 over closed cases,
 //     postponement pauses excluded (on-site resolutions excluded).
+//   - Problems 问题数: cases in the cohort that are not merged duplicates;
+//     FoundByGrid: those from the grid force (source worker_app);
+//     DiscoveryRate 发现率 = FoundByGrid ÷ Problems.
+//   - ReportedUp: problems found by the grid force and reported up for
+//     handling (not resolved on site); ReportRate 上报率 = ReportedUp ÷
+//     FoundByGrid.
+//   - Disposed 处置数: accepted cases resolved on site, closed, or whose
+//     handling was fed back, as of; DisposalRate 处置率 = Disposed ÷ Accepted.
+//   - Rank: the group's place by OnTimeRate (then CloseRate, both
+//     descending; ties share a place); nil for a group without an
+//     on-time rate and for the total.
+//
+// Every rate is nil ("no data") when its denominator is 0, never 0%.
 type StatsRow struct {
 	Key              string   `json:"key"`
 	Reported         int      `json:"reported"`
@@ -46,6 +64,14 @@ type StatsRow struct {
 	Handled          int      `json:"handled"`
 	ReworkRate       *float64 `json:"rework_rate"`
 	MeanHandlingDays *float64 `json:"mean_handling_days"`
+	Problems         int      `json:"problems"`
+	FoundByGrid      int      `json:"found_by_grid"`
+	DiscoveryRate    *float64 `json:"discovery_rate"`
+	ReportedUp       int      `json:"reported_up"`
+	ReportRate       *float64 `json:"report_rate"`
+	Disposed         int      `json:"disposed"`
+	DisposalRate     *float64 `json:"disposal_rate"`
+	Rank             *int     `json:"rank"`
 
 	handlingDays int
 	handlingN    int
@@ -67,7 +93,7 @@ const MaxStatsCases = 500_000
 // Stats computes the figures of the cases p may read reported in [from, to).
 func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Time, groupBy string) (*Stats, error) {
 	if !slices.Contains(StatsGroups, groupBy) {
-		return nil, errs.Invalidf("group_by", "invalid_group_by", "want unit, grid, category or month; got %q", groupBy)
+		return nil, errs.Invalidf("group_by", "invalid_group_by", "want unit, grid, village, category or month; got %q", groupBy)
 	}
 	if !to.After(from) {
 		return nil, errs.Invalidf("to", "invalid_range", "to must be after from")
@@ -107,6 +133,11 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Ti
 			if key == "" {
 				key = "outside"
 			}
+		case "village":
+			key = "outside"
+			if n := len(c.GridChain); n >= 2 {
+				key = c.GridChain[n-2]
+			}
 		case "category":
 			key = c.Category
 		case "month":
@@ -138,6 +169,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Ti
 	for _, r := range append(out.Groups, out.Total) {
 		r.finish()
 	}
+	rankGroups(out.Groups)
 	if out.Groups == nil {
 		out.Groups = []*StatsRow{}
 	}
@@ -146,11 +178,23 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Ti
 
 func (r *StatsRow) add(c *Case, asOf time.Time, cal *workday.Calendar, rule Deadlines) {
 	r.Reported++
+	if c.Status != StatusMerged {
+		r.Problems++
+		if c.Source == GridForce {
+			r.FoundByGrid++
+			if !c.ResolvedOnSite {
+				r.ReportedUp++
+			}
+		}
+	}
 	if c.AcceptedAt == nil || c.AcceptedAt.After(asOf) {
 		return
 	}
 	r.Accepted++
 	closed := c.ClosedAt != nil && !c.ClosedAt.After(asOf)
+	if c.ResolvedOnSite || closed || (c.HandledAt != nil && !c.HandledAt.After(asOf)) {
+		r.Disposed++
+	}
 	postponed := c.EverPostponed && !closed
 	passed := false
 	if c.HandleDue != nil {
@@ -194,8 +238,53 @@ func (r *StatsRow) finish() {
 	r.CloseRate = ratio(r.Closed, r.Due-r.Postponed)
 	r.OnTimeRate = ratio(r.ClosedOnTime, r.Due-r.Postponed)
 	r.ReworkRate = ratio(r.Reworked, r.Handled)
+	r.DiscoveryRate = ratio(r.FoundByGrid, r.Problems)
+	r.ReportRate = ratio(r.ReportedUp, r.FoundByGrid)
+	r.DisposalRate = ratio(r.Disposed, r.Accepted)
 	if r.handlingN > 0 {
 		v := math.Round(float64(r.handlingDays)/float64(r.handlingN)*100) / 100
 		r.MeanHandlingDays = &v
 	}
+}
+
+// rankGroups sets each group's Rank by OnTimeRate, then CloseRate, both
+// descending; groups without an on-time rate get none; equal rates share
+// a place (1, 1, 3).
+func rankGroups(gs []*StatsRow) {
+	var ranked []*StatsRow
+	for _, g := range gs {
+		if g.OnTimeRate != nil {
+			ranked = append(ranked, g)
+		}
+	}
+	val := func(p *float64) float64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	cmpRows := func(a, b *StatsRow) int {
+		if d := val(b.OnTimeRate) - val(a.OnTimeRate); d != 0 {
+			return sign(d)
+		}
+		return sign(val(b.CloseRate) - val(a.CloseRate))
+	}
+	slices.SortStableFunc(ranked, cmpRows)
+	for i, g := range ranked {
+		place := i + 1
+		if i > 0 && cmpRows(ranked[i-1], g) == 0 {
+			place = *ranked[i-1].Rank
+		}
+		g.Rank = &place
+	}
+}
+
+func sign(d float64) int {
+	switch {
+	case d > 0:
+		return 1
+	case d < 0:
+		return -1
+	}
+	return 0
 }

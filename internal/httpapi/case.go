@@ -24,7 +24,7 @@ import (
 //	GET  /api/v1/cases/export               format=csv|xlsx, same filters and sort
 //	GET  /api/v1/cases/{id}                 one case with its timeline and allowed actions (ETag: version)
 //	POST /api/v1/cases/{id}/transitions     {"action", "comment", ...} with If-Match: version (Idempotency-Key: a retry replays)
-//	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|category|month
+//	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|village|category|month
 func (s *Server) registerCaseRoutes(r chi.Router) {
 	r.Post("/cases", s.h(s.createCase))
 	r.Get("/cases", s.h(s.listCases))
@@ -133,6 +133,7 @@ type caseJSON struct {
 	CreatedAt       time.Time        `json:"created_at"`
 	UpdatedAt       time.Time        `json:"updated_at"`
 	Allowed         []string         `json:"allowed_actions"`
+	Recurring       bool             `json:"recurring"`
 	Timeline        []eventJSON      `json:"timeline,omitempty"`
 }
 
@@ -162,7 +163,7 @@ func (s *Server) toCaseJSON(r *http.Request, c *casework.Case) caseJSON {
 		Deadlines: deadlinesJSON{ReviewDue: c.ReviewDue, AcceptDue: c.AcceptDue, HandleDue: c.HandleDue, VerifyDue: c.VerifyDue, Current: c.DueAt},
 		Overdue:   c.Overdue(s.Now()), ExtensionDays: c.ExtensionDays, PendingDays: c.PendingDays, Pauses: c.Pauses,
 		HandledOnTime: c.HandledOnTime, Rating: c.Rating, RatingComment: c.RatingComment, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		Allowed: casework.Allowed(p, s.Tree(), c)}
+		Allowed: casework.Allowed(p, s.Tree(), c), Recurring: s.Hotspots.Recurring(c.Category, c.Location)}
 	if c.Status.Open() {
 		out.Stage, out.StageDue = string(c.Stage), c.DueAt
 		if ds := c.DeadlineState(s.Now()); ds != "" {

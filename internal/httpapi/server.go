@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/analytics"
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
@@ -27,6 +28,7 @@ import (
 	"github.com/gridd/gridd/internal/planning"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/report"
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/gridd/gridd/internal/webhook"
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,6 +92,12 @@ type Deps struct {
 	Live *live.Hub
 	// Webhooks manages outgoing webhooks (nil: no routes).
 	Webhooks *webhook.Service
+	// Hotspots analyses case hot spots and flags recurring cases (nil: no routes).
+	Hotspots *analytics.Service
+	// Results computes quarterly and yearly worker results (nil: no routes).
+	Results *analytics.Results
+	// Reports builds the meeting packs and the case ledger (nil: no routes).
+	Reports *report.Service
 }
 
 // Server is the HTTP API.
@@ -163,6 +171,9 @@ func (s *Server) routes() chi.Router {
 			s.registerFieldRoutes(r)
 			s.registerEventRoutes(r)
 			s.registerWebhookRoutes(r)
+			s.registerHotspotRoutes(r)
+			s.registerResultRoutes(r)
+			s.registerReportRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

@@ -34,6 +34,8 @@ var tables = []map[Key]Text{
 	inboxTexts,
 	liveTexts,
 	caseListTexts,
+	analyticsTexts,
+	reportTexts,
 }
 
 // Lang is a user's language.

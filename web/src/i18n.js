@@ -508,6 +508,12 @@ export function t(key, params) {
   return s;
 }
 
+// extend adds a feature's own strings (e.g. analytics.js) to the dictionaries.
+export function extend(zhStrings, enStrings) {
+  Object.assign(zh, zhStrings);
+  Object.assign(en, enStrings);
+}
+
 // has tells whether the dictionary knows key (for optional labels such as statuses).
 export function has(key) { return key in dicts[lang] || key in zh; }
 

@@ -11,6 +11,7 @@ import * as cases from './cases.js';
 import * as inbox from './inbox.js';
 import { startLive, stopLive } from './live.js';
 import { GridEditor, editPanel } from './edit.js';
+import * as analytics from './analytics.js';
 
 const app = document.getElementById('app');
 
@@ -35,6 +36,7 @@ window.__gridd = {
   featureCount: () => (S.map ? [1, 2, 3].reduce((n, l) => n + S.map.drawnGrids(l).length, 0) : 0),
   screenPointOf: (code) => (S.map ? S.map.screenPointOf(code) : null),
   drawnCells: () => (S.map ? S.map.drawnCells() : null),
+  drawnHotspots: () => analytics.drawnHotspots(S),
   ready: false,
   rendered: false,
 };
@@ -115,7 +117,7 @@ async function detectCaps() {
   const f = new Set((S.me && S.me.features) || []);
   S.caps = { cases: f.has('cases'), stats: f.has('stats'), coverage: f.has('patrol_audit'),
     registers: f.has('register_audit'), assessments: f.has('assessments') };
-  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage'].map(async (layer) => {
+  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].map(async (layer) => {
     try {
       const tj = await api.get(`/tiles/${layer}.json`);
       if (tj && Array.isArray(tj.tiles) && tj.tiles.length) S.tiles[layer] = tj;
@@ -196,6 +198,7 @@ function tabs() {
   if (isCenterOrViewer()) list.push(['audits', 'tab_audits']);
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
+  if (S.caps.stats) list.push(['scorecard', 'tab_scorecard']);
   return list;
 }
 
@@ -233,10 +236,10 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView };
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
@@ -287,6 +290,7 @@ function layersView(side) {
       renderSide();
     });
   }
+  analytics.hotspotControls(side, S);
   side.append(h('h3', {}, t('legend')), h('ul', { class: 'legend' },
     h('li', {}, h('span', { class: 'dot', style: 'background:#c81e1e' }), t('legend_overdue')),
     h('li', {}, h('span', { class: 'dot', style: 'background:#0b7a3e' }), t('legend_open')),
