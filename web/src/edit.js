@@ -2,7 +2,8 @@
 // edit layer where a shared boundary is one edge (OpenLayers Modify moves
 // every grid's vertex at the same place together, Snap keeps new vertices on
 // the neighbours'), a split along a drawn line, a merge of two neighbours,
-// a preview of the topology through the server's guard (dry run) and one
+// a new grid drawn as a polygon snapped to its neighbours and the parent's
+// outline (it must fill area no sibling covers: a gap), a preview of the topology through the server's guard (dry run) and one
 // atomic save (POST /api/v1/grids/edits).
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
@@ -10,10 +11,12 @@ import GeoJSON from 'ol/format/GeoJSON.js';
 import Modify from 'ol/interaction/Modify.js';
 import Snap from 'ol/interaction/Snap.js';
 import Draw from 'ol/interaction/Draw.js';
+import DoubleClickZoom from 'ol/interaction/DoubleClickZoom.js';
 import Feature from 'ol/Feature.js';
 import Polygon from 'ol/geom/Polygon.js';
 import MultiPolygon from 'ol/geom/MultiPolygon.js';
 import { Style, Fill, Stroke, Circle as CircleStyle } from 'ol/style.js';
+import { fromLonLat } from 'ol/proj.js';
 import { getLang } from './i18n.js';
 import { h, clear } from './dom.js';
 
@@ -27,6 +30,7 @@ const T = {
     edit_draw: '在地图上画一条穿过网格的直线（点两下）。', edit_preview: '预览拓扑', edit_save: '保存', edit_cancel: '退出编辑',
     edit_changed: '已改动：{n} 个网格', edit_clean: '拓扑检查通过：无重叠、无越界、无空白。', edit_saved: '已保存：{n} 个网格，{e} 个撤销。',
     edit_overlap: '与 {c} 重叠 {a} 平方米', edit_outside: '{c} 超出上级 {a} 平方米', edit_gap: '新增空白 {a} 平方米', edit_error: '出错：{m}',
+    edit_new_grid: '画新网格', edit_draw_poly: '沿相邻网格画多边形（吸附顶点和边，点回第一点结束），只能画在没有网格覆盖的空白处。',
     edit_households: '{c} 户数 {b} → {a}', edit_new_name: '{p}新网格', edit_bad_split: '直线须恰好两次穿过网格边界。', edit_bad_merge: '两个网格没有公共边。',
   },
   en: {
@@ -35,6 +39,7 @@ const T = {
     edit_draw: 'Draw a straight line across the grid on the map (two clicks).', edit_preview: 'Preview topology', edit_save: 'Save', edit_cancel: 'Leave editing',
     edit_changed: 'Changed: {n} grids', edit_clean: 'Topology check passed: no overlap, nothing outside, no gap.', edit_saved: 'Saved: {n} grids, {e} ended.',
     edit_overlap: 'overlaps {c} by {a} m²', edit_outside: '{c} outside the parent by {a} m²', edit_gap: 'new gap of {a} m²', edit_error: 'Error: {m}',
+    edit_new_grid: 'Draw a new grid', edit_draw_poly: 'Draw a polygon along the neighbours (it snaps to their vertices and edges; click the first point to finish), only where no grid covers the parent yet (a gap).',
     edit_households: '{c} households {b} → {a}', edit_new_name: 'New grid of {p}', edit_bad_split: 'The line must cross the grid boundary exactly twice.', edit_bad_merge: 'The two grids share no boundary.',
   },
 };
@@ -95,6 +100,7 @@ export class GridEditor {
     this.versions = {};
     this.original = {};
     this.ended = new Set();
+    this.outline = null;
   }
 
   codes() { return this.source.getFeatures().map((f) => f.getId()).filter((c) => typeof c === 'string').sort(); }
@@ -183,9 +189,59 @@ export class GridEditor {
     });
   }
 
+  // drawGrid lets the user draw a new grid as a polygon snapped to the
+  // vertices and edges of the parent's grids and of the parent's outline;
+  // it becomes a new grid under the parent (an edit without a code). The
+  // guard refuses overlaps, so it must fill a gap (area no sibling covers).
+  // Resolves true when drawn.
+  async drawGrid() {
+    this.cancelDraw();
+    if (!this.outline) {
+      this.outline = new VectorSource();
+      this.outline.addFeature(geojson.readFeature(await this.api.get(`/api/v1/grids/${encodeURIComponent(this.parent)}`)));
+    }
+    // Show the whole parent: the gaps to fill may lie beyond its grids.
+    this.gmap.map.getView().fit(this.outline.getExtent(), { padding: [40, 40, 40, 40], duration: 0 });
+    const modify = this.interactions.find((i) => i instanceof Modify);
+    if (modify) modify.setActive(false);
+    this.gmap.drawing = true;
+    // Two quick clicks on close vertices must not zoom the map.
+    this.zoomers = this.gmap.map.getInteractions().getArray().filter((i) => i instanceof DoubleClickZoom && i.getActive());
+    for (const z of this.zoomers) z.setActive(false);
+    return new Promise((resolve) => {
+      // Finish only on the first point: a boundary traced along the
+      // neighbours has vertices close together, and Draw would otherwise
+      // also finish on a click near the previous one.
+      let first = null;
+      this.draw = new Draw({ type: 'Polygon', finishCondition: (e) => {
+        if (!first) return false;
+        const p = this.gmap.map.getPixelFromCoordinate(first);
+        return Math.hypot(p[0] - e.pixel[0], p[1] - e.pixel[1]) <= 12;
+      } });
+      this.draw.on('drawstart', (e) => { first = e.feature.getGeometry().getCoordinates()[0][0]; });
+      // Snap after Draw: the last interaction added sees events first.
+      this.drawSnaps = [new Snap({ source: this.source }), new Snap({ source: this.outline })];
+      this.draw.on('drawend', (e) => {
+        const nf = new Feature({ geometry: toMulti(e.feature.getGeometry()), name: et('edit_new_name', { p: this.parent }) });
+        this.source.addFeature(nf);
+        setTimeout(() => this.cancelDraw(), 0);
+        resolve(true);
+      });
+      this.gmap.map.addInteraction(this.draw);
+      for (const s of this.drawSnaps) this.gmap.map.addInteraction(s);
+    });
+  }
+
   cancelDraw() {
     if (this.draw) this.gmap.map.removeInteraction(this.draw);
+    for (const s of this.drawSnaps || []) this.gmap.map.removeInteraction(s);
+    this.drawSnaps = [];
+    for (const i of this.interactions) i.setActive(true);
+    for (const z of this.zoomers || []) z.setActive(true);
+    this.zoomers = [];
     this.draw = null;
+    // The map's singleclick (250 ms after the last click) must not select a grid.
+    setTimeout(() => { if (!this.draw) this.gmap.drawing = false; }, 400);
   }
 
   // sharedVertexPixel returns the page position of a vertex inside the
@@ -212,6 +268,8 @@ export class GridEditor {
     const rect = this.gmap.map.getTargetElement().getBoundingClientRect();
     return [rect.left + px[0], rect.top + px[1]];
   }
+
+  pixelOfLonLat(ll) { return this.pixelOf(fromLonLat(ll)); }
 
   fit() {
     const ext = this.source.getExtent();
@@ -303,6 +361,13 @@ export function editPanel(side, editor, selected, parentOf, onDone) {
       const ok = await editor.drawSplit(selA.value);
       say(ok ? et('edit_changed', { n: editor.edits().length }) : et('edit_bad_split'));
     } }, et('edit_split')),
+    h('button', { id: 'edit-draw-grid', class: 'secondary', onclick: async () => {
+      say(et('edit_draw_poly'));
+      try {
+        const ok = await editor.drawGrid();
+        say(ok ? et('edit_changed', { n: editor.edits().length }) : '');
+      } catch (e) { say(et('edit_error', { m: e.message })); }
+    } }, et('edit_new_grid')),
     h('label', { for: 'edit-b' }, et('edit_b')), selB,
     h('button', { id: 'edit-merge', class: 'secondary', onclick: () => {
       const ok = editor.merge(selA.value, selB.value);

@@ -520,6 +520,7 @@ export class GridMap {
   }
 
   onClick(e) {
+    if (this.drawing) return; // the grid editor is drawing (edit.js)
     let hit = null;
     this.map.forEachFeatureAtPixel(e.pixel, (f, layer) => {
       if (!layer || !layer.get('clickable')) return false;
