@@ -182,6 +182,21 @@ func (tp *taps) tap(what, sel string) {
 	cdpDo(tp.t, tp.ctx, "tap "+what, chromedp.Tap(chromedp.CSS(sel)))
 }
 
+// tapUntil taps sel until cond (a JavaScript expression) holds, at most
+// three times: home re-renders when fresh data arrives, and a tap that lands
+// on the element being replaced does nothing.
+func tapUntil(t testing.TB, ctx context.Context, what, sel, cond string) {
+	t.Helper()
+	for try := 0; try < 3; try++ {
+		cdpDo(t, ctx, "tap "+what, chromedp.Tap(chromedp.CSS(sel)))
+		ok, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+		if err == nil && ok {
+			return
+		}
+	}
+	t.Fatalf("tap %s: %s never held", what, cond)
+}
+
 // TestFieldAppReport: a worker reports a problem with a photo in three taps
 // from home (report, a category, send) and the center's case list has it
 // in the worker's grid, with the worker and the routing suggestion; an
@@ -278,7 +293,7 @@ func TestFieldAppReport(t *testing.T) {
 	cdpGet(t, ctx, "queue a hopeless verification", chromedp.Evaluate[float64](fmt.Sprintf(`window.__griddM.Q.add({ kind: 'verify', key: window.__griddM.Q.newKey(), caseId: %v, version: 1, action: 'verify_pass', comment: '', photos: [] }).then(() => window.__griddM.Q.drain())`, id), chromedp.EvalAwaitPromise))
 	waitFor[bool](t, ctx, "the failure shown", `window.__griddM.counts && window.__griddM.counts.failed === 1`)
 	tp.n = 0
-	cdpDo(t, ctx, "open the outbox", chromedp.Tap(chromedp.CSS("#queue-state")))
+	tapUntil(t, ctx, "the outbox", "#queue-state", `!!document.querySelector('#queue-list')`)
 	failure := waitFor[string](t, ctx, "the failed item", `(() => { const e = document.querySelector('#queue-list .qitem.failed .qerror'); return e ? e.textContent : false })()`)
 	if !strings.HasPrefix(failure, "409 · ") || !strings.Contains(failure, "verify_pass") {
 		t.Errorf("the outbox shows %q, want the server's 409 and its reason", failure)
