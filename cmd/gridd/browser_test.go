@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -92,12 +95,34 @@ func browser(t testing.TB, allowed ...string) context.Context {
 		cancel()
 		t.Fatalf("open a tab: %v", err)
 	}
+	report := watchPage(ctx, allowed...)
+	t.Cleanup(func() {
+		time.Sleep(100 * time.Millisecond) // let the last events arrive
+		cancel()
+		allowedSeen, bad := report()
+		for _, a := range allowedSeen {
+			t.Logf("allowed browser error: %s", a)
+		}
+		if len(bad) > 0 {
+			t.Errorf("the page had %d errors:\n%s", len(bad), strings.Join(bad, "\n"))
+		}
+	})
+	return ctx
+}
+
+// watchPage records what a tab reports as going wrong: uncaught exceptions
+// and unhandled promise rejections (runtime.EventExceptionThrown), console
+// errors (runtime.EventConsoleAPICalled) and browser log errors such as a
+// failed load (log.EventEntryAdded) — chromedp.Console merges the three.
+// report, called once the tab is closed, returns the messages matching one
+// of allowed and the others.
+func watchPage(ctx context.Context, allowed ...string) (report func() (allowedSeen, bad []string)) {
+	var allowedSeen, bad []string
 	var allow []*regexp.Regexp
 	for _, a := range allowed {
 		allow = append(allow, regexp.MustCompile(a))
 	}
 	var mu sync.Mutex
-	var bad []string
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -121,25 +146,58 @@ func browser(t testing.TB, allowed ...string) context.Context {
 			}
 			mu.Lock()
 			if ok {
-				t.Logf("allowed browser error: %s", text)
+				allowedSeen = append(allowedSeen, text)
 			} else {
 				bad = append(bad, text)
 			}
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
-		time.Sleep(100 * time.Millisecond) // let the last events arrive
-		cancel()
+	return func() ([]string, []string) {
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if len(bad) > 0 {
-			t.Errorf("the page had %d errors:\n%s", len(bad), strings.Join(bad, "\n"))
+		return append([]string(nil), allowedSeen...), append([]string(nil), bad...)
+	}
+}
+
+// TestBrowserHarnessCatchesPageErrors holds the safety net of every browser
+// test: a page that throws, leaves a promise rejected, logs an error and
+// fails a load is reported four times, and an allowed message is not.
+func TestBrowserHarnessCatchesPageErrors(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
 		}
-	})
-	return ctx
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>t</title><script>
+setTimeout(() => { throw new Error('uncaught boom'); }, 0);
+Promise.reject(new Error('rejected nope'));
+console.error('logged oops');
+console.error('allowed hush');
+fetch('/missing').then(() => { document.title = 'done'; });
+</script>`)
+	}))
+	t.Cleanup(srv.Close)
+	tab, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
+	report := watchPage(tab, `allowed hush`)
+	cdpDo(t, tab, "open the page", chromedp.Navigate(srv.URL+"/"))
+	waitFor[bool](t, tab, "the page's fetch", `document.title === 'done'`)
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	allowedSeen, bad := report()
+	all := strings.Join(bad, "\n")
+	for _, want := range []string{"uncaught boom", "rejected nope", "logged oops", "404"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the harness missed %q; it saw:\n%s", want, all)
+		}
+	}
+	if len(allowedSeen) != 1 || strings.Contains(all, "allowed hush") {
+		t.Errorf("allowed %v, reported %v", allowedSeen, bad)
+	}
 }
