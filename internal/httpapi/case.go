@@ -407,20 +407,31 @@ func queryDay(r *http.Request, name string, end bool) (*time.Time, error) {
 	return &t, nil
 }
 
-func (s *Server) caseStats(w http.ResponseWriter, r *http.Request) error {
-	from, err := queryDay(r, "from", false)
-	if err != nil {
-		return err
+// queryRange reads the required from and to days ([from, to+1 day)),
+// refusing an empty, reversed or longer than maxYears range.
+func queryRange(r *http.Request, maxYears int) (from, to *time.Time, err error) {
+	if from, err = queryDay(r, "from", false); err != nil {
+		return nil, nil, err
 	}
-	to, err := queryDay(r, "to", true)
-	if err != nil {
-		return err
+	if to, err = queryDay(r, "to", true); err != nil {
+		return nil, nil, err
 	}
 	if from == nil || to == nil {
-		return errs.Invalidf("from,to", "range_required", "want from and to dates (YYYY-MM-DD)")
+		return nil, nil, errs.Invalidf("from,to", "range_required", "want from and to dates (YYYY-MM-DD)")
 	}
-	if to.Sub(*from) > 3*366*24*time.Hour {
-		return errs.Invalidf("to", "range_too_long", "at most three years per request")
+	if !to.After(*from) {
+		return nil, nil, errs.Invalidf("to", "invalid_range", "to must not be before from")
+	}
+	if to.Sub(*from) > time.Duration(maxYears)*366*24*time.Hour {
+		return nil, nil, errs.Invalidf("to", "range_too_long", "at most %d year(s) per request", maxYears)
+	}
+	return from, to, nil
+}
+
+func (s *Server) caseStats(w http.ResponseWriter, r *http.Request) error {
+	from, to, err := queryRange(r, 3)
+	if err != nil {
+		return err
 	}
 	gb := r.URL.Query().Get("group_by")
 	if gb == "" {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/casework"
@@ -84,22 +83,9 @@ func (s *Server) servePack(w http.ResponseWriter, r *http.Request, per report.Pe
 }
 
 func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request) error {
-	from, err := queryDay(r, "from", false)
+	from, to, err := queryRange(r, 1)
 	if err != nil {
 		return err
-	}
-	to, err := queryDay(r, "to", true)
-	if err != nil {
-		return err
-	}
-	if from == nil || to == nil {
-		return errs.Invalidf("from,to", "range_required", "want from and to dates (YYYY-MM-DD)")
-	}
-	if !to.After(*from) {
-		return errs.Invalidf("to", "invalid_range", "to must not be before from")
-	}
-	if to.Sub(*from) > 366*24*time.Hour {
-		return errs.Invalidf("to", "range_too_long", "at most a year per ledger")
 	}
 	cs, err := s.Reports.Ledger(r.Context(), principal(r), *from, *to)
 	if err != nil {
