@@ -3,10 +3,9 @@
 // by unit, village or grid for a month, ranked; "no data" is drawn as no
 // data: a grey label and no bar, never 0%).
 import VectorTileLayer from 'ol/layer/VectorTile.js';
-import VectorTileSource from 'ol/source/VectorTile.js';
-import MVT from 'ol/format/MVT.js';
 import { Style, Fill, Stroke } from 'ol/style.js';
 import { api } from './api.js';
+import { tileSource } from './map.js';
 import { t, extend, fmtNum, getLang, shanghaiToday } from './i18n.js';
 import { h, clear } from './dom.js';
 
@@ -84,26 +83,9 @@ function hotspotStyle(f) {
   return styles[tr];
 }
 
-function hotspotSource(tj) {
-  return new VectorTileSource({
-    format: new MVT(),
-    url: tj.tiles[0],
-    minZoom: tj.minzoom ?? 10,
-    maxZoom: tj.maxzoom ?? 16,
-    tileLoadFunction: (tile, url) => {
-      tile.setLoader(async (extent, resolution, projection) => {
-        try {
-          const res = await fetch(url, { headers: api.headers() });
-          if (res.status === 204 || !res.ok) { tile.setFeatures([]); return; }
-          const buf = await res.arrayBuffer();
-          tile.setFeatures(tile.getFormat().readFeatures(buf, { extent, featureProjection: projection }));
-        } catch (e) {
-          tile.setFeatures([]);
-        }
-      });
-    },
-  });
-}
+// hotspotSource is the map's authenticated tile source, from zoom 10 unless
+// the TileJSON says otherwise.
+const hotspotSource = (tj) => tileSource({ ...tj, minzoom: tj.minzoom ?? 10 });
 
 // hotspotControls adds the hot-spot layer's switch and legend to the layer
 // panel (when the server offers the layer).

@@ -572,7 +572,7 @@ function monthTiles(tj, month) {
   return { ...tj, tiles: [u + (u.includes('?') ? '&' : '?') + 'month=' + encodeURIComponent(month)] };
 }
 
-function tileSource(tj) {
+export function tileSource(tj) {
   return new VectorTileSource({
     format: new MVT(),
     url: tj.tiles[0],
