@@ -123,10 +123,14 @@ func watchPage(ctx context.Context, allowed ...string) (report func() (allowedSe
 		allow = append(allow, regexp.MustCompile(a))
 	}
 	var mu sync.Mutex
+	// Console subscribes when it is called, not when the range starts:
+	// called here, before the caller navigates, so that no early message
+	// (a console.error in an inline script) is lost.
+	messages := chromedp.Console(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for m, err := range chromedp.Console(ctx) {
+		for m, err := range messages {
 			if err != nil {
 				return
 			}
