@@ -80,6 +80,7 @@ type app struct {
 	// hotspots: case hot spots and the recurring-case cache.
 	hotspots *analytics.Service
 	results  *analytics.Results
+	leaders  *analytics.Leaders
 	reports  *report.Service
 }
 
@@ -161,6 +162,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.reports = &report.Service{Cases: a.cases, Hotspots: a.hotspots, Grids: a.grids, Coverage: a.patrols.CoverageFeatures,
 		Now: now, Loc: workday.Shanghai()}
 	a.results = &analytics.Results{Runs: a.assessments, Tree: func() analytics.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
+	a.leaders = &analytics.Leaders{Store: postgis.NewLeaderStore(db), Results: a.results, Stats: a.cases.Stats}
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -197,6 +199,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Field:       a.field,
 		Hotspots:    a.hotspots,
 		Results:     a.results,
+		Leaders:     a.leaders,
 		Reports:     a.reports,
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },

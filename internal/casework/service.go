@@ -107,6 +107,12 @@ type Store interface {
 	// NotFound.
 	FindEventByKey(ctx context.Context, actorID int64, key string) (caseID int64, action Action, err error)
 	FindCases(ctx context.Context, f CaseFilter) ([]*Case, int, error)
+	// EachCaseFigures streams the cases matching f (filters only: no order,
+	// no page) to fn with the fields the statistics read filled in: id,
+	// category, source, status, reported_at, grid code and chain, lead
+	// unit, the stage timestamps and deadlines, postponement, rework and
+	// pauses. The *Case is reused for the next row; fn must not keep it.
+	EachCaseFigures(ctx context.Context, f CaseFilter, fn func(*Case) error) error
 	// SummarizeCases counts the cases matching f per status, and those
 	// overdue at f.Now, in one statement.
 	SummarizeCases(ctx context.Context, f CaseFilter) (*CaseSummary, error)

@@ -87,10 +87,10 @@ type Stats struct {
 	Total   *StatsRow   `json:"total"`
 }
 
-// MaxStatsCases bounds one statistics request.
-const MaxStatsCases = 500_000
-
 // Stats computes the figures of the cases p may read reported in [from, to).
+// The cases are streamed from the store one row at a time (only the
+// columns the figures need), so the period's size bounds the time, not
+// the memory.
 func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Time, groupBy string) (*Stats, error) {
 	if !slices.Contains(StatsGroups, groupBy) {
 		return nil, errs.Invalidf("group_by", "invalid_group_by", "want unit, grid, village, category or month; got %q", groupBy)
@@ -106,21 +106,16 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Ti
 	if err != nil {
 		return nil, err
 	}
-	f := CaseFilter{From: &from, To: &to, Limit: MaxStatsCases + 1}
-	cases, _, err := s.List(ctx, p, f)
-	if err != nil {
-		return nil, err
-	}
-	if len(cases) > MaxStatsCases {
-		return nil, errs.E(errs.TooLarge, "too_many_cases", "more than %d cases in the period; choose a shorter one", MaxStatsCases)
-	}
 	asOf := s.Now()
 	if to.Before(asOf) {
 		asOf = to
 	}
 	out := &Stats{From: from, To: to, AsOf: asOf, GroupBy: groupBy, Total: &StatsRow{Key: "total"}}
 	groups := map[string]*StatsRow{}
-	for _, c := range cases {
+	f := CaseFilter{From: &from, To: &to}
+	Scope(p, &f)
+	f.Now = s.Now()
+	err = s.Store.EachCaseFigures(ctx, f, func(c *Case) error {
 		var key string
 		switch groupBy {
 		case "unit":
@@ -153,9 +148,12 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Ti
 		if k, ok := cat.categories[c.Category]; ok {
 			rule = k.Rule
 		}
-		for _, r := range []*StatsRow{g, out.Total} {
-			r.add(c, asOf, cal, rule)
-		}
+		g.add(c, asOf, cal, rule)
+		out.Total.add(c, asOf, cal, rule)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out.Groups, func(a, b *StatsRow) int {
 		if a.Key < b.Key {

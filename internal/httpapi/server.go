@@ -96,6 +96,8 @@ type Deps struct {
 	Hotspots *analytics.Service
 	// Results computes quarterly and yearly worker results (nil: no routes).
 	Results *analytics.Results
+	// Leaders computes the supervising leaders' yearly results (nil: no routes).
+	Leaders *analytics.Leaders
 	// Reports builds the meeting packs and the case ledger (nil: no routes).
 	Reports *report.Service
 }
