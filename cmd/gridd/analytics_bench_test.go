@@ -162,37 +162,42 @@ GROUP BY 1, 2`, from, to, clear, set)
 			}
 		}
 	})
-	sf, st := cst(2025, 1, 1, 0, 0), cst(2025, 7, 1, 0, 0)
-	b.Run("stats-gridd", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			s, err := ta.cases.Stats(ctx, p, sf, st, "unit")
-			if err != nil {
-				b.Fatal(err)
+	for _, per := range []struct {
+		name   string
+		sf, st time.Time
+	}{{"stats", cst(2025, 1, 1, 0, 0), cst(2025, 7, 1, 0, 0)}, {"stats-24m", from, to}} {
+		sf, st := per.sf, per.st
+		b.Run(per.name+"-gridd", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := ta.cases.Stats(ctx, p, sf, st, "unit")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s.Total.Reported == 0 {
+					b.Fatal("no cases")
+				}
+				b.ReportMetric(float64(s.Total.Reported), "cases")
 			}
-			if s.Total.Reported == 0 {
-				b.Fatal("no cases")
-			}
-			b.ReportMetric(float64(s.Total.Reported), "cases")
-		}
-	})
-	b.Run("stats-sql-groupby", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			rows, err := ta.db.Pool.Query(ctx, `SELECT coalesce(lead_unit, 'unassigned'), count(*), count(*) FILTER (WHERE closed_at IS NOT NULL),
+		})
+		b.Run(per.name+"-sql-groupby", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rows, err := ta.db.Pool.Query(ctx, `SELECT coalesce(lead_unit, 'unassigned'), count(*), count(*) FILTER (WHERE closed_at IS NOT NULL),
   count(*) FILTER (WHERE closed_at IS NOT NULL AND handled_on_time)
 FROM cases WHERE reported_at >= $1 AND reported_at < $2 GROUP BY 1`, sf, st)
-			if err != nil {
-				b.Fatal(err)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+				if rows.Err() != nil {
+					b.Fatal(rows.Err())
+				}
 			}
-			for rows.Next() {
-			}
-			rows.Close()
-			if rows.Err() != nil {
-				b.Fatal(rows.Err())
-			}
-		}
-	})
+		})
+	}
 }
 
 // BenchmarkWeeklyPack: the weekly meeting pack of the demo town (its

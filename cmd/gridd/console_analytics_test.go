@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -133,4 +134,42 @@ func TestConsoleHotspotsAndScorecard(t *testing.T) {
 		t.Errorf("the demo month has no grid without an on-time rate: the no-data path is untested")
 	}
 	artifact(t, "console-scorecard.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	// Below, the leaders' yearly results: the joint meeting's score typed
+	// into the first leader's row is saved and the row shows the score and
+	// deduction the API then gives.
+	year := time.Now().In(workday.Shanghai()).Format("2006")
+	var lr leaderResultsBody
+	ta.do("GET", "/api/v1/results/leaders?year="+year, token, nil, nil).decode(t, &lr)
+	if len(lr.Leaders) == 0 {
+		t.Fatal("the demo town has no supervising leader")
+	}
+	waitFor[bool](t, ctx, "the leaders' table", fmt.Sprintf(`document.querySelectorAll('#leaders-table tbody tr').length === %d`, len(lr.Leaders)))
+	firstLeader := lr.Leaders[0].UserID
+	cdpGet(t, ctx, "score the first leader", chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const tr = document.querySelector('#leaders-table tr[data-user="%d"]');
+		tr.querySelector('input.ld-input[data-item="meeting"]').value = '85';
+		tr.querySelector('button.ld-save').click();
+		return true; })()`, firstLeader)))
+	var after leaderResultsBody
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ta.do("GET", "/api/v1/results/leaders?year="+year, token, nil, nil).decode(t, &after)
+		if i := slices.IndexFunc(after.Leaders, func(l leaderRow) bool { return l.UserID == firstLeader }); i >= 0 && after.Leaders[i].Items[len(after.Leaders[i].Items)-1].Value != nil {
+			l := after.Leaders[i]
+			if *l.Items[len(l.Items)-1].Value != 85 {
+				t.Fatalf("saved meeting score %v, want 85", *l.Items[len(l.Items)-1].Value)
+			}
+			want := "无数据"
+			if l.Score != nil {
+				want = fmt.Sprintf("%.2f", *l.Score)
+			}
+			waitFor[bool](t, ctx, "the row's new score", fmt.Sprintf(`(() => { const tr = document.querySelector('#leaders-table tr[data-user="%d"]'); return !!tr && tr.cells[tr.cells.length - 4].textContent === %q; })()`, firstLeader, want))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the meeting score typed in the console was not saved")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

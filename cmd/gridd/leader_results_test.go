@@ -15,23 +15,25 @@ type leaderResultsBody struct {
 	Rubric struct {
 		GridShare float64 `json:"grid_share"`
 	} `json:"rubric"`
-	Leaders []struct {
-		UserID int64    `json:"user_id"`
-		Role   string   `json:"role"`
-		Grids  []string `json:"grids"`
-		Items  []struct {
-			Code   string   `json:"code"`
-			Points float64  `json:"points"`
-			Metric string   `json:"metric"`
-			Value  *float64 `json:"value"`
-			Earned *float64 `json:"earned"`
-		} `json:"items"`
-		Score     *float64 `json:"score"`
-		Deduction *float64 `json:"deduction"`
-		YearEnd   *float64 `json:"year_end_points"`
-		Missing   []string `json:"missing"`
-		Rank      *int     `json:"rank"`
-	} `json:"leaders"`
+	Leaders []leaderRow `json:"leaders"`
+}
+
+type leaderRow struct {
+	UserID int64    `json:"user_id"`
+	Role   string   `json:"role"`
+	Grids  []string `json:"grids"`
+	Items  []struct {
+		Code   string   `json:"code"`
+		Points float64  `json:"points"`
+		Metric string   `json:"metric"`
+		Value  *float64 `json:"value"`
+		Earned *float64 `json:"earned"`
+	} `json:"items"`
+	Score     *float64 `json:"score"`
+	Deduction *float64 `json:"deduction"`
+	YearEnd   *float64 `json:"year_end_points"`
+	Missing   []string `json:"missing"`
+	Rank      *int     `json:"rank"`
 }
 
 // TestLeaderResults: the supervising leaders' and cadres' yearly result

@@ -8,6 +8,7 @@ import { api } from './api.js';
 import { tileSource } from './map.js';
 import { t, extend, fmtNum, getLang, shanghaiToday } from './i18n.js';
 import { h, clear } from './dom.js';
+import { leadersSection } from './leaders.js';
 
 extend({
   tab_scorecard: '考评',
@@ -169,8 +170,9 @@ function monthRange(m) {
 }
 
 // scorecardView: a month's figures by unit, village or grid, ranked by the
-// on-time closure rate; links to the month's meeting pack and ledger.
-export function scorecardView(side) {
+// on-time closure rate; links to the month's meeting pack and ledger; for
+// admin and center, the leaders' yearly results below.
+export function scorecardView(side, role) {
   side.append(h('h2', {}, t('scorecard')));
   const month = h('input', { type: 'month', id: 'sc-month', value: state.month || shanghaiToday().slice(0, 7) });
   const by = h('select', { id: 'sc-by' }, ['unit', 'village', 'grid'].map((g) => h('option', { value: g, selected: state.by === g }, t('sc_' + g))));
@@ -216,4 +218,5 @@ export function scorecardView(side) {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   side.append(form, out);
   load();
+  if (role === 'admin' || role === 'center') leadersSection(side);
 }

@@ -239,7 +239,7 @@ function renderSide() {
   side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView };
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role) };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
