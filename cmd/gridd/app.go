@@ -252,9 +252,13 @@ func (a *app) serve(ctx context.Context, c Config) error {
 		return err
 	}
 	defer stopJobs()
+	drain, startDrain := context.WithCancel(context.Background())
+	defer startDrain()
+	hs := a.server(c)
+	hs.Draining = drain
 	srv := &http.Server{
 		Addr:              c.Addr,
-		Handler:           a.server(c).Handler(),
+		Handler:           hs.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
@@ -268,6 +272,12 @@ func (a *app) serve(ctx context.Context, c Config) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Drain: /readyz fails first, so that a load balancer stops sending
+	// requests here; then the server stops taking connections and lets the
+	// requests in flight finish.
+	a.log.Info("draining", "delay", c.DrainDelay)
+	startDrain()
+	time.Sleep(c.DrainDelay)
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

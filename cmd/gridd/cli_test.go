@@ -96,7 +96,7 @@ func TestServeRefusesUnsafeDurability(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--database-url", url, "--addr", "127.0.0.1:0", "--allow-unsafe-durability"})
+		done <- run(ctx, []string{"serve", "--database-url", url, "--addr", "127.0.0.1:0", "--allow-unsafe-durability", "--drain-delay", "0s"})
 	}()
 	select {
 	case err := <-done:

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -105,7 +106,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	sink := &sseSink{w: w, rc: rc}
-	if err := s.Live.Stream(r.Context(), p, from, sink); err != nil && r.Context().Err() == nil {
+	ctx := r.Context()
+	if s.Draining != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(s.Draining, cancel)()
+	}
+	if err := s.Live.Stream(ctx, p, from, sink); err != nil && ctx.Err() == nil {
 		s.log.Warn("event stream ended", "request_id", requestID(r.Context()), "err", err)
 	}
 	return nil

@@ -71,6 +71,11 @@ type Deps struct {
 	Uploads casework.UploadStore
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
+	// Draining, when done, tells that the instance is stopping: /readyz
+	// answers 503 so that a load balancer sends no new request here, and
+	// event streams end so that their clients reconnect (with
+	// Last-Event-ID) through another instance. Nil: never.
+	Draining context.Context
 	// Unavailable reports whether an unclassified error means the database
 	// is away (answered 503 with Retry-After instead of 500); nil: never.
 	Unavailable func(error) bool
@@ -298,6 +303,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.draining() {
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json", map[string]string{"status": "draining"})
+		return nil
+	}
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -310,6 +320,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.ok(w, r, map[string]string{"status": "ready"})
 }
+
+// draining tells whether the instance has begun to stop.
+func (s *Server) draining() bool { return s.Draining != nil && s.Draining.Err() != nil }
 
 type metrics struct {
 	reg      *prometheus.Registry
