@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+)
+
+// freeAddr returns a loopback address nobody listens on (yet).
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// haproxyPath finds the distribution's HAProxy (make deps-test installs it).
+func haproxyPath(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("haproxy"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/sbin/haproxy"); err == nil {
+		return "/usr/sbin/haproxy"
+	}
+	t.Fatal("haproxy is not installed (make deps-test installs it)")
+	return ""
+}
+
+// startHAProxy runs HAProxy in the foreground in front of backends,
+// health-checking /readyz every 200 ms, and returns its address.
+func startHAProxy(t testing.TB, backends ...string) string {
+	t.Helper()
+	front := freeAddr(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, `global
+    maxconn 512
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response 503
+frontend web
+    bind %s
+    default_backend gridd
+backend gridd
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 200ms fall 1 rise 2
+`, front)
+	for i, be := range backends {
+		fmt.Fprintf(&b, "    server g%d %s check\n", i, be)
+	}
+	cfg := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(haproxyPath(t), "-db", "-f", cfg)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("haproxy said:\n%s", out.String())
+		}
+	})
+	return front
+}
+
+// griddInstance is one `gridd serve` run in the test process.
+type griddInstance struct {
+	addr   string
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// stop does what SIGTERM does and waits for serve to return.
+func (g *griddInstance) stop() error {
+	g.once.Do(func() {
+		g.cancel()
+		g.err = <-g.done
+	})
+	return g.err
+}
+
+// startGridd serves on addr ("" for a free one) and waits until /readyz
+// answers 200.
+func startGridd(t testing.TB, url, addr string, args ...string) *griddInstance {
+	t.Helper()
+	if addr == "" {
+		addr = freeAddr(t)
+	}
+	g := &griddInstance{addr: addr, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	g.cancel = cancel
+	go func() {
+		g.done <- run(ctx, append([]string{"serve", "--database-url", url, "--addr", g.addr, "--allow-unsafe-durability"}, args...))
+	}()
+	t.Cleanup(func() { _ = g.stop() })
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get("http://" + g.addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return g
+			}
+		}
+		select {
+		case err := <-g.done:
+			t.Fatalf("gridd on %s stopped before it was ready: %v", g.addr, err)
+		default:
+		}
+		if time.Since(start) > 2*time.Minute {
+			t.Fatalf("gridd on %s never became ready", g.addr)
+		}
+	}
+}
+
+// TestRollingRestartBehindHAProxy: two gridd instances on one database
+// behind the distribution's HAProxy; a session made through the balancer
+// is valid on both; one instance is stopped (SIGTERM: it drains) and
+// started again, then the other, while clients keep reading — and not one
+// request fails.
+func TestRollingRestartBehindHAProxy(t *testing.T) {
+	t.Parallel()
+	url := dbtest.URL(t, dbtest.NewDemo(t))
+	a := startGridd(t, url, "", "--drain-delay", "1500ms")
+	b := startGridd(t, url, "", "--drain-delay", "1500ms")
+	lb := "http://" + startHAProxy(t, a.addr, b.addr)
+
+	// Wait for HAProxy to see both up.
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get(lb + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("the balancer never answered: %v", err)
+		}
+	}
+	res, err := http.Post(lb+"/api/v1/auth/login", "application/json", strings.NewReader(fmt.Sprintf(`{"username":"center","password":%q}`, dbtest.DemoPassword)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&login); err != nil || res.StatusCode != 200 {
+		t.Fatalf("login through the balancer: %d %v", res.StatusCode, err)
+	}
+	res.Body.Close()
+	// The session is valid on each instance directly.
+	for _, g := range []*griddInstance{a, b} {
+		req, _ := http.NewRequest("GET", "http://"+g.addr+"/api/v1/auth/me", nil)
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("the session on %s: %v %v", g.addr, res, err)
+		}
+		res.Body.Close()
+	}
+
+	var ok, failed atomic.Int64
+	var mu sync.Mutex
+	var failures []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: time.Minute}
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", lb+"/api/v1/locate?lon=117.5&lat=36.7", nil)
+				req.Header.Set("Authorization", "Bearer "+login.Token)
+				res, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+				if err != nil || res.StatusCode >= 500 {
+					failed.Add(1)
+					mu.Lock()
+					if len(failures) < 10 {
+						if err != nil {
+							failures = append(failures, err.Error())
+						} else {
+							failures = append(failures, res.Status)
+						}
+					}
+					mu.Unlock()
+				} else {
+					ok.Add(1)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	// Stop a and serve again on its address, then the same for b.
+	for _, g := range []*griddInstance{a, b} {
+		if err := g.stop(); err != nil {
+			t.Errorf("stopping %s: %v", g.addr, err)
+		}
+		startGridd(t, url, g.addr, "--drain-delay", "1500ms")
+		time.Sleep(time.Second) // HAProxy's rise: 2 checks 200 ms apart, with room
+	}
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 || ok.Load() == 0 {
+		t.Fatalf("%d requests failed and %d succeeded during the rolling restart; first failures: %v", failed.Load(), ok.Load(), failures)
+	}
+	t.Logf("%d requests through the balancer during the rolling restart, none failed", ok.Load())
+}
