@@ -30,6 +30,9 @@ type Config struct {
 	// DrainDelay is how long a stopping server answers /readyz with 503
 	// (and ends its event streams) before it stops taking connections.
 	DrainDelay time.Duration
+	// GridsPoll is how often an instance checks the grids' revision in
+	// case it missed the notification of a change.
+	GridsPoll time.Duration
 	// InstanceID names this instance among several on one database (jobs'
 	// leader election, logs); empty: River picks one.
 	InstanceID string
@@ -74,6 +77,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.BasemapURL, "basemap-url", os.Getenv("GRIDD_BASEMAP_URL"), "console basemap: XYZ tile URL with {z}/{x}/{y}, or a WMTS KVP GetTile URL with {TileMatrix}/{TileCol}/{TileRow}; empty: no basemap (env GRIDD_BASEMAP_URL)")
 	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", os.Getenv("GRIDD_BASEMAP_ATTRIBUTION"), "attribution shown for the basemap (env GRIDD_BASEMAP_ATTRIBUTION)")
 	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")
+	fs.DurationVar(&c.GridsPoll, "grids-poll", 5*time.Second, "how often to check the grids' revision in case a change notification was missed (changes are otherwise seen at once, by notification)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz answers 503 before the server stops taking connections (at least a load balancer's health-check interval × its fall count); in-flight requests then finish")
 	fs.BoolVar(&c.AllowUnsafeDurability, "allow-unsafe-durability", os.Getenv("GRIDD_ALLOW_UNSAFE_DURABILITY") == "1", "serve even when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off — acknowledged writes may be lost in a crash; development only (env GRIDD_ALLOW_UNSAFE_DURABILITY=1)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")

@@ -168,8 +168,10 @@ func (s *Service) LocateLevel(p orb.Point, level int) (string, bool) {
 }
 
 // Watch refreshes whenever rev reports a new grids revision (another
-// process changed the grids), polling every interval until ctx ends.
-func (s *Service) Watch(ctx context.Context, interval time.Duration, rev func(context.Context) (int64, error), onErr func(error)) {
+// process changed the grids): at once when wake fires (a notification
+// that the grids changed), and every interval in case one was missed,
+// until ctx ends. wake may be nil.
+func (s *Service) Watch(ctx context.Context, interval time.Duration, wake <-chan struct{}, rev func(context.Context) (int64, error), onErr func(error)) {
 	last, _ := rev(ctx)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -178,18 +180,19 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration, rev func(co
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			r, err := rev(ctx)
-			if err != nil {
+		case <-wake:
+		}
+		r, err := rev(ctx)
+		if err != nil {
+			onErr(err)
+			continue
+		}
+		if r != last {
+			if err := s.Refresh(ctx); err != nil {
 				onErr(err)
 				continue
 			}
-			if r != last {
-				if err := s.Refresh(ctx); err != nil {
-					onErr(err)
-					continue
-				}
-				last = r
-			}
+			last = r
 		}
 	}
 }
