@@ -48,6 +48,10 @@ type Config struct {
 	// keeps in memory (0: 10,000; negative: none, every request reads the
 	// database).
 	AuthCache int
+	// PublicRate and PublicBurst limit the public "who answers here" lookup
+	// per client address (0: 1 per second, bursts of 10).
+	PublicRate  float64
+	PublicBurst int
 }
 
 func envOr(name, def string) string {
