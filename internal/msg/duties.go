@@ -21,7 +21,7 @@ const (
 	DutyLogLate     Key = "duty.log.late"    // the deadline
 	DutyLogOnTime   Key = "duty.log.on_time" // the submission time
 	DutyLogMissing  Key = "duty.log.missing"
-	DutyLogPatrol   Key = "duty.log.patrol"   // hours, km
+	DutyLogPatrol   Key = "duty.log.patrol" // hours, km
 	DutyLogNoPatrol Key = "duty.log.no_patrol"
 )
 
