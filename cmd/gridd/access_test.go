@@ -401,7 +401,7 @@ func TestMeFeatures(t *testing.T) {
 	ta.do("GET", "/api/v1/auth/me", ta.login("center"), nil, nil).decode(t, &me)
 	routeOf := map[string]string{"cases": "GET /api/v1/cases", "stats": "GET /api/v1/stats/cases",
 		"patrol_audit": "GET /api/v1/audits/patrol-coverage", "register_audit": "GET /api/v1/audits/registers",
-		"assessments": "GET /api/v1/assessments"}
+		"assessments": "GET /api/v1/assessments", "duties": "GET /api/v1/visits/due"}
 	routes := map[string]bool{}
 	if err := chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes[method+" "+strings.TrimSuffix(route, "/")] = true

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +74,23 @@ func TestFieldAppVisitAndLog(t *testing.T) {
 	if late || logNotes != "上午走访一户，下午巡查" {
 		t.Errorf("server holds the log late=%v notes %q", late, logNotes)
 	}
+
+	// The center's console lists the household due (visited today) and
+	// reads the worker's log.
+	cc := browser(t)
+	cdpDo(t, cc, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	login(t, cc, ta.srv.URL, "center")
+	tapUntil(t, cc, "the duties tab", "#tab-duties", `!!document.querySelector('#du-due-table')`)
+	row := waitFor[string](t, cc, "the household's row", fmt.Sprintf(`(() => { const r = document.querySelector('#du-due-table tr[data-id="%d"]'); return r ? r.textContent : false })()`, hid))
+	if !strings.Contains(row, workday.DateOf(time.Now()).String()) || !strings.Contains(row, "每1个月一次") {
+		t.Errorf("console row %q: want today's visit and the monthly schedule", row)
+	}
+	cdpDo(t, cc, "ask for the worker's log",
+		chromedp.SetValue(chromedp.CSS("#du-log-worker"), ownGrid),
+		chromedp.Click(chromedp.CSS("#du-log-search")))
+	got := waitFor[string](t, cc, "the worker's log", `(() => { const e = document.querySelector('#du-log-notes'); return e ? e.textContent : false })()`)
+	if got != "上午走访一户，下午巡查" {
+		t.Errorf("console shows the log %q", got)
+	}
+	artifact(t, "console-duties-zh.png", cdpGet(t, cc, "screenshot", chromedp.CaptureScreenshot()))
 }

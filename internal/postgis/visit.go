@@ -91,7 +91,7 @@ RETURNING id`,
 	return nil
 }
 
-const visitColumns = `v.id, v.target_kind, v.target_id, coalesce(t.name, k.name, ''), v.visitor_id, u.name, v.grid_code, v.visited_at,
+const visitColumns = `v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, k.name, ''), v.visitor_id, u.name, v.grid_code, v.visited_at,
        v.visited_on, ST_X(v.point), ST_Y(v.point), v.distance_m, v.on_site, v.notes, v.photo_ids, v.created_at
 FROM visits v JOIN users u ON u.id = v.visitor_id
 LEFT JOIN register_records t ON v.target_kind <> 'key_person' AND t.id = v.target_id

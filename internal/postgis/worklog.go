@@ -65,7 +65,7 @@ ORDER BY e.at, e.id`, userID, from, to)
 // DayVisits returns the visits userID recorded on day, by time.
 func (s *WorklogStore) DayVisits(ctx context.Context, userID int64, day workday.Date) ([]worklog.VisitItem, error) {
 	rows, err := s.db.Pool.Query(ctx, `
-SELECT v.id, v.target_kind, v.target_id, coalesce(t.name, k.name, ''), v.visited_at, v.on_site
+SELECT v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, k.name, ''), v.visited_at, v.on_site
 FROM visits v
 LEFT JOIN register_records t ON v.target_kind <> 'key_person' AND t.id = v.target_id
 LEFT JOIN key_persons k ON v.target_kind = 'key_person' AND k.id = v.target_id
