@@ -432,3 +432,108 @@ func TestPublicResponsibleLookup(t *testing.T) {
 		t.Errorf("8th lookup: %d %s (Retry-After %q), want 429", res.Status, res.Body, res.Header.Get("Retry-After"))
 	}
 }
+
+// TestKeyPersonVisitsAndHandover: a key person comes due by its category's
+// schedule (community correction: weekly; an admin changes it to two
+// weeks); its visit must be on site, and its notes go only into the sealed
+// visit log. A household handed over to another team member leaves the
+// first member's due list for the second's.
+func TestKeyPersonVisitsAndHandover(t *testing.T) {
+	t.Parallel()
+	clk := &testClock{}
+	clk.Set(cst(2026, 12, 1, 9, 0))
+	ta := newCaseApp(t, clk)
+	admin, center, worker := ta.login("admin"), ta.login("center"), ta.login(ownGrid)
+
+	at := pointIn(ownGrid, 71, 40)
+	res := ta.do("POST", "/api/v1/keypersons", admin, map[string]any{"category": "community_correction", "name": "孙八", "address": "五号院",
+		"lon": at[0], "lat": at[1], "responsible": ownGrid, "id_number": validID("37010219800101123")}, nil)
+	if res.Status != 201 {
+		t.Fatalf("key person: %d %s", res.Status, res.Body)
+	}
+	var kp struct{ ID int64 }
+	res.decode(t, &kp)
+	d := ta.due(worker, "")
+	if len(d.Items) != 1 || d.Items[0].Target.Kind != "key_person" || d.Items[0].DueOn != "2026-12-08" || d.Items[0].KindName != "重点人员" {
+		t.Fatalf("key person due: %+v", d)
+	}
+	kpBody := func(p orb.Point, notes string) map[string]any {
+		return map[string]any{"target": map[string]any{"kind": "key_person", "id": kp.ID}, "location": map[string]any{"lon": p[0], "lat": p[1]}, "notes": notes}
+	}
+	clk.Set(cst(2026, 12, 3, 10, 0))
+	secret := "情绪稳定，按时报到"
+	if res := ta.do("POST", "/api/v1/visits", worker, kpBody(offset(at, 400, 0), secret), nil); res.Status != 422 || !strings.Contains(string(res.Body), "visit_not_on_site") {
+		t.Errorf("off-site key-person visit: %d %s, want 422", res.Status, res.Body)
+	}
+	if n, m := ta.countRows("visits"), ta.countRows("key_person_visits"); n != 0 || m != 0 {
+		t.Fatalf("a refused visit stored %d visits, %d log entries", n, m)
+	}
+	if res := ta.do("POST", "/api/v1/visits", worker, kpBody(offset(at, 5, 5), secret), nil); res.Status != 201 {
+		t.Fatalf("key-person visit: %d %s", res.Status, res.Body)
+	}
+	var plain int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM visits WHERE notes <> ''`).Scan(&plain); err != nil || plain != 0 {
+		t.Errorf("key-person notes in the visits table: %d (%v)", plain, err)
+	}
+	var enc []byte
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT notes_enc FROM key_person_visits WHERE key_person_id = $1`, kp.ID).Scan(&enc); err != nil {
+		t.Fatalf("the sealed log entry: %v", err)
+	}
+	if len(enc) == 0 || strings.Contains(string(enc), secret) {
+		t.Errorf("the log entry is not sealed: %q", enc)
+	}
+	if d := ta.due(worker, ""); d.Items[0].DueOn != "2026-12-10" || *d.Items[0].LastVisit != "2026-12-03" {
+		t.Errorf("due after the visit: %+v", d.Items[0])
+	}
+
+	// The admin changes the schedules: every kind keeps a default.
+	bad := map[string]any{"schedules": []map[string]any{{"target_kind": "household", "every": 1, "unit": "month"}}}
+	if res := ta.do("PUT", "/api/v1/visits/schedules", admin, bad, nil); res.Status != 400 || !strings.Contains(string(res.Body), "default_required") {
+		t.Errorf("schedules without defaults: %d %s", res.Status, res.Body)
+	}
+	good := map[string]any{"schedules": []map[string]any{
+		{"target_kind": "household", "every": 1, "unit": "month"}, {"target_kind": "business", "every": 1, "unit": "month"},
+		{"target_kind": "place", "every": 1, "unit": "month"}, {"target_kind": "key_person", "every": 1, "unit": "month"},
+		{"target_kind": "key_person", "category": "community_correction", "every": 2, "unit": "week"}}}
+	if res := ta.do("PUT", "/api/v1/visits/schedules", admin, good, nil); res.Status != 200 {
+		t.Fatalf("schedules: %d %s", res.Status, res.Body)
+	}
+	clk.Set(cst(2026, 12, 12, 10, 0))
+	if d := ta.due(worker, ""); d.Items[0].DueOn != "2026-12-17" || d.Items[0].Overdue {
+		t.Errorf("due every two weeks: %+v", d.Items[0])
+	}
+
+	// Hand-over: from 12-15 the grid's party-group leader answers for the household.
+	clk.Set(cst(2026, 12, 1, 9, 0))
+	hid := ta.addHousehold(center, "龙泉镇交接路1号", pointIn(ownGrid, 72, 40))
+	ta.assign(center, hid, ownGrid, "2026-12-01")
+	var leader string
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT u.username FROM grid_assignments a JOIN users u ON u.id = a.user_id
+WHERE a.grid_code = $1 AND a.grid_role = 'party_leader' AND a.valid_to IS NULL LIMIT 1`, ownGrid).Scan(&leader); err != nil {
+		t.Fatalf("the grid's party-group leader: %v", err)
+	}
+	ta.assign(center, hid, leader, "2026-12-15")
+	var list struct {
+		Responsibilities []struct {
+			Username string  `json:"username"`
+			ValidTo  *string `json:"valid_to"`
+		} `json:"responsibilities"`
+	}
+	ta.do("GET", "/api/v1/responsibilities?grid="+ownGrid, center, nil, nil).decode(t, &list)
+	if len(list.Responsibilities) != 2 || list.Responsibilities[0].Username != ownGrid || list.Responsibilities[0].ValidTo == nil ||
+		*list.Responsibilities[0].ValidTo != "2026-12-15" || list.Responsibilities[1].Username != leader || list.Responsibilities[1].ValidTo != nil {
+		t.Errorf("after the hand-over: %+v", list.Responsibilities)
+	}
+	clk.Set(cst(2026, 12, 16, 9, 0))
+	for who, want := range map[string]int{ownGrid: 0, leader: 1} {
+		n := 0
+		for _, it := range ta.due(center, "worker="+who).Items {
+			if it.Target.Kind == "household" && it.Target.ID == hid {
+				n++
+			}
+		}
+		if n != want {
+			t.Errorf("%s's due list holds the household %d times, want %d", who, n, want)
+		}
+	}
+}
