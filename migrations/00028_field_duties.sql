@@ -74,6 +74,7 @@ CREATE TABLE visits (
 );
 CREATE INDEX visits_target ON visits (target_kind, target_id, visited_on);
 CREATE INDEX visits_visitor ON visits (visitor_id, visited_on);
+CREATE INDEX visits_photos ON visits USING gin (photo_ids);
 CREATE UNIQUE INDEX visits_idempotency ON visits (visitor_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 -- The daily grid log: one entry per worker and day (Asia/Shanghai), late

@@ -162,6 +162,12 @@ func TestVisitDutyAcrossMonths(t *testing.T) {
 	if !v1.OnSite || v1.DistanceM == nil || *v1.DistanceM < 18 || *v1.DistanceM > 22 || v1.VisitedOn != "2026-11-10" || len(v1.PhotoIDs) != 1 {
 		t.Errorf("visit: %+v", v1)
 	}
+	// The visit's photo: the center of its grid sees it, another village's worker not.
+	for tok, want := range map[string]int{center: 200, other: 403} {
+		if res := ta.do("GET", fmt.Sprintf("/api/v1/uploads/%d", photo), tok, nil, nil); res.Status != want {
+			t.Errorf("visit photo: %d, want %d", res.Status, want)
+		}
+	}
 	res = ta.do("POST", "/api/v1/visits", worker, body, key)
 	var again visitView
 	res.decode(t, &again)

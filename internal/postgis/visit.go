@@ -135,6 +135,24 @@ WHERE v.visitor_id = $1 AND v.visited_on >= $2 AND v.visited_on < $3 ORDER BY v.
 	return out, translate(rows.Err(), "visits")
 }
 
+// PhotoGrids returns the grids of the visits holding upload id (index visits_photos).
+func (s *VisitStore) PhotoGrids(ctx context.Context, id int64) ([]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT grid_code FROM visits WHERE photo_ids @> ARRAY[$1::bigint]`, id)
+	if err != nil {
+		return nil, translate(err, "visit photo")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, translate(rows.Err(), "visit photo")
+}
+
 // Schedules returns every schedule, by kind then category.
 func (s *VisitStore) Schedules(ctx context.Context) ([]visits.Schedule, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT target_kind, category, every, unit FROM visit_schedules ORDER BY target_kind, category`)

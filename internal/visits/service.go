@@ -338,3 +338,22 @@ func (s *Service) ReplaceSchedules(ctx context.Context, p *auth.Principal, ss []
 func (s *Service) MonthCoverage(ctx context.Context, from, to time.Time) ([]Coverage, error) {
 	return s.Store.MonthCoverage(ctx, workday.DateOf(from), workday.DateOf(to))
 }
+
+// CanReadPhoto reports whether p may see upload id as the photo of a visit
+// in its scope (the uploader always may; see the upload route).
+func (s *Service) CanReadPhoto(ctx context.Context, p *auth.Principal, id int64) (bool, error) {
+	if p.User.Role == people.RoleDepartment {
+		return false, nil
+	}
+	grids, err := s.Store.PhotoGrids(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	h := s.Tree()
+	for _, g := range grids {
+		if g != "" && p.CanReadGrid(h, g) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

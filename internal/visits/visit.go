@@ -146,6 +146,8 @@ type Store interface {
 	// Scheduled lists the targets someone answers for on f.On, with their
 	// last on-site visit.
 	Scheduled(ctx context.Context, f DueFilter) ([]*Scheduled, error)
+	// PhotoGrids returns the grids of the visits holding upload id.
+	PhotoGrids(ctx context.Context, id int64) ([]string, error)
 	// MonthCoverage computes every worker's coverage over [from, to).
 	MonthCoverage(ctx context.Context, from, to workday.Date) ([]Coverage, error)
 }
