@@ -45,6 +45,8 @@ export function init(c) {
     for (const p of a.photos) ids.push(await c.upload(p, a, save));
     const r = await c.call('POST', '/api/v1/visits', { ...a.body, photo_ids: ids }, { 'Idempotency-Key': a.key });
     c.hooks.sent.push({ kind: 'visit', key: a.key, id: r.data.id, status: r.status, on_site: r.data.on_site, check: r.data.check });
+    // A visit recorded away from its target is kept but does not count: say so.
+    if (!r.data.on_site) c.toast(r.data.check);
     refreshDue();
   });
 }
