@@ -29,7 +29,8 @@ func TestFieldAppVisitAndLog(t *testing.T) {
 	waitFor[bool](t, ctx, "the visits due on home", `!!(window.__griddM.due && window.__griddM.due.items.length === 1 && document.querySelector('#btn-visits'))`)
 	tapUntil(t, ctx, "visits", "#btn-visits", `!!document.querySelector('#visits-list')`)
 	noHorizontalScroll(t, ctx, "visits due")
-	if s := cdpGet(t, ctx, "the due item", chromedp.Text(chromedp.CSS("#visits-list li"))); !strings.Contains(s, "龙泉镇走访路6号") || !strings.Contains(s, "应于") {
+	// The list re-renders when fresh data arrives: read it in one evaluation.
+	if s := waitFor[string](t, ctx, "the due item", `(() => { const e = document.querySelector('#visits-list li'); return e ? e.textContent : false })()`); !strings.Contains(s, "龙泉镇走访路6号") || !strings.Contains(s, "应于") {
 		t.Errorf("due item shows %q", s)
 	}
 	artifact(t, "field-visits-due-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
