@@ -13,6 +13,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/paulmach/orb"
 )
 
 const (
@@ -305,6 +306,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 	for k, v := range analyticsRouteCases() { // issue 19: hot spots, rates, reports
 		cases[k] = v
 	}
+	for k, v := range dutyRouteCases() { // issue 18: responsibility, visits, daily log
+		cases[k] = v
+	}
 	var routes []string
 	err = chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")
@@ -397,7 +401,7 @@ func TestMeFeatures(t *testing.T) {
 	ta.do("GET", "/api/v1/auth/me", ta.login("center"), nil, nil).decode(t, &me)
 	routeOf := map[string]string{"cases": "GET /api/v1/cases", "stats": "GET /api/v1/stats/cases",
 		"patrol_audit": "GET /api/v1/audits/patrol-coverage", "register_audit": "GET /api/v1/audits/registers",
-		"assessments": "GET /api/v1/assessments"}
+		"assessments": "GET /api/v1/assessments", "duties": "GET /api/v1/visits/due"}
 	routes := map[string]bool{}
 	if err := chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes[method+" "+strings.TrimSuffix(route, "/")] = true
@@ -412,5 +416,51 @@ func TestMeFeatures(t *testing.T) {
 		if rt, ok := routeOf[f]; !ok || !routes[rt] {
 			t.Errorf("feature %q: route %q registered %v", f, rt, routes[rt])
 		}
+	}
+}
+
+// dutyRouteCases: issue 18's responsibility, visits and daily log. The
+// public lookup is open to everyone, deliberately (TestPublicResponsibleLookup
+// holds what it may say).
+func dutyRouteCases() map[string]routeCase {
+	var household int64
+	var home orb.Point
+	house := func(ta *testApp) (int64, orb.Point) {
+		if household == 0 {
+			home = pointIn(ownGrid, 51, 40)
+			household = ta.addHousehold(ta.login("admin"), "权限测试户", home)
+		}
+		return household, home
+	}
+	open := map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}
+	p := pointIn(ownGrid, 52, 40)
+	return map[string]routeCase{
+		"GET /api/v1/public/responsible": {fixed(fmt.Sprintf("/api/v1/public/responsible?lon=%f&lat=%f", p[0], p[1])), open},
+		"POST /api/v1/responsibilities": {func(ta *testApp, role string) (string, any, map[string]string) {
+			id := ta.addHousehold(ta.login("admin"), "分配测试户 "+role, pointIn(ownGrid, 53, 40))
+			return "/api/v1/responsibilities", map[string]any{"target": map[string]any{"kind": "household", "id": id}, "username": ownGrid}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/responsibilities": {fixed("/api/v1/responsibilities?grid=" + ownGrid), all(200, map[string]int{"department": 403, "viewer": 403})},
+		"PUT /api/v1/public-contacts/{username}": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/public-contacts/" + ownGrid, map[string]string{"contact": "12345"}, nil
+		}, only(200, "admin", "center")},
+		"GET /api/v1/visits/due":       {fixed("/api/v1/visits/due"), all(200, map[string]int{"department": 403})},
+		"GET /api/v1/visits/schedules": {fixed("/api/v1/visits/schedules"), all(200, map[string]int{"department": 403})},
+		"PUT /api/v1/visits/schedules": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/visits/schedules", map[string]any{"schedules": []map[string]any{
+				{"target_kind": "household", "every": 1, "unit": "month"}, {"target_kind": "business", "every": 1, "unit": "month"},
+				{"target_kind": "place", "every": 1, "unit": "month"}, {"target_kind": "key_person", "every": 1, "unit": "month"}}}, nil
+		}, only(200, "admin")},
+		"POST /api/v1/visits": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			id, at := house(ta)
+			return "/api/v1/visits", visitBody(id, at, ""), nil
+		}, only(201, "admin", "center", "worker")},
+		"GET /api/v1/worklog": {fixed("/api/v1/worklog?worker=" + ownGrid), all(200, map[string]int{"department": 403, "viewer": 403})},
+		"POST /api/v1/worklog": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/worklog", map[string]string{"notes": "日志"}, nil
+		}, only(201, "worker")},
+		"PUT /api/v1/worklog": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/worklog", map[string]string{"notes": "修改"}, map[string]string{"If-Match": `"1"`}
+		}, only(200, "worker")},
 	}
 }

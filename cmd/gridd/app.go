@@ -82,6 +82,8 @@ type app struct {
 	results  *analytics.Results
 	leaders  *analytics.Leaders
 	reports  *report.Service
+	// field duties: responsibility, visits, the daily log (duties.go).
+	dutyParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -171,6 +173,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	a.openDuties()
 	return a, nil
 }
 
@@ -215,6 +218,12 @@ func (a *app) server(c Config) *httpapi.Server {
 		Webhooks: a.webhooks,
 		Layers:   a.layers,
 		Planning: a.planning,
+
+		Responsibility: a.responsibility,
+		PublicRate:     c.PublicRate,
+		PublicBurst:    c.PublicBurst,
+		Visits:         a.visits,
+		Worklog:        a.worklog,
 	})
 }
 

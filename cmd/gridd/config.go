@@ -54,6 +54,10 @@ type Config struct {
 	// keeps in memory (0: 10,000; negative: none, every request reads the
 	// database).
 	AuthCache int
+	// PublicRate and PublicBurst limit the public "who answers here" lookup
+	// per client address (0: 1 per second, bursts of 10).
+	PublicRate  float64
+	PublicBurst int
 }
 
 func envOr(name, def string) string {
@@ -82,6 +86,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.AllowUnsafeDurability, "allow-unsafe-durability", os.Getenv("GRIDD_ALLOW_UNSAFE_DURABILITY") == "1", "serve even when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off — acknowledged writes may be lost in a crash; development only (env GRIDD_ALLOW_UNSAFE_DURABILITY=1)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")
 	fs.IntVar(&c.AuthCache, "auth-cache", defaultAuthCache, "principals of recently used tokens kept in memory, revoked on every instance by notification; negative: none")
+	fs.Float64Var(&c.PublicRate, "public-rate", 1, "public who-answers lookups per second per client address")
+	fs.IntVar(&c.PublicBurst, "public-burst", 10, "burst of public who-answers lookups per client address")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {

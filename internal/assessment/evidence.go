@@ -106,6 +106,16 @@ type Missed struct {
 	GridCode   string
 }
 
+// VisitCoverage is a worker's month of visits to the households,
+// businesses and places it answered for (internal/visits).
+type VisitCoverage struct {
+	WorkerID int64
+	Assigned int
+	Visited  int
+	// Unvisited names the targets not visited ("household 12").
+	Unvisited []Ref
+}
+
 // Evidence is everything a month's scores are computed from.
 type Evidence struct {
 	Month   string // YYYY-MM
@@ -120,4 +130,6 @@ type Evidence struct {
 	Findings   []Finding
 	WorkOrders []WorkOrder
 	Missed     []Missed
+	// Visits is each worker's visit coverage (nil: no visit duty recorded).
+	Visits []VisitCoverage
 }

@@ -97,6 +97,12 @@ type MassWorkRules struct {
 	// of it for one whose non-resolution had serious impact.
 	UnresolvedRequest float64 `json:"unresolved_request"`
 	UnresolvedSerious float64 `json:"unresolved_serious"`
+	// VisitShortfall is deducted once when the share of the households,
+	// businesses and places a worker answered for that it visited on site
+	// in the month (包户走访, internal/visits) is below VisitCoverageMin.
+	// 0 leaves the item out of the block.
+	VisitCoverageMin float64 `json:"visit_coverage_min,omitempty"`
+	VisitShortfall   float64 `json:"visit_shortfall,omitempty"`
 }
 
 // InformationRules: 信息采集数量和质量 (40).
@@ -154,7 +160,7 @@ func DefaultRubric() *Rubric {
 		Version:    "p5-2026.1",
 		Attendance: AttendanceRules{Max: 20, CoverageShortfall: 5, ShortDay: 0.5, UnansweredCall: 0.5},
 		MassWork: MassWorkRules{Max: 20, Unfamiliar: 2, SurveyHouseholds: 20, SurveyMinRate: 0.60, SurveyDeduction: 3,
-			UnresolvedRequest: 2, UnresolvedSerious: 10},
+			UnresolvedRequest: 2, UnresolvedSerious: 10, VisitCoverageMin: 1, VisitShortfall: 2},
 		Information: InformationRules{Max: 40, MinPoints: 150, BelowMinDeduction: 10, BelowMinNoPay: true,
 			Bonus:      []BonusTier{{Above: 170, Bonus: 2}, {Above: 200, Bonus: 3}, {Above: 250, Bonus: 5}},
 			LateReport: 10, LateReportVeto: true, PassRateMin: 0.80, PassRateDeduction: 5},
@@ -235,6 +241,8 @@ func (r *Rubric) Validate() error {
 	points("mass_work.survey_deduction", m.SurveyDeduction)
 	points("mass_work.unresolved_request", m.UnresolvedRequest)
 	points("mass_work.unresolved_serious", m.UnresolvedSerious)
+	rate("mass_work.visit_coverage_min", m.VisitCoverageMin)
+	points("mass_work.visit_shortfall", m.VisitShortfall)
 	in := r.Information
 	max("information.max", in.Max)
 	floor("information.floor", in.Floor)

@@ -58,6 +58,7 @@ type Figures struct {
 	OrdersPending  int      `json:"work_orders_pending"`
 	PassRate       *float64 `json:"pass_rate"`
 	Missed         int      `json:"missed_problems"`
+	VisitCoverage  *float64 `json:"visit_coverage"`
 }
 
 // Result is one worker's month.
@@ -141,6 +142,11 @@ func Score(r *Rubric, ev *Evidence) []*Result {
 			b.missed = append(b.missed, m)
 		}
 	}
+	for i := range ev.Visits {
+		if b := byWorker[ev.Visits[i].WorkerID]; b != nil {
+			b.visits = &ev.Visits[i]
+		}
+	}
 	out := make([]*Result, 0, len(ev.Workers))
 	for _, w := range ev.Workers {
 		out = append(out, scoreWorker(r, w, byWorker[w.ID]))
@@ -156,6 +162,7 @@ type bucket struct {
 	findings map[FindingKind][]Finding
 	orders   []WorkOrder
 	missed   []Missed
+	visits   *VisitCoverage
 }
 
 func (b *bucket) findingsOf(k FindingKind) []Finding { return b.findings[k] }
@@ -262,7 +269,30 @@ func massWork(r *Rubric, b *bucket, res *Result) Block {
 	items = append(items, survey,
 		countItem("unresolved_requests", "群众诉求未落实解决", "Unresolved requests", b.findingsOf(FindingUnresolved), m.UnresolvedRequest),
 		countItem("unresolved_serious", "诉求未解决造成极坏影响", "Unresolved requests with serious impact", b.findingsOf(FindingUnresolvedSerious), m.UnresolvedSerious))
+	if m.VisitShortfall > 0 {
+		items = append(items, visitItem(m, b.visits, res))
+	}
 	return finish(BlockMassWork, "群众工作", "Mass work", m.Max, m.Floor, items, nil)
+}
+
+// visitItem: the share of the targets the worker answered for that it
+// visited on site in the month, against the rubric's minimum.
+func visitItem(m MassWorkRules, v *VisitCoverage, res *Result) Item {
+	it := Item{Key: "visit_coverage", Name: "包户走访未全覆盖", NameEN: "Assigned households not all visited", Evidence: []Ref{}}
+	if v == nil || v.Assigned == 0 {
+		it.Detail = "no household, business or place assigned this month: not scored"
+		return it
+	}
+	rate := round4(float64(v.Visited) / float64(v.Assigned))
+	res.Figures.VisitCoverage = &rate
+	it.Detail = fmt.Sprintf("%d of %d assigned visited on site (%.1f%%), minimum %.0f%%", v.Visited, v.Assigned, rate*100, m.VisitCoverageMin*100)
+	if rate < m.VisitCoverageMin {
+		it.Count = v.Assigned - v.Visited
+		it.Points = -m.VisitShortfall
+		it.Evidence = append(it.Evidence, v.Unvisited...)
+		it.Detail += fmt.Sprintf(": −%s once", num(m.VisitShortfall))
+	}
+	return it
 }
 
 func information(r *Rubric, b *bucket, res *Result) Block {
@@ -421,6 +451,8 @@ func sortEvidence(ev *Evidence) *Evidence {
 	slices.SortFunc(c.Findings, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Date, b.Date), cmp.Compare(a.ID, b.ID))
 	})
+	c.Visits = slices.Clone(ev.Visits)
+	slices.SortFunc(c.Visits, func(a, b VisitCoverage) int { return cmp.Compare(a.WorkerID, b.WorkerID) })
 	c.WorkOrders = slices.Clone(ev.WorkOrders)
 	slices.SortFunc(c.WorkOrders, func(a, b WorkOrder) int {
 		return cmp.Or(cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.CaseNumber, b.CaseNumber))

@@ -96,6 +96,9 @@ type Service struct {
 	// RefreshPatrols recomputes the month's stored patrol results before
 	// an assessment (nil: use what is stored).
 	RefreshPatrols func(ctx context.Context, month time.Time) error
+	// VisitCoverage returns each worker's visit coverage of the period
+	// (internal/visits; nil: the visit item finds no evidence).
+	VisitCoverage func(ctx context.Context, p Period) ([]VisitCoverage, error)
 }
 
 func (s *Service) now() time.Time {
@@ -137,6 +140,11 @@ func (s *Service) Assess(ctx context.Context, month string, by int64) (*Run, boo
 	ev, err := s.Store.Evidence(ctx, p, r)
 	if err != nil {
 		return nil, false, err
+	}
+	if s.VisitCoverage != nil {
+		if ev.Visits, err = s.VisitCoverage(ctx, p); err != nil {
+			return nil, false, fmt.Errorf("visit coverage: %w", err)
+		}
 	}
 	results := Score(r, ev)
 	history := map[string][]*Result{}

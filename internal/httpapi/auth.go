@@ -70,6 +70,9 @@ func (s *Server) features() []string {
 	if s.Assessments != nil {
 		f = append(f, "assessments")
 	}
+	if s.Visits != nil && s.Worklog != nil {
+		f = append(f, "duties")
+	}
 	return f
 }
 

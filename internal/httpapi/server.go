@@ -29,8 +29,11 @@ import (
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/report"
+	"github.com/gridd/gridd/internal/responsibility"
 	"github.com/gridd/gridd/internal/tiles"
+	"github.com/gridd/gridd/internal/visits"
 	"github.com/gridd/gridd/internal/webhook"
+	"github.com/gridd/gridd/internal/worklog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -105,6 +108,15 @@ type Deps struct {
 	Leaders *analytics.Leaders
 	// Reports builds the meeting packs and the case ledger (nil: no routes).
 	Reports *report.Service
+	// Field duties (issue 18; nil: no routes): who answers for which
+	// household or place and the public lookup (limited to PublicRate
+	// lookups per second per client address, bursts of PublicBurst), visits,
+	// the daily log.
+	Responsibility *responsibility.Service
+	PublicRate     float64
+	PublicBurst    int
+	Visits         *visits.Service
+	Worklog        *worklog.Service
 }
 
 // Server is the HTTP API.
@@ -153,6 +165,7 @@ func (s *Server) routes() chi.Router {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.limitBody, noStore)
 		r.Post("/auth/login", s.h(s.login))
+		s.registerPublicRoutes(r) // no token: deliberately public (responsibility.go)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.auditPrincipal)
 			s.registerAuthRoutes(r)
@@ -181,6 +194,9 @@ func (s *Server) routes() chi.Router {
 			s.registerHotspotRoutes(r)
 			s.registerResultRoutes(r)
 			s.registerReportRoutes(r)
+			s.registerResponsibilityRoutes(r)
+			s.registerVisitRoutes(r)
+			s.registerWorklogRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

@@ -18,7 +18,7 @@ import (
 //
 //	POST /api/v1/uploads        a JPEG or PNG photo (raw body, or multipart field "file"); EXIF removed, GPS offered as a hint;
 //	                            with Idempotency-Key a retry answers 200 with the photo stored first
-//	GET  /api/v1/uploads/{id}   the cleaned photo (its uploader, or who may read its case)
+//	GET  /api/v1/uploads/{id}   the cleaned photo (its uploader, who may read its case, or who may read the grid of a visit it shows)
 func (s *Server) registerUploadRoutes(r chi.Router) {
 	r.Post("/uploads", s.h(s.createUpload))
 	r.Get("/uploads/{id}", s.h(s.getUpload))
@@ -101,6 +101,15 @@ func (s *Server) getUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ph.OwnerID != p.User.ID {
+		if ph.CaseID == 0 && s.Visits != nil {
+			ok, err := s.Visits.CanReadPhoto(r.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return writePhoto(w, ph.ContentType, ph.Data)
+			}
+		}
 		if ph.CaseID == 0 {
 			return errs.Forbiddenf("upload %d is not yours", id)
 		}
@@ -111,10 +120,14 @@ func (s *Server) getUpload(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	w.Header().Set("Content-Type", ph.ContentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(ph.Data)))
+	return writePhoto(w, ph.ContentType, ph.Data)
+}
+
+func writePhoto(w http.ResponseWriter, contentType string, data []byte) error {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Header().Set("Cache-Control", "private, max-age=86400")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(ph.Data)
+	_, _ = w.Write(data)
 	return nil
 }

@@ -6,6 +6,8 @@ import { h, clear } from '../src/dom.js';
 import { t, getLang, setLang, fmtTime } from './i18n.js';
 import * as Q from './queue.js';
 import { MiniMap, segDist, dist } from './map.js';
+import * as visits from './visits.js';
+import * as worklog from './worklog.js';
 import './style.css';
 
 const LS = {
@@ -221,6 +223,8 @@ function render() {
   if (S.view === 'report') return renderReport();
   if (S.view === 'verify') return renderVerify();
   if (S.view === 'queue') return renderQueue();
+  const duty = visits.views[S.view] || worklog.views[S.view];
+  if (duty) return duty();
   return renderHome();
 }
 
@@ -322,6 +326,7 @@ function renderHome() {
         icon(S.rec ? 'stop' : 'play'), S.rec ? t('patrol_stop') : t('patrol_start'))),
     h('section', { class: 'card', id: 'patrol' }),
     h('section', { class: 'card', id: 'tasks' }),
+    h('div', { id: 'duty-visits' }), h('div', { id: 'duty-worklog' }),
     h('section', { class: 'card', id: 'checkpoints' }),
     h('section', { class: 'card', id: 'month' }),
     h('button', { class: 'card queue', id: 'queue-state', onclick: () => go('queue') }),
@@ -330,6 +335,8 @@ function renderHome() {
   renderTasks(td);
   renderCheckpoints();
   renderMonth();
+  visits.homeCard();
+  worklog.homeCard();
   updateQueueBadge();
 }
 
@@ -709,7 +716,8 @@ async function renderQueue() {
     clear(app).append(header(t('queue'), true), main);
   }
   const list = await Q.all();
-  const kind = (a) => (a.kind === 'fixes' ? t('kind_fixes', { n: a.points.length }) : a.kind === 'verify' ? `${t('kind_verify')} · ${a.caseId}` : t('kind_report'));
+  const kind = (a) => (a.kind === 'fixes' ? t('kind_fixes', { n: a.points.length }) : a.kind === 'verify' ? `${t('kind_verify')} · ${a.caseId}`
+    : a.kind === 'visit' ? `${t('kind_visit')} · ${a.label || ''}` : t('kind_report'));
   clear(main).append(list.length ? h('ul', { class: 'list', id: 'queue-list' }, list.map((a) => h('li', { class: 'qitem ' + a.state, dataset: { state: a.state, kind: a.kind } },
     h('span', { class: 'title' }, kind(a), ' · ', fmtTime(a.created)),
     h('span', { class: a.state === 'failed' ? 'warn' : 'muted' }, t('st_' + a.state), a.attempts ? ` · ${t('attempts', { n: a.attempts })}` : ''),
@@ -734,6 +742,8 @@ async function start() {
   if (S.me?.role === 'worker') {
     await Promise.all([refreshToday(), loadCategories()]);
     refreshMonth();
+    visits.refreshDue();
+    worklog.load();
     drainSoon();
   }
   hooks.ready = true;
@@ -748,6 +758,11 @@ setInterval(drainSoon, config.drainMs);
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => { /* no offline shell */ });
   navigator.serviceWorker.addEventListener('message', (e) => { if (e.data?.type === 'drain') drainSoon(); });
+}
+
+// The field duties' screens (visits.js, worklog.js) share the app's parts.
+for (const m of [visits, worklog]) {
+  m.init({ S, Q, hooks, call, get, go, enqueue, header, toast, showError, icon, shrink, upload, dist });
 }
 
 outboxChanged().catch(() => {});

@@ -210,6 +210,12 @@ document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 
 export function getLang() { return lang; }
 
+// extend adds a screen's strings (visits.js, worklog.js, …) to the tables.
+export function extend(zhAdd, enAdd) {
+  Object.assign(zh, zhAdd);
+  Object.assign(en, enAdd);
+}
+
 export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';
   localStorage.setItem('gridd.lang', lang);

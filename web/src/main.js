@@ -12,6 +12,7 @@ import * as inbox from './inbox.js';
 import { startLive, stopLive } from './live.js';
 import { GridEditor, editPanel } from './edit.js';
 import * as analytics from './analytics.js';
+import * as duties from './duties.js';
 
 const app = document.getElementById('app');
 
@@ -116,7 +117,7 @@ const isCenter = () => ['admin', 'center'].includes(S.me?.role);
 async function detectCaps() {
   const f = new Set((S.me && S.me.features) || []);
   S.caps = { cases: f.has('cases'), stats: f.has('stats'), coverage: f.has('patrol_audit'),
-    registers: f.has('register_audit'), assessments: f.has('assessments') };
+    registers: f.has('register_audit'), assessments: f.has('assessments'), duties: f.has('duties') };
   await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].map(async (layer) => {
     try {
       const tj = await api.get(`/tiles/${layer}.json`);
@@ -199,6 +200,7 @@ function tabs() {
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
   if (S.caps.stats) list.push(['scorecard', 'tab_scorecard']);
+  if (S.caps.duties && isCenterOrViewer()) list.push(['duties', 'tab_duties']);
   return list;
 }
 
@@ -236,10 +238,10 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'duties'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role) };
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role), duties: duties.dutiesView };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }

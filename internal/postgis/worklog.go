@@ -1,0 +1,130 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/workday"
+	"github.com/gridd/gridd/internal/worklog"
+	"github.com/jackc/pgx/v5"
+)
+
+// WorklogStore reads a worker's day and keeps its daily log entries
+// (migration 00028).
+type WorklogStore struct{ db *DB }
+
+// NewWorklogStore returns the store.
+func NewWorklogStore(db *DB) *WorklogStore { return &WorklogStore{db: db} }
+
+var _ worklog.Store = (*WorklogStore)(nil)
+
+// DayCases returns the cases userID reported in [from, to) and its
+// verification steps (verify_pass, verify_fail) in the same span, by time.
+func (s *WorklogStore) DayCases(ctx context.Context, userID int64, from, to time.Time) ([]worklog.CaseItem, []worklog.CaseItem, error) {
+	reports := []worklog.CaseItem{}
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT id, number, category_code, reported_at, status FROM cases
+WHERE reporter_id = $1 AND reported_at >= $2 AND reported_at < $3 ORDER BY reported_at, id`, userID, from, to)
+	if err != nil {
+		return nil, nil, translate(err, "day reports")
+	}
+	for rows.Next() {
+		var c worklog.CaseItem
+		if err := rows.Scan(&c.ID, &c.Number, &c.Category, &c.At, &c.Status); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		reports = append(reports, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err, "day reports")
+	}
+	verifications := []worklog.CaseItem{}
+	rows, err = s.db.Pool.Query(ctx, `
+SELECT c.id, c.number, c.category_code, e.at, e.action, c.status
+FROM case_events e JOIN cases c ON c.id = e.case_id
+WHERE e.actor_id = $1 AND e.action IN ('verify_pass', 'verify_fail') AND e.at >= $2 AND e.at < $3
+ORDER BY e.at, e.id`, userID, from, to)
+	if err != nil {
+		return nil, nil, translate(err, "day verifications")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c worklog.CaseItem
+		if err := rows.Scan(&c.ID, &c.Number, &c.Category, &c.At, &c.Action, &c.Status); err != nil {
+			return nil, nil, err
+		}
+		verifications = append(verifications, c)
+	}
+	return reports, verifications, translate(rows.Err(), "day verifications")
+}
+
+// DayVisits returns the visits userID recorded on day, by time.
+func (s *WorklogStore) DayVisits(ctx context.Context, userID int64, day workday.Date) ([]worklog.VisitItem, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, k.name, ''), v.visited_at, v.on_site
+FROM visits v
+LEFT JOIN register_records t ON v.target_kind <> 'key_person' AND t.id = v.target_id
+LEFT JOIN key_persons k ON v.target_kind = 'key_person' AND k.id = v.target_id
+WHERE v.visitor_id = $1 AND v.visited_on = $2 ORDER BY v.visited_at, v.id`, userID, day.String())
+	if err != nil {
+		return nil, translate(err, "day visits")
+	}
+	defer rows.Close()
+	out := []worklog.VisitItem{}
+	for rows.Next() {
+		var v worklog.VisitItem
+		if err := rows.Scan(&v.ID, &v.TargetKind, &v.TargetID, &v.TargetName, &v.At, &v.OnSite); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), "day visits")
+}
+
+// FindEntry returns a day's entry, or NotFound.
+func (s *WorklogStore) FindEntry(ctx context.Context, userID int64, day workday.Date) (*worklog.Entry, error) {
+	e := worklog.Entry{UserID: userID, Day: day}
+	err := s.db.Pool.QueryRow(ctx, `SELECT notes, late, submitted_at, updated_at, version FROM worklogs WHERE user_id = $1 AND day = $2`,
+		userID, day.String()).Scan(&e.Notes, &e.Late, &e.SubmittedAt, &e.UpdatedAt, &e.Version)
+	if err != nil {
+		return nil, translate(err, "daily log entry of "+day.String())
+	}
+	return &e, nil
+}
+
+// CreateEntry inserts e; the day's second entry is a Conflict.
+func (s *WorklogStore) CreateEntry(ctx context.Context, e *worklog.Entry) error {
+	tag, err := s.db.Pool.Exec(ctx, `
+INSERT INTO worklogs (user_id, day, notes, late, submitted_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, 1)
+ON CONFLICT (user_id, day) DO NOTHING`, e.UserID, e.Day.String(), e.Notes, e.Late, e.SubmittedAt, e.UpdatedAt)
+	if err != nil {
+		return translate(err, "daily log entry")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.Conflictf("already_submitted", "the log of %s was already submitted: amend it with PUT and If-Match", e.Day)
+	}
+	return nil
+}
+
+// UpdateEntry replaces the notes when the stored version is e.Version-1;
+// it fills e from the stored row.
+func (s *WorklogStore) UpdateEntry(ctx context.Context, e *worklog.Entry) error {
+	err := s.db.Pool.QueryRow(ctx, `
+UPDATE worklogs SET notes = $3, updated_at = $4, version = version + 1
+WHERE user_id = $1 AND day = $2 AND version = $5
+RETURNING late, submitted_at, version`, e.UserID, e.Day.String(), e.Notes, e.UpdatedAt, e.Version-1).Scan(&e.Late, &e.SubmittedAt, &e.Version)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return translate(err, "daily log entry")
+	}
+	if _, ferr := s.FindEntry(ctx, e.UserID, e.Day); ferr != nil {
+		return ferr
+	}
+	return errs.Conflictf("stale_version", "the log of %s was changed since version %d: read it again", e.Day, e.Version-1)
+}
