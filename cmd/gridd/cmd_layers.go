@@ -18,14 +18,15 @@ import (
 // newRoutingLayers wires the routing layers' service; zone polygons are
 // validated like grids.
 func newRoutingLayers(db *postgis.DB) *layers.Service {
-	return &layers.Service{Store: postgis.NewLayerStore(db),
+	return &layers.Service{Store: postgis.NewLayerStore(db), Now: db.Now,
 		Validate: func(mp orb.MultiPolygon) (orb.MultiPolygon, []errs.Field) {
 			return registry.ValidateGeometry(mp, registry.Limits{})
 		}}
 }
 
 // cmdImportLayer is `gridd import zones|roads FILE [--crs …] [--dry-run]`:
-// the GeoJSON file replaces the layer.
+// the GeoJSON file or zipped Shapefile replaces the layer (a new version
+// of each changed item).
 func cmdImportLayer(ctx context.Context, args []string) error {
 	if len(args) < 2 {
 		return fmt.Errorf("usage: gridd import zones|roads FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--dry-run]")
@@ -71,6 +72,7 @@ func cmdImportLayer(ctx context.Context, args []string) error {
 	if rep.DryRun {
 		note = " (dry run: nothing written)"
 	}
-	fmt.Printf("%s: %d features, kinds %s, units %s%s\n", layer, rep.Total, strings.Join(rep.Kinds, ","), strings.Join(rep.Units, ","), note)
+	fmt.Printf("%s: %d features, kinds %s, units %s; %d added, %d changed, %d removed, %d unchanged%s\n", layer, rep.Total, strings.Join(rep.Kinds, ","), strings.Join(rep.Units, ","),
+		rep.Changes.Added, rep.Changes.Changed, rep.Changes.Removed, rep.Changes.Unchanged, note)
 	return nil
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 type carryJSON struct {
@@ -213,4 +215,94 @@ SELECT '合并点', ST_PointOnSurface(`+cur(b)+`), 'weekly', 30, $1, now(), now(
 		t.Error("the checkpoint did not follow its point")
 	}
 	ta.auditClean(tok, guardVillage)
+}
+
+// TestGridHistory: the grids of a village compared between two instants
+// after a carve (one added, the source changed and its lost area the
+// carved area) and after merging it back (removed; gained); the caller's
+// scope applies (a worker sees no other grid's history); a reversed range
+// and a bad date are 400s.
+func TestGridHistory(t *testing.T) {
+	clock := &testClock{t: time.Now().Add(48 * time.Hour).Truncate(time.Second)}
+	ta := newTestAppWith(t, true, func(c *Config) { c.Now = clock.Now; c.TokenTTL = 240 * time.Hour })
+	tok := ta.login("center")
+	a, _ := ta.neighbours(guardVillage)
+	t0 := clock.Now()
+	clock.Add(time.Hour)
+	disc := `ST_Multi(ST_Intersection(ST_Buffer(ST_PointOnSurface(` + cur(a) + `)::geography, 150)::geometry, ST_Buffer(` + cur(a) + `::geography, -5)::geometry))`
+	pieceM2 := ta.sqlFloat(`SELECT ST_Area(` + disc + `::geography)`)
+	whole := ta.sqlGeoJSON(`SELECT ST_Multi(` + cur(a) + `)`)
+	var out carveOutJSON
+	res := ta.do("POST", "/api/v1/grids/"+a+"/carve", tok, map[string]any{"version": ta.version(a), "name": "历史网格", "geometry": ta.sqlGeoJSON(`SELECT ` + disc)}, nil)
+	res.decode(t, &out)
+	if res.Status != 200 {
+		t.Fatalf("carve: %d %s", res.Status, res.Body)
+	}
+	fresh := out.Grids.Features[1].Properties["code"].(string)
+	clock.Add(time.Hour)
+	t1 := clock.Now()
+	rfc := func(x time.Time) string { return url.QueryEscape(x.Format(time.RFC3339)) }
+	history := func(tok string, from, to time.Time) historyResp {
+		t.Helper()
+		var h historyResp
+		res := ta.do("GET", "/api/v1/grids/history?parent="+guardVillage+"&from="+rfc(from)+"&to="+rfc(to), tok, nil, nil)
+		res.decode(t, &h)
+		if res.Status != 200 {
+			t.Fatalf("history: %d %s", res.Status, res.Body)
+		}
+		return h
+	}
+	h := history(tok, t0, t1)
+	if h.Counts.Added != 1 || h.Counts.Changed != 1 || h.Counts.Removed != 0 || len(h.Before.Features) != 1 || len(h.After.Features) != 2 {
+		t.Fatalf("after the carve: %+v", h.Counts)
+	}
+	for _, c := range h.Changes {
+		switch {
+		case c.Code == a && c.Change == "changed":
+			if !c.GeomChanged || !nearArea(c.LostM2, pieceM2, 0.001) || c.GainedM2 > 1 || !nearArea(*c.AreaFromM2-*c.AreaToM2, pieceM2, 0.001) {
+				t.Errorf("the carved grid: %+v (piece %.1f m²)", c, pieceM2)
+			}
+		case c.Code == fresh && c.Change == "added":
+			if c.VersionFrom != nil || *c.VersionTo != 1 || !nearArea(*c.AreaToM2, pieceM2, 0.001) {
+				t.Errorf("the new grid: %+v", c)
+			}
+		default:
+			t.Errorf("unexpected change %+v", c)
+		}
+	}
+	// Merge it back: after t1 the new grid is removed and a gains its area.
+	clock.Add(time.Minute)
+	res = ta.do("POST", "/api/v1/grids/edits", tok, map[string]any{"edits": []map[string]any{
+		{"code": a, "version": ta.version(a), "geometry": whole}, {"code": fresh, "version": 1, "end": true}}}, nil)
+	if res.Status != 200 {
+		t.Fatalf("merge: %d %s", res.Status, res.Body)
+	}
+	clock.Add(time.Hour)
+	h = history(tok, t1, clock.Now())
+	if h.Counts.Removed != 1 || h.Counts.Changed != 1 || h.Counts.Added != 0 || len(h.After.Features) != 1 {
+		t.Fatalf("after the merge: %+v", h.Counts)
+	}
+	for _, c := range h.Changes {
+		if c.Code == a && !nearArea(c.GainedM2, pieceM2, 0.001) {
+			t.Errorf("the merged grid gained %.1f m², want %.1f", c.GainedM2, pieceM2)
+		}
+	}
+	// Over the whole span the village is as it was, versions aside.
+	if h := history(tok, t0, clock.Now()); h.Counts.Added+h.Counts.Removed != 0 || h.Counts.Changed != 1 || h.Changes[0].GeomChanged {
+		t.Errorf("over the whole span: %+v", h.Changes)
+	}
+	if h := history(ta.login(ownGrid), t0, clock.Now()); len(h.Changes) != 0 {
+		t.Errorf("a worker sees other grids' history: %+v", h.Changes)
+	}
+	var pj problemJSON
+	res = ta.do("GET", "/api/v1/grids/history?from="+rfc(t1)+"&to="+rfc(t0), tok, nil, nil)
+	res.decode(t, &pj)
+	if res.Status != 400 || pj.Reason != "range_reversed" {
+		t.Errorf("reversed: %d %s", res.Status, res.Body)
+	}
+	res = ta.do("GET", "/api/v1/grids/history?from=yesterday&to=2026-01-01", tok, nil, nil)
+	res.decode(t, &pj)
+	if res.Status != 400 || pj.Errors[0].Field != "from" {
+		t.Errorf("bad date: %d %s", res.Status, res.Body)
+	}
 }

@@ -73,6 +73,9 @@ type Store interface {
 	// CarveGeometry splits grid by the polygon piece (carve.go), keeping
 	// polygons only.
 	CarveGeometry(ctx context.Context, grid, piece orb.MultiPolygon) (*Carved, error)
+	// GridHistory returns, ordered by code, at most limit grids that
+	// differ between f.From and f.To (history.go).
+	GridHistory(ctx context.Context, f HistoryFilter, limit int) ([]GridChange, error)
 	// PlanCarryOver says what EditGrids would carry over; it writes nothing.
 	PlanCarryOver(ctx context.Context, writes []GridWrite, at time.Time) ([]CarryOver, error)
 	// HouseholdShifts counts, for each grid, the households of the
