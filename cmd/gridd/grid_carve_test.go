@@ -121,7 +121,7 @@ SELECT '挖出点', ST_PointOnSurface(`+disc+`), 'daily', 30, $1, now(), now()`,
 	if res.Status != 400 || pj.Errors[0].Field != "name" {
 		t.Errorf("no name: %d %s", res.Status, res.Body)
 	}
-	res = carve(tok, map[string]any{"version": va, "name": "整个", "geometry": ta.sqlGeoJSON(`SELECT ST_Multi(ST_Buffer(`+cur(a)+`, 0.001))`)})
+	res = carve(tok, map[string]any{"version": va, "name": "整个", "geometry": ta.sqlGeoJSON(`SELECT ST_Multi(ST_Buffer(` + cur(a) + `, 0.001))`)})
 	res.decode(t, &pj)
 	if res.Status != 422 || !strings.HasPrefix(pj.Reason, "carve_") {
 		t.Errorf("whole grid: %d %s", res.Status, res.Body)
