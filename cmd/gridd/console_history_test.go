@@ -16,7 +16,9 @@ import (
 // server clipped it), saves; the new grid exists, the old one lost that
 // area and the audit stays clean. Then the history view compares
 // yesterday with tomorrow: the map shows the grid as it was (outlined) and
-// both grids as they are, and the list names one added and one changed.
+// both grids as they are, and the list names one added and one changed;
+// after a road section is renamed by an import, comparing the road
+// sections names it with its two versions.
 func TestConsoleCarveAndHistory(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
@@ -80,6 +82,25 @@ func TestConsoleCarveAndHistory(t *testing.T) {
 	want := []string{"after:added:" + fresh, "after:changed:" + a, "before:changed:" + a}
 	if fmt.Sprint(drawn) != fmt.Sprint(want) {
 		t.Errorf("history layer %v, want %v", drawn, want)
+	}
+
+	// The road sections: one renamed through an import, then compared.
+	admin := ta.login("admin")
+	var roads struct {
+		Type     string           `json:"type"`
+		Features []map[string]any `json:"features"`
+	}
+	ta.do("GET", "/api/v1/layers/roads/export", admin, nil, nil).decode(t, &roads)
+	renamed := roads.Features[0]["properties"].(map[string]any)
+	renamed["name"] = "改名路段"
+	if res := ta.do("POST", "/api/v1/layers/roads/import", admin, roads, nil); res.Status != 201 {
+		t.Fatalf("roads import: %d %s", res.Status, res.Body)
+	}
+	cdpDo(t, ctx, "compare roads", chromedp.SetValue(chromedp.CSS("#history-what"), "roads"), chromedp.Click(chromedp.CSS("#history-show")))
+	waitShort[bool](t, ctx, "the road comparison", `document.querySelector('#history-status').textContent.includes('新增 0，撤销 0，变更 1')`)
+	items = cdpGet(t, ctx, "the road list", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#history-list li')].map((li) => li.className + ':' + li.dataset.code + ':' + li.textContent)`))
+	if len(items) != 1 || items[0] != fmt.Sprintf("history-changed:%s:变更 %s 改名路段：版本 1 → 2", renamed["code"], renamed["code"]) {
+		t.Errorf("road history list %v", items)
 	}
 }
 

@@ -21,28 +21,28 @@ type LayerStore struct{ db *DB }
 // NewLayerStore returns the layer store on db.
 func NewLayerStore(db *DB) *LayerStore { return &LayerStore{db: db} }
 
-// CreateZone inserts a zone polygon.
-func (s *LayerStore) CreateZone(ctx context.Context, code, name, kind string, geom orb.MultiPolygon) error {
+// CreateZone inserts a zone polygon valid from at (version 1).
+func (s *LayerStore) CreateZone(ctx context.Context, code, name, kind string, geom orb.MultiPolygon, at time.Time) error {
 	b, err := encodeGeom(geom)
 	if err != nil {
 		return err
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO zones (code, name, kind, geom) VALUES ($1, $2, $3, $4::geometry)`, code, name, kind, b); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO zones (code, name, kind, geom, valid_from) VALUES ($1, $2, $3, $4::geometry, $5)`, code, name, kind, b, at); err != nil {
 			return translate(err, "zone "+code)
 		}
 		return bumpLayer(ctx, tx, "zones")
 	})
 }
 
-// CreateRoad inserts a road line.
-func (s *LayerStore) CreateRoad(ctx context.Context, code, name, kind string, geom orb.LineString) error {
+// CreateRoad inserts a road line valid from at (version 1).
+func (s *LayerStore) CreateRoad(ctx context.Context, code, name, kind string, geom orb.LineString, at time.Time) error {
 	b, err := encodeGeom(geom)
 	if err != nil {
 		return err
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO roads (code, name, kind, geom) VALUES ($1, $2, $3, $4::geometry)`, code, name, kind, b); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO roads (code, name, kind, geom, valid_from) VALUES ($1, $2, $3, $4::geometry, $5)`, code, name, kind, b, at); err != nil {
 			return translate(err, "road "+code)
 		}
 		return bumpLayer(ctx, tx, "roads")

@@ -1,5 +1,6 @@
-// The history view: the grids as of two dates compared on the map
-// (GET /api/v1/grids/history). Grids as they were at the first date are
+// The history view: the grids — or the routing layers' zones or road
+// sections — as of two dates compared on the map (GET
+// /api/v1/grids/history, /api/v1/layers/{zones|roads}/history). Grids as they were at the first date are
 // outlined in dashed red where they were removed or changed; as they are
 // at the second date, added grids are filled green and changed ones
 // orange; a list names each change with its areas.
@@ -18,12 +19,16 @@ const T = {
     hist_scope: '范围：{p}', hist_all: '范围：全部可见网格', hist_counts: '新增 {a}，撤销 {r}，变更 {c}',
     hist_added: '新增 {c} {n}（{to} 平方米）', hist_removed: '撤销 {c} {n}（{from} 平方米）',
     hist_changed: '变更 {c} {n}：{from} → {to} 平方米（增 {g}，减 {l}）', hist_error: '出错：{m}',
+    hist_what: '对比内容', hist_grids: '网格', hist_zones: '区域', hist_roads: '路段',
+    hist_layer_added: '新增 {c} {n}', hist_layer_removed: '撤销 {c} {n}', hist_layer_changed: '变更 {c} {n}：版本 {vf} → {vt}',
   },
   en: {
     hist_title: 'History', hist_from: 'From', hist_to: 'To', hist_show: 'Compare the two dates', hist_clear: 'Clear',
     hist_scope: 'Scope: {p}', hist_all: 'Scope: every grid you may see', hist_counts: '{a} added, {r} removed, {c} changed',
     hist_added: 'added {c} {n} ({to} m²)', hist_removed: 'removed {c} {n} ({from} m²)',
     hist_changed: 'changed {c} {n}: {from} → {to} m² (+{g}, −{l})', hist_error: 'Error: {m}',
+    hist_what: 'Compare', hist_grids: 'Grids', hist_zones: 'Zones', hist_roads: 'Road sections',
+    hist_layer_added: 'added {c} {n}', hist_layer_removed: 'removed {c} {n}', hist_layer_changed: 'changed {c} {n}: version {vf} → {vt}',
   },
 };
 
@@ -35,8 +40,8 @@ function ht(key, params) {
 
 const styles = {
   before: new Style({ stroke: new Stroke({ color: '#b91c1c', width: 2, lineDash: [6, 4] }) }),
-  added: new Style({ fill: new Fill({ color: 'rgba(22, 163, 74, 0.35)' }), stroke: new Stroke({ color: '#15803d', width: 2 }) }),
-  changed: new Style({ fill: new Fill({ color: 'rgba(234, 88, 12, 0.30)' }), stroke: new Stroke({ color: '#c2410c', width: 2 }) }),
+  added: new Style({ fill: new Fill({ color: 'rgba(22, 163, 74, 0.35)' }), stroke: new Stroke({ color: '#15803d', width: 3 }) }),
+  changed: new Style({ fill: new Fill({ color: 'rgba(234, 88, 12, 0.30)' }), stroke: new Stroke({ color: '#c2410c', width: 3 }) }),
 };
 
 // HistoryView draws one comparison in its own layer.
@@ -50,12 +55,14 @@ export class HistoryView {
     this.result = null;
   }
 
-  // show compares the grids at from and to (YYYY-MM-DD: the end of that
-  // day), under parent when given.
-  async show(from, to, parent) {
+  // show compares what ('grids', 'zones' or 'roads') at from and to
+  // (YYYY-MM-DD: the end of that day); grids under parent when given.
+  async show(from, to, parent, what = 'grids') {
     const q = new URLSearchParams({ from, to });
-    if (parent) q.set('parent', parent);
-    const r = await this.api.get('/api/v1/grids/history?' + q.toString());
+    let path = '/api/v1/grids/history?';
+    if (what === 'zones' || what === 'roads') path = `/api/v1/layers/${what}/history?`;
+    else if (parent) q.set('parent', parent);
+    const r = await this.api.get(path + q.toString());
     this.clear();
     for (const [side, fc] of [['before', r.before], ['after', r.after]]) {
       for (const f of geojson.readFeatures(fc)) {
@@ -96,20 +103,25 @@ export function historyPanel(side, view, scope) {
     list.replaceChildren();
     status.textContent = ht('hist_counts', { a: r.counts.added, r: r.counts.removed, c: r.counts.changed });
     for (const c of r.changes) {
-      const key = c.change === 'added' ? 'hist_added' : c.change === 'removed' ? 'hist_removed' : 'hist_changed';
+      const key = (c.kind !== undefined ? 'hist_layer_' : 'hist_') + c.change;
       list.append(h('li', { class: 'history-' + c.change, 'data-code': c.code },
-        ht(key, { c: c.code, n: c.name, from: c.area_from_m2 ?? '', to: c.area_to_m2 ?? '', g: c.gained_m2, l: c.lost_m2 })));
+        ht(key, { c: c.code, n: c.name, from: c.area_from_m2 ?? '', to: c.area_to_m2 ?? '', g: c.gained_m2, l: c.lost_m2,
+          vf: c.version_from ?? '–', vt: c.version_to ?? '–' })));
     }
   };
+  const what = h('select', { id: 'history-what' }, ...['grids', 'zones', 'roads'].map((k) => h('option', { value: k }, ht('hist_' + k))));
+  what.value = view.what || 'grids';
   side.append(h('h2', {}, ht('hist_title')),
     h('p', { class: 'hint' }, scope() ? ht('hist_scope', { p: scope() }) : ht('hist_all')),
+    h('label', { for: 'history-what' }, ht('hist_what')), what,
     h('label', { for: 'history-from' }, ht('hist_from')), from,
     h('label', { for: 'history-to' }, ht('hist_to')), to,
     h('div', { class: 'row' },
       h('button', { id: 'history-show', class: 'secondary', onclick: async () => {
         view.from = from.value;
         view.to = to.value;
-        try { render(await view.show(from.value, to.value, scope())); } catch (e) { status.textContent = ht('hist_error', { m: e.message }); }
+        view.what = what.value;
+        try { render(await view.show(from.value, to.value, scope(), what.value)); } catch (e) { status.textContent = ht('hist_error', { m: e.message }); }
       } }, ht('hist_show')),
       h('button', { id: 'history-clear', class: 'ghost', onclick: () => { view.clear(); list.replaceChildren(); status.textContent = ''; } }, ht('hist_clear'))),
     status, list);
