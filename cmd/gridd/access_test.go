@@ -109,6 +109,12 @@ func routeCases() map[string]routeCase {
 			}
 			return "/api/v1/grids/edits", map[string]any{"dry_run": true, "edits": []map[string]any{{"code": otherGrid, "version": g.Version, "name": "预览 " + role}}}, nil
 		}, only(200, "admin", "center")},
+		"POST /api/v1/grids/{code}/carve": {func(ta *testApp, role string) (string, any, map[string]string) {
+			disc := ta.sqlGeoJSON(`SELECT ST_Multi(ST_Intersection(ST_Buffer(ST_PointOnSurface(` + cur(otherGrid) + `)::geography, 100)::geometry, ST_Buffer(` + cur(otherGrid) + `::geography, -5)::geometry))`)
+			return "/api/v1/grids/" + otherGrid + "/carve", map[string]any{"dry_run": true, "version": ta.version(otherGrid), "name": "预览 " + role, "geometry": disc}, nil
+		}, only(200, "admin", "center")},
+		"GET /api/v1/grids/history":          {fixed("/api/v1/grids/history?from=2025-06-01&to=2026-06-01&parent=" + viewerScope), all(200, nil)},
+		"GET /api/v1/layers/{layer}/history": {fixed("/api/v1/layers/zones/history?from=2025-06-01&to=2026-06-01"), all(200, nil)},
 		"POST /api/v1/layers/{layer}/import": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/layers/zones/import?dry_run=true", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"seat","name":"驻地","kind":"seat_area"},"geometry":{"type":"Polygon","coordinates":[[[117.50,36.70],[117.501,36.70],[117.501,36.701],[117.50,36.701],[117.50,36.70]]]}}]}`), nil
 		}, only(200, "admin", "center")},

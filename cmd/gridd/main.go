@@ -19,7 +19,8 @@ Usage:
   gridd migrate               apply database migrations (idempotent)
   gridd demo [--seed N] [--password P]   load the demo town into an empty database
   gridd import grids FILE [--crs wgs84|cgcs2000|gcj02|bd09] [--partial] [--dry-run] [--accept-gaps]
-  gridd import zones|roads FILE [--crs ...] [--dry-run]   routing layers (GeoJSON; code, name, kind, unit); replaces the layer
+  gridd import zones|roads FILE [--crs ...] [--dry-run]   routing layers (GeoJSON or zipped Shapefile; code, name, kind, unit); replaces the layer, keeping history
+  gridd export zones|roads FILE [--at DATE]               a routing layer as GeoJSON (as of a date: YYYY-MM-DD, end of that day in Shanghai)
   gridd import registers KIND FILE [--crs ...] [--map HEADER:field,...] [--partial] [--dry-run]   households, people, businesses, ... from CSV/xlsx
   gridd user add --username U --name N --role R [--password P] [--department D] [--scope CODE]
   gridd user passwd --username U --password P
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string) error {
 		return cmdDemo(ctx, rest)
 	case "import":
 		return cmdImport(ctx, rest)
+	case "export":
+		return cmdExportLayer(ctx, rest)
 	case "user":
 		return cmdUser(ctx, rest)
 	case "audit":

@@ -31,10 +31,10 @@ func TestPatrolCoverageAlongRoads(t *testing.T) {
 	// An east–west lane through the grid (running far outside it) and a
 	// short north–south alley.
 	layers := postgis.NewLayerStore(ta.db)
-	if err := layers.CreateRoad(ctx, "T-LANE", "测试东西巷", "lane", orb.LineString{at(-3000, 0), at(3000, 0)}); err != nil {
+	if err := layers.CreateRoad(ctx, "T-LANE", "测试东西巷", "lane", orb.LineString{at(-3000, 0), at(3000, 0)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := layers.CreateRoad(ctx, "T-ALLEY", "测试南北巷", "lane", orb.LineString{at(0, 0), at(0, 150)}); err != nil {
+	if err := layers.CreateRoad(ctx, "T-ALLEY", "测试南北巷", "lane", orb.LineString{at(0, 0), at(0, 150)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// Two hours walking the lane 250 m east and back, on 4 March.

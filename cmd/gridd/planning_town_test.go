@@ -40,7 +40,7 @@ func syntheticTown(tb testing.TB, ta *testApp, n int, perBlock func(i, j int) in
 					Geom: orb.LineString{{x0 + float64(s)*d, y0 + float64(k)*d}, {x0 + float64(s+1)*d, y0 + float64(k)*d}}})
 		}
 	}
-	if err := postgis.NewLayerStore(ta.db).ReplaceLayer(ctx, layers.Roads, roads); err != nil {
+	if _, err := postgis.NewLayerStore(ta.db).ReplaceLayer(ctx, layers.Roads, roads, time.Now()); err != nil {
 		tb.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(17, uint64(n)))
@@ -94,7 +94,7 @@ func TestDivisionProposalZonesAndSplits(t *testing.T) {
 	village := syntheticTown(t, ta, 6, func(int, int) int { return 100 })
 	zone := layers.Item{Code: "west", Name: "西区", Kind: "district",
 		Geom: orb.MultiPolygon{{{{117.49, 36.69}, {117.52, 36.69}, {117.52, 36.75}, {117.49, 36.75}, {117.49, 36.69}}}}}
-	if err := postgis.NewLayerStore(ta.db).ReplaceLayer(context.Background(), layers.Zones, []layers.Item{zone}); err != nil {
+	if _, err := postgis.NewLayerStore(ta.db).ReplaceLayer(context.Background(), layers.Zones, []layers.Item{zone}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	p := ta.propose(ta.login("admin"), village, map[string]any{"target": 300, "min": 250, "max": 350, "road_kinds": []string{"none"}, "zones": true})

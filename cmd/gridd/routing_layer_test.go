@@ -136,4 +136,33 @@ func TestRoutingByRoadSection(t *testing.T) {
 	if n := ta.sqlFloat(`SELECT count(*) FROM roads WHERE unit_code IS NOT NULL`); n != 0 {
 		t.Errorf("CLI import left %v sections with units", n)
 	}
+	// The CLI exports the layer, now and as of a date before the demo.
+	out := filepath.Join(t.TempDir(), "out.geojson")
+	for _, c := range []struct {
+		at   string
+		want int
+	}{{"", len(fc.Features)}, {"2020-01-01", 0}} {
+		args := []string{"export", "roads", out, "--database-url", url}
+		if c.at != "" {
+			args = append(args, "--at", c.at)
+		}
+		if err := run(ctx, args); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Features []struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"features"`
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Features) != c.want || (c.want > 0 && got.Features[0].Properties["unit"] != nil) {
+			t.Errorf("CLI export at %q: %d features, want %d", c.at, len(got.Features), c.want)
+		}
+	}
 }

@@ -14,8 +14,9 @@ import (
 
 // LayerStore stores the routing layers the demo brings.
 type LayerStore interface {
-	CreateZone(ctx context.Context, code, name, kind string, geom orb.MultiPolygon) error
-	CreateRoad(ctx context.Context, code, name, kind string, geom orb.LineString) error
+	// CreateZone and CreateRoad write a routing-layer item valid from at.
+	CreateZone(ctx context.Context, code, name, kind string, geom orb.MultiPolygon, at time.Time) error
+	CreateRoad(ctx context.Context, code, name, kind string, geom orb.LineString, at time.Time) error
 }
 
 // Stores are where Load writes.
@@ -101,11 +102,11 @@ func Load(ctx context.Context, town *Town, st Stores, opts LoadOptions) error {
 		}
 	}
 	if st.Layers != nil {
-		if err := st.Layers.CreateZone(ctx, "seat", "镇政府驻地", "seat_area", orb.MultiPolygon{town.SeatArea}); err != nil {
+		if err := st.Layers.CreateZone(ctx, "seat", "镇政府驻地", "seat_area", orb.MultiPolygon{town.SeatArea}, from); err != nil {
 			return err
 		}
 		for i, r := range town.Roads {
-			if err := st.Layers.CreateRoad(ctx, fmt.Sprintf("road-%02d", i+1), r.Name, "main_road", r.Line); err != nil {
+			if err := st.Layers.CreateRoad(ctx, fmt.Sprintf("road-%02d", i+1), r.Name, "main_road", r.Line, from); err != nil {
 				return err
 			}
 		}

@@ -22,6 +22,7 @@ import (
 //	GET   /api/v1/grids                  paged FeatureCollection (level, parent, bbox, at, limit, cursor)
 //	POST  /api/v1/grids/import           GeoJSON or zipped Shapefile (crs, partial, dry_run, accept_gaps)
 //	GET   /api/v1/grids/export           format=geojson|shapefile
+//	GET   /api/v1/grids/history          what differs between two dates (from, to, parent, level; history.go)
 //	GET   /api/v1/grids/{code}           Feature with area, parent chain and people
 //	GET   /api/v1/grids/{code}/children  FeatureCollection
 //	PATCH /api/v1/grids/{code}           name, parent_code, geometry, accept_gaps (If-Match: version)
@@ -29,6 +30,7 @@ func (s *Server) registerGridRoutes(r chi.Router) {
 	r.Get("/grids", s.h(s.listGrids))
 	r.Post("/grids/import", s.h(s.importGrids))
 	r.Get("/grids/export", s.h(s.exportGrids))
+	r.Get("/grids/history", s.h(s.gridHistory))
 	r.Get("/grids/{code}", s.h(s.getGrid))
 	r.Get("/grids/{code}/children", s.h(s.gridChildren))
 	r.Patch("/grids/{code}", s.h(s.patchGrid))

@@ -17,8 +17,11 @@ import (
 //
 //	POST /api/v1/grids/edits  several grids with their versions, saved atomically through the topology guard
 //	                          ({"edits":[{code, version, name, parent_code, geometry, end}], accept_gaps, dry_run, crs})
+//	POST /api/v1/grids/{code}/carve  a polygon drawn inside the grid becomes a new sibling; the grid loses that area
+//	                          ({version, name, geometry, crs, dry_run}; answered like an edit)
 func (s *Server) registerGridEditRoutes(r chi.Router) {
 	r.Post("/grids/edits", s.h(s.editGrids))
+	r.Post("/grids/{code}/carve", s.h(s.carveGrid))
 }
 
 type gridEditJSON struct {
@@ -44,6 +47,8 @@ type gridEditsResponse struct {
 	Topology registry.TopologyVerdict `json:"topology"`
 	// Households: on a dry run, each grid's households now and after.
 	Households []registry.HouseholdShift `json:"households,omitempty"`
+	// CarryOver: what moves from ended grids to their successors.
+	CarryOver []registry.CarryOver `json:"carry_over"`
 }
 
 func (s *Server) editGrids(w http.ResponseWriter, r *http.Request) error {
@@ -88,12 +93,59 @@ func (s *Server) editGrids(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	out := editResponse(res)
+	s.writeJSON(w, r, http.StatusOK, "application/json", out)
+	return nil
+}
+
+type carveRequest struct {
+	Version  int              `json:"version"`
+	Name     string           `json:"name"`
+	Geometry *json.RawMessage `json:"geometry"`
+	CRS      string           `json:"crs"`
+	DryRun   bool             `json:"dry_run"`
+}
+
+func (s *Server) carveGrid(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return err
+	}
+	var req carveRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	sys, err := parseCRS(req.CRS)
+	if err != nil {
+		return err
+	}
+	if req.Geometry == nil {
+		return errs.Invalidf("geometry", "geometry_required", "send the polygon to carve out (GeoJSON Polygon or MultiPolygon)")
+	}
+	mp, err := registry.ParseGeometryJSON(*req.Geometry)
+	if err != nil {
+		return err
+	}
+	code := chi.URLParam(r, "code")
+	res, err := s.Grids.Carve(r.Context(), registry.CarveRequest{Code: code, Version: req.Version, Name: req.Name,
+		Geometry: mp, CRS: sys, DryRun: req.DryRun, CanEdit: s.canEdit(p)})
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, "application/json", editResponse(res))
+	return nil
+}
+
+// editResponse is the answer of an edit or a carve.
+func editResponse(res *registry.EditResult) gridEditsResponse {
 	out := gridEditsResponse{DryRun: res.DryRun, Ended: res.Ended, Topology: res.Topology, Households: res.Households,
-		Grids: featureCollection{Type: "FeatureCollection", Features: []*geojson.Feature{}}}
+		CarryOver: res.CarryOver, Grids: featureCollection{Type: "FeatureCollection", Features: []*geojson.Feature{}}}
+	if out.CarryOver == nil {
+		out.CarryOver = []registry.CarryOver{}
+	}
 	for _, g := range res.Grids {
 		out.Grids.Features = append(out.Grids.Features, gridFeature(g))
 	}
 	out.Grids.NumberReturned = len(out.Grids.Features)
-	s.writeJSON(w, r, http.StatusOK, "application/json", out)
-	return nil
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/internal/errs"
@@ -32,18 +33,42 @@ func ParseGeoJSON(layer Layer, data []byte, sys crs.System, validate func(orb.Mu
 	if len(fc.Features) > MaxItems {
 		return nil, nil, errs.E(errs.TooLarge, "too_many_features", "at most %d features per layer, got %d", MaxItems, len(fc.Features))
 	}
+	srcs := make([]source, len(fc.Features))
+	for i, f := range fc.Features {
+		srcs[i] = source{props: f.Properties, geom: f.Geometry}
+	}
+	items, probs := parseItems(layer, srcs, sys, validate)
+	return items, probs, nil
+}
+
+// source is one feature of a layer file before validation: its properties
+// and geometry (nil: none), or a problem its reader found in the geometry.
+type source struct {
+	skip           bool // a record deleted in the DBF
+	props          map[string]any
+	geom           orb.Geometry
+	reason, detail string
+}
+
+// parseItems validates the features of a layer file (GeoJSON or
+// Shapefile): code (unique), name, kind, unit and the geometry the layer
+// takes, converted from sys to WGS84.
+func parseItems(layer Layer, srcs []source, sys crs.System, validate func(orb.MultiPolygon) (orb.MultiPolygon, []errs.Field)) ([]Item, []errs.Field) {
 	var items []Item
 	var probs []errs.Field
 	seen := map[string]int{}
-	for i, f := range fc.Features {
+	for i, f := range srcs {
+		if f.skip {
+			continue
+		}
 		nprobs := len(probs)
 		bad := func(name, reason, format string, args ...any) {
-			code, _ := f.Properties["code"].(string)
+			code, _ := f.props["code"].(string)
 			probs = append(probs, field(i, code, name, reason, fmt.Sprintf(format, args...)))
 		}
 		str := func(keys ...string) (string, bool) {
 			for _, k := range keys {
-				if v, ok := f.Properties[k]; ok && v != nil {
+				if v, ok := f.props[k]; ok && v != nil {
 					s, ok := v.(string)
 					return strings.TrimSpace(s), ok
 				}
@@ -70,11 +95,15 @@ func ParseGeoJSON(layer Layer, data []byte, sys crs.System, validate func(orb.Mu
 		if it.Unit, ok = str("unit", "unit_code"); !ok {
 			bad("properties.unit", "invalid_unit", "unit must be a department code string")
 		}
-		if f.Geometry == nil {
+		if f.reason != "" {
+			bad("geometry", f.reason, "%s", f.detail)
+			continue
+		}
+		if f.geom == nil {
 			bad("geometry", "geometry_required", "every feature needs a geometry")
 			continue
 		}
-		g := toWGS84(sys, f.Geometry)
+		g := toWGS84(sys, f.geom)
 		if !finite(g) {
 			bad("geometry", "invalid_coordinates", "coordinates must be finite longitudes in [-180, 180] and latitudes in [-90, 90]")
 			continue
@@ -125,7 +154,7 @@ func ParseGeoJSON(layer Layer, data []byte, sys crs.System, validate func(orb.Mu
 		}
 		items = append(items, it)
 	}
-	return items, probs, nil
+	return items, probs
 }
 
 func finite(g orb.Geometry) bool {
@@ -193,19 +222,29 @@ func toWGS84(sys crs.System, g orb.Geometry) orb.Geometry {
 	return g
 }
 
-// FeatureCollection renders items as GeoJSON features with code, name,
-// kind and unit (null when none).
+// FeatureCollection renders items as GeoJSON features (Feature).
 func FeatureCollection(items []Item) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
 	for _, it := range items {
-		f := geojson.NewFeature(it.Geom)
-		f.ID = it.Code
-		var unit any
-		if it.Unit != "" {
-			unit = it.Unit
-		}
-		f.Properties = geojson.Properties{"code": it.Code, "name": it.Name, "kind": it.Kind, "unit": unit}
-		fc.Append(f)
+		fc.Append(Feature(it))
 	}
 	return fc
+}
+
+// Feature renders an item with code, name, kind, unit (null when none)
+// and, once stored, version and valid_from; an import reads the first
+// four back and ignores the others.
+func Feature(it Item) *geojson.Feature {
+	f := geojson.NewFeature(it.Geom)
+	f.ID = it.Code
+	var unit any
+	if it.Unit != "" {
+		unit = it.Unit
+	}
+	f.Properties = geojson.Properties{"code": it.Code, "name": it.Name, "kind": it.Kind, "unit": unit}
+	if it.Version > 0 {
+		f.Properties["version"] = it.Version
+		f.Properties["valid_from"] = it.ValidFrom.UTC().Format(time.RFC3339Nano)
+	}
+	return f
 }

@@ -4,16 +4,20 @@
 // and, optionally, the unit answering for it (职能单位; 包路段, 包片). Routing
 // rules test them (internal/casework: in_zone, near_road, responsible_unit).
 //
-// A layer is replaced whole and atomically by an import: after a committed
-// import the layer is exactly the file, and its layer revision changes (the
-// routing copy in memory follows it). History is not kept; the export of a
-// layer is the file to keep before replacing it.
+// A layer is replaced whole and atomically by an import (GeoJSON or a
+// zipped Shapefile): after a committed import the layer is exactly the
+// file, and its layer revision changes (the routing copy in memory follows
+// it). Items are versioned like grids: an item the import leaves unchanged
+// keeps its version; a changed one gets the next version; a removed one
+// ends. The layer as of any instant, and what differs between two, can be
+// read back (FindLayer with at, History).
 package layers
 
 import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/spatial/crs"
@@ -45,13 +49,42 @@ type Item struct {
 	Kind string
 	Unit string       // department code answering for it; "" none
 	Geom orb.Geometry // orb.MultiPolygon for a zone, orb.LineString for a road section
+	// Version counts the item's versions (1 when first imported); ValidFrom
+	// is when this version began.
+	Version   int
+	ValidFrom time.Time
+}
+
+// Changes counts what an import changed.
+type Changes struct {
+	Added     int `json:"added"`
+	Changed   int `json:"changed"`
+	Removed   int `json:"removed"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Change is one item that differs between two instants (as grids:
+// registry.ChangeAdded, ChangeRemoved, ChangeChanged). Size is the
+// spheroidal area (m², zones) or length (m, road sections) of each version.
+type Change struct {
+	Code          string
+	Change        string
+	Before, After *Item
+	SizeFrom      float64
+	SizeTo        float64
 }
 
 // Store keeps the layers.
 type Store interface {
-	// ReplaceLayer replaces every item of layer in one transaction.
-	ReplaceLayer(ctx context.Context, layer Layer, items []Item) error
-	FindLayer(ctx context.Context, layer Layer) ([]Item, error)
+	// ReplaceLayer replaces every item of layer in one transaction at the
+	// instant at: unchanged items keep their version, changed ones get a
+	// new one, removed ones end.
+	ReplaceLayer(ctx context.Context, layer Layer, items []Item, at time.Time) (Changes, error)
+	// FindLayer returns the items ordered by code as of at (nil: now).
+	FindLayer(ctx context.Context, layer Layer, at *time.Time) ([]Item, error)
+	// LayerHistory returns the items that differ between from and to,
+	// ordered by code.
+	LayerHistory(ctx context.Context, layer Layer, from, to time.Time) ([]Change, error)
 	// UnitCodes lists the department codes.
 	UnitCodes(ctx context.Context) ([]string, error)
 	// RuleReferences lists the zone codes and road kinds routing rules name.
@@ -65,6 +98,15 @@ type Service struct {
 	Validate func(orb.MultiPolygon) (orb.MultiPolygon, []errs.Field)
 	// OnChange is called after a committed import.
 	OnChange func(ctx context.Context, layer Layer)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // ImportOptions are the knobs of an import.
@@ -81,14 +123,21 @@ type ImportReport struct {
 	Codes  []string `json:"codes"`
 	Kinds  []string `json:"kinds"`
 	Units  []string `json:"units"`
+	// Changes is what the import changed (zero on a dry run).
+	Changes Changes `json:"changes"`
 }
 
-// Import parses a GeoJSON FeatureCollection, validates every feature and
-// replaces the layer. Any problem rejects the whole file (nothing stored):
+// Import parses a GeoJSON FeatureCollection or a zipped Shapefile (told
+// apart by the ZIP signature), validates every feature and replaces the
+// layer. Any problem rejects the whole file (nothing stored):
 // 400 for bad features, 422 when routing rules name a zone or road kind the
 // file no longer has.
 func (s *Service) Import(ctx context.Context, layer Layer, data []byte, opts ImportOptions) (*ImportReport, error) {
-	items, probs, err := ParseGeoJSON(layer, data, opts.CRS, s.Validate)
+	parse := ParseGeoJSON
+	if isZip(data) {
+		parse = ParseShapefile
+	}
+	items, probs, err := parse(layer, data, opts.CRS, s.Validate)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +189,7 @@ func (s *Service) Import(ctx context.Context, layer Layer, data []byte, opts Imp
 	if opts.DryRun {
 		return rep, nil
 	}
-	if err := s.Store.ReplaceLayer(ctx, layer, items); err != nil {
+	if rep.Changes, err = s.Store.ReplaceLayer(ctx, layer, items, s.now()); err != nil {
 		return nil, err
 	}
 	if s.OnChange != nil {
@@ -149,9 +198,19 @@ func (s *Service) Import(ctx context.Context, layer Layer, data []byte, opts Imp
 	return rep, nil
 }
 
-// Export returns the items of layer ordered by code.
-func (s *Service) Export(ctx context.Context, layer Layer) ([]Item, error) {
-	return s.Store.FindLayer(ctx, layer)
+// Export returns the items of layer ordered by code as of at (nil: now).
+func (s *Service) Export(ctx context.Context, layer Layer, at *time.Time) ([]Item, error) {
+	return s.Store.FindLayer(ctx, layer, at)
+}
+
+// History returns what differs in layer between from and to; from after
+// to is refused (400 range_reversed). Every signed-in user may read the
+// routing layers, as their export.
+func (s *Service) History(ctx context.Context, layer Layer, from, to time.Time) ([]Change, error) {
+	if from.After(to) {
+		return nil, errs.Invalidf("from", "range_reversed", "from (%s) is after to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return s.Store.LayerHistory(ctx, layer, from, to)
 }
 
 func field(i int, code, name, reason, detail string) errs.Field {

@@ -323,9 +323,10 @@ func (s *GridStore) UpdateGrid(ctx context.Context, code string, upd registry.Gr
 
 // EditGrids writes the grids of a multi-grid edit in one transaction: the
 // topology lock, every version check, the guard on the result as a whole,
-// then the writes. Any failure rolls everything back.
-func (s *GridStore) EditGrids(ctx context.Context, writes []registry.GridWrite, at time.Time, check registry.TopologyCheck) error {
-	return s.db.tx(ctx, func(tx pgx.Tx) error {
+// the carry-over to the successors of ended grids, then the writes. Any failure rolls everything back.
+func (s *GridStore) EditGrids(ctx context.Context, writes []registry.GridWrite, at time.Time, check registry.TopologyCheck) ([]registry.CarryOver, error) {
+	var plan []registry.CarryOver
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
 		if err := lockTopology(ctx, tx); err != nil {
 			return err
 		}
@@ -354,6 +355,13 @@ func (s *GridStore) EditGrids(ctx context.Context, writes []registry.GridWrite, 
 		if err := guardTopology(ctx, tx, grids, ended, check); err != nil {
 			return err
 		}
+		var err error
+		if plan, err = planCarryOver(ctx, tx, writes, at); err != nil {
+			return err
+		}
+		if err := applyCarryOver(ctx, tx, writes, plan, at); err != nil {
+			return err
+		}
 		for _, w := range writes {
 			if w.End {
 				if err := endGrid(ctx, tx, w.Grid.Code, at); err != nil {
@@ -378,6 +386,10 @@ func (s *GridStore) EditGrids(ctx context.Context, writes []registry.GridWrite, 
 		}
 		return bumpLayer(ctx, tx, "grids")
 	})
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
 // endGrid closes the current version of code without a successor, and the

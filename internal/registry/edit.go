@@ -52,6 +52,9 @@ type EditResult struct {
 	// Households is, on a dry run, each written grid's households now and
 	// within its new geometry (new grids count none now).
 	Households []HouseholdShift
+	// CarryOver is what moves from ended grids to their successors (on a
+	// dry run: what would move).
+	CarryOver []CarryOver
 }
 
 // Edit validates and saves several grids in one transaction. One stale
@@ -196,7 +199,8 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 	gopts := GuardOptions{AcceptGaps: req.AcceptGaps}
 	if req.DryRun {
 		v, err := s.dryRun(gopts, func(check TopologyCheck) error {
-			return s.Store.EditGrids(ctx, writes, s.now(), check)
+			_, err := s.Store.EditGrids(ctx, writes, s.now(), check)
+			return err
 		})
 		if err != nil {
 			return nil, err
@@ -205,10 +209,13 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 		if res.Households, err = s.Store.HouseholdShifts(ctx, res.Grids); err != nil {
 			return nil, err
 		}
+		if res.CarryOver, err = s.Store.PlanCarryOver(ctx, writes, s.now()); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 	var verdict TopologyVerdict
-	err := s.Store.EditGrids(ctx, writes, s.now(), func(pieces []TopologyPiece) error {
+	carried, err := s.Store.EditGrids(ctx, writes, s.now(), func(pieces []TopologyPiece) error {
 		verdict = Judge(pieces, gopts)
 		return verdict.Err(gopts.AcceptGaps)
 	})
@@ -216,6 +223,7 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (*EditResult, error
 		return nil, err
 	}
 	res.Topology = verdict
+	res.CarryOver = carried
 	s.changed(ctx)
 	return res, nil
 }

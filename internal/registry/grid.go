@@ -68,7 +68,16 @@ type Store interface {
 	// each as a new version when its Want matches the current version
 	// (else a Conflict), created when Want is 0, or ended. check as for
 	// ImportGrids, on the result as a whole.
-	EditGrids(ctx context.Context, writes []GridWrite, at time.Time, check TopologyCheck) error
+	// It returns what it carried over from ended grids (carry.go).
+	EditGrids(ctx context.Context, writes []GridWrite, at time.Time, check TopologyCheck) ([]CarryOver, error)
+	// CarveGeometry splits grid by the polygon piece (carve.go), keeping
+	// polygons only.
+	CarveGeometry(ctx context.Context, grid, piece orb.MultiPolygon) (*Carved, error)
+	// GridHistory returns, ordered by code, at most limit grids that
+	// differ between f.From and f.To (history.go).
+	GridHistory(ctx context.Context, f HistoryFilter, limit int) ([]GridChange, error)
+	// PlanCarryOver says what EditGrids would carry over; it writes nothing.
+	PlanCarryOver(ctx context.Context, writes []GridWrite, at time.Time) ([]CarryOver, error)
 	// HouseholdShifts counts, for each grid, the households of the
 	// registers assigned to it now and those whose place lies in its new
 	// geometry (the preview of an edit).

@@ -30,10 +30,13 @@ const (
 
 // ESRI shape type codes used here.
 const (
-	shpTypeNull     = 0
-	shpTypePolygon  = 5
-	shpTypePolygonZ = 15
-	shpTypePolygonM = 25
+	shpTypeNull      = 0
+	shpTypePolygon   = 5
+	shpTypePolygonZ  = 15
+	shpTypePolygonM  = 25
+	shpTypePolyline  = 3
+	shpTypePolylineZ = 13
+	shpTypePolylineM = 23
 )
 
 // shpWGS84PRJ is the ESRI WKT written with exports.
@@ -60,19 +63,19 @@ const shpWGS84PRJ = `GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984
 // (the .prj is not geographic WGS84 or CGCS2000, e.g. a projected CRS; the
 // error names it) and, of kind TooLarge, "archive_too_large" (more than
 // ShapefileMaxEntries entries or ShapefileMaxUncompressed bytes uncompressed).
-func ParseShapefileZip(r io.ReaderAt, size int64) ([]Feature, []Problem, error) {
+func ReadShapefileZip(r io.ReaderAt, size int64) (*ShapeTable, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, nil, &errs.Error{Kind: errs.Invalid, Reason: "invalid_shapefile", Msg: "the upload is not a readable ZIP archive; expected a zipped Shapefile (.shp, .shx, .dbf, .prj)", Err: err}
+		return nil, &errs.Error{Kind: errs.Invalid, Reason: "invalid_shapefile", Msg: "the upload is not a readable ZIP archive; expected a zipped Shapefile (.shp, .shx, .dbf, .prj)", Err: err}
 	}
 	if len(zr.File) > ShapefileMaxEntries {
-		return nil, nil, errs.E(errs.TooLarge, "archive_too_large", "the ZIP archive has %d entries; at most %d are allowed", len(zr.File), ShapefileMaxEntries)
+		return nil, errs.E(errs.TooLarge, "archive_too_large", "the ZIP archive has %d entries; at most %d are allowed", len(zr.File), ShapefileMaxEntries)
 	}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > ShapefileMaxUncompressed || f.UncompressedSize64 > ShapefileMaxUncompressed {
-			return nil, nil, errs.E(errs.TooLarge, "archive_too_large", "the ZIP archive unpacks to more than %d MiB; split the import", ShapefileMaxUncompressed>>20)
+			return nil, errs.E(errs.TooLarge, "archive_too_large", "the ZIP archive unpacks to more than %d MiB; split the import", ShapefileMaxUncompressed>>20)
 		}
 	}
 
@@ -87,7 +90,7 @@ func ParseShapefileZip(r io.ReaderAt, size int64) ([]Feature, []Problem, error) 
 		}
 	}
 	if shpFile == nil {
-		return nil, nil, errs.E(errs.Invalid, "invalid_shapefile", "the ZIP archive holds no .shp file; expected a zipped Shapefile (.shp, .shx, .dbf, .prj)")
+		return nil, errs.E(errs.Invalid, "invalid_shapefile", "the ZIP archive holds no .shp file; expected a zipped Shapefile (.shp, .shx, .dbf, .prj)")
 	}
 	base := strings.TrimSuffix(shpFile.Name, path.Ext(shpFile.Name))
 	companion := func(ext string) *zip.File {
@@ -100,94 +103,123 @@ func ParseShapefileZip(r io.ReaderAt, size int64) ([]Feature, []Problem, error) 
 	}
 	dbfFile := companion(".dbf")
 	if dbfFile == nil {
-		return nil, nil, errs.E(errs.Invalid, "invalid_shapefile", "%s has no %s.dbf next to it; the attribute table (code, name, level) is required", shpFile.Name, path.Base(base))
+		return nil, errs.E(errs.Invalid, "invalid_shapefile", "%s has no %s.dbf next to it; the attribute table is required", shpFile.Name, path.Base(base))
 	}
 
 	if f := companion(".prj"); f != nil {
 		prj, err := shpReadEntry(f)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if err := shpCheckPRJ(prj); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	var cpg string
 	if f := companion(".cpg"); f != nil {
 		b, err := shpReadEntry(f)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		cpg = string(b)
 	}
 	dbfData, err := shpReadEntry(dbfFile)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	table, err := shpParseDBF(dbfData)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	decode := shpTextDecoder(cpg, table)
 
 	rc, err := shpFile.Open()
 	if err != nil {
-		return nil, nil, shpInvalid(err, "cannot open %s", shpFile.Name)
+		return nil, shpInvalid(err, "cannot open %s", shpFile.Name)
 	}
 	defer rc.Close()
 	shapes, err := shpReadShapes(bufio.NewReaderSize(rc, 1<<16), int64(shpFile.UncompressedSize64))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(shapes) != len(table.rows) {
-		return nil, nil, errs.E(errs.Invalid, "invalid_shapefile", "the .shp holds %d shapes but the .dbf %d rows; they must match one to one", len(shapes), len(table.rows))
+		return nil, errs.E(errs.Invalid, "invalid_shapefile", "the .shp holds %d shapes but the .dbf %d rows; they must match one to one", len(shapes), len(table.rows))
 	}
 
-	col := func(names ...string) int {
-		for _, n := range names {
-			for i, f := range table.fields {
-				if strings.EqualFold(f.name, n) {
-					return i
-				}
+	return &ShapeTable{Shapes: shapes, table: table, decode: decode}, nil
+}
+
+// ShapeTable is a zipped Shapefile read whole (ReadShapefileZip): its
+// shapes and attribute rows, one to one.
+type ShapeTable struct {
+	Shapes []ShapeRecord
+	table  *dbfTable
+	decode func([]byte) string
+}
+
+// Column returns the index of the first DBF column named (without regard
+// to case) one of names, or -1.
+func (t *ShapeTable) Column(names ...string) int {
+	for _, n := range names {
+		for i, f := range t.table.fields {
+			if strings.EqualFold(f.name, n) {
+				return i
 			}
 		}
-		return -1
 	}
-	codeCol, nameCol, levelCol := col("code"), col("name"), col("level")
-	parentCol := col("parent", "parent_code", "parent_cod", "parentcode")
-	text := func(row []byte, c int) string {
-		if c < 0 {
-			return ""
-		}
-		f := table.fields[c]
-		return strings.TrimSpace(decode(bytes.Trim(row[f.off:f.off+f.size], " \x00")))
-	}
+	return -1
+}
 
+// Deleted says whether record i is deleted in the DBF.
+func (t *ShapeTable) Deleted(i int) bool { return t.table.rows[i][0] == '*' }
+
+// Text returns the trimmed text of column c of record i ("" for c < 0),
+// decoded as the .cpg or the DBF says (UTF-8 or GB18030).
+func (t *ShapeTable) Text(i, c int) string {
+	if c < 0 {
+		return ""
+	}
+	f := t.table.fields[c]
+	row := t.table.rows[i]
+	return strings.TrimSpace(t.decode(bytes.Trim(row[f.off:f.off+f.size], " \x00")))
+}
+
+func ParseShapefileZip(r io.ReaderAt, size int64) ([]Feature, []Problem, error) {
+	t, err := ReadShapefileZip(r, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	shapes := t.Shapes
+	codeCol, nameCol, levelCol := t.Column("code"), t.Column("name"), t.Column("level")
+	parentCol := t.Column("parent", "parent_code", "parent_cod", "parentcode")
+	text := func(i, c int) string { return t.Text(i, c) }
 	var features []Feature
 	var problems []Problem
 	for i, sh := range shapes {
-		row := table.rows[i]
-		if row[0] == '*' {
-			continue // deleted record
+		if t.Deleted(i) {
+			continue
 		}
-		f := Feature{Index: i, Code: text(row, codeCol), Name: text(row, nameCol), ParentCode: text(row, parentCol)}
+		f := Feature{Index: i, Code: text(i, codeCol), Name: text(i, nameCol), ParentCode: text(i, parentCol)}
 		prefix := fmt.Sprintf("features[%d].", i)
 		ok := true
-		if lv, good := gjPropLevel(text(row, levelCol)); good {
+		if lv, good := gjPropLevel(text(i, levelCol)); good {
 			f.Level = lv
 		} else {
 			ok = false
 			problems = append(problems, newProblem(prefix+"level", i, f.Code, "invalid_level",
-				fmt.Sprintf("LEVEL must be a whole number of 1 or more (1 street, 2 community, 3 basic grid), got %q", text(row, levelCol))))
+				fmt.Sprintf("LEVEL must be a whole number of 1 or more (1 street, 2 community, 3 basic grid), got %q", text(i, levelCol))))
 		}
-		if sh.reason != "" {
+		if sh.Reason == "" && sh.Type == ShapePolyline {
+			sh.Reason, sh.Detail = "not_polygon", "the shape is of Shapefile type polyline; a grid must be a Polygon"
+		}
+		if sh.Reason != "" {
 			ok = false
-			problems = append(problems, newProblem(prefix+"geometry", i, f.Code, sh.reason, sh.detail))
+			problems = append(problems, newProblem(prefix+"geometry", i, f.Code, sh.Reason, sh.Detail))
 		}
 		if !ok {
 			continue
 		}
-		f.Geometry = shpAssemble(sh.rings)
+		f.Geometry = sh.MultiPolygon()
 		features = append(features, f)
 	}
 	return features, problems, nil
@@ -375,14 +407,34 @@ func shpTextDecoder(cpg string, t *dbfTable) func([]byte) string {
 	return utf8Text
 }
 
-// shpShape is one record of the .shp: its parts, or a problem.
-type shpShape struct {
-	rings          []orb.Ring
-	reason, detail string
+// Shape types of a ShapeRecord.
+const (
+	ShapeNull     = "null"
+	ShapePolygon  = "polygon"
+	ShapePolyline = "polyline"
+)
+
+// ShapeRecord is one record of the .shp: its type and parts (rings of a
+// polygon, lines of a polyline, as written), or a problem (Reason
+// "not_polygon" for other types — points, multipatches —, "invalid_geometry"
+// for a malformed record).
+type ShapeRecord struct {
+	Type           string
+	Parts          [][]orb.Point
+	Reason, Detail string
+}
+
+// MultiPolygon assembles a polygon record's rings (shpAssemble).
+func (r ShapeRecord) MultiPolygon() orb.MultiPolygon {
+	rings := make([]orb.Ring, len(r.Parts))
+	for i, p := range r.Parts {
+		rings[i] = orb.Ring(p)
+	}
+	return shpAssemble(rings)
 }
 
 // shpReadShapes reads the main file sequentially; size is its length.
-func shpReadShapes(r io.Reader, size int64) ([]shpShape, error) {
+func shpReadShapes(r io.Reader, size int64) ([]ShapeRecord, error) {
 	var hdr [100]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, shpInvalid(err, "the .shp is too short to be a Shapefile")
@@ -391,7 +443,7 @@ func shpReadShapes(r io.Reader, size int64) ([]shpShape, error) {
 		return nil, errs.E(errs.Invalid, "invalid_shapefile", "the .shp does not start with the Shapefile file code 9994")
 	}
 	pos := int64(100)
-	var shapes []shpShape
+	var shapes []ShapeRecord
 	var content []byte
 	for {
 		var rh [8]byte
@@ -420,18 +472,21 @@ func shpReadShapes(r io.Reader, size int64) ([]shpShape, error) {
 	return shapes, nil
 }
 
-// shpParseRecord decodes one record's content into rings.
-func shpParseRecord(c []byte) shpShape {
+// shpParseRecord decodes one record's content into its parts.
+func shpParseRecord(c []byte) ShapeRecord {
 	typ := int32(binary.LittleEndian.Uint32(c[0:4]))
+	kind := ShapePolygon
 	switch typ {
 	case shpTypeNull:
-		return shpShape{} // no geometry: validation reports "empty_geometry"
+		return ShapeRecord{Type: ShapeNull} // no geometry: validation reports "empty_geometry"
 	case shpTypePolygon, shpTypePolygonZ, shpTypePolygonM:
+	case shpTypePolyline, shpTypePolylineZ, shpTypePolylineM:
+		kind = ShapePolyline
 	default:
-		return shpShape{reason: "not_polygon", detail: fmt.Sprintf("the shape is of Shapefile type %d (%s); a grid must be a Polygon", typ, shpTypeName(typ))}
+		return ShapeRecord{Reason: "not_polygon", Detail: fmt.Sprintf("the shape is of Shapefile type %d (%s); want a Polygon (or a PolyLine for road sections)", typ, shpTypeName(typ))}
 	}
-	malformed := func(what string) shpShape {
-		return shpShape{reason: "invalid_geometry", detail: "the polygon record is malformed: " + what}
+	malformed := func(what string) ShapeRecord {
+		return ShapeRecord{Type: kind, Reason: "invalid_geometry", Detail: "the " + kind + " record is malformed: " + what}
 	}
 	if len(c) < 44 {
 		return malformed("shorter than its header")
@@ -442,7 +497,7 @@ func shpParseRecord(c []byte) shpShape {
 		return malformed(fmt.Sprintf("%d parts and %d points do not fit in %d bytes", np, npts, len(c)))
 	}
 	if np == 0 || npts == 0 {
-		return shpShape{}
+		return ShapeRecord{Type: kind}
 	}
 	parts := make([]int, np+1)
 	for k := int64(0); k < np; k++ {
@@ -458,17 +513,17 @@ func shpParseRecord(c []byte) shpShape {
 		}
 	}
 	pts := c[44+4*np:]
-	rings := make([]orb.Ring, np)
-	for k := range rings {
-		r := make(orb.Ring, 0, parts[k+1]-parts[k])
+	out := make([][]orb.Point, np)
+	for k := range out {
+		r := make([]orb.Point, 0, parts[k+1]-parts[k])
 		for j := parts[k]; j < parts[k+1]; j++ {
 			x := math.Float64frombits(binary.LittleEndian.Uint64(pts[16*j:]))
 			y := math.Float64frombits(binary.LittleEndian.Uint64(pts[16*j+8:]))
 			r = append(r, orb.Point{x, y})
 		}
-		rings[k] = r
+		out[k] = r
 	}
-	return shpShape{rings: rings}
+	return ShapeRecord{Type: kind, Parts: out}
 }
 
 func shpTypeName(t int32) string {

@@ -3,8 +3,10 @@
 // every grid's vertex at the same place together, Snap keeps new vertices on
 // the neighbours'), a split along a drawn line, a merge of two neighbours,
 // a new grid drawn as a polygon snapped to its neighbours and the parent's
-// outline (it must fill area no sibling covers: a gap), a preview of the topology through the server's guard (dry run) and one
-// atomic save (POST /api/v1/grids/edits).
+// outline (it must fill area no sibling covers: a gap), a new grid carved
+// out of one (the server clips it), a preview of the topology, households
+// and carry-over through the server's guard (dry run) and one atomic save
+// (POST /api/v1/grids/edits).
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
@@ -32,6 +34,8 @@ const T = {
     edit_overlap: '与 {c} 重叠 {a} 平方米', edit_outside: '{c} 超出上级 {a} 平方米', edit_gap: '新增空白 {a} 平方米', edit_error: '出错：{m}',
     edit_new_grid: '画新网格', edit_draw_poly: '沿相邻网格画多边形（吸附顶点和边，点回第一点结束），只能画在没有网格覆盖的空白处。',
     edit_households: '{c} 户数 {b} → {a}', edit_new_name: '{p}新网格', edit_bad_split: '直线须恰好两次穿过网格边界。', edit_bad_merge: '两个网格没有公共边。',
+    edit_carve: '在网格内画出新网格', edit_draw_carve: '在所选网格内画多边形（点回第一点结束）：它成为新网格，原网格减去这块面积。',
+    edit_carry: '{n}（{r}）从 {f} 转到 {t}', edit_carry_n: '{k} {n} 个从 {f} 转到 {t}', carry_key_persons: '重点人员', carry_checkpoints: '巡查点',
   },
   en: {
     edit_title: 'Edit grids', edit_start: 'Edit the parent of the selected grid', edit_pick: 'Select a grid on the map first.', edit_parent: 'Parent grid {p}',
@@ -41,6 +45,8 @@ const T = {
     edit_overlap: 'overlaps {c} by {a} m²', edit_outside: '{c} outside the parent by {a} m²', edit_gap: 'new gap of {a} m²', edit_error: 'Error: {m}',
     edit_new_grid: 'Draw a new grid', edit_draw_poly: 'Draw a polygon along the neighbours (it snaps to their vertices and edges; click the first point to finish), only where no grid covers the parent yet (a gap).',
     edit_households: '{c} households {b} → {a}', edit_new_name: 'New grid of {p}', edit_bad_split: 'The line must cross the grid boundary exactly twice.', edit_bad_merge: 'The two grids share no boundary.',
+    edit_carve: 'Carve a new grid out of the grid', edit_draw_carve: 'Draw a polygon inside the chosen grid (click the first point to finish): it becomes a new grid and the grid loses that area.',
+    edit_carry: '{n} ({r}) moves from {f} to {t}', edit_carry_n: '{n} {k} move from {f} to {t}', carry_key_persons: 'key persons', carry_checkpoints: 'checkpoints',
   },
 };
 
@@ -232,6 +238,52 @@ export class GridEditor {
     });
   }
 
+  // drawCarve lets the user draw a polygon inside grid code; the server
+  // (POST /api/v1/grids/{code}/carve, a dry run) clips it to the grid and
+  // returns the grid's remaining area and the new grid, which become
+  // pending changes saved with the rest. Carving starts from the grid's
+  // saved geometry. Resolves to '' when carved, else the reason.
+  drawCarve(code) {
+    this.cancelDraw();
+    const modify = this.interactions.find((i) => i instanceof Modify);
+    if (modify) modify.setActive(false);
+    this.gmap.drawing = true;
+    this.zoomers = this.gmap.map.getInteractions().getArray().filter((i) => i instanceof DoubleClickZoom && i.getActive());
+    for (const z of this.zoomers) z.setActive(false);
+    return new Promise((resolve) => {
+      let first = null;
+      this.draw = new Draw({ type: 'Polygon', finishCondition: (e) => {
+        if (!first) return false;
+        const p = this.gmap.map.getPixelFromCoordinate(first);
+        return Math.hypot(p[0] - e.pixel[0], p[1] - e.pixel[1]) <= 12;
+      } });
+      this.draw.on('drawstart', (e) => { first = e.feature.getGeometry().getCoordinates()[0][0]; });
+      this.drawSnaps = [new Snap({ source: this.source })];
+      this.draw.on('drawend', async (e) => {
+        setTimeout(() => this.cancelDraw(), 0);
+        const name = et('edit_new_name', { p: this.source.getFeatureById(code)?.get('name') || code });
+        try {
+          const r = await this.carve(code, geojson.writeGeometryObject(toMulti(e.feature.getGeometry()), { decimals: 9 }), name);
+          resolve(r ? '' : et('edit_error', { m: code }));
+        } catch (ex) { resolve(et('edit_error', { m: ex.message })); }
+      });
+      this.gmap.map.addInteraction(this.draw);
+      for (const s of this.drawSnaps) this.gmap.map.addInteraction(s);
+    });
+  }
+
+  // carve asks the server to cut geometry (GeoJSON, WGS84) out of grid
+  // code and applies the answer to the edit layer; true when applied.
+  async carve(code, geometry, name) {
+    const f = this.source.getFeatureById(code);
+    if (!f) return false;
+    const r = await this.api.post(`/api/v1/grids/${encodeURIComponent(code)}/carve`, { version: this.versions[code], name, geometry, dry_run: true });
+    const [rest, fresh] = r.grids.features;
+    f.setGeometry(geojson.readGeometry(rest.geometry));
+    this.source.addFeature(new Feature({ geometry: geojson.readGeometry(fresh.geometry), name }));
+    return true;
+  }
+
   cancelDraw() {
     if (this.draw) this.gmap.map.removeInteraction(this.draw);
     for (const s of this.drawSnaps || []) this.gmap.map.removeInteraction(s);
@@ -368,6 +420,11 @@ export function editPanel(side, editor, selected, parentOf, onDone) {
         say(ok ? et('edit_changed', { n: editor.edits().length }) : '');
       } catch (e) { say(et('edit_error', { m: e.message })); }
     } }, et('edit_new_grid')),
+    h('button', { id: 'edit-carve', class: 'secondary', onclick: async () => {
+      say(et('edit_draw_carve'));
+      const why = await editor.drawCarve(selA.value);
+      say(why || et('edit_changed', { n: editor.edits().length }));
+    } }, et('edit_carve')),
     h('label', { for: 'edit-b' }, et('edit_b')), selB,
     h('button', { id: 'edit-merge', class: 'secondary', onclick: () => {
       const ok = editor.merge(selA.value, selB.value);
@@ -378,7 +435,8 @@ export function editPanel(side, editor, selected, parentOf, onDone) {
         try {
           const r = await editor.preview();
           say([verdictText(r.topology), ...(r.households || []).filter((x) => x.before !== x.after)
-            .map((x) => et('edit_households', { c: x.code, b: x.before, a: x.after }))].join('；'));
+            .map((x) => et('edit_households', { c: x.code, b: x.before, a: x.after })),
+          ...(r.carry_over || []).map(carryText)].join('；'));
         } catch (e) { say(et('edit_error', { m: e.message })); }
       } }, et('edit_preview')),
       h('button', { id: 'edit-save', class: 'primary', onclick: async () => {
@@ -390,6 +448,12 @@ export function editPanel(side, editor, selected, parentOf, onDone) {
       } }, et('edit_save')),
       h('button', { id: 'edit-cancel', class: 'ghost', onclick: () => { editor.stop(); editor.parent = null; onDone(); } }, et('edit_cancel'))),
     status);
+}
+
+// carryText says what one carry-over moves (registry/carry.go).
+function carryText(c) {
+  if (c.kind === 'assignment') return et('edit_carry', { n: c.name || c.username, r: c.grid_role, f: c.from, t: c.to });
+  return et('edit_carry_n', { k: et('carry_' + c.kind), n: c.count, f: c.from, t: c.to });
 }
 
 function verdictText(v) {

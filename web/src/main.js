@@ -11,6 +11,7 @@ import * as cases from './cases.js';
 import * as inbox from './inbox.js';
 import { startLive, stopLive } from './live.js';
 import { GridEditor, editPanel } from './edit.js';
+import { HistoryView, historyPanel } from './history.js';
 import * as analytics from './analytics.js';
 import * as duties from './duties.js';
 
@@ -141,6 +142,8 @@ async function startConsole() {
   S.map = new GridMap(mapEl, S.cfg);
   S.editor = new GridEditor(S.map, api);
   window.__gridd.editor = S.editor;
+  S.history = new HistoryView(S.map, api);
+  window.__gridd.history = S.history;
   S.map.on('grid', (code) => openGrid(code));
   S.map.on('case', (id) => openCase(id));
   S.map.on('loaded', () => updateStatus());
@@ -291,6 +294,8 @@ function layersView(side) {
       if (saved) for (const n of ['grid_l1', 'grid_l2', 'grid_l3']) S.map?.layers[n]?.getSource()?.refresh?.();
       renderSide();
     });
+    // History (history.js): under the parent being edited, else the selected grid's parent.
+    historyPanel(side, S.history, () => S.editor.parent || (S.map?.selected ? S.map.selected.slice(0, 12) + '000' : ''));
   }
   analytics.hotspotControls(side, S);
   side.append(h('h3', {}, t('legend')), h('ul', { class: 'legend' },
