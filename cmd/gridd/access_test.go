@@ -305,6 +305,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 	for k, v := range analyticsRouteCases() { // issue 19: hot spots, rates, reports
 		cases[k] = v
 	}
+	for k, v := range dutyRouteCases() { // issue 18: inspections, grid forces, training, leave
+		cases[k] = v
+	}
 	var routes []string
 	err = chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")

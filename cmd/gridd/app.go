@@ -81,6 +81,8 @@ type app struct {
 	hotspots *analytics.Service
 	results  *analytics.Results
 	reports  *report.Service
+	// field duties: inspections, grid forces, training, leave (duties.go).
+	dutyParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -161,6 +163,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.reports = &report.Service{Cases: a.cases, Hotspots: a.hotspots, Grids: a.grids, Coverage: a.patrols.CoverageFeatures,
 		Now: now, Loc: workday.Shanghai()}
 	a.results = &analytics.Results{Runs: a.assessments, Tree: func() analytics.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
+	a.openDuties()
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -198,6 +201,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Hotspots:    a.hotspots,
 		Results:     a.results,
 		Reports:     a.reports,
+		DutyDeps:    a.dutyDeps(),
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,

@@ -98,6 +98,9 @@ type Deps struct {
 	Results *analytics.Results
 	// Reports builds the meeting packs and the case ledger (nil: no routes).
 	Reports *report.Service
+	// DutyDeps: inspections, the other grid forces, training and
+	// meetings, leave (issue 18; duties.go).
+	DutyDeps
 }
 
 // Server is the HTTP API.
@@ -174,6 +177,7 @@ func (s *Server) routes() chi.Router {
 			s.registerHotspotRoutes(r)
 			s.registerResultRoutes(r)
 			s.registerReportRoutes(r)
+			s.registerDutyRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

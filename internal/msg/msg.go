@@ -36,6 +36,7 @@ var tables = []map[Key]Text{
 	caseListTexts,
 	analyticsTexts,
 	reportTexts,
+	dutyTexts,
 }
 
 // Lang is a user's language.

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/gridd/gridd/internal/httpapi"
+	"github.com/gridd/gridd/internal/inspection"
+	"github.com/gridd/gridd/internal/msg"
+	"github.com/gridd/gridd/internal/postgis"
+)
+
+// dutyParts are the field-duty services (issue 18).
+type dutyParts struct {
+	inspections *inspection.Service
+}
+
+// openDuties wires the field-duty services on a's store and case loop.
+func (a *app) openDuties() {
+	now := a.db.Now
+	a.inspections = &inspection.Service{Store: postgis.NewInspectionStore(a.db), Cases: a.cases,
+		Tree: func() inspection.Hierarchy { return a.locator.Tree() }, Messages: msg.Must(), Now: now}
+}
+
+func (a *app) dutyDeps() httpapi.DutyDeps {
+	return httpapi.DutyDeps{Inspections: a.inspections}
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/inspection"
+	"github.com/gridd/gridd/internal/workday"
+)
+
+// principalOf returns the principal of a demo login.
+func principalOf(ta *testApp, username string) *auth.Principal {
+	ta.t.Helper()
+	ctx := context.Background()
+	u, err := ta.people.FindUserByUsername(ctx, username)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	p, err := ta.auth.PrincipalFor(ctx, u)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return p
+}
+
+// todayCivil is today's date in Asia/Shanghai as YYYY-MM-DD.
+func todayCivil() string {
+	d := workday.DateOf(time.Now())
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+}
+
+// dutyInspectionFixture stores a rental-housing place in grid and a
+// checklist for it; it returns the place and template ids.
+func dutyInspectionFixture(ta *testApp, grid string) (place, template int64) {
+	ta.t.Helper()
+	lon, lat := regPointIn(ta.t, ta, grid, 0)
+	if err := ta.db.Pool.QueryRow(context.Background(), `
+INSERT INTO register_records (kind, name, category, geom, point, grid_code, created_at, updated_at)
+VALUES ('place', '矩阵出租楼', 'rental_housing', ST_SetSRID(ST_MakePoint($1, $2), 4326), ST_SetSRID(ST_MakePoint($1, $2), 4326), $3, now(), now())
+RETURNING id`, lon, lat, grid).Scan(&place); err != nil {
+		ta.t.Fatal(err)
+	}
+	t := &inspection.Template{Code: "matrix", Name: "矩阵检查", Kind: "place", Category: "rental_housing",
+		Items: []inspection.Item{{Code: "exits", Text: "疏散通道畅通", Category: "0801"}}}
+	if err := ta.inspections.SaveTemplate(context.Background(), principalOf(ta, "admin"), t); err != nil {
+		ta.t.Fatal(err)
+	}
+	return place, t.ID
+}
+
+// dutyRouteCases are the field-duty routes (issue 18).
+func dutyRouteCases() map[string]routeCase {
+	return map[string]routeCase{
+		// Inspections: the center keeps the checklists; admin, center and a
+		// grid worker (in its grids) inspect; a viewer reads.
+		"GET /api/v1/inspection-templates": {fixed("/api/v1/inspection-templates"), only(200, "admin", "center", "worker")},
+		"POST /api/v1/inspection-templates": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/inspection-templates", map[string]any{"code": "matrix_tpl", "name": "矩阵模板", "kind": "business", "category": "shop",
+				"items": []map[string]string{{"code": "a", "text": "门前五包", "category": "0103"}}}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/inspection-templates/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			_, tid := dutyInspectionFixture(ta, otherGrid)
+			return fmt.Sprintf("/api/v1/inspection-templates/%d", tid), nil, nil
+		}, only(200, "admin", "center", "worker")},
+		"POST /api/v1/inspections": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			place, tid := dutyInspectionFixture(ta, otherGrid)
+			return "/api/v1/inspections", map[string]any{"record_id": place, "template_id": tid, "date": todayCivil(),
+				"results": []map[string]any{{"item": "exits", "ok": true}}}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/inspections": {fixed("/api/v1/inspections"), only(200, "admin", "center", "worker", "viewer")},
+		"GET /api/v1/inspections/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			place, tid := dutyInspectionFixture(ta, otherGrid)
+			in, _, err := ta.inspections.Record(context.Background(), principalOf(ta, "admin"), inspection.Request{RecordID: place, TemplateID: tid,
+				Date: todayCivil(), Results: []inspection.Result{{Item: "exits", OK: true}}}, "")
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/inspections/%d", in.ID), nil, nil
+		}, only(200, "admin", "center", "viewer")},
+		"GET /api/v1/licences/due": {fixed("/api/v1/licences/due?days=30"), only(200, "admin", "center", "worker", "viewer")},
+	}
+}
+
+var _ = http.StatusOK

@@ -1,0 +1,17 @@
+package httpapi
+
+import (
+	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/inspection"
+)
+
+// DutyDeps are the field-duty services (issue 18); a nil one serves no routes.
+type DutyDeps struct {
+	// Inspections keeps checklist templates and inspections.
+	Inspections *inspection.Service
+}
+
+// registerDutyRoutes registers the field-duty routes (each file lists its own).
+func (s *Server) registerDutyRoutes(r chi.Router) {
+	s.registerInspectionRoutes(r)
+}
