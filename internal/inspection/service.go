@@ -39,7 +39,9 @@ func (s *Service) SaveTemplate(ctx context.Context, p *auth.Principal, t *Templa
 		return err
 	}
 	var bad []errs.Field
-	add := func(f, reason, detail string) { bad = append(bad, errs.Field{Field: f, Reason: reason, Detail: detail}) }
+	add := func(f, reason, detail string) {
+		bad = append(bad, errs.Field{Field: f, Reason: reason, Detail: detail})
+	}
 	if !codeRe.MatchString(t.Code) {
 		add("code", "invalid_code", "want 1–64 characters a-z, 0-9 or '_'")
 	}
@@ -280,7 +282,9 @@ func (s *Service) openCases(ctx context.Context, p *auth.Principal, id int64) (*
 // it returns them in the template's order.
 func checkResults(t *Template, rs []Result) ([]Result, error) {
 	var bad []errs.Field
-	add := func(f, reason, detail string) { bad = append(bad, errs.Field{Field: f, Reason: reason, Detail: detail}) }
+	add := func(f, reason, detail string) {
+		bad = append(bad, errs.Field{Field: f, Reason: reason, Detail: detail})
+	}
 	by := map[string]Result{}
 	known := map[string]bool{}
 	for _, it := range t.Items {
