@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/gridd/gridd/internal/forces"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/inspection"
 	"github.com/gridd/gridd/internal/msg"
@@ -10,6 +11,7 @@ import (
 // dutyParts are the field-duty services (issue 18).
 type dutyParts struct {
 	inspections *inspection.Service
+	rota        *forces.Service
 }
 
 // openDuties wires the field-duty services on a's store and case loop.
@@ -17,8 +19,10 @@ func (a *app) openDuties() {
 	now := a.db.Now
 	a.inspections = &inspection.Service{Store: postgis.NewInspectionStore(a.db), Cases: a.cases,
 		Tree: func() inspection.Hierarchy { return a.locator.Tree() }, Messages: msg.Must(), Now: now}
+	a.rota = &forces.Service{Store: postgis.NewRotaStore(a.db), People: a.people,
+		Tree: func() forces.Grids { return a.locator.Tree() }, Norms: forces.DefaultNorms(), Now: now}
 }
 
 func (a *app) dutyDeps() httpapi.DutyDeps {
-	return httpapi.DutyDeps{Inspections: a.inspections}
+	return httpapi.DutyDeps{Inspections: a.inspections, Rota: a.rota}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gridd/gridd/internal/auth"
@@ -81,6 +82,23 @@ func dutyRouteCases() map[string]routeCase {
 			return fmt.Sprintf("/api/v1/inspections/%d", in.ID), nil, nil
 		}, only(200, "admin", "center", "viewer")},
 		"GET /api/v1/licences/due": {fixed("/api/v1/licences/due?days=30"), only(200, "admin", "center", "worker", "viewer")},
+
+		// The police rota: kept by the center, read by it, viewers in scope
+		// and the community's own police.
+		"GET /api/v1/police-rota": {fixed("/api/v1/police-rota?community=" + viewerScope + "&from=2026-12-01&to=2026-12-07"),
+			only(200, "admin", "center", "viewer", "police")},
+		"POST /api/v1/police-rota/shifts": {func(_ *testApp, role string) (string, any, map[string]string) {
+			return "/api/v1/police-rota/shifts", map[string]any{"community": viewerScope, "date": fmt.Sprintf("2026-12-%02d", 1+slices.Index(roles, role)),
+				"shift": 1, "username": "police"}, nil
+		}, only(201, "admin", "center")},
+		"DELETE /api/v1/police-rota/shifts/{id}": {func(ta *testApp, role string) (string, any, map[string]string) {
+			sh, err := ta.rota.AddShift(context.Background(), principalOf(ta, "admin"), viewerScope,
+				time.Date(2027, 1, 1+slices.Index(roles, role), 0, 0, 0, 0, time.UTC), 2, "police")
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/police-rota/shifts/%d", sh.ID), nil, nil
+		}, only(204, "admin", "center")},
 	}
 }
 

@@ -686,7 +686,9 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, v
 // replayed true, whatever its version now. The key with another case or
 // action is Unprocessable.
 func (s *Service) TransitionOnce(ctx context.Context, p *auth.Principal, id int64, version int, t Transition, key string) (*Case, bool, error) {
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker); err != nil {
+	// A volunteer may rate the handling of a case it reported (the
+	// workflow's byRater); no other action is its to take.
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker, people.RoleVolunteer); err != nil {
 		return nil, false, err
 	}
 	if len(key) > MaxIdempotencyKey {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/forces"
 	"github.com/gridd/gridd/internal/inspection"
 )
 
@@ -9,9 +10,12 @@ import (
 type DutyDeps struct {
 	// Inspections keeps checklist templates and inspections.
 	Inspections *inspection.Service
+	// Rota keeps the community police rota.
+	Rota *forces.Service
 }
 
 // registerDutyRoutes registers the field-duty routes (each file lists its own).
 func (s *Server) registerDutyRoutes(r chi.Router) {
 	s.registerInspectionRoutes(r)
+	s.registerRotaRoutes(r)
 }
