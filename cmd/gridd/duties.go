@@ -1,17 +1,21 @@
 package main
 
 import (
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/forces"
 	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/inspection"
 	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/postgis"
+	"github.com/gridd/gridd/internal/training"
+	"github.com/gridd/gridd/internal/workday"
 )
 
 // dutyParts are the field-duty services (issue 18).
 type dutyParts struct {
 	inspections *inspection.Service
 	rota        *forces.Service
+	training    *training.Service
 }
 
 // openDuties wires the field-duty services on a's store and case loop.
@@ -21,8 +25,10 @@ func (a *app) openDuties() {
 		Tree: func() inspection.Hierarchy { return a.locator.Tree() }, Messages: msg.Must(), Now: now}
 	a.rota = &forces.Service{Store: postgis.NewRotaStore(a.db), People: a.people,
 		Tree: func() forces.Grids { return a.locator.Tree() }, Norms: forces.DefaultNorms(), Now: now}
+	a.training = &training.Service{Store: postgis.NewTrainingStore(a.db), People: a.people, Cases: a.cases,
+		Tree: func() auth.Hierarchy { return a.locator.Tree() }, Loc: workday.Shanghai(), Now: now}
 }
 
 func (a *app) dutyDeps() httpapi.DutyDeps {
-	return httpapi.DutyDeps{Inspections: a.inspections, Rota: a.rota}
+	return httpapi.DutyDeps{Inspections: a.inspections, Rota: a.rota, Training: a.training}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/inspection"
+	"github.com/gridd/gridd/internal/training"
 	"github.com/gridd/gridd/internal/workday"
 )
 
@@ -99,7 +100,37 @@ func dutyRouteCases() map[string]routeCase {
 			}
 			return fmt.Sprintf("/api/v1/police-rota/shifts/%d", sh.ID), nil, nil
 		}, only(204, "admin", "center")},
+
+		// Training and meetings: the center records and reads them, viewers
+		// read; a grid worker records and reads its own grids' meetings.
+		"POST /api/v1/training/sessions": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/training/sessions", map[string]any{"title": "矩阵培训", "date": "2026-11-20", "hours": 1, "pass_mark": 60,
+				"scope": viewerScope, "attendees": []map[string]any{{"username": ownGrid, "attended": true, "score": 70}}}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/training/sessions": {fixed("/api/v1/training/sessions"), only(200, "admin", "center", "viewer")},
+		"GET /api/v1/training/retrain":  {fixed("/api/v1/training/retrain"), only(200, "admin", "center", "viewer")},
+		"POST /api/v1/meetings": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/meetings", map[string]any{"kind": "grid", "date": "2026-11-20", "grid": otherGrid, "attendees": []string{"center"}}, nil
+		}, only(201, "admin", "center")},
+		"GET /api/v1/meetings": {fixed("/api/v1/meetings"), only(200, "admin", "center", "viewer", "worker")},
+		"GET /api/v1/meetings/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/meetings/%d", dutyMeeting(ta)), nil, nil
+		}, only(200, "admin", "center", "viewer")},
+		"GET /api/v1/meetings/{id}/pack": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return fmt.Sprintf("/api/v1/meetings/%d/pack", dutyMeeting(ta)), nil, nil
+		}, only(200, "admin", "center", "viewer")},
 	}
+}
+
+// dutyMeeting stores a grid meeting in otherGrid and returns its id.
+func dutyMeeting(ta *testApp) int64 {
+	ta.t.Helper()
+	m, err := ta.training.RecordMeeting(context.Background(), principalOf(ta, "admin"), training.MeetingIn{Kind: "grid", Date: "2026-11-20",
+		Grid: otherGrid, Attendees: []string{"center"}})
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return m.ID
 }
 
 var _ = http.StatusOK

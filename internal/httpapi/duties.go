@@ -4,6 +4,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/forces"
 	"github.com/gridd/gridd/internal/inspection"
+	"github.com/gridd/gridd/internal/training"
 )
 
 // DutyDeps are the field-duty services (issue 18); a nil one serves no routes.
@@ -12,10 +13,13 @@ type DutyDeps struct {
 	Inspections *inspection.Service
 	// Rota keeps the community police rota.
 	Rota *forces.Service
+	// Training keeps training sessions and meetings.
+	Training *training.Service
 }
 
 // registerDutyRoutes registers the field-duty routes (each file lists its own).
 func (s *Server) registerDutyRoutes(r chi.Router) {
 	s.registerInspectionRoutes(r)
 	s.registerRotaRoutes(r)
+	s.registerTrainingRoutes(r)
 }
