@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/gridd/gridd/internal/attendance"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/forces"
 	"github.com/gridd/gridd/internal/httpapi"
@@ -16,6 +17,7 @@ type dutyParts struct {
 	inspections *inspection.Service
 	rota        *forces.Service
 	training    *training.Service
+	leave       *attendance.Service
 }
 
 // openDuties wires the field-duty services on a's store and case loop.
@@ -27,8 +29,12 @@ func (a *app) openDuties() {
 		Tree: func() forces.Grids { return a.locator.Tree() }, Norms: forces.DefaultNorms(), Now: now}
 	a.training = &training.Service{Store: postgis.NewTrainingStore(a.db), People: a.people, Cases: a.cases,
 		Tree: func() auth.Hierarchy { return a.locator.Tree() }, Loc: workday.Shanghai(), Now: now}
+	a.leave = &attendance.Service{Store: postgis.NewLeaveStore(a.db), People: a.people, Now: now}
+	// The assessment reads the working-day calendar when its rubric counts
+	// working days only.
+	a.assessments.Calendar = a.cases.Calendar
 }
 
 func (a *app) dutyDeps() httpapi.DutyDeps {
-	return httpapi.DutyDeps{Inspections: a.inspections, Rota: a.rota, Training: a.training}
+	return httpapi.DutyDeps{Inspections: a.inspections, Rota: a.rota, Training: a.training, Leave: a.leave}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gridd/gridd/internal/attendance"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/inspection"
 	"github.com/gridd/gridd/internal/training"
@@ -119,6 +120,20 @@ func dutyRouteCases() map[string]routeCase {
 		"GET /api/v1/meetings/{id}/pack": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/meetings/%d/pack", dutyMeeting(ta)), nil, nil
 		}, only(200, "admin", "center", "viewer")},
+
+		// Leave: a worker asks for itself, the center for a worker in its
+		// scope and decides.
+		"POST /api/v1/leave": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/leave", map[string]any{"username": ownGrid, "kind": "leave", "from": "2026-11-20", "to": "2026-11-21"}, nil
+		}, only(201, "admin", "center", "worker")},
+		"GET /api/v1/leave": {fixed("/api/v1/leave"), only(200, "admin", "center", "worker")},
+		"POST /api/v1/leave/{id}/decision": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			l, err := ta.leave.Ask(context.Background(), principalOf(ta, "admin"), attendance.Request{Username: ownGrid, Kind: "rest", From: "2026-11-22", To: "2026-11-22"})
+			if err != nil {
+				ta.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/leave/%d/decision", l.ID), map[string]any{"approve": true}, map[string]string{"If-Match": `"1"`}
+		}, only(200, "admin", "center")},
 	}
 }
 

@@ -96,6 +96,30 @@ type Service struct {
 	// RefreshPatrols recomputes the month's stored patrol results before
 	// an assessment (nil: use what is stored).
 	RefreshPatrols func(ctx context.Context, month time.Time) error
+	// Calendar is the working-day calendar, read when the rubric counts
+	// working days only (nil: Monday–Friday).
+	Calendar func(ctx context.Context) (*workday.Calendar, error)
+}
+
+// nonWorkingDays lists the days of p that are not working days.
+func (s *Service) nonWorkingDays(ctx context.Context, p Period) ([]string, error) {
+	var cal *workday.Calendar
+	if s.Calendar != nil {
+		c, err := s.Calendar(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cal = c
+	}
+	var out []string
+	from := p.From.In(workday.Shanghai())
+	to := p.To.In(workday.Shanghai())
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		if !cal.IsWorkingDay(workday.DateOf(d)) {
+			out = append(out, d.Format("2006-01-02"))
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) now() time.Time {
@@ -137,6 +161,11 @@ func (s *Service) Assess(ctx context.Context, month string, by int64) (*Run, boo
 	ev, err := s.Store.Evidence(ctx, p, r)
 	if err != nil {
 		return nil, false, err
+	}
+	if r.Attendance.CountedDays == CountWorkingDays {
+		if ev.NonWorkingDays, err = s.nonWorkingDays(ctx, p); err != nil {
+			return nil, false, err
+		}
 	}
 	results := Score(r, ev)
 	history := map[string][]*Result{}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/attendance"
 	"github.com/gridd/gridd/internal/forces"
 	"github.com/gridd/gridd/internal/inspection"
 	"github.com/gridd/gridd/internal/training"
@@ -15,6 +16,8 @@ type DutyDeps struct {
 	Rota *forces.Service
 	// Training keeps training sessions and meetings.
 	Training *training.Service
+	// Leave records leave and rest days and their approval.
+	Leave *attendance.Service
 }
 
 // registerDutyRoutes registers the field-duty routes (each file lists its own).
@@ -22,4 +25,5 @@ func (s *Server) registerDutyRoutes(r chi.Router) {
 	s.registerInspectionRoutes(r)
 	s.registerRotaRoutes(r)
 	s.registerTrainingRoutes(r)
+	s.registerLeaveRoutes(r)
 }
