@@ -6,6 +6,7 @@ import { h, clear } from '../src/dom.js';
 import { t, getLang, setLang, fmtTime } from './i18n.js';
 import * as Q from './queue.js';
 import { MiniMap, segDist, dist } from './map.js';
+import { setupDuties } from './duties.js';
 import './style.css';
 
 const LS = {
@@ -218,6 +219,7 @@ async function loadCategories() {
 function render() {
   if (!S.token) return renderLogin();
   if (S.me && S.me.role !== 'worker') return renderNotWorker();
+  if (duties.views[S.view]) return duties.views[S.view]();
   if (S.view === 'report') return renderReport();
   if (S.view === 'verify') return renderVerify();
   if (S.view === 'queue') return renderQueue();
@@ -320,6 +322,7 @@ function renderHome() {
       h('button', { class: 'primary huge', id: 'btn-report', onclick: () => { go('report'); document.getElementById('report-photo')?.click(); } }, icon('camera'), t('report')),
       h('button', { class: S.rec ? 'danger huge' : 'secondary huge', id: 'btn-patrol', onclick: () => (S.rec ? stopPatrol() : startPatrol()) },
         icon(S.rec ? 'stop' : 'play'), S.rec ? t('patrol_stop') : t('patrol_start'))),
+    duties.buttons(),
     h('section', { class: 'card', id: 'patrol' }),
     h('section', { class: 'card', id: 'tasks' }),
     h('section', { class: 'card', id: 'checkpoints' }),
@@ -718,6 +721,10 @@ async function renderQueue() {
       h('button', { class: 'secondary', onclick: async () => { await Q.retry(a.id); drainSoon(); } }, t('retry')),
       h('button', { class: 'ghost', onclick: () => Q.remove(a.id) }, t('delete'))) : null))) : h('p', { class: 'muted' }, t('queue_empty')));
 }
+
+// ---------- field duties (duties.js) ----------
+
+const duties = setupDuties({ call, get, enqueue, go, header, toast, shrink, upload, Q, hooks });
 
 // ---------- start ----------
 

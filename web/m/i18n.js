@@ -210,6 +210,12 @@ document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 
 export function getLang() { return lang; }
 
+// addStrings adds a module's own strings (e.g. duties.js) to the tables.
+export function addStrings(zhMore, enMore) {
+  Object.assign(zh, zhMore);
+  Object.assign(en, enMore);
+}
+
 export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';
   localStorage.setItem('gridd.lang', lang);
