@@ -114,7 +114,11 @@ CREATE TABLE leave_requests (
     version     int NOT NULL DEFAULT 1,
     decided_by  bigint REFERENCES users (id),
     decided_at  timestamptz,
-    created_at  timestamptz NOT NULL
+    idem_key    text CHECK (idem_key IS NULL OR length(idem_key) BETWEEN 1 AND 200),
+    request_hash bytea,
+    created_by  bigint NOT NULL REFERENCES users (id),
+    created_at  timestamptz NOT NULL,
+    UNIQUE (created_by, idem_key)
 );
 CREATE INDEX leave_requests_user ON leave_requests (user_id, from_date);
 

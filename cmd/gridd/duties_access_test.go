@@ -128,7 +128,7 @@ func dutyRouteCases() map[string]routeCase {
 		}, only(201, "admin", "center", "worker")},
 		"GET /api/v1/leave": {fixed("/api/v1/leave"), only(200, "admin", "center", "worker")},
 		"POST /api/v1/leave/{id}/decision": {func(ta *testApp, _ string) (string, any, map[string]string) {
-			l, err := ta.leave.Ask(context.Background(), principalOf(ta, "admin"), attendance.Request{Username: ownGrid, Kind: "rest", From: "2026-11-22", To: "2026-11-22"})
+			l, _, err := ta.leave.Ask(context.Background(), principalOf(ta, "admin"), attendance.Request{Username: ownGrid, Kind: "rest", From: "2026-11-22", To: "2026-11-22"}, "")
 			if err != nil {
 				ta.t.Fatal(err)
 			}

@@ -53,6 +53,20 @@ func TestApprovedLeaveNotDeducted(t *testing.T) {
 		return l.ID, res.Header.Get("ETag")
 	}
 	id, etag := ask(day)
+	// A retry under the same Idempotency-Key takes effect once.
+	key := map[string]string{"Idempotency-Key": "leave-retry"}
+	body := map[string]any{"kind": "rest", "from": "2026-02-27", "to": "2026-02-27"}
+	first := ta.do("POST", "/api/v1/leave", worker, body, key)
+	again := ta.do("POST", "/api/v1/leave", worker, body, key)
+	var l1, l2 struct{ ID int64 }
+	first.decode(t, &l1)
+	again.decode(t, &l2)
+	if first.Status != 201 || again.Status != 200 || l1.ID != l2.ID || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("leave retry: %d then %d, ids %d and %d", first.Status, again.Status, l1.ID, l2.ID)
+	}
+	if res := ta.do("POST", "/api/v1/leave", worker, map[string]any{"kind": "rest", "from": "2026-02-26", "to": "2026-02-26"}, key); res.Status != 422 {
+		t.Errorf("the same key with another body: %d", res.Status)
+	}
 	rid, retag := ask(other)
 	if res := ta.do("POST", "/api/v1/leave", worker, map[string]any{"kind": "holiday", "from": day, "to": "2026-01-01"}, nil); res.Status != 400 ||
 		!bytes.Contains(res.Body, []byte(`"kind"`)) || !bytes.Contains(res.Body, []byte(`"to"`)) {
@@ -107,7 +121,7 @@ func TestApprovedLeaveNotDeducted(t *testing.T) {
 		}
 	}
 	ta.do("GET", "/api/v1/leave?status=approved", center, nil, nil).decode(t, &list)
-	if len(list.Leave) != 1 || list.Leave[0].ID != id {
+	if len(list.Leave) != 1 || list.Leave[0].ID != id { // the rest day above is still pending
 		t.Errorf("approved leave in the center's list: %+v", list.Leave)
 	}
 	ta.do("GET", "/api/v1/leave", ta.login(otherGrid), nil, nil).decode(t, &list)

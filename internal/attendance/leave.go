@@ -7,6 +7,8 @@ package attendance
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -45,6 +47,7 @@ type Leave struct {
 	Version   int
 	DecidedBy *int64
 	DecidedAt *time.Time
+	CreatedBy int64
 	CreatedAt time.Time
 }
 
@@ -58,7 +61,9 @@ type Filter struct {
 
 // Store keeps requests.
 type Store interface {
-	CreateLeave(ctx context.Context, l *Leave) error
+	// CreateLeave stores l. With key, a request already stored by the same
+	// creator under key is returned instead (replayed true) with its hash.
+	CreateLeave(ctx context.Context, l *Leave, key string, hash []byte) (replayed bool, storedHash []byte, err error)
 	FindLeave(ctx context.Context, id int64) (*Leave, error)
 	FindLeaves(ctx context.Context, f Filter) ([]*Leave, error)
 	// DecideLeave sets status if the request is still at version; a
@@ -105,8 +110,30 @@ func (s *Service) centerFor(ctx context.Context, p *auth.Principal, userID int64
 	return nil
 }
 
-// Ask records a request (pending).
-func (s *Service) Ask(ctx context.Context, p *auth.Principal, in Request) (*Leave, error) {
+// Ask records a request (pending). With key (Idempotency-Key) a retry
+// returns the request stored first (replayed true); the same key with
+// another body is Unprocessable.
+func (s *Service) Ask(ctx context.Context, p *auth.Principal, in Request, key string) (*Leave, bool, error) {
+	if len(key) > 200 {
+		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most 200 characters")
+	}
+	l, err := s.ask(ctx, p, in)
+	if err != nil {
+		return nil, false, err
+	}
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	replayed, stored, err := s.Store.CreateLeave(ctx, l, key, sum[:])
+	if err != nil {
+		return nil, false, err
+	}
+	if replayed && string(stored) != string(sum[:]) {
+		return nil, false, errs.E(errs.Unprocessable, "idempotency_key_reused", "this Idempotency-Key was used with a different request body")
+	}
+	return l, replayed, nil
+}
+
+func (s *Service) ask(ctx context.Context, p *auth.Principal, in Request) (*Leave, error) {
 	var bad []errs.Field
 	add := func(f, reason, detail string) {
 		bad = append(bad, errs.Field{Field: f, Reason: reason, Detail: detail})
@@ -149,11 +176,8 @@ func (s *Service) Ask(ctx context.Context, p *auth.Principal, in Request) (*Leav
 	if len(bad) > 0 {
 		return nil, errs.E(errs.Invalid, bad[0].Reason, "%s: %s", bad[0].Field, bad[0].Detail).WithFields(bad...)
 	}
-	l := &Leave{UserID: u.ID, Username: u.Username, Name: u.Name, Kind: in.Kind, From: from, To: to, Reason: in.Reason, Status: Pending, Version: 1}
-	if err := s.Store.CreateLeave(ctx, l); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return &Leave{UserID: u.ID, Username: u.Username, Name: u.Name, Kind: in.Kind, From: from, To: to, Reason: in.Reason, Status: Pending,
+		Version: 1, CreatedBy: p.User.ID}, nil
 }
 
 // Decide approves or rejects request id at version (If-Match).

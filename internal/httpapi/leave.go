@@ -14,7 +14,7 @@ import (
 
 // registerLeaveRoutes:
 //
-//	POST /api/v1/leave                  {"kind":"leave|rest","from","to","reason"[,"username"]}: a worker asks for itself, the center for a worker
+//	POST /api/v1/leave                  {"kind":"leave|rest","from","to","reason"[,"username"]}: a worker asks for itself, the center for a worker (Idempotency-Key)
 //	GET  /api/v1/leave?status=&from=&to=  a worker's own requests; the center's: its scope's workers'
 //	POST /api/v1/leave/{id}/decision    {"approve":true|false} with If-Match: version (the center)
 func (s *Server) registerLeaveRoutes(r chi.Router) {
@@ -50,12 +50,17 @@ func (s *Server) askLeave(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	l, err := s.Leave.Ask(r.Context(), principal(r), in)
+	l, replayed, err := s.Leave.Ask(r.Context(), principal(r), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
+	status := http.StatusCreated
+	if replayed {
+		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, l.Version))
-	s.writeJSON(w, r, http.StatusCreated, "application/json", toLeaveJSON(l))
+	s.writeJSON(w, r, status, "application/json", toLeaveJSON(l))
 	return nil
 }
 

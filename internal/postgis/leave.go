@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/gridd/gridd/internal/assessment"
@@ -18,20 +19,41 @@ func NewLeaveStore(db *DB) *LeaveStore { return &LeaveStore{db: db} }
 
 var _ attendance.Store = (*LeaveStore)(nil)
 
-const leaveColumns = `l.id, l.user_id, u.username, u.name, l.kind, l.from_date, l.to_date, l.reason, l.status, l.version, l.decided_by, l.decided_at, l.created_at`
+const leaveColumns = `l.id, l.user_id, u.username, u.name, l.kind, l.from_date, l.to_date, l.reason, l.status, l.version, l.decided_by, l.decided_at, l.created_by, l.created_at`
 
 func scanLeave(row pgx.Row) (*attendance.Leave, error) {
 	var l attendance.Leave
-	err := row.Scan(&l.ID, &l.UserID, &l.Username, &l.Name, &l.Kind, &l.From, &l.To, &l.Reason, &l.Status, &l.Version, &l.DecidedBy, &l.DecidedAt, &l.CreatedAt)
+	err := row.Scan(&l.ID, &l.UserID, &l.Username, &l.Name, &l.Kind, &l.From, &l.To, &l.Reason, &l.Status, &l.Version, &l.DecidedBy, &l.DecidedAt, &l.CreatedBy, &l.CreatedAt)
 	return &l, err
 }
 
-// CreateLeave stores a request.
-func (s *LeaveStore) CreateLeave(ctx context.Context, l *attendance.Leave) error {
+// CreateLeave stores a request; with key, the request the creator stored
+// under key before wins (ON CONFLICT: a concurrent retry too).
+func (s *LeaveStore) CreateLeave(ctx context.Context, l *attendance.Leave, key string, hash []byte) (bool, []byte, error) {
+	var k *string
+	var h []byte
+	if key != "" {
+		k, h = &key, hash
+	}
 	err := s.db.Pool.QueryRow(ctx, `
-INSERT INTO leave_requests (user_id, kind, from_date, to_date, reason, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, version, created_at`, l.UserID, l.Kind, l.From, l.To, l.Reason, l.Status, s.db.Now()).Scan(&l.ID, &l.Version, &l.CreatedAt)
-	return translate(err, "leave request")
+INSERT INTO leave_requests (user_id, kind, from_date, to_date, reason, status, idem_key, request_hash, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (created_by, idem_key) DO NOTHING
+RETURNING id, version, created_at`, l.UserID, l.Kind, l.From, l.To, l.Reason, l.Status, k, h, l.CreatedBy, s.db.Now()).Scan(&l.ID, &l.Version, &l.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) && key != "" {
+		var stored []byte
+		var id int64
+		if err := s.db.Pool.QueryRow(ctx, `SELECT id, request_hash FROM leave_requests WHERE created_by = $1 AND idem_key = $2`, l.CreatedBy, key).Scan(&id, &stored); err != nil {
+			return false, nil, translate(err, "leave request")
+		}
+		first, err := s.FindLeave(ctx, id)
+		if err != nil {
+			return false, nil, err
+		}
+		*l = *first
+		return true, stored, nil
+	}
+	return false, nil, translate(err, "leave request")
 }
 
 // FindLeave returns one request.
