@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gridd/gridd/internal/attendance"
 	"github.com/gridd/gridd/internal/inspection"
+	"github.com/gridd/gridd/internal/training"
 )
 
 // TestFieldAppInspection: at 390×844 a worker picks a place of its grid,
@@ -81,5 +83,40 @@ func TestFieldAppInspection(t *testing.T) {
 	ta.do("GET", "/api/v1/leave?status=pending", center, nil, nil).decode(t, &leave)
 	if len(leave.Leave) != 1 || leave.Leave[0].Username != ownGrid || leave.Leave[0].Kind != "rest" {
 		t.Errorf("pending leave at the center: %+v", leave.Leave)
+	}
+}
+
+// TestConsoleDuties: the center's duties tab lists a worker's pending
+// leave, which one click approves; who must retrain after a failed exam;
+// the checklists; the licences due.
+func TestConsoleDuties(t *testing.T) {
+	t.Parallel()
+	ta := newConsoleApp(t)
+	ctx0 := context.Background()
+	admin := principalOf(ta, "admin")
+	dutyInspectionFixture(ta, ownGrid)
+	l, _, err := ta.leave.Ask(ctx0, principalOf(ta, ownGrid), attendance.Request{Kind: "leave", From: "2026-11-20", To: "2026-11-21", Reason: "病假"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := 40.0
+	if _, err := ta.training.RecordSession(ctx0, admin, training.SessionIn{Title: "季度培训", Date: "2026-11-10", Hours: 1, PassMark: 60,
+		Scope: ownGrid, Attendees: []training.AttendeeIn{{Username: ownGrid, Attended: true, Score: &score}}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	cdpDo(t, ctx, "desktop", chromedp.EmulateViewport(1280, 800))
+	login(t, ctx, ta.srv.URL, "center")
+	cdpDo(t, ctx, "duties tab", chromedp.Click(chromedp.CSS("#tab-duties")))
+	waitFor[bool](t, ctx, "the retrain list", `(document.querySelector('#duty-retrain .list') || {}).textContent?.includes('季度培训') || false`)
+	waitFor[bool](t, ctx, "the checklists", `(document.querySelector('#duty-templates .list') || {}).textContent?.includes('矩阵检查') || false`)
+	waitFor[bool](t, ctx, "the pending leave", fmt.Sprintf(`!!document.querySelector('#duty-leave li[data-id="%d"] button[data-action=approve]')`, l.ID))
+	artifact(t, "console-duties-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	cdpDo(t, ctx, "approve", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#duty-leave li[data-id="%d"] button[data-action=approve]`, l.ID))))
+	waitFor[bool](t, ctx, "the leave gone from the list", fmt.Sprintf(`!document.querySelector('#duty-leave li[data-id="%d"]') && !!document.querySelector('#duty-leave .muted')`, l.ID))
+	var list struct{ Leave []struct{ ID int64 } }
+	ta.do("GET", "/api/v1/leave?status=approved", ta.login("center"), nil, nil).decode(t, &list)
+	if len(list.Leave) != 1 || list.Leave[0].ID != l.ID {
+		t.Errorf("approved leave: %+v", list.Leave)
 	}
 }

@@ -12,6 +12,7 @@ import * as inbox from './inbox.js';
 import { startLive, stopLive } from './live.js';
 import { GridEditor, editPanel } from './edit.js';
 import * as analytics from './analytics.js';
+import * as duties from './duties.js';
 
 const app = document.getElementById('app');
 
@@ -199,6 +200,7 @@ function tabs() {
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
   if (S.caps.stats) list.push(['scorecard', 'tab_scorecard']);
+  if (isCenterOrViewer()) list.push(['duties', 'tab_duties']);
   return list;
 }
 
@@ -236,10 +238,11 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'duties'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView };
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView,
+    duties: (el) => duties.view(el, S.me.role !== 'viewer') };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
