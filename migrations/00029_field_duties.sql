@@ -122,7 +122,16 @@ CREATE TABLE leave_requests (
 );
 CREATE INDEX leave_requests_user ON leave_requests (user_id, from_date);
 
+-- Licence expiry reminders in the inbox (notifications of kind licence).
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
+    CHECK (kind IN ('due_soon', 'overdue', 'escalated', 'digest', 'mention', 'licence'));
+
 -- +goose Down
+DELETE FROM notifications WHERE kind = 'licence';
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
+    CHECK (kind IN ('due_soon', 'overdue', 'escalated', 'digest', 'mention'));
 DROP TABLE leave_requests, meetings, training_attendance, training_sessions, police_shifts,
     inspection_cases, inspections, inspection_templates;
 DELETE FROM users WHERE role IN ('volunteer', 'informant', 'police', 'liaison');

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,5 +215,27 @@ func TestLicencesDue(t *testing.T) {
 	}
 	if res := ta.do("GET", "/api/v1/licences/due?days=-1", center, nil, nil); res.Status != 400 {
 		t.Errorf("days=-1: %d", res.Status)
+	}
+
+	// The reminder job puts both in the grid worker's inbox, once.
+	ctx := context.Background()
+	if _, err := ta.inspections.RemindLicences(ctx, ta.clock.Store, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ta.inspections.RemindLicences(ctx, ta.clock.Store, time.Now()); err != nil || n != 0 {
+		t.Errorf("a second run added %d reminders (%v), want 0", n, err)
+	}
+	var box struct {
+		Notifications []struct{ Kind, Text string }
+	}
+	ta.do("GET", "/api/v1/inbox?limit=100", ta.login(ownGrid), nil, nil).decode(t, &box)
+	var texts []string
+	for _, n := range box.Notifications {
+		if n.Kind == "licence" && strings.Contains(n.Text, "到期饭店") {
+			texts = append(texts, n.Text)
+		}
+	}
+	if len(texts) != 2 {
+		t.Errorf("licence reminders in the worker's inbox: %q, want the expiring and the expired one", texts)
 	}
 }

@@ -134,6 +134,15 @@ type Store interface {
 	// LicencesDue lists business licences in the grid subtrees (nil: all)
 	// expiring on or before until.
 	LicencesDue(ctx context.Context, scope []string, until time.Time) ([]LicenceDue, error)
+	// LicenceHolders lists, for each licence expiring on or before until,
+	// the grid workers assigned today to the business's grid.
+	LicenceHolders(ctx context.Context, until time.Time) ([]Reminder, error)
+}
+
+// Reminder is a licence due and a worker to remind.
+type Reminder struct {
+	UserID int64
+	LicenceDue
 }
 
 // Cases is the case loop's intake (casework.Service).

@@ -262,3 +262,29 @@ ORDER BY l->>'expires', r.id`, a.vals...)
 	}
 	return out, translate(rows.Err(), "licences")
 }
+
+// LicenceHolders lists each licence expiring on or before until with the
+// grid workers assigned today to its business's grid.
+func (s *InspectionStore) LicenceHolders(ctx context.Context, until time.Time) ([]inspection.Reminder, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT ga.user_id, r.id, r.name, r.address, r.grid_code, l->>'type', coalesce(l->>'number', ''), l->>'expires'
+FROM register_records r CROSS JOIN LATERAL jsonb_array_elements(coalesce(r.attrs->'licences', '[]')) l
+JOIN grid_assignments ga ON ga.grid_code = r.grid_code AND ga.grid_role = 'worker'
+  AND ga.valid_from <= current_date AND (ga.valid_to IS NULL OR ga.valid_to > current_date)
+WHERE r.kind = 'business'
+  AND CASE WHEN l->>'expires' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN (l->>'expires')::date END <= $1
+ORDER BY ga.user_id, l->>'expires', r.id`, until)
+	if err != nil {
+		return nil, translate(err, "licence holders")
+	}
+	defer rows.Close()
+	var out []inspection.Reminder
+	for rows.Next() {
+		var m inspection.Reminder
+		if err := rows.Scan(&m.UserID, &m.RecordID, &m.Name, &m.Address, &m.GridCode, &m.Type, &m.Number, &m.Expires); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, translate(rows.Err(), "licence holders")
+}
