@@ -712,7 +712,8 @@ async function renderQueue() {
     clear(app).append(header(t('queue'), true), main);
   }
   const list = await Q.all();
-  const kind = (a) => (a.kind === 'fixes' ? t('kind_fixes', { n: a.points.length }) : a.kind === 'verify' ? `${t('kind_verify')} · ${a.caseId}` : t('kind_report'));
+  const kind = (a) => (a.kind === 'fixes' ? t('kind_fixes', { n: a.points.length }) : a.kind === 'verify' ? `${t('kind_verify')} · ${a.caseId}`
+    : a.kind === 'report' ? t('kind_report') : t('kind_' + a.kind));
   clear(main).append(list.length ? h('ul', { class: 'list', id: 'queue-list' }, list.map((a) => h('li', { class: 'qitem ' + a.state, dataset: { state: a.state, kind: a.kind } },
     h('span', { class: 'title' }, kind(a), ' · ', fmtTime(a.created)),
     h('span', { class: a.state === 'failed' ? 'warn' : 'muted' }, t('st_' + a.state), a.attempts ? ` · ${t('attempts', { n: a.attempts })}` : ''),
