@@ -22,7 +22,11 @@ const (
 	viewerScope = "370114001002000" // the viewer login's village
 )
 
-var roles = []string{"anonymous", "admin", "center", "department", "worker", "viewer"}
+var roles = []string{"anonymous", "admin", "center", "department", "worker", "viewer", "volunteer", "informant", "police", "liaison"}
+
+// forces are the other grid forces' roles (issue 18): by default they get
+// what a role with no grid gets; rows that differ say so.
+var forceRoles = []string{"volunteer", "informant", "police", "liaison"}
 
 // routeCase builds a request for one role and says which status it expects.
 type routeCase struct {
@@ -38,6 +42,23 @@ func all(status int, except map[string]int) map[string]int {
 	m["anonymous"] = http.StatusUnauthorized
 	for k, v := range except {
 		m[k] = v
+	}
+	return m
+}
+
+// public expects status for every role and for an anonymous caller.
+func public(status int) map[string]int {
+	m := map[string]int{}
+	for _, r := range roles {
+		m[r] = status
+	}
+	return m
+}
+
+// forcesToo returns m with every grid-force role expecting status.
+func forcesToo(status int, m map[string]int) map[string]int {
+	for _, r := range forceRoles {
+		m[r] = status
 	}
 	return m
 }
@@ -61,21 +82,21 @@ func routeCases() map[string]routeCase {
 	unique := 0
 	next := func() int { unique++; return unique }
 	return map[string]routeCase{
-		"GET /healthz": {fixed("/healthz"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
-		"GET /readyz":  {fixed("/readyz"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
-		"GET /metrics": {fixed("/metrics"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /healthz": {fixed("/healthz"), public(200)},
+		"GET /readyz":  {fixed("/readyz"), public(200)},
+		"GET /metrics": {fixed("/metrics"), public(200)},
 
 		// The web console is public: the page holds no data.
-		"GET /":            {fixed("/"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
-		"GET /config.json": {fixed("/config.json"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
-		"GET /assets/*":    {fixed("/assets/favicon.svg"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /":            {fixed("/"), public(200)},
+		"GET /config.json": {fixed("/config.json"), public(200)},
+		"GET /assets/*":    {fixed("/assets/favicon.svg"), public(200)},
 		// The field app (public shell: its data comes from the API); /m redirects to /m/.
-		"GET /m":   {fixed("/m"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
-		"GET /m/*": {fixed("/m/manifest.webmanifest"), map[string]int{"anonymous": 200, "admin": 200, "center": 200, "department": 200, "worker": 200, "viewer": 200}},
+		"GET /m":   {fixed("/m"), public(200)},
+		"GET /m/*": {fixed("/m/manifest.webmanifest"), public(200)},
 
 		"POST /api/v1/auth/login": {func(_ *testApp, role string) (string, any, map[string]string) {
 			return "/api/v1/auth/login", map[string]string{"username": "nobody-" + role, "password": "wrong-password"}, nil
-		}, map[string]int{"anonymous": 401, "admin": 401, "center": 401, "department": 401, "worker": 401, "viewer": 401}},
+		}, public(401)},
 		"POST /api/v1/auth/logout": {fixed("/api/v1/auth/logout"), all(http.StatusNoContent, nil)},
 		"GET /api/v1/auth/me":      {fixed("/api/v1/auth/me"), all(200, nil)},
 		"GET /api/v1/grids":        {fixed("/api/v1/grids?level=3"), all(200, nil)},
@@ -83,8 +104,8 @@ func routeCases() map[string]routeCase {
 			return "/api/v1/grids/import?dry_run=true", []byte(dryImport), nil
 		}, only(200, "admin", "center")},
 		"GET /api/v1/grids/export":          {fixed("/api/v1/grids/export?format=geojson"), all(200, nil)},
-		"GET /api/v1/grids/{code}":          {fixed("/api/v1/grids/" + otherGrid), all(200, map[string]int{"worker": 403})},
-		"GET /api/v1/grids/{code}/children": {fixed("/api/v1/grids/" + viewerScope + "/children"), all(200, map[string]int{"worker": 403})},
+		"GET /api/v1/grids/{code}":          {fixed("/api/v1/grids/" + otherGrid), all(200, forcesToo(403, map[string]int{"worker": 403}))},
+		"GET /api/v1/grids/{code}/children": {fixed("/api/v1/grids/" + viewerScope + "/children"), all(200, forcesToo(403, map[string]int{"worker": 403}))},
 		"PATCH /api/v1/grids/{code}": {func(ta *testApp, role string) (string, any, map[string]string) {
 			g, err := ta.grids.FindGridByCode(context.Background(), otherGrid, nil)
 			if err != nil {
@@ -127,7 +148,7 @@ func routeCases() map[string]routeCase {
 		"POST /api/v1/departments": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/departments", map[string]string{"code": fmt.Sprintf("dept%d", next()), "name": "新部门"}, nil
 		}, only(201, "admin")},
-		"GET /api/v1/grids/{code}/assignments": {fixed("/api/v1/grids/" + otherGrid + "/assignments"), all(200, map[string]int{"worker": 403})},
+		"GET /api/v1/grids/{code}/assignments": {fixed("/api/v1/grids/" + otherGrid + "/assignments"), all(200, forcesToo(403, map[string]int{"worker": 403}))},
 		"POST /api/v1/grids/{code}/assignments": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/grids/" + otherGrid + "/assignments", map[string]string{"username": "p0001", "grid_role": "volunteer", "valid_from": "2026-11-01"}, nil
 		}, only(201, "admin", "center")},
@@ -163,7 +184,7 @@ func routeCases() map[string]routeCase {
 		"GET /api/v1/assessments":             {fixed("/api/v1/assessments?month=2026-10"), all(200, nil)},
 		"GET /api/v1/assessments/export.xlsx": {fixed("/api/v1/assessments/export.xlsx?month=2026-10"), all(200, nil)},
 		"POST /api/v1/assessments/run": {fixed("/api/v1/assessments/run?month=2026-09"),
-			map[string]int{"anonymous": 401, "admin": 201, "center": 200, "department": 403, "worker": 403, "viewer": 403}},
+			all(403, map[string]int{"admin": 201, "center": 200})},
 
 		// Base registers and key persons.
 		"GET /api/v1/registers/{kind}": {fixed("/api/v1/registers/households"), all(200, nil)},
@@ -176,7 +197,7 @@ func routeCases() map[string]routeCase {
 		}, only(200, "admin", "center", "worker")},
 		"GET /api/v1/registers/{kind}/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/registers/households/%d", regHousehold(ta, otherGrid)), nil, nil
-		}, all(200, map[string]int{"worker": 403})},
+		}, all(200, forcesToo(403, map[string]int{"worker": 403}))},
 		"PATCH /api/v1/registers/{kind}/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/registers/households/%d", regHousehold(ta, otherGrid)), map[string]any{"size": 4}, nil
 		}, only(200, "admin", "center")},
@@ -230,7 +251,7 @@ func routeCases() map[string]routeCase {
 		}, only(201, "admin", "center")},
 		"GET /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), nil, nil
-		}, all(200, map[string]int{"worker": 403, "department": 403})},
+		}, all(200, forcesToo(403, map[string]int{"worker": 403, "department": 403}))},
 		"PUT /api/v1/checkpoints/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/checkpoints/%d", newCheckpoint(ta, otherGrid)), checkpointBody(ta, otherGrid), nil
 		}, only(200, "admin", "center")},
@@ -248,7 +269,7 @@ func routeCases() map[string]routeCase {
 		"GET /ogc/collections/{collectionId}":       {fixed("/ogc/collections/grids-level-3"), all(200, nil)},
 		"GET /ogc/collections/{collectionId}/items": {fixed("/ogc/collections/grids-level-3/items"), all(200, nil)},
 		"GET /ogc/collections/{collectionId}/items/{featureId}": {fixed("/ogc/collections/grids-level-3/items/" + otherGrid),
-			all(200, map[string]int{"worker": 404})},
+			all(200, forcesToo(404, map[string]int{"worker": 404}))},
 		"GET /api/v1/layers/{layer}.geojson": {fixed("/api/v1/layers/grids.geojson?level=3"), all(200, nil)},
 		"POST /api/v1/auth/api-keys": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/auth/api-keys", map[string]string{"name": "QGIS"}, nil
@@ -256,7 +277,10 @@ func routeCases() map[string]routeCase {
 		"GET /api/v1/auth/api-keys": {fixed("/api/v1/auth/api-keys"), all(200, nil)},
 		"DELETE /api/v1/auth/api-keys/{id}": {func(ta *testApp, role string) (string, any, map[string]string) {
 			ctx := context.Background()
-			owner := map[string]string{"anonymous": "admin", "admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer"}[role]
+			owner := role // the other grid forces log in by their role's name
+			if o, ok := map[string]string{"anonymous": "admin", "department": "dept-hwsuo", "worker": ownGrid}[role]; ok {
+				owner = o
+			}
 			u, err := ta.people.FindUserByUsername(ctx, owner)
 			if err != nil {
 				ta.t.Fatal(err)
@@ -297,7 +321,19 @@ func TestRouteRoleMatrix(t *testing.T) {
 	if err := ta.people.CreateUser(ctx, &people.User{Username: "viewer", Name: "查看员", Role: people.RoleViewer, ScopeCode: viewerScope, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
-	logins := map[string]string{"admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer"}
+	for _, u := range []*people.User{
+		{Username: "volunteer", Name: "志愿者", Role: people.RoleVolunteer},
+		{Username: "informant", Name: "信息员", Role: people.RoleInformant},
+		{Username: "police", Name: "社区民警", Role: people.RolePolice, ScopeCode: viewerScope},
+		{Username: "liaison", Name: "联络员", Role: people.RoleLiaison, DepartmentCode: "hwsuo"},
+	} {
+		u.PasswordHash = hash
+		if err := ta.people.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logins := map[string]string{"admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer",
+		"volunteer": "volunteer", "informant": "informant", "police": "police", "liaison": "liaison"}
 
 	cases := routeCases()
 	for k, v := range caseRouteCases() { // issue 5: cases, routing, calendar, uploads, Open311
@@ -313,6 +349,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 		cases[k] = v
 	}
 	for k, v := range dutyRouteCases() { // issue 18: responsibility, visits, daily log
+		cases[k] = v
+	}
+	for k, v := range forceRouteCases() { // issue 18: inspections, grid forces, training, leave
 		cases[k] = v
 	}
 	var routes []string

@@ -84,6 +84,8 @@ type app struct {
 	reports  *report.Service
 	// field duties: responsibility, visits, the daily log (duties.go).
 	dutyParts
+	// field duties: inspections, grid forces, training, leave (forces.go).
+	forceParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -165,6 +167,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		Now: now, Loc: workday.Shanghai()}
 	a.results = &analytics.Results{Runs: a.assessments, Tree: func() analytics.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
 	a.leaders = &analytics.Leaders{Store: postgis.NewLeaderStore(db), Results: a.results, Stats: a.cases.Stats}
+	a.openForces()
 	if err := a.openRegisters(c); err != nil {
 		db.Close()
 		return nil, err
@@ -204,6 +207,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Results:     a.results,
 		Leaders:     a.leaders,
 		Reports:     a.reports,
+		DutyDeps:    a.forceDeps(),
 		Console:     a.console(c),
 		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable: postgis.Unavailable,

@@ -267,12 +267,12 @@ func caseRouteCases() map[string]routeCase {
 	return map[string]routeCase{
 		"POST /api/v1/cases": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/cases", reportBody("0104", pointIn(otherGrid, 3, 30)), nil
-		}, only(201, "admin", "center", "worker")},
+		}, only(201, "admin", "center", "worker", "volunteer", "informant", "police", "liaison")},
 		"GET /api/v1/cases": {fixed("/api/v1/cases?limit=5"), all(200, nil)},
 		"GET /api/v1/cases/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			id, _ := newCaseIn(ta, otherGrid, false)
 			return fmt.Sprintf("/api/v1/cases/%d", id), nil, nil
-		}, all(200, map[string]int{"worker": 403, "department": 403})},
+		}, all(200, forcesToo(403, map[string]int{"worker": 403, "department": 403}))},
 		"POST /api/v1/cases/{id}/transitions": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			id, _ := newCaseIn(ta, otherGrid, false)
 			return fmt.Sprintf("/api/v1/cases/%d/transitions", id), map[string]any{"action": "accept"}, map[string]string{"If-Match": `"1"`}
@@ -300,11 +300,11 @@ func caseRouteCases() map[string]routeCase {
 		}, only(200, "admin")},
 		"POST /api/v1/uploads": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return "/api/v1/uploads", testPNG(ta.t, 5), map[string]string{"Content-Type": "image/png"}
-		}, only(201, "admin", "center", "worker", "department")},
+		}, only(201, "admin", "center", "worker", "department", "volunteer", "informant", "police", "liaison")},
 		"GET /api/v1/uploads/{id}": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			_, ph := newCaseIn(ta, otherGrid, true)
 			return fmt.Sprintf("/api/v1/uploads/%d", ph), nil, nil
-		}, all(200, map[string]int{"worker": 403, "department": 403})},
+		}, all(200, forcesToo(403, map[string]int{"worker": 403, "department": 403}))},
 
 		// Open311 GeoReport v2: discovery and services are public.
 		"GET /open311/v2/discovery.json":       {fixed("/open311/v2/discovery.json"), all(200, map[string]int{"anonymous": 200})},
@@ -314,14 +314,14 @@ func caseRouteCases() map[string]routeCase {
 			p := pointIn(otherGrid, 4, 30)
 			form := url.Values{"service_code": {"0104"}, "lat": {fmt.Sprint(p[1])}, "long": {fmt.Sprint(p[0])}, "description": {"垃圾未清运"}}
 			return "/open311/v2/requests.json", []byte(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
-		}, only(201, "admin", "center", "worker")},
+		}, only(201, "admin", "center", "worker", "volunteer", "informant", "police", "liaison")},
 		"GET /open311/v2/requests.json": {fixed("/open311/v2/requests.json?page_size=5"), all(200, nil)},
 		"GET /open311/v2/requests/{id}.json": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return "/open311/v2/requests/" + caseNumber(ta, otherGrid) + ".json", nil, nil
-		}, all(200, map[string]int{"worker": 404, "department": 404})},
+		}, all(200, forcesToo(404, map[string]int{"worker": 404, "department": 404}))},
 		"GET /open311/v2/tokens/{token}.json": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return "/open311/v2/tokens/" + caseNumber(ta, otherGrid) + ".json", nil, nil
-		}, all(200, map[string]int{"worker": 404, "department": 404})},
+		}, all(200, forcesToo(404, map[string]int{"worker": 404, "department": 404}))},
 	}
 }
 

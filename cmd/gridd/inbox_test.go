@@ -13,7 +13,8 @@ import (
 )
 
 // roleUsers are the demo logins of the access matrix.
-var roleUsers = map[string]string{"anonymous": "admin", "admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer"}
+var roleUsers = map[string]string{"anonymous": "admin", "admin": "admin", "center": "center", "department": "dept-hwsuo", "worker": ownGrid, "viewer": "viewer",
+	"volunteer": "volunteer", "informant": "informant", "police": "police", "liaison": "liaison"}
 
 // newNotification stores a notification for role's login and returns its id.
 func newNotification(ta *testApp, role string) int64 {

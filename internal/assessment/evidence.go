@@ -132,4 +132,17 @@ type Evidence struct {
 	Missed     []Missed
 	// Visits is each worker's visit coverage (nil: no visit duty recorded).
 	Visits []VisitCoverage
+	// Absences are the approved leave and rest days of the month.
+	Absences []Absence
+	// NonWorkingDays are the month's days off in the working-day calendar
+	// (YYYY-MM-DD), read when the rubric counts working days only.
+	NonWorkingDays []string
+}
+
+// Absence is one day of approved leave or a recorded rest day.
+type Absence struct {
+	WorkerID int64
+	Date     string // YYYY-MM-DD
+	Kind     string // leave | rest
+	LeaveID  int64
 }

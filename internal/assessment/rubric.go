@@ -79,7 +79,20 @@ type AttendanceRules struct {
 	ShortDay float64 `json:"short_day"`
 	// UnansweredCall is deducted for each unanswered supervisory call.
 	UnansweredCall float64 `json:"unanswered_call"`
+	// CountedDays says which days the daily patrol minimum counts on:
+	// "all" (every calendar day, holidays included: P5 六(一)1; "" reads
+	// as all), "working" (the working-day calendar's days) or "rostered"
+	// (every day but the worker's recorded rest days). A day of approved
+	// leave is never counted.
+	CountedDays string `json:"counted_days,omitempty"`
 }
+
+// The values of AttendanceRules.CountedDays.
+const (
+	CountAllDays      = "all"
+	CountWorkingDays  = "working"
+	CountRosteredDays = "rostered"
+)
 
 // MassWorkRules: 群众工作 (20).
 type MassWorkRules struct {
@@ -230,6 +243,11 @@ func (r *Rubric) Validate() error {
 	points("attendance.coverage_shortfall", a.CoverageShortfall)
 	points("attendance.short_day", a.ShortDay)
 	points("attendance.unanswered_call", a.UnansweredCall)
+	switch a.CountedDays {
+	case "", CountAllDays, CountWorkingDays, CountRosteredDays:
+	default:
+		add("attendance.counted_days", "invalid_counted_days", "want all, working or rostered")
+	}
 	m := r.MassWork
 	max("mass_work.max", m.Max)
 	floor("mass_work.floor", m.Floor)

@@ -117,6 +117,23 @@ func Score(r *Rubric, ev *Evidence) []*Result {
 			b.short = append(b.short, d)
 		}
 	}
+	for _, a := range ev.Absences {
+		if b := byWorker[a.WorkerID]; b != nil {
+			if b.absent == nil {
+				b.absent = map[string]Absence{}
+			}
+			if prev, ok := b.absent[a.Date]; !ok || prev.Kind == "rest" {
+				b.absent[a.Date] = a // leave wins over rest on the same day
+			}
+		}
+	}
+	nonWorking := map[string]bool{}
+	for _, d := range ev.NonWorkingDays {
+		nonWorking[d] = true
+	}
+	for _, b := range byWorker {
+		b.nonWorking = nonWorking
+	}
 	for _, c := range ev.Calls {
 		if b := byWorker[c.WorkerID]; b != nil {
 			b.calls = append(b.calls, c)
@@ -163,6 +180,29 @@ type bucket struct {
 	orders   []WorkOrder
 	missed   []Missed
 	visits   *VisitCoverage
+	// absent are the approved leave and rest days by date; nonWorking the
+	// calendar's days off.
+	absent     map[string]Absence
+	nonWorking map[string]bool
+}
+
+// excused says why the short day d is not counted under rule counted
+// ("" when it counts).
+func (b *bucket) excused(counted, d string) string {
+	if a, ok := b.absent[d]; ok && a.Kind == "leave" {
+		return fmt.Sprintf("approved leave #%d", a.LeaveID)
+	}
+	switch counted {
+	case CountWorkingDays:
+		if b.nonWorking[d] {
+			return "not a working day"
+		}
+	case CountRosteredDays:
+		if a, ok := b.absent[d]; ok && a.Kind == "rest" {
+			return fmt.Sprintf("rest day #%d", a.LeaveID)
+		}
+	}
+	return ""
 }
 
 func (b *bucket) findingsOf(k FindingKind) []Finding { return b.findings[k] }
@@ -188,6 +228,7 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 	a := r.Attendance
 	cov := Item{Key: "coverage", Name: "巡查覆盖范围不足", NameEN: "Monthly patrol coverage below the rule", Evidence: []Ref{}}
 	short := Item{Key: "short_days", Name: "每日巡查时间不足", NameEN: "Days patrolled under the daily minimum", Evidence: []Ref{}}
+	excused := Item{Key: "excused_days", Name: "不计考勤的日期（请假、休息日、非工作日）", NameEN: "Short days not counted (leave, rest days, days off)", Evidence: []Ref{}}
 	if len(b.patrols) == 0 {
 		res.Missing = append(res.Missing, "patrol")
 		cov.Detail = "no patrol results stored for the month: not scored"
@@ -212,13 +253,24 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 		} else {
 			cov.Detail = "coverage met in every grid"
 		}
-		for _, d := range b.short {
-			short.Evidence = append(short.Evidence, Ref{Kind: "day", ID: d.Date, Date: d.Date,
-				Note: fmt.Sprintf("%.1f h", d.PatrolSeconds/3600)})
+		counted := a.CountedDays
+		if counted == "" {
+			counted = CountAllDays
 		}
-		short.Count = len(b.short)
+		for _, d := range b.short {
+			if why := b.excused(counted, d.Date); why != "" {
+				excused.Evidence = append(excused.Evidence, Ref{Kind: "day", ID: d.Date, Date: d.Date,
+					Note: fmt.Sprintf("%.1f h; not counted: %s", d.PatrolSeconds/3600, why)})
+				continue
+			}
+			short.Evidence = append(short.Evidence, Ref{Kind: "day", ID: d.Date, Date: d.Date,
+				Note: fmt.Sprintf("%.1f h; counted (%s days)", d.PatrolSeconds/3600, counted)})
+		}
+		short.Count = len(short.Evidence)
 		short.Points = -float64(short.Count) * a.ShortDay
-		short.Detail = fmt.Sprintf("%d day(s) × −%s", short.Count, num(a.ShortDay))
+		short.Detail = fmt.Sprintf("%d day(s) × −%s (counting %s days)", short.Count, num(a.ShortDay), counted)
+		excused.Count = len(excused.Evidence)
+		excused.Detail = fmt.Sprintf("%d short day(s) not counted (counting %s days; approved leave never counts)", excused.Count, counted)
 		res.Figures.ShortDays = short.Count
 	}
 	calls := Item{Key: "unanswered_calls", Name: "电话督查未接听", NameEN: "Unanswered supervisory calls", Evidence: []Ref{}}
@@ -234,7 +286,7 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 	res.Figures.Unanswered = calls.Count
 	calls.Points = -float64(calls.Count) * a.UnansweredCall
 	calls.Detail = fmt.Sprintf("%d of %d call(s) unanswered × −%s", calls.Count, res.Figures.Calls, num(a.UnansweredCall))
-	return finish(BlockAttendance, "出勤率", "Attendance", a.Max, a.Floor, []Item{cov, short, calls}, nil)
+	return finish(BlockAttendance, "出勤率", "Attendance", a.Max, a.Floor, []Item{cov, short, excused, calls}, nil)
 }
 
 func massWork(r *Rubric, b *bucket, res *Result) Block {

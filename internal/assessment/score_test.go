@@ -151,19 +151,19 @@ func TestKnownAnswer(t *testing.T) {
 		grade                string
 	}{
 		"w-excellent": {102.5, 3, false, true, true, 1, map[string]wantBlock{
-			BlockAttendance:  {19.5, map[string]float64{"coverage": 0, "short_days": -0.5, "unanswered_calls": 0}},
+			BlockAttendance:  {19.5, map[string]float64{"coverage": 0, "short_days": -0.5, "excused_days": 0, "unanswered_calls": 0}},
 			BlockMassWork:    {20, map[string]float64{"unfamiliar": 0, "survey": 0, "unresolved_requests": 0, "unresolved_serious": 0, "visit_coverage": 0}},
 			BlockInformation: {43, map[string]float64{"points_below_min": 0, "late_report": 0, "pass_rate": 0, "bonus": 3}},
 			BlockBacktrace:   {20, map[string]float64{"inspector_findings": 0, "missed_problems": 0}},
 		}, "优秀"},
 		"w-average": {84.5, 2, false, true, true, 2, map[string]wantBlock{
-			BlockAttendance:  {12.5, map[string]float64{"coverage": -5, "short_days": -2, "unanswered_calls": -0.5}},
+			BlockAttendance:  {12.5, map[string]float64{"coverage": -5, "short_days": -2, "excused_days": 0, "unanswered_calls": -0.5}},
 			BlockMassWork:    {13, map[string]float64{"unfamiliar": -2, "survey": -3, "unresolved_requests": -2, "unresolved_serious": 0, "visit_coverage": 0}},
 			BlockInformation: {42, map[string]float64{"points_below_min": 0, "late_report": 0, "pass_rate": 0, "bonus": 2}},
 			BlockBacktrace:   {17, map[string]float64{"inspector_findings": 0, "missed_problems": -3}},
 		}, "合格"},
 		"w-failing": {21, 0, true, false, false, 3, map[string]wantBlock{
-			BlockAttendance:  {0, map[string]float64{"coverage": -5, "short_days": -15, "unanswered_calls": -1, "floor": 1}},
+			BlockAttendance:  {0, map[string]float64{"coverage": -5, "short_days": -15, "excused_days": 0, "unanswered_calls": -1, "floor": 1}},
 			BlockMassWork:    {1, map[string]float64{"unfamiliar": -4, "survey": -3, "unresolved_requests": -2, "unresolved_serious": -10, "visit_coverage": 0}},
 			BlockInformation: {15, map[string]float64{"points_below_min": -10, "late_report": -10, "pass_rate": -5, "bonus": 0}},
 			BlockBacktrace:   {5, map[string]float64{"inspector_findings": -10, "missed_problems": -5}},

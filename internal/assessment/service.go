@@ -99,6 +99,30 @@ type Service struct {
 	// VisitCoverage returns each worker's visit coverage of the period
 	// (internal/visits; nil: the visit item finds no evidence).
 	VisitCoverage func(ctx context.Context, p Period) ([]VisitCoverage, error)
+	// Calendar is the working-day calendar, read when the rubric counts
+	// working days only (nil: Monday–Friday).
+	Calendar func(ctx context.Context) (*workday.Calendar, error)
+}
+
+// nonWorkingDays lists the days of p that are not working days.
+func (s *Service) nonWorkingDays(ctx context.Context, p Period) ([]string, error) {
+	var cal *workday.Calendar
+	if s.Calendar != nil {
+		c, err := s.Calendar(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cal = c
+	}
+	var out []string
+	from := p.From.In(workday.Shanghai())
+	to := p.To.In(workday.Shanghai())
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		if !cal.IsWorkingDay(workday.DateOf(d)) {
+			out = append(out, d.Format("2006-01-02"))
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) now() time.Time {
@@ -144,6 +168,11 @@ func (s *Service) Assess(ctx context.Context, month string, by int64) (*Run, boo
 	if s.VisitCoverage != nil {
 		if ev.Visits, err = s.VisitCoverage(ctx, p); err != nil {
 			return nil, false, fmt.Errorf("visit coverage: %w", err)
+		}
+	}
+	if r.Attendance.CountedDays == CountWorkingDays {
+		if ev.NonWorkingDays, err = s.nonWorkingDays(ctx, p); err != nil {
+			return nil, false, err
 		}
 	}
 	results := Score(r, ev)

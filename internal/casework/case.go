@@ -79,14 +79,18 @@ type Source string
 const SourceWorkerApp Source = "worker_app"
 
 // Sources are the report channels of the plans (P5 §六.4).
-var Sources = []Source{"worker_app", "hotline_12345", "wechat", "online", "public", "video", "inspector"}
+// volunteer, informant, police and liaison are the other grid forces'
+// reports (set from the reporter's role); inspection is a case opened by a
+// failed checklist item (internal/inspection).
+var Sources = []Source{"worker_app", "hotline_12345", "wechat", "online", "public", "video", "inspector",
+	"volunteer", "informant", "police", "liaison", "inspection"}
 
 // ParseSource validates a source name.
 func ParseSource(field, s string) (Source, error) {
 	if slices.Contains(Sources, Source(s)) {
 		return Source(s), nil
 	}
-	return "", errs.Invalidf(field, "invalid_source", "want one of worker_app, hotline_12345, wechat, online, public, video, inspector; got %q", s)
+	return "", errs.Invalidf(field, "invalid_source", "want one of worker_app, hotline_12345, wechat, online, public, video, inspector, volunteer, informant, police, liaison, inspection; got %q", s)
 }
 
 // Pause is a span during which the handling clock stood still (缓办).

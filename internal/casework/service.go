@@ -481,6 +481,12 @@ func (s *Service) checkReport(cat *catalog, r Report, now time.Time) (*Category,
 // naming the category (the photo and the place say the rest). Other roles
 // send both. The idempotency hash is of the report as sent.
 func workerDefaults(p *auth.Principal, cat *catalog, r Report) Report {
+	if slices.Contains(people.FieldForces, p.Role()) {
+		// The other grid forces report through their own channel: the
+		// source is their role, whatever they send.
+		r.Source = string(p.Role())
+		return r
+	}
 	if p.Role() != people.RoleWorker {
 		return r
 	}
@@ -504,7 +510,7 @@ const MaxIdempotencyKey = 200
 // grid worker responsible on that date, duplicate candidates and a routing
 // suggestion. A report resolved on site closes at once.
 func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key string) (*Case, bool, error) {
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker); err != nil {
+	if err := p.RequireRole(append([]people.Role{people.RoleAdmin, people.RoleCenter, people.RoleWorker}, people.FieldForces...)...); err != nil {
 		return nil, false, err
 	}
 	if len(key) > MaxIdempotencyKey {
@@ -647,6 +653,10 @@ func Scope(p *auth.Principal, f *CaseFilter) {
 	case people.RoleDepartment:
 		u := p.User.DepartmentCode
 		f.ScopeUnit = &u
+	case people.RoleVolunteer, people.RoleInformant, people.RolePolice, people.RoleLiaison:
+		// The other grid forces list their own reports, wherever they lie.
+		id := p.User.ID
+		f.Reporter, f.ScopeGrids = &id, nil
 	default:
 		f.ScopeGrids = p.GridScope()
 	}
@@ -682,7 +692,9 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, v
 // replayed true, whatever its version now. The key with another case or
 // action is Unprocessable.
 func (s *Service) TransitionOnce(ctx context.Context, p *auth.Principal, id int64, version int, t Transition, key string) (*Case, bool, error) {
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker); err != nil {
+	// A volunteer may rate the handling of a case it reported (the
+	// workflow's byRater); no other action is its to take.
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker, people.RoleVolunteer); err != nil {
 		return nil, false, err
 	}
 	if len(key) > MaxIdempotencyKey {

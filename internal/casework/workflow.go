@@ -48,6 +48,7 @@ const (
 	byCenter   party = iota // the responsible center (admin counts as every center)
 	byUnit                  // the case's lead unit
 	byVerifier              // the grid worker of the case's grid, or the center
+	byRater                 // a verifier, or the volunteer who reported the case
 )
 
 type rule struct {
@@ -77,7 +78,7 @@ var transitions = map[Action]rule{
 	ActVerifyFail:         {[]Status{StatusVerifying}, byVerifier},
 	ActMerge:              {[]Status{StatusReported, StatusEscalated, StatusAccepted}, byCenter},
 	ActFlagEmergency:      {[]Status{StatusReported, StatusEscalated, StatusAccepted, StatusDispatched, StatusHandling, StatusExtensionRequested, StatusPostponementRequested, StatusPostponed, StatusHandled, StatusVerifying}, byCenter},
-	ActRate:               {[]Status{StatusClosed}, byVerifier},
+	ActRate:               {[]Status{StatusClosed}, byRater},
 }
 
 // actionOrder is the order in which allowed actions are listed.
@@ -111,6 +112,9 @@ func CanRead(p *auth.Principal, h Hierarchy, c *Case) bool {
 		return c.GridCode != "" && p.CanReadGrid(h, c.GridCode)
 	case people.RoleWorker:
 		return c.GridCode != "" && p.CanReadGrid(h, c.GridCode)
+	case people.RoleVolunteer, people.RoleInformant, people.RolePolice, people.RoleLiaison:
+		// The other grid forces read what they reported.
+		return c.ReporterID == p.User.ID
 	}
 	return false
 }
@@ -141,6 +145,11 @@ func may(p *auth.Principal, h Hierarchy, c *Case, who party) bool {
 		return isCenter(p, h, c)
 	case byUnit:
 		return p.Role() == people.RoleDepartment && c.LeadUnit != "" && p.User.DepartmentCode == c.LeadUnit
+	case byRater:
+		if p.Role() == people.RoleVolunteer {
+			return c.ReporterID == p.User.ID
+		}
+		return may(p, h, c, byVerifier)
 	case byVerifier:
 		if isCenter(p, h, c) {
 			return true

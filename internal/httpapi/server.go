@@ -117,6 +117,9 @@ type Deps struct {
 	PublicBurst    int
 	Visits         *visits.Service
 	Worklog        *worklog.Service
+	// DutyDeps: inspections, the other grid forces, training and
+	// meetings, leave (issue 18; duties.go).
+	DutyDeps
 }
 
 // Server is the HTTP API.
@@ -197,6 +200,7 @@ func (s *Server) routes() chi.Router {
 			s.registerResponsibilityRoutes(r)
 			s.registerVisitRoutes(r)
 			s.registerWorklogRoutes(r)
+			s.registerDutyRoutes(r)
 		})
 	})
 	r.Group(func(r chi.Router) {

@@ -26,7 +26,7 @@ func (s *Server) registerUploadRoutes(r chi.Router) {
 
 func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker, people.RoleDepartment); err != nil {
+	if err := p.RequireRole(append([]people.Role{people.RoleAdmin, people.RoleCenter, people.RoleWorker, people.RoleDepartment}, people.FieldForces...)...); err != nil {
 		return err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, casework.MaxPhotoBytes+64<<10)

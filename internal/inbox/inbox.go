@@ -63,6 +63,7 @@ const (
 	NoteEscalated NoteKind = "escalated"
 	NoteDigest    NoteKind = "digest"
 	NoteMention   NoteKind = "mention"
+	NoteLicence   NoteKind = "licence" // a business licence expiring soon (internal/inspection)
 )
 
 // Notification is a stored notice to one user; its text is Key rendered

@@ -37,6 +37,7 @@ var tables = []map[Key]Text{
 	analyticsTexts,
 	reportTexts,
 	dutyTexts,
+	inspectionTexts,
 }
 
 // Lang is a user's language.

@@ -20,10 +20,22 @@ const (
 	RoleDepartment Role = "department" // a department's staff: its unit's work
 	RoleWorker     Role = "worker"     // a grid worker: its own grids
 	RoleViewer     Role = "viewer"     // read-only, scoped to a grid subtree
+
+	// The other grid forces (P4 六(四)(五), P1 五.2): they report into the
+	// grid (their reports carry their role as the source) and read what
+	// they reported; they read no grid's data.
+	RoleVolunteer Role = "volunteer" // 平安志愿者: reports, rates the handling of its reports
+	RoleInformant Role = "informant" // 信息员: reports
+	RolePolice    Role = "police"    // 社区民警: reports; on the community rota (scope: its community)
+	RoleLiaison   Role = "liaison"   // 部门联络员: reports for its department (department_code)
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleCenter, RoleDepartment, RoleWorker, RoleViewer}
+var Roles = []Role{RoleAdmin, RoleCenter, RoleDepartment, RoleWorker, RoleViewer, RoleVolunteer, RoleInformant, RolePolice, RoleLiaison}
+
+// FieldForces are the roles of the other grid forces: reporters outside
+// the grid staff.
+var FieldForces = []Role{RoleVolunteer, RoleInformant, RolePolice, RoleLiaison}
 
 // ParseRole validates a role name.
 func ParseRole(s string) (Role, error) {
@@ -32,7 +44,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", errs.Invalidf("role", "invalid_role", "want one of admin, center, department, worker, viewer; got %q", s)
+	return "", errs.Invalidf("role", "invalid_role", "want one of admin, center, department, worker, viewer, volunteer, informant, police, liaison; got %q", s)
 }
 
 // GridRole is a person's role in a grid, from the plans' "1+N" model.
@@ -135,6 +147,12 @@ func NewUser(username, name, phone, role, department, scope string) (*User, erro
 	}
 	if r == RoleDepartment && department == "" {
 		return nil, errs.Invalidf("department_code", "department_required", "a department user needs department_code")
+	}
+	if r == RoleLiaison && department == "" {
+		return nil, errs.Invalidf("department_code", "department_required", "a liaison needs the department_code of the department it speaks for")
+	}
+	if r == RolePolice && scope == "" {
+		return nil, errs.Invalidf("scope_code", "scope_required", "a community police officer needs scope_code: the community (grid) on whose rota it serves")
 	}
 	return &User{Username: username, Name: name, Phone: phone, Role: r, DepartmentCode: department, ScopeCode: scope}, nil
 }

@@ -51,6 +51,7 @@ func (s *AssessmentStore) Evidence(ctx context.Context, p assessment.Period, r *
 		{"findings", func() error { return s.findings(ctx, ev, ids, from, to) }},
 		{"work orders", func() error { return s.workOrders(ctx, ev, ids, p) }},
 		{"backward tracing", func() error { return s.missed(ctx, ev, ids, p, r.Backtrace) }},
+		{"absences", func() error { return s.absences(ctx, ev, ids, from, to) }}, // leave.go
 	}
 	for _, st := range steps {
 		if err := st.fn(); err != nil {

@@ -8,6 +8,7 @@ import * as Q from './queue.js';
 import { MiniMap, segDist, dist } from './map.js';
 import * as visits from './visits.js';
 import * as worklog from './worklog.js';
+import { setupDuties } from './duties.js';
 import './style.css';
 
 const LS = {
@@ -220,6 +221,7 @@ async function loadCategories() {
 function render() {
   if (!S.token) return renderLogin();
   if (S.me && S.me.role !== 'worker') return renderNotWorker();
+  if (duties.views[S.view]) return duties.views[S.view]();
   if (S.view === 'report') return renderReport();
   if (S.view === 'verify') return renderVerify();
   if (S.view === 'queue') return renderQueue();
@@ -324,6 +326,7 @@ function renderHome() {
       h('button', { class: 'primary huge', id: 'btn-report', onclick: () => { go('report'); document.getElementById('report-photo')?.click(); } }, icon('camera'), t('report')),
       h('button', { class: S.rec ? 'danger huge' : 'secondary huge', id: 'btn-patrol', onclick: () => (S.rec ? stopPatrol() : startPatrol()) },
         icon(S.rec ? 'stop' : 'play'), S.rec ? t('patrol_stop') : t('patrol_start'))),
+    duties.buttons(),
     h('section', { class: 'card', id: 'patrol' }),
     h('section', { class: 'card', id: 'tasks' }),
     h('div', { id: 'duty-visits' }), h('div', { id: 'duty-worklog' }),
@@ -717,7 +720,7 @@ async function renderQueue() {
   }
   const list = await Q.all();
   const kind = (a) => (a.kind === 'fixes' ? t('kind_fixes', { n: a.points.length }) : a.kind === 'verify' ? `${t('kind_verify')} · ${a.caseId}`
-    : a.kind === 'visit' ? `${t('kind_visit')} · ${a.label || ''}` : t('kind_report'));
+    : a.kind === 'visit' ? `${t('kind_visit')} · ${a.label || ''}` : a.kind === 'report' ? t('kind_report') : t('kind_' + a.kind));
   clear(main).append(list.length ? h('ul', { class: 'list', id: 'queue-list' }, list.map((a) => h('li', { class: 'qitem ' + a.state, dataset: { state: a.state, kind: a.kind } },
     h('span', { class: 'title' }, kind(a), ' · ', fmtTime(a.created)),
     h('span', { class: a.state === 'failed' ? 'warn' : 'muted' }, t('st_' + a.state), a.attempts ? ` · ${t('attempts', { n: a.attempts })}` : ''),
@@ -726,6 +729,10 @@ async function renderQueue() {
       h('button', { class: 'secondary', onclick: async () => { await Q.retry(a.id); drainSoon(); } }, t('retry')),
       h('button', { class: 'ghost', onclick: () => Q.remove(a.id) }, t('delete'))) : null))) : h('p', { class: 'muted' }, t('queue_empty')));
 }
+
+// ---------- field duties (duties.js) ----------
+
+const duties = setupDuties({ call, get, enqueue, go, header, toast, shrink, upload, Q, hooks });
 
 // ---------- start ----------
 

@@ -210,11 +210,15 @@ document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 
 export function getLang() { return lang; }
 
-// extend adds a screen's strings (visits.js, worklog.js, …) to the tables.
+// extend adds a screen's strings (visits.js, worklog.js, duties.js, …) to
+// the tables.
 export function extend(zhAdd, enAdd) {
   Object.assign(zh, zhAdd);
   Object.assign(en, enAdd);
 }
+
+// addStrings is extend (the name duties.js uses).
+export const addStrings = extend;
 
 export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';

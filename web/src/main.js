@@ -14,6 +14,7 @@ import { GridEditor, editPanel } from './edit.js';
 import { HistoryView, historyPanel } from './history.js';
 import * as analytics from './analytics.js';
 import * as duties from './duties.js';
+import * as forces from './forces.js';
 
 const app = document.getElementById('app');
 
@@ -204,6 +205,7 @@ function tabs() {
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
   if (S.caps.stats) list.push(['scorecard', 'tab_scorecard']);
   if (S.caps.duties && isCenterOrViewer()) list.push(['duties', 'tab_duties']);
+  if (isCenterOrViewer()) list.push(['forces', 'tab_forces']);
   return list;
 }
 
@@ -241,10 +243,11 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'duties'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'duties', 'forces'].includes(S.view) ? ' wide' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role), duties: duties.dutiesView };
+  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role),
+    duties: duties.dutiesView, forces: (el) => forces.view(el, S.me.role !== 'viewer') };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
