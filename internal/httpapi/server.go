@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/analytics"
 	"github.com/gridd/gridd/internal/assessment"
+	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
@@ -195,8 +196,16 @@ func (s *Server) routes() chi.Router {
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // h adapts a handlerFunc: one place writes every failure.
+//
+// The request (method, route, path, request id) goes into the context for
+// the audit entries services write (auditlog.Access).
 func (s *Server) h(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		req := auditlog.Request{Method: r.Method, Path: r.URL.Path, RequestID: requestID(r.Context())}
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			req.Route = rc.RoutePattern()
+		}
+		r = r.WithContext(auditlog.WithRequest(r.Context(), req))
 		if err := fn(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
