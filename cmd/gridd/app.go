@@ -125,12 +125,14 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 			a.patrols.GridsChanged()
 		}
 	}}
+	a.registry.Cards = registry.CardSources{People: a.people, Tree: func() auth.Hierarchy { return a.locator.Tree() }}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
+		Tree:  func() auth.Hierarchy { return a.locator.Tree() },
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	// Map layers: SQL layers from the tile store, Go-computed ones (patrol
 	// coverage cells, kept as bit sets) from their services.

@@ -142,6 +142,7 @@ func (a *app) openRegisters(c Config) error {
 	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now, Access: access}
 	a.keyPersons = &registers.KeyPersons{Store: postgis.NewKeyPersonStore(a.db), Locate: loc, Cipher: ciph, Now: now,
 		Users: a.people, PrincipalFor: a.auth.PrincipalFor, Access: access}
+	a.registry.Cards.Counts = func(ctx context.Context, code string) (any, error) { return a.registers.Store.GridCounts(ctx, code) }
 	refresh := a.registry.OnChange
 	a.registry.OnChange = func(ctx context.Context) {
 		if refresh != nil {

@@ -161,50 +161,29 @@ func toAssignmentJSON(a *people.Assignment) assignmentJSON {
 }
 
 func (s *Server) getGrid(w http.ResponseWriter, r *http.Request) error {
-	code := chi.URLParam(r, "code")
-	if err := s.requireGridRead(r, code); err != nil {
-		return err
-	}
 	at, err := queryAt(r, "at")
 	if err != nil {
 		return err
 	}
-	g, err := s.GridStore.FindGridByCode(r.Context(), code, at)
+	c, err := s.Grids.Card(r.Context(), principal(r), chi.URLParam(r, "code"), at)
 	if err != nil {
 		return err
 	}
-	chain, err := s.GridStore.GridAncestors(r.Context(), code, at)
-	if err != nil {
-		return err
-	}
-	on := s.Now()
-	if at != nil {
-		on = *at
-	}
-	day := civilDate(on)
-	as, err := s.People.FindAssignments(r.Context(), people.AssignmentFilter{GridCode: &code, On: &day})
-	if err != nil {
-		return err
-	}
-	f := gridFeature(g)
+	f := gridFeature(c.Grid)
 	items := []chainItem{}
-	for _, c := range chain {
-		items = append(items, chainItem{c.Code, c.Name, c.Level})
+	for _, g := range c.Parents {
+		items = append(items, chainItem{g.Code, g.Name, g.Level})
 	}
 	f.Properties["parents"] = items
 	ps := []assignmentJSON{}
-	for _, a := range as {
+	for _, a := range c.People {
 		ps = append(ps, toAssignmentJSON(a))
 	}
 	f.Properties["people"] = ps
-	if s.Registers != nil && at == nil {
-		counts, err := s.Registers.Store.GridCounts(r.Context(), code)
-		if err != nil {
-			return err
-		}
-		f.Properties["counts"] = counts
+	if c.Counts != nil {
+		f.Properties["counts"] = c.Counts
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(g.Version)))
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(c.Grid.Version)))
 	s.writeJSON(w, r, http.StatusOK, "application/geo+json", f)
 	return nil
 }
