@@ -106,8 +106,18 @@ func (ta *testApp) do(method, path, token string, body any, hdr map[string]strin
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// JSON goes out as application/json, as the console and the field app
+	// send it (gridd answers 415 otherwise); raw bytes only when they look
+	// like JSON (an object or array, well-formed or not), and a
+	// Content-Type in hdr wins.
+	if raw, ok := body.([]byte); body != nil && (!ok || looksJSON(raw)) {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
+		if v == "" {
+			req.Header.Del(k) // an empty value: send none
+		}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -116,4 +126,9 @@ func (ta *testApp) do(method, path, token string, body any, hdr map[string]strin
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+func looksJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/audit"
@@ -46,13 +45,9 @@ func (s *Server) topologyAudit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	sliver := 1.0
-	if v := r.URL.Query().Get("sliver_m2"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || f > 1e6 {
-			return errs.Invalidf("sliver_m2", "invalid_parameter", "want a positive number of square metres up to 1e6, got %q", v)
-		}
-		sliver = f
+	sliver, err := queryFloat(r, "sliver_m2", 1, 0, 1e6, "a positive number of square metres up to 1e6")
+	if err != nil {
+		return err
 	}
 	rep, err := s.Audits.Audit(r.Context(), parent, sliver)
 	if err != nil {

@@ -446,13 +446,5 @@ func (s *Server) registerAudit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func queryFraction(r *http.Request, name string, def float64) (float64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || !(f > 0 && f < 10) {
-		return 0, errs.Invalidf(name, "invalid_parameter", "want a fraction such as 0.5, got %q", v)
-	}
-	return f, nil
+	return queryFloat(r, name, def, 0, 9.999999, "a fraction such as 0.5")
 }

@@ -25,7 +25,7 @@ func (s *LayerStore) CreateZone(ctx context.Context, code, name, kind string, ge
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO zones (code, name, kind, geom) VALUES ($1, $2, $3, $4::geometry)`, code, name, kind, b); err != nil {
-			return translate(err, "zone "+code)
+			return translateWrite(err, "zone "+code)
 		}
 		return bumpLayer(ctx, tx, "zones")
 	})
@@ -39,7 +39,7 @@ func (s *LayerStore) CreateRoad(ctx context.Context, code, name, kind string, ge
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO roads (code, name, kind, geom) VALUES ($1, $2, $3, $4::geometry)`, code, name, kind, b); err != nil {
-			return translate(err, "road "+code)
+			return translateWrite(err, "road "+code)
 		}
 		return bumpLayer(ctx, tx, "roads")
 	})

@@ -50,6 +50,9 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, r *Record) erro
 	if fs := Validate(r); len(fs) > 0 {
 		return invalid(fs, "the %s is invalid", r.Kind)
 	}
+	if err := checkShape(r.Geometry); err != nil {
+		return err
+	}
 	if err := s.place(ctx, r); err != nil {
 		return err
 	}
@@ -92,6 +95,9 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, upd *Record) er
 	}
 	if fs := Validate(upd); len(fs) > 0 {
 		return invalid(fs, "the %s is invalid", upd.Kind)
+	}
+	if err := checkShape(upd.Geometry); err != nil {
+		return err
 	}
 	if err := s.place(ctx, upd); err != nil {
 		return err
