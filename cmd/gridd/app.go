@@ -179,32 +179,34 @@ func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.db.Close() }
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
 	return httpapi.New(httpapi.Deps{
-		Log:         a.log,
-		Auth:        a.auth,
-		Grids:       a.registry,
-		GridStore:   a.grids,
-		People:      a.people,
-		Tree:        a.locator.Tree,
-		Locator:     a.locator,
-		Audits:      a.topology,
-		Tiles:       a.tiles,
-		Features:    a.layerStores,
-		Keys:        a.keys,
-		Cases:       a.cases,
-		Uploads:     a.caseStore,
-		AuditLog:    a.auditLog,
-		Patrols:     a.patrols,
-		Assessments: a.assessments,
-		Inbox:       a.inbox,
-		Field:       a.field,
-		Hotspots:    a.hotspots,
-		Results:     a.results,
-		Reports:     a.reports,
-		Console:     a.console(c),
-		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
-		Unavailable: postgis.Unavailable,
-		MaxBody:     c.MaxBody,
-		Now:         now,
+		Log:          a.log,
+		Auth:         a.auth,
+		Grids:        a.registry,
+		GridStore:    a.grids,
+		People:       a.people,
+		Tree:         a.locator.Tree,
+		Locator:      a.locator,
+		Audits:       a.topology,
+		Tiles:        a.tiles,
+		Features:     a.layerStores,
+		Keys:         a.keys,
+		Cases:        a.cases,
+		Uploads:      a.caseStore,
+		AuditLog:     a.auditLog,
+		Patrols:      a.patrols,
+		Assessments:  a.assessments,
+		Inbox:        a.inbox,
+		Field:        a.field,
+		Hotspots:     a.hotspots,
+		Results:      a.results,
+		Reports:      a.reports,
+		Console:      a.console(c),
+		Ready:        func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
+		Unavailable:  postgis.Unavailable,
+		MaxBody:      c.MaxBody,
+		WriteLimits:  httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
+		DecodeBudget: decodeBudget(c.DecodePixels),
+		Now:          now,
 
 		// Base registers and key-person files.
 		Registers:  a.registers,
@@ -278,4 +280,12 @@ func (a *app) serve(ctx context.Context, c Config) error {
 
 func newLogger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// decodeBudget is the shared photo-decoding budget (nil when pixels ≤ 0).
+func decodeBudget(pixels int64) *casework.DecodeBudget {
+	if pixels <= 0 {
+		return nil
+	}
+	return casework.NewDecodeBudget(pixels)
 }

@@ -76,9 +76,14 @@ type Deps struct {
 	// is away (answered 503 with Retry-After instead of 500); nil: never.
 	Unavailable func(error) bool
 	Now         func() time.Time
-	// MaxBody bounds ordinary request bodies; imports get MaxImport.
+	// MaxBody bounds ordinary request bodies; imports get MaxImport (other
+	// routes' caps: limit.go).
 	MaxBody   int64
 	MaxImport int64
+	// WriteLimits bound each user's writes (zero: unlimited).
+	WriteLimits WriteLimits
+	// DecodeBudget bounds the photo pixels decoded at once (nil: unbounded).
+	DecodeBudget *casework.DecodeBudget
 	// Patrols takes GPS tracks and computes patrol coverage (nil: no routes).
 	Patrols *patrol.Service
 	// Assessments computes and serves the monthly assessment (nil: no routes).
@@ -107,6 +112,7 @@ type Server struct {
 	log     *slog.Logger
 	router  chi.Router
 	metrics *metrics
+	writes  *writeLimiter // nil: writes are not limited
 }
 
 // New builds the server and its routes.
@@ -127,6 +133,9 @@ func New(d Deps) *Server {
 		d.MaxImport = 256 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
+	if l := d.WriteLimits; l.Rate > 0 || l.Concurrent > 0 {
+		s.writes = newWriteLimiter(l)
+	}
 	s.router = s.routes()
 	return s
 }
@@ -148,7 +157,7 @@ func (s *Server) routes() chi.Router {
 		r.Use(s.limitBody, noStore)
 		r.Post("/auth/login", s.h(s.login))
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate, s.auditPrincipal)
+			r.Use(s.authenticate, s.auditPrincipal, s.limitWrites)
 			s.registerAuthRoutes(r)
 			s.registerGridRoutes(r)
 			s.registerPeopleRoutes(r)
@@ -248,18 +257,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				s.writeError(w, r, errs.E(errs.Internal, "panic", "panic"))
 			}
 		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := s.MaxBody
-		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") || r.URL.Path == "/api/v1/uploads" ||
-			r.URL.Path == "/api/v1/patrols/points" || r.URL.Path == "/api/v1/patrols/gpx" {
-			limit = s.MaxImport
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
