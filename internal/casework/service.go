@@ -54,8 +54,8 @@ type CaseFilter struct {
 	ScopeUnit     *string
 	ScopeReporter *int64
 	ScopeGridless bool
-	Limit      int
-	Offset     int
+	Limit         int
+	Offset        int
 }
 
 // IdemKey is an idempotency key scoped to its user, with the hash of the
