@@ -189,17 +189,31 @@ func (s *Server) postPatrolGPX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	pts, err := parseGPX(r.Body)
+	if err != nil {
+		return err
+	}
+	fixes, err := toFixes(sys, pts, s.Now())
+	if err != nil {
+		return err
+	}
+	return s.intake(w, r, u, fixes)
+}
+
+// parseGPX reads the track points of a GPX 1.0/1.1 document; their
+// values are checked by toFixes.
+func parseGPX(body io.Reader) ([]patrolPointJSON, error) {
 	var doc gpxDoc
-	dec := xml.NewDecoder(r.Body)
+	dec := xml.NewDecoder(body)
 	if err := dec.Decode(&doc); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errs.E(errs.TooLarge, "body_too_large", "the GPX document exceeds %d bytes", mbe.Limit)
+			return nil, errs.E(errs.TooLarge, "body_too_large", "the GPX document exceeds %d bytes", mbe.Limit)
 		}
 		if errors.Is(err, io.EOF) {
-			return errs.Invalidf("body", "body_required", "a GPX document is required")
+			return nil, errs.Invalidf("body", "body_required", "a GPX document is required")
 		}
-		return errs.Invalidf("body", "invalid_gpx", "want a GPX document (<gpx><trk><trkseg><trkpt lat lon><time>): %v", err)
+		return nil, errs.Invalidf("body", "invalid_gpx", "want a GPX document (<gpx><trk><trkseg><trkpt lat lon><time>): %v", err)
 	}
 	var pts []patrolPointJSON
 	for _, t := range doc.Tracks {
@@ -219,11 +233,7 @@ func (s *Server) postPatrolGPX(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	fixes, err := toFixes(sys, pts, s.Now())
-	if err != nil {
-		return err
-	}
-	return s.intake(w, r, u, fixes)
+	return pts, nil
 }
 
 type gridDayJSON struct {
