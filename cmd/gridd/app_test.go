@@ -87,6 +87,15 @@ func (r response) decode(t testing.TB, v any) {
 // do sends a request; body may be nil, []byte (sent as is) or a value to JSON-encode.
 func (ta *testApp) do(method, path, token string, body any, hdr map[string]string) response {
 	ta.t.Helper()
+	res, err := ta.doErr(method, path, token, body, hdr)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return res
+}
+
+// doErr is do returning a transport failure instead of failing the test.
+func (ta *testApp) doErr(method, path, token string, body any, hdr map[string]string) (response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -95,13 +104,13 @@ func (ta *testApp) do(method, path, token string, body any, hdr map[string]strin
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {
-			ta.t.Fatal(err)
+			return response{}, err
 		}
 		rd = bytes.NewReader(enc)
 	}
 	req, err := http.NewRequest(method, ta.srv.URL+path, rd)
 	if err != nil {
-		ta.t.Fatal(err)
+		return response{}, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -121,11 +130,11 @@ func (ta *testApp) do(method, path, token string, body any, hdr map[string]strin
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		ta.t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	b, err := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}, err
 }
 
 func looksJSON(b []byte) bool {
