@@ -178,4 +178,3 @@ FROM cases c WHERE description LIKE '崩溃测试 %'`).Scan(&cases, &distinct, &
 		t.Errorf("%d patrol points stored, %d acknowledged", n, batches*perBatch)
 	}
 }
-
