@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PG_PACKAGES   := postgresql postgresql-postgis
 TEST_PACKAGES := gdal-bin chromium
 
-.PHONY: all build run stop test bench deps-pg deps-test vet clean
+.PHONY: all build run stop test bench fuzz deps-pg deps-test vet clean
 .PHONY: web deps-web deps-fonts
 
 all: build
@@ -93,6 +93,21 @@ test: deps-pg deps-test deps-fonts build
 # throw-away cluster configured like a real one (fsync, synchronous commits,
 # full-page writes: write throughput is measured with durable commits);
 # results go in BENCHMARKS.md by hand, with date and machine.
+# fuzz runs every fuzz target of the readers of outside input (GeoJSON,
+# Shapefile zip/.shp/.dbf, CSV/xlsx, GPX, photos) for FUZZTIME each; `make
+# test` runs only their seed corpora. Crashers land in testdata/fuzz/.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./internal/registry:FuzzParseGeoJSON ./internal/registry:FuzzParseGeometryJSON \
+	./internal/registry:FuzzParseShapefileZip ./internal/registry:FuzzShapefileRecords ./internal/registry:FuzzDBF \
+	./internal/registers:FuzzReadTable ./internal/casework:FuzzCleanPhoto ./internal/httpapi:FuzzParseGPX
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
 bench: deps-pg deps-test build
 	@set -e; dir=$$(mktemp -d /tmp/gridd-bench.XXXXXX); chmod 755 $$dir; \
 	trap "./$(BIN) db stop --dir $$dir/pg >/dev/null 2>&1 || true; rm -rf $$dir" EXIT; \

@@ -130,12 +130,14 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 			a.patrols.GridsChanged()
 		}
 	}}
+	a.registry.Cards = registry.CardSources{People: a.people, Tree: func() auth.Hierarchy { return a.locator.Tree() }}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
+		Tree:  func() auth.Hierarchy { return a.locator.Tree() },
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	// Map layers: SQL layers from the tile store, Go-computed ones (patrol
 	// coverage cells, kept as bit sets) from their services.
@@ -185,34 +187,36 @@ func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.db.Close() }
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
 	return httpapi.New(httpapi.Deps{
-		Log:         a.log,
-		Auth:        a.auth,
-		Grids:       a.registry,
-		GridStore:   a.grids,
-		People:      a.people,
-		Tree:        a.locator.Tree,
-		Locator:     a.locator,
-		Audits:      a.topology,
-		Tiles:       a.tiles,
-		Features:    a.layerStores,
-		Keys:        a.keys,
-		Cases:       a.cases,
-		Uploads:     a.caseStore,
-		AuditLog:    a.auditLog,
-		Patrols:     a.patrols,
-		Assessments: a.assessments,
-		Inbox:       a.inbox,
-		Field:       a.field,
-		Hotspots:    a.hotspots,
-		Results:     a.results,
-		Leaders:     a.leaders,
-		Reports:     a.reports,
-		DutyDeps:    a.forceDeps(),
-		Console:     a.console(c),
-		Ready:       func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
-		Unavailable: postgis.Unavailable,
-		MaxBody:     c.MaxBody,
-		Now:         now,
+		Log:          a.log,
+		Auth:         a.auth,
+		Grids:        a.registry,
+		GridStore:    a.grids,
+		People:       a.people,
+		Tree:         a.locator.Tree,
+		Locator:      a.locator,
+		Audits:       a.topology,
+		Tiles:        a.tiles,
+		Features:     a.layerStores,
+		Keys:         a.keys,
+		Cases:        a.cases,
+		Uploads:      a.caseStore,
+		AuditLog:     a.auditLog,
+		Patrols:      a.patrols,
+		Assessments:  a.assessments,
+		Inbox:        a.inbox,
+		Field:        a.field,
+		Hotspots:     a.hotspots,
+		Results:      a.results,
+		Leaders:      a.leaders,
+		Reports:      a.reports,
+		DutyDeps:     a.forceDeps(),
+		Console:      a.console(c),
+		Ready:        func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
+		Unavailable:  postgis.Unavailable,
+		MaxBody:      c.MaxBody,
+		WriteLimits:  httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
+		DecodeBudget: decodeBudget(c.DecodePixels),
+		Now:          now,
 
 		// Base registers and key-person files.
 		Registers:  a.registers,
@@ -332,4 +336,12 @@ func (a *app) listenLayers(ctx context.Context, changed func(layer string)) {
 
 func newLogger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// decodeBudget is the shared photo-decoding budget (nil when pixels ≤ 0).
+func decodeBudget(pixels int64) *casework.DecodeBudget {
+	if pixels <= 0 {
+		return nil
+	}
+	return casework.NewDecodeBudget(pixels)
 }

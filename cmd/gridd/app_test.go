@@ -87,6 +87,15 @@ func (r response) decode(t testing.TB, v any) {
 // do sends a request; body may be nil, []byte (sent as is) or a value to JSON-encode.
 func (ta *testApp) do(method, path, token string, body any, hdr map[string]string) response {
 	ta.t.Helper()
+	res, err := ta.doErr(method, path, token, body, hdr)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return res
+}
+
+// doErr is do returning a transport failure instead of failing the test.
+func (ta *testApp) doErr(method, path, token string, body any, hdr map[string]string) (response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -95,25 +104,40 @@ func (ta *testApp) do(method, path, token string, body any, hdr map[string]strin
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {
-			ta.t.Fatal(err)
+			return response{}, err
 		}
 		rd = bytes.NewReader(enc)
 	}
 	req, err := http.NewRequest(method, ta.srv.URL+path, rd)
 	if err != nil {
-		ta.t.Fatal(err)
+		return response{}, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// JSON goes out as application/json, as the console and the field app
+	// send it (gridd answers 415 otherwise); raw bytes only when they look
+	// like JSON (an object or array, well-formed or not), and a
+	// Content-Type in hdr wins.
+	if raw, ok := body.([]byte); body != nil && (!ok || looksJSON(raw)) {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
+		if v == "" {
+			req.Header.Del(k) // an empty value: send none
+		}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		ta.t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	b, err := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}, err
+}
+
+func looksJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/postgis"
@@ -137,8 +138,11 @@ func (a *app) openRegisters(c Config) error {
 	}
 	now := a.db.Now
 	loc := a.deepestGrids
-	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now}
-	a.keyPersons = &registers.KeyPersons{Store: postgis.NewKeyPersonStore(a.db), Locate: loc, Cipher: ciph, Now: now}
+	access := registers.Access{Tree: func() auth.Hierarchy { return a.locator.Tree() }, Audit: a.auditLog}
+	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now, Access: access}
+	a.keyPersons = &registers.KeyPersons{Store: postgis.NewKeyPersonStore(a.db), Locate: loc, Cipher: ciph, Now: now,
+		Users: a.people, PrincipalFor: a.auth.PrincipalFor, Access: access}
+	a.registry.Cards.Counts = func(ctx context.Context, code string) (any, error) { return a.registers.Store.GridCounts(ctx, code) }
 	refresh := a.registry.OnChange
 	a.registry.OnChange = func(ctx context.Context) {
 		if refresh != nil {
@@ -195,7 +199,7 @@ func cmdAuditRegisters(ctx context.Context, args []string) error {
 	if err := a.locator.Refresh(ctx); err != nil {
 		return err
 	}
-	rep, err := a.registers.Coverage(ctx, registers.CoverageOptions{Parent: parent, HouseholdNorm: norm, HouseholdTolerance: tol,
+	rep, err := a.registers.Coverage(ctx, auth.Operator(), registers.CoverageOptions{Parent: parent, HouseholdNorm: norm, HouseholdTolerance: tol,
 		PopulationTolerance: ptol, On: a.db.Now().In(workday.Shanghai())})
 	if err != nil {
 		return err
@@ -265,7 +269,7 @@ func cmdImportRegisters(ctx context.Context, args []string) error {
 	if err := a.locator.Refresh(ctx); err != nil {
 		return err
 	}
-	rep, err := a.registers.Import(ctx, kind, data, registers.ImportOptions{Format: format, CRS: sys, Mapping: m, Partial: partial, DryRun: dry})
+	rep, err := a.registers.Import(ctx, auth.Operator(), kind, data, registers.ImportOptions{Format: format, CRS: sys, Mapping: m, Partial: partial, DryRun: dry})
 	if rep != nil {
 		for _, p := range rep.Problems {
 			fmt.Fprintf(os.Stderr, "row %d: %s: %s — %s\n", p.Row, p.Field, p.Reason, p.Detail)

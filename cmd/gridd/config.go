@@ -18,7 +18,14 @@ type Config struct {
 	StatementTimeout time.Duration
 	TokenTTL         time.Duration
 	MaxBody          int64
-	WebDir           string
+	// WriteRate, WriteBurst and WriteConcurrency bound each user's writes
+	// (requests other than GET); zero: unlimited.
+	WriteRate        float64
+	WriteBurst       int
+	WriteConcurrency int
+	// DecodePixels is the budget of image pixels decoded at once (photos).
+	DecodePixels int64
+	WebDir       string
 	// BasemapURL is the console's XYZ/WMTS basemap tile URL; empty: none.
 	BasemapURL         string
 	BasemapAttribution string
@@ -78,6 +85,10 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Addr, "addr", envOr("GRIDD_ADDR", ":8080"), "listen address (env GRIDD_ADDR)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 12*time.Hour, "lifetime of a login token")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest ordinary request body in bytes")
+	fs.Float64Var(&c.WriteRate, "write-rate", 5, "writes (non-GET requests, uploads included) per second one user may sustain; 0: unlimited")
+	fs.IntVar(&c.WriteBurst, "write-burst", 60, "writes one user may send at once before write-rate applies")
+	fs.IntVar(&c.WriteConcurrency, "write-concurrency", 8, "writes of one user in flight at a time; 0: unlimited")
+	fs.Int64Var(&c.DecodePixels, "decode-pixels", 100_000_000, "image pixels (width × height) decoded at once across all uploads; a photo waits for its share")
 	fs.StringVar(&c.BasemapURL, "basemap-url", os.Getenv("GRIDD_BASEMAP_URL"), "console basemap: XYZ tile URL with {z}/{x}/{y}, or a WMTS KVP GetTile URL with {TileMatrix}/{TileCol}/{TileRow}; empty: no basemap (env GRIDD_BASEMAP_URL)")
 	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", os.Getenv("GRIDD_BASEMAP_ATTRIBUTION"), "attribution shown for the basemap (env GRIDD_BASEMAP_ATTRIBUTION)")
 	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")

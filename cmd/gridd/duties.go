@@ -54,8 +54,10 @@ func (a *app) openDuties() {
 			if a.keyPersons == nil {
 				return nil
 			}
+			// The visits service has checked the visitor's access to the
+			// key person; the ledger entry is written on its behalf.
 			y, m, d := day.Date()
-			return a.keyPersons.AddVisit(ctx, &registers.Visit{KeyPersonID: keyPersonID, VisitorID: visitorID,
+			return a.keyPersons.AddVisit(ctx, auth.Operator(), &registers.Visit{KeyPersonID: keyPersonID, VisitorID: visitorID,
 				VisitedOn: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Notes: notes})
 		}}
 	a.worklog = &worklog.Service{Store: postgis.NewWorklogStore(a.db), People: a.people, Tree: tree, Now: now,

@@ -112,14 +112,15 @@ func TestKeyPersonProtection(t *testing.T) {
 		t.Errorf("visit log should be masked: %d %s", res.Status, res.Body)
 	}
 
-	// Unmasking without the permission → 403 and no unmask entry.
+	// Unmasking without the permission → 403, audited as a refused unmask
+	// (status 403, nothing decrypted).
 	unmask := path + "/unmasked?reason=" + url.QueryEscape("核实身份信息，办理救助")
 	res = ta.do("GET", unmask, admin, nil, nil)
 	if res.Status != 403 || !bytes.Contains(res.Body, []byte("permission_required")) {
 		t.Fatalf("unmask without permission: %d %s", res.Status, res.Body)
 	}
-	if es, _ := ta.auditLog.Store.FindEntries(ctx, auditlog.Filter{Action: auditlog.ActionUnmask}); len(es) != 0 {
-		t.Fatalf("a refused unmask left %d unmask entries", len(es))
+	if es, _ := ta.auditLog.Store.FindEntries(ctx, auditlog.Filter{Action: auditlog.ActionUnmask}); len(es) != 1 || es[0].Status != 403 || es[0].Actor != "admin" {
+		t.Fatalf("a refused unmask: entries %+v, want one with status 403", es)
 	}
 	// Only an admin grants permissions.
 	if res := ta.do("PUT", "/api/v1/users/center/permissions", ta.login("center"), map[string]any{"permissions": []string{registers.PermUnmask}}, nil); res.Status != 403 {
@@ -148,7 +149,7 @@ func TestKeyPersonProtection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 1 || es[0].Actor != "admin" || es[0].Object != fmt.Sprintf("keyperson:%d", kp.ID) || es[0].Reason != "核实身份信息，办理救助" || es[0].GridCode != otherGrid {
+	if len(es) != 2 || es[0].Status != 200 || es[0].Actor != "admin" || es[0].Object != fmt.Sprintf("keyperson:%d", kp.ID) || es[0].Reason != "核实身份信息，办理救助" || es[0].GridCode != otherGrid {
 		t.Fatalf("unmask audit entries: %+v", es)
 	}
 	// The audit log itself never holds the protected values.

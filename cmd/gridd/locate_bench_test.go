@@ -26,6 +26,7 @@ func BenchmarkLocateHTTP(b *testing.B) {
 	for b.Loop() {
 		req, _ := http.NewRequest("POST", ta.srv.URL+"/api/v1/locate", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/registers"
@@ -364,7 +365,7 @@ func regHousehold(ta *testApp, grid string) int64 {
 	ta.t.Helper()
 	lon, lat := regPointIn(ta.t, ta, grid, 0)
 	r := &registers.Record{Kind: registers.Household, Address: "矩阵测试户", Geometry: orb.Point{lon, lat}}
-	if err := ta.registers.Create(context.Background(), r, func(string) bool { return true }); err != nil {
+	if err := ta.registers.Create(context.Background(), auth.Operator(), r); err != nil {
 		ta.t.Fatal(err)
 	}
 	return r.ID
@@ -388,7 +389,7 @@ func regKeyPerson(ta *testApp, grid string) int64 {
 	}
 	k := &registers.KeyPerson{Category: "petitioner", Name: "矩阵测试", Point: &orb.Point{lon, lat}, ResponsibleUserID: u.ID,
 		IDNumber: validID("37010219800101123"), CaseNotes: "测试"}
-	if err := ta.keyPersons.Create(ctx, k, func(string) bool { return true }); err != nil {
+	if err := ta.keyPersons.Create(ctx, auth.Operator(), k, ""); err != nil {
 		ta.t.Fatal(err)
 	}
 	return k.ID
@@ -456,7 +457,7 @@ func TestDemoRegisters(t *testing.T) {
 	if households != demo.TotalHouseholds || people != demo.TotalPopulation || outside != 0 {
 		t.Errorf("demo registers: %d households, %d people, %d outside; want %d, %d, 0", households, people, outside, demo.TotalHouseholds, demo.TotalPopulation)
 	}
-	rep, err := ta.registers.Coverage(ctx, registers.CoverageOptions{On: time.Now()})
+	rep, err := ta.registers.Coverage(ctx, auth.Operator(), registers.CoverageOptions{On: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

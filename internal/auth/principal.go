@@ -82,3 +82,10 @@ func (p *Principal) RequireRole(roles ...people.Role) error {
 	}
 	return errs.Forbiddenf("role %s may not do this", p.User.Role)
 }
+
+// Operator is the principal of a command run on the server by its
+// operator (gridd's CLI, the demo loader): an admin named "operator", with
+// no user row. Services apply their rules to it like to anyone else.
+func Operator() *Principal {
+	return &Principal{User: &people.User{Role: people.RoleAdmin, Username: "operator", Name: "operator"}}
+}

@@ -15,6 +15,7 @@ import (
 	exifcommon "github.com/dsoprea/go-exif/v3/common"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/semaphore"
 )
 
 // Photo limits.
@@ -53,8 +54,53 @@ var (
 // reads the EXIF GPS position, and re-encodes the pixels with the standard
 // library so that no metadata is kept.
 func CleanPhoto(data []byte) (*Photo, error) {
+	kind, err := photoHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	return decodePhoto(data, kind)
+}
+
+// DecodeBudget bounds the pixels decoded at once across all uploads
+// (decoded, a pixel takes 4 bytes or more): a photo's decoding takes
+// width × height from it — read from the header before anything is
+// decoded — and waits while others hold it, or gives up with its request.
+// Six concurrent 6300×6300 PNGs then decode a few at a time instead of
+// all at once.
+type DecodeBudget struct {
+	sem    *semaphore.Weighted
+	pixels int64
+}
+
+// NewDecodeBudget returns a budget of pixels (at least MaxPhotoPixels).
+func NewDecodeBudget(pixels int64) *DecodeBudget {
+	pixels = max(pixels, MaxPhotoPixels)
+	return &DecodeBudget{sem: semaphore.NewWeighted(pixels), pixels: pixels}
+}
+
+// Clean is CleanPhoto within the budget (nil b: unbounded).
+func (b *DecodeBudget) Clean(ctx context.Context, data []byte) (*Photo, error) {
+	kind, err := photoHeader(data)
+	if err != nil || b == nil {
+		if err != nil {
+			return nil, err
+		}
+		return decodePhoto(data, kind)
+	}
+	cfg, _, _ := image.DecodeConfig(bytes.NewReader(data))
+	n := int64(cfg.Width) * int64(cfg.Height)
+	if err := b.sem.Acquire(ctx, n); err != nil {
+		return nil, err
+	}
+	defer b.sem.Release(n)
+	return decodePhoto(data, kind)
+}
+
+// photoHeader checks size, type and pixel count from the header alone
+// (a decompression bomb is refused here, before decoding).
+func photoHeader(data []byte) (string, error) {
 	if len(data) > MaxPhotoBytes {
-		return nil, errs.E(errs.TooLarge, "photo_too_large", "the photo has %d bytes; at most %d", len(data), MaxPhotoBytes)
+		return "", errs.E(errs.TooLarge, "photo_too_large", "the photo has %d bytes; at most %d", len(data), MaxPhotoBytes)
 	}
 	var kind string
 	switch {
@@ -63,15 +109,20 @@ func CleanPhoto(data []byte) (*Photo, error) {
 	case bytes.HasPrefix(data, pngMagic):
 		kind = "image/png"
 	default:
-		return nil, errs.Invalidf("file", "unsupported_type", "want a JPEG or PNG image (detected by its content)")
+		return "", errs.Invalidf("file", "unsupported_type", "want a JPEG or PNG image (detected by its content)")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || "image/"+format != kind {
-		return nil, errs.Invalidf("file", "undecodable_image", "the %s image cannot be decoded", kind)
+		return "", errs.Invalidf("file", "undecodable_image", "the %s image cannot be decoded", kind)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPhotoPixels {
-		return nil, errs.Invalidf("file", "too_many_pixels", "the image is %d×%d; at most %d pixels", cfg.Width, cfg.Height, MaxPhotoPixels)
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPhotoPixels {
+		return "", errs.Invalidf("file", "too_many_pixels", "the image is %d×%d; at most %d pixels", cfg.Width, cfg.Height, MaxPhotoPixels)
 	}
+	return kind, nil
+}
+
+// decodePhoto decodes, turns upright and re-encodes a checked photo.
+func decodePhoto(data []byte, kind string) (*Photo, error) {
 	// Decoded upright: a photo stored sideways with an EXIF orientation
 	// (as phones do) is turned as the camera meant, since the orientation
 	// tag goes with the rest of the metadata.

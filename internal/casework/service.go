@@ -34,6 +34,9 @@ type CaseFilter struct {
 	From, To      *time.Time // reported_at in [From, To)
 	Numbers       []string   // case numbers
 	Reporter      *int64     // reported by this user
+	// Unassigned selects the center's unassigned queue: cases outside
+	// every grid or without a responsible grid worker.
+	Unassigned bool
 	// Query matches a case number exactly or by prefix, or a keyword in
 	// the description.
 	Query *string
@@ -44,11 +47,15 @@ type CaseFilter struct {
 	// After is the keyset position: only cases after it in Sort order.
 	After *CaseCursor
 	// Access scope: ScopeGrids (nil: all) are subtree roots; ScopeUnit
-	// limits to cases dispatched to that unit.
-	ScopeGrids []string
-	ScopeUnit  *string
-	Limit      int
-	Offset     int
+	// limits to cases dispatched to that unit. With ScopeGrids set,
+	// ScopeReporter also admits that user's own reports and ScopeGridless
+	// the cases outside every grid (a center's unassigned queue).
+	ScopeGrids    []string
+	ScopeUnit     *string
+	ScopeReporter *int64
+	ScopeGridless bool
+	Limit         int
+	Offset        int
 }
 
 // IdemKey is an idempotency key scoped to its user, with the hash of the
@@ -659,6 +666,11 @@ func Scope(p *auth.Principal, f *CaseFilter) {
 		f.Reporter, f.ScopeGrids = &id, nil
 	default:
 		f.ScopeGrids = p.GridScope()
+		if f.ScopeGrids != nil {
+			id := p.User.ID
+			f.ScopeReporter = &id
+			f.ScopeGridless = p.Role() == people.RoleCenter
+		}
 	}
 }
 

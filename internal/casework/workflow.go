@@ -96,6 +96,9 @@ type Hierarchy = auth.Hierarchy
 // escalated to it as the upper unit); a
 // worker the cases in its grids.
 func CanRead(p *auth.Principal, h Hierarchy, c *Case) bool {
+	if c.ReporterID != 0 && c.ReporterID == p.User.ID {
+		return true // a reporter always reads its own report, wherever it lies
+	}
 	switch p.Role() {
 	case people.RoleAdmin:
 		return true
@@ -105,6 +108,9 @@ func CanRead(p *auth.Principal, h Hierarchy, c *Case) bool {
 	case people.RoleCenter, people.RoleViewer:
 		if p.User.ScopeCode == "" {
 			return true
+		}
+		if c.GridCode == "" && p.Role() == people.RoleCenter {
+			return true // outside every grid: the centers' unassigned queue
 		}
 		if c.EscalatedFrom != "" && (c.EscalatedFrom == p.User.ScopeCode || h.IsWithin(c.EscalatedFrom, p.User.ScopeCode)) {
 			return true

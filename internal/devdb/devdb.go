@@ -175,6 +175,17 @@ func (c *Cluster) Stop() error {
 	return nil
 }
 
+// Crash stops the cluster as a crash would (pg_ctl stop -m immediate: no
+// checkpoint, recovery from the WAL at the next start). Tests use it to
+// check that acknowledged writes survive.
+func (c *Cluster) Crash() error {
+	out, err := c.run("pg_ctl", "-D", filepath.Join(c.Dir, "data"), "-m", "immediate", "-w", "stop")
+	if err != nil {
+		return fmt.Errorf("pg_ctl stop -m immediate: %v\n%s", err, out)
+	}
+	return nil
+}
+
 // StopWhenGone starts a detached watchdog that stops the cluster (immediate
 // shutdown) and removes removeDir once process pid has exited: a throw-away
 // cluster of a test binary does not outlive it, however the binary ends.

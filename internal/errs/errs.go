@@ -12,17 +12,18 @@ import (
 type Kind int
 
 const (
-	Internal           Kind = iota
-	Invalid                 // input is malformed or breaks a rule (400)
-	Unprocessable           // well-formed but cannot be applied (422)
-	NotFound                // 404
-	Conflict                // state conflict, duplicate, stale version (409)
-	PreconditionFailed      // If-Match does not match (412)
-	Unauthorized            // no or bad credentials (401)
-	Forbidden               // authenticated but not allowed (403)
-	TooManyRequests         // throttled (429)
-	TooLarge                // body or batch too large (413)
-	Unavailable             // a dependency (the database) is away; retry later (503)
+	Internal             Kind = iota
+	Invalid                   // input is malformed or breaks a rule (400)
+	Unprocessable             // well-formed but cannot be applied (422)
+	NotFound                  // 404
+	Conflict                  // state conflict, duplicate, stale version (409)
+	PreconditionFailed        // If-Match does not match (412)
+	Unauthorized              // no or bad credentials (401)
+	Forbidden                 // authenticated but not allowed (403)
+	TooManyRequests           // throttled (429)
+	TooLarge                  // body or batch too large (413)
+	Unavailable               // a dependency (the database) is away; retry later (503)
+	UnsupportedMediaType      // the body's Content-Type is not one the route reads (415)
 )
 
 // Field names one offending part of the input: a field, a feature or a row.

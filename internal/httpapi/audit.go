@@ -3,18 +3,17 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/audit"
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 	"github.com/paulmach/orb/geojson"
 )
 
 // TopologyAuditor runs the topology audit.
 type TopologyAuditor interface {
-	Audit(ctx context.Context, parent string, sliverM2 float64) (*audit.TopologyReport, error)
+	AuditFor(ctx context.Context, p *auth.Principal, tree auth.Hierarchy, parent string, sliverM2 float64) (*audit.TopologyReport, error)
 }
 
 // registerAuditRoutes:
@@ -25,36 +24,15 @@ func (s *Server) registerAuditRoutes(r chi.Router) {
 }
 
 func (s *Server) topologyAudit(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleViewer); err != nil {
+	parent := r.URL.Query().Get("parent")
+	if parent != "" && !s.tree().Has(parent) {
+		return errs.NotFoundf("grid %s not found", parent)
+	}
+	sliver, err := queryFloat(r, "sliver_m2", 1, 0, 1e6, "a positive number of square metres up to 1e6")
+	if err != nil {
 		return err
 	}
-	parent := r.URL.Query().Get("parent")
-	if parent == "" {
-		if scope := p.GridScope(); scope != nil {
-			if len(scope) != 1 {
-				return errs.Invalidf("parent", "parent_required", "name the parent grid to audit")
-			}
-			parent = scope[0]
-		}
-	}
-	if parent != "" {
-		if !s.tree().Has(parent) {
-			return errs.NotFoundf("grid %s not found", parent)
-		}
-		if err := s.requireGridRead(r, parent); err != nil {
-			return err
-		}
-	}
-	sliver := 1.0
-	if v := r.URL.Query().Get("sliver_m2"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || f > 1e6 {
-			return errs.Invalidf("sliver_m2", "invalid_parameter", "want a positive number of square metres up to 1e6, got %q", v)
-		}
-		sliver = f
-	}
-	rep, err := s.Audits.Audit(r.Context(), parent, sliver)
+	rep, err := s.Audits.AuditFor(r.Context(), principal(r), s.tree(), parent, sliver)
 	if err != nil {
 		return err
 	}

@@ -353,6 +353,11 @@ func caseFilter(r *http.Request) (casework.CaseFilter, error) {
 		}
 		f.Overdue = &b
 	}
+	unassigned, err := queryBool(r, "unassigned")
+	if err != nil {
+		return f, err
+	}
+	f.Unassigned = unassigned
 	if v := q.Get("deadline_state"); v != "" {
 		ds, err := casework.ParseDeadlineState("deadline_state", v)
 		if err != nil {
@@ -360,7 +365,6 @@ func caseFilter(r *http.Request) (casework.CaseFilter, error) {
 		}
 		f.DeadlineState = &ds
 	}
-	var err error
 	if f.BBox, err = queryBBox(r); err != nil {
 		return f, err
 	}

@@ -13,17 +13,18 @@ import (
 
 // statusOf is the one table from domain error kinds to HTTP status.
 var statusOf = map[errs.Kind]int{
-	errs.Internal:           http.StatusInternalServerError,
-	errs.Invalid:            http.StatusBadRequest,
-	errs.Unprocessable:      http.StatusUnprocessableEntity,
-	errs.NotFound:           http.StatusNotFound,
-	errs.Conflict:           http.StatusConflict,
-	errs.PreconditionFailed: http.StatusPreconditionFailed,
-	errs.Unauthorized:       http.StatusUnauthorized,
-	errs.Forbidden:          http.StatusForbidden,
-	errs.TooManyRequests:    http.StatusTooManyRequests,
-	errs.TooLarge:           http.StatusRequestEntityTooLarge,
-	errs.Unavailable:        http.StatusServiceUnavailable,
+	errs.Internal:             http.StatusInternalServerError,
+	errs.Invalid:              http.StatusBadRequest,
+	errs.Unprocessable:        http.StatusUnprocessableEntity,
+	errs.NotFound:             http.StatusNotFound,
+	errs.Conflict:             http.StatusConflict,
+	errs.PreconditionFailed:   http.StatusPreconditionFailed,
+	errs.Unauthorized:         http.StatusUnauthorized,
+	errs.Forbidden:            http.StatusForbidden,
+	errs.TooManyRequests:      http.StatusTooManyRequests,
+	errs.TooLarge:             http.StatusRequestEntityTooLarge,
+	errs.Unavailable:          http.StatusServiceUnavailable,
+	errs.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 }
 
 // retryAfterUnavailable is the Retry-After (seconds) of a 503: a restarting
@@ -36,17 +37,18 @@ const statusClientClosed = 499
 
 // titles are the problem titles per kind (internal/msg).
 var titles = map[errs.Kind]msg.Key{
-	errs.Internal:           msg.ProblemInternal,
-	errs.Invalid:            msg.ProblemInvalid,
-	errs.Unprocessable:      msg.ProblemUnprocessable,
-	errs.NotFound:           msg.ProblemNotFound,
-	errs.Conflict:           msg.ProblemConflict,
-	errs.PreconditionFailed: msg.ProblemPreconditionFailed,
-	errs.Unauthorized:       msg.ProblemUnauthorized,
-	errs.Forbidden:          msg.ProblemForbidden,
-	errs.TooManyRequests:    msg.ProblemTooManyRequests,
-	errs.TooLarge:           msg.ProblemTooLarge,
-	errs.Unavailable:        msg.ProblemUnavailable,
+	errs.Internal:             msg.ProblemInternal,
+	errs.Invalid:              msg.ProblemInvalid,
+	errs.Unprocessable:        msg.ProblemUnprocessable,
+	errs.NotFound:             msg.ProblemNotFound,
+	errs.Conflict:             msg.ProblemConflict,
+	errs.PreconditionFailed:   msg.ProblemPreconditionFailed,
+	errs.Unauthorized:         msg.ProblemUnauthorized,
+	errs.Forbidden:            msg.ProblemForbidden,
+	errs.TooManyRequests:      msg.ProblemTooManyRequests,
+	errs.TooLarge:             msg.ProblemTooLarge,
+	errs.Unavailable:          msg.ProblemUnavailable,
+	errs.UnsupportedMediaType: msg.ProblemUnsupportedMedia,
 }
 
 // Problem is an RFC 9457 problem details body.

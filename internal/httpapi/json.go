@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -37,6 +38,9 @@ func (s *Server) ok(w http.ResponseWriter, r *http.Request, v any) error {
 
 // decodeJSON decodes the body into v, refusing unknown fields and trailing data.
 func decodeJSON(r *http.Request, v any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -154,4 +158,19 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, errs.Invalidf("body", "unreadable_body", "%v", err)
 	}
 	return b, nil
+}
+
+// requireJSON refuses a body that does not say it is JSON
+// (application/json or a +json type, any charset parameter): text/plain
+// or no Content-Type at all is 415, before anything is parsed.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return &errs.Error{Kind: errs.UnsupportedMediaType, Reason: "unsupported_media_type",
+			Msg:     fmt.Sprintf("send the body as application/json, got Content-Type %q", ct),
+			Allowed: []string{"application/json"},
+			Fields:  []errs.Field{{Field: "Content-Type", Reason: "unsupported_media_type", Detail: "want application/json"}}}
+	}
+	return nil
 }

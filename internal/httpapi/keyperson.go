@@ -6,10 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
@@ -45,10 +43,6 @@ func (s *Server) registerKeyPersonRoutes(r chi.Router) {
 		r.Post("/keypersons/{id}/visits", s.h(s.addVisit))
 	})
 	r.Put("/users/{username}/permissions", s.h(s.setPermissions))
-}
-
-func (s *Server) requireKeyPersonRole(r *http.Request) error {
-	return principal(r).RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker)
 }
 
 type keyPersonJSON struct {
@@ -96,16 +90,9 @@ func keyPersonView(k *registers.KeyPerson, unmasked bool) keyPersonJSON {
 }
 
 func (s *Server) listKeyPersons(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireKeyPersonRole(r); err != nil {
-		return err
-	}
-	p := principal(r)
 	q := r.URL.Query()
-	f := registers.KeyPersonFilter{Within: p.GridScope()}
+	var f registers.KeyPersonFilter
 	if v := q.Get("grid"); v != "" {
-		if !p.CanReadGrid(s.tree(), v) {
-			return errs.Forbiddenf("grid %s is outside your scope", v)
-		}
 		f.GridCode = &v
 	}
 	if v := q.Get("category"); v != "" {
@@ -123,11 +110,8 @@ func (s *Server) listKeyPersons(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalidf("after", "invalid_cursor", "want the id from the previous page's next link, got %q", v)
 		}
 	}
-	ks, total, err := s.KeyPersons.Store.FindKeyPersons(r.Context(), f)
+	ks, total, err := s.KeyPersons.List(r.Context(), principal(r), f)
 	if err != nil {
-		return err
-	}
-	if err := s.auditRead(r, auditlog.ActionRead, "keypersons", derefOr(f.GridCode, ""), ""); err != nil {
 		return err
 	}
 	out := struct {
@@ -148,72 +132,32 @@ func (s *Server) listKeyPersons(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, r, out)
 }
 
-// findKeyPerson loads a file the caller may read (403 for another grid's).
-func (s *Server) findKeyPerson(r *http.Request) (*registers.KeyPerson, error) {
-	if err := s.requireKeyPersonRole(r); err != nil {
-		return nil, err
-	}
-	id, err := idParam(r)
-	if err != nil {
-		return nil, err
-	}
-	k, err := s.KeyPersons.Store.FindKeyPerson(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !s.canReadRecordGrid(principal(r), k.GridCode) {
-		return nil, errs.Forbiddenf("key person %d belongs to grid %s, outside your scope", id, k.GridCode)
-	}
-	return k, nil
-}
-
 func (s *Server) getKeyPerson(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.findKeyPerson(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
-	if err := s.auditRead(r, auditlog.ActionRead, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode, ""); err != nil {
+	k, err := s.KeyPersons.Get(r.Context(), principal(r), id)
+	if err != nil {
 		return err
 	}
 	return s.ok(w, r, keyPersonView(k, false))
 }
 
-// unmaskKeyPerson needs the explicit permission and a stated reason; the
-// audit entry (with the reason) is stored before anything is decrypted.
+// unmaskKeyPerson: the service checks the permission and the reason and
+// audits before anything is decrypted.
 func (s *Server) unmaskKeyPerson(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.findKeyPerson(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
-	p := principal(r)
-	ok, err := s.KeyPersons.CanUnmask(r.Context(), p.User.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errs.E(errs.Forbidden, "permission_required", "reading a key person unmasked needs the %s permission", registers.PermUnmask)
-	}
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
-	if utf8.RuneCountInString(reason) < 4 || len(reason) > 500 {
-		return errs.Invalidf("reason", "reason_required", "state why you need the unmasked file (4 to 500 characters) in ?reason=")
-	}
-	if err := s.auditRead(r, auditlog.ActionUnmask, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode, reason); err != nil {
-		return err
-	}
-	if err := s.KeyPersons.Unmask(k); err != nil {
-		return err
-	}
-	vs, err := s.KeyPersons.Store.FindVisits(r.Context(), k.ID)
+	k, vs, err := s.KeyPersons.Unmasked(r.Context(), principal(r), id, r.URL.Query().Get("reason"))
 	if err != nil {
 		return err
 	}
 	visits := []kpVisitJSON{}
 	for _, v := range vs {
-		notes, err := s.KeyPersons.OpenVisitNotes(v)
-		if err != nil {
-			return err
-		}
-		visits = append(visits, toKPVisitJSON(v, &notes))
+		visits = append(visits, toKPVisitJSON(v, &v.Notes))
 	}
 	return s.ok(w, r, struct {
 		keyPersonJSON
@@ -238,9 +182,6 @@ type keyPersonRequest struct {
 }
 
 func (s *Server) createKeyPerson(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireKeyPersonRole(r); err != nil {
-		return err
-	}
 	var req keyPersonRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -267,15 +208,7 @@ func (s *Server) createKeyPerson(w http.ResponseWriter, r *http.Request) error {
 	if req.Responsible == "" {
 		return errs.Invalidf("responsible", "responsible_required", "one file, one responsible person: give the responsible user's username")
 	}
-	u, err := s.People.FindUserByUsername(r.Context(), req.Responsible)
-	if errs.Is(err, errs.NotFound) {
-		return errs.Invalidf("responsible", "user_missing", "no user %q", req.Responsible)
-	}
-	if err != nil {
-		return err
-	}
-	k.ResponsibleUserID, k.ResponsibleName = u.ID, u.Name
-	if err := s.KeyPersons.Create(r.Context(), k, s.canWriteRecords(principal(r))); err != nil {
+	if err := s.KeyPersons.Create(r.Context(), principal(r), k, req.Responsible); err != nil {
 		return err
 	}
 	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode)
@@ -303,15 +236,12 @@ func toKPVisitJSON(v *registers.Visit, notes *string) kpVisitJSON {
 }
 
 func (s *Server) listVisits(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.findKeyPerson(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
-	vs, err := s.KeyPersons.Store.FindVisits(r.Context(), k.ID)
+	k, vs, err := s.KeyPersons.Visits(r.Context(), principal(r), id)
 	if err != nil {
-		return err
-	}
-	if err := s.auditRead(r, auditlog.ActionRead, "keyperson:"+strconv.FormatInt(k.ID, 10)+":visits", k.GridCode, ""); err != nil {
 		return err
 	}
 	out := []kpVisitJSON{}
@@ -327,7 +257,7 @@ type kpVisitRequest struct {
 }
 
 func (s *Server) addVisit(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.findKeyPerson(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -342,12 +272,11 @@ func (s *Server) addVisit(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Notes) > 20000 {
 		return errs.Invalidf("notes", "too_long", "notes up to 20000 bytes")
 	}
-	p := principal(r)
-	v := &registers.Visit{KeyPersonID: k.ID, VisitedOn: day, VisitorID: p.User.ID, Visitor: p.User.Name, Notes: req.Notes}
-	if err := s.KeyPersons.AddVisit(r.Context(), v); err != nil {
+	v := &registers.Visit{KeyPersonID: id, VisitedOn: day, Notes: req.Notes}
+	if err := s.KeyPersons.AddVisit(r.Context(), principal(r), v); err != nil {
 		return err
 	}
-	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10)+":visit:"+strconv.FormatInt(v.ID, 10), k.GridCode)
+	noteAuditObject(r, "keyperson:"+strconv.FormatInt(id, 10)+":visit:"+strconv.FormatInt(v.ID, 10), v.GridCode)
 	s.writeJSON(w, r, http.StatusCreated, "application/json", toKPVisitJSON(v, nil))
 	return nil
 }
@@ -395,7 +324,7 @@ type keyPersonPatch struct {
 }
 
 func (s *Server) patchKeyPerson(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.findKeyPerson(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -422,18 +351,8 @@ func (s *Server) patchKeyPerson(w http.ResponseWriter, r *http.Request) error {
 	if req.GridCode != nil && !s.tree().Has(*req.GridCode) {
 		return errs.Invalidf("grid_code", "grid_missing", "grid %s does not exist", *req.GridCode)
 	}
-	if req.Responsible != nil {
-		usr, err := s.People.FindUserByUsername(r.Context(), *req.Responsible)
-		if errs.Is(err, errs.NotFound) {
-			return errs.Invalidf("responsible", "user_missing", "no user %q", *req.Responsible)
-		}
-		if err != nil {
-			return err
-		}
-		u.ResponsibleUserID = &usr.ID
-		k.ResponsibleName = usr.Name
-	}
-	if err := s.KeyPersons.Update(r.Context(), k, u, s.canWriteRecords(principal(r))); err != nil {
+	k, err := s.KeyPersons.Update(r.Context(), principal(r), id, u, req.Responsible)
+	if err != nil {
 		return err
 	}
 	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10), k.GridCode)

@@ -47,8 +47,8 @@ func checkPoint(field string, lon, lat float64) error {
 
 func (s *Server) locateOne(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	lon, err1 := strconv.ParseFloat(q.Get("lon"), 64)
-	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	lon, err1 := parseFinite(q.Get("lon"))
+	lat, err2 := parseFinite(q.Get("lat"))
 	if err1 != nil || err2 != nil {
 		return errs.Invalidf("lon,lat", "invalid_point", "want numeric lon and lat query parameters, got lon=%q lat=%q", q.Get("lon"), q.Get("lat"))
 	}

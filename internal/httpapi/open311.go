@@ -230,9 +230,9 @@ func (s *Server) open311Create(w http.ResponseWriter, r *http.Request) error {
 		if x == "" {
 			return nil, errs.Invalidf(name, "required", "%s is required (WGS84 decimal degrees)", name)
 		}
-		f, err := strconv.ParseFloat(x, 64)
+		f, err := parseFinite(x)
 		if err != nil {
-			return nil, errs.Invalidf(name, "invalid_number", "want a decimal number, got %q", x)
+			return nil, errs.Invalidf(name, "invalid_number", "want a finite decimal number, got %q", x)
 		}
 		return &f, nil
 	}

@@ -104,3 +104,31 @@ func parseCRS(v string) (crs.System, error) {
 	}
 	return sys, nil
 }
+
+// queryFloat parses the optional finite number name within (lo, hi]
+// (def when absent). NaN and ±Inf — which strconv accepts and which pass
+// every ordered comparison as false — are refused here, once, for every
+// numeric parameter.
+func queryFloat(r *http.Request, name string, def, lo, hi float64, want string) (float64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := parseFinite(v)
+	if err != nil || !(f > lo && f <= hi) {
+		return 0, errs.Invalidf(name, "invalid_parameter", "want %s, got %q", want, v)
+	}
+	return f, nil
+}
+
+// parseFinite parses a finite decimal number (no NaN, no Inf).
+func parseFinite(v string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errs.Invalidf("", "not_finite", "not a finite number")
+	}
+	return f, nil
+}

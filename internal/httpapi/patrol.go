@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
@@ -40,59 +38,6 @@ func (s *Server) registerPatrolRoutes(r chi.Router) {
 	r.Post("/patrols/gpx", s.h(s.postPatrolGPX))
 	r.Get("/patrols/daily", s.h(s.patrolDaily))
 	r.Get("/audits/patrol-coverage", s.h(s.patrolAudit))
-}
-
-// patrolWorker resolves the worker a request is about and checks that p
-// may write (upload) or read its track.
-func (s *Server) patrolWorker(ctx context.Context, p *auth.Principal, username string, write bool) (*people.User, error) {
-	if username == "" {
-		return nil, errs.Invalidf("worker", "worker_required", "name the worker (its username)")
-	}
-	u, err := s.People.FindUserByUsername(ctx, username)
-	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			if p.Role() == people.RoleWorker && p.User.Username != username {
-				return nil, errs.Forbiddenf("a worker may only upload or read its own track")
-			}
-			return nil, errs.NotFoundf("worker %s not found", username)
-		}
-		return nil, err
-	}
-	if u.ID == p.User.ID {
-		if u.Role != people.RoleWorker {
-			return nil, errs.E(errs.Unprocessable, "not_a_worker", "user %s is not a grid worker", username)
-		}
-		return u, nil
-	}
-	switch p.Role() {
-	case people.RoleAdmin:
-	case people.RoleCenter:
-	case people.RoleViewer:
-		if write {
-			return nil, errs.Forbiddenf("role viewer may not upload tracks")
-		}
-	default:
-		return nil, errs.Forbiddenf("a %s may only upload or read its own track", p.Role())
-	}
-	if u.Role != people.RoleWorker {
-		return nil, errs.E(errs.Unprocessable, "not_a_worker", "user %s is not a grid worker", username)
-	}
-	if p.GridScope() != nil {
-		on := civilDate(s.Now())
-		role := people.GridWorker
-		as, err := s.People.FindAssignments(ctx, people.AssignmentFilter{UserID: &u.ID, Role: &role, On: &on})
-		if err != nil {
-			return nil, err
-		}
-		ok := false
-		for _, a := range as {
-			ok = ok || p.CanReadGrid(s.tree(), a.GridCode)
-		}
-		if !ok {
-			return nil, errs.Forbiddenf("worker %s works outside your scope", username)
-		}
-	}
-	return u, nil
 }
 
 type patrolPointJSON struct {
@@ -207,7 +152,7 @@ func (s *Server) postPatrolPoints(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	u, err := s.patrolWorker(r.Context(), principal(r), req.Worker, true)
+	u, err := s.Patrols.Worker(r.Context(), principal(r), req.Worker, true)
 	if err != nil {
 		return err
 	}
@@ -240,21 +185,35 @@ func (s *Server) postPatrolGPX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.patrolWorker(r.Context(), principal(r), q.Get("worker"), true)
+	u, err := s.Patrols.Worker(r.Context(), principal(r), q.Get("worker"), true)
 	if err != nil {
 		return err
 	}
+	pts, err := parseGPX(r.Body)
+	if err != nil {
+		return err
+	}
+	fixes, err := toFixes(sys, pts, s.Now())
+	if err != nil {
+		return err
+	}
+	return s.intake(w, r, u, fixes)
+}
+
+// parseGPX reads the track points of a GPX 1.0/1.1 document; their
+// values are checked by toFixes.
+func parseGPX(body io.Reader) ([]patrolPointJSON, error) {
 	var doc gpxDoc
-	dec := xml.NewDecoder(r.Body)
+	dec := xml.NewDecoder(body)
 	if err := dec.Decode(&doc); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errs.E(errs.TooLarge, "body_too_large", "the GPX document exceeds %d bytes", mbe.Limit)
+			return nil, errs.E(errs.TooLarge, "body_too_large", "the GPX document exceeds %d bytes", mbe.Limit)
 		}
 		if errors.Is(err, io.EOF) {
-			return errs.Invalidf("body", "body_required", "a GPX document is required")
+			return nil, errs.Invalidf("body", "body_required", "a GPX document is required")
 		}
-		return errs.Invalidf("body", "invalid_gpx", "want a GPX document (<gpx><trk><trkseg><trkpt lat lon><time>): %v", err)
+		return nil, errs.Invalidf("body", "invalid_gpx", "want a GPX document (<gpx><trk><trkseg><trkpt lat lon><time>): %v", err)
 	}
 	var pts []patrolPointJSON
 	for _, t := range doc.Tracks {
@@ -274,11 +233,7 @@ func (s *Server) postPatrolGPX(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	fixes, err := toFixes(sys, pts, s.Now())
-	if err != nil {
-		return err
-	}
-	return s.intake(w, r, u, fixes)
+	return pts, nil
 }
 
 type gridDayJSON struct {
@@ -342,7 +297,7 @@ func (s *Server) patrolDaily(w http.ResponseWriter, r *http.Request) error {
 	if name == "" && p.Role() == people.RoleWorker {
 		name = p.User.Username
 	}
-	u, err := s.patrolWorker(r.Context(), p, name, false)
+	u, err := s.Patrols.Worker(r.Context(), p, name, false)
 	if err != nil {
 		return err
 	}
@@ -467,28 +422,10 @@ func PatrolAuditToJSON(a *patrol.Audit) PatrolAuditJSON {
 }
 
 func (s *Server) patrolAudit(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleViewer); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	month, err := patrol.ParseMonth(q.Get("month"), workday.Shanghai())
 	if err != nil {
 		return err
-	}
-	parent := q.Get("parent")
-	if parent == "" {
-		if scope := p.GridScope(); scope != nil {
-			if len(scope) != 1 {
-				return errs.Invalidf("parent", "parent_required", "name the grid to audit (parent=CODE)")
-			}
-			parent = scope[0]
-		}
-	}
-	if parent != "" {
-		if err := s.requireGridRead(r, parent); err != nil {
-			return err
-		}
 	}
 	cells := true
 	if v := q.Get("cells"); v != "" {
@@ -496,7 +433,7 @@ func (s *Server) patrolAudit(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalidf("cells", "invalid_bool", "want true or false, got %q", v)
 		}
 	}
-	a, err := s.Patrols.Audit(r.Context(), month, parent, patrol.AuditOptions{Cells: cells})
+	a, err := s.Patrols.AuditFor(r.Context(), principal(r), month, q.Get("parent"), patrol.AuditOptions{Cells: cells})
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/patrol"
-	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/workday"
 )
 
@@ -44,33 +43,19 @@ func toGridOptionJSON(o patrol.GridOption) gridOptionJSON {
 }
 
 func (s *Server) listGridOptions(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleViewer); err != nil {
-		return err
-	}
-	m, err := s.Patrols.GridOptions(r.Context())
+	opts, err := s.Patrols.GridOptionsFor(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
 	out := []gridOptionJSON{}
-	for _, o := range m {
-		if p.CanReadGrid(s.tree(), o.GridCode) {
-			out = append(out, toGridOptionJSON(o))
-		}
+	for _, o := range opts {
+		out = append(out, toGridOptionJSON(o))
 	}
 	slices.SortFunc(out, func(a, b gridOptionJSON) int { return strings.Compare(a.GridCode, b.GridCode) })
 	return s.ok(w, r, map[string]any{"grid_options": out})
 }
 
 func (s *Server) putGridOption(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
-	code := chi.URLParam(r, "code")
-	if err := s.requireGridRead(r, code); err != nil {
-		return err
-	}
 	var req struct {
 		Measure   string   `json:"measure"`
 		RoadKinds []string `json:"road_kinds"`
@@ -83,13 +68,9 @@ func (s *Server) putGridOption(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalidf("road_kinds", "invalid_road_kind", "road kind %d: want 1 to 64 characters", i)
 		}
 	}
-	o := patrol.GridOption{GridCode: code, Measure: req.Measure, RoadKinds: req.RoadKinds, UpdatedBy: p.User.ID}
-	if err := s.Patrols.SetGridOption(r.Context(), o); err != nil {
-		return err
-	}
-	m, err := s.Patrols.GridOptions(r.Context())
+	o, err := s.Patrols.SetGridOptionFor(r.Context(), principal(r), patrol.GridOption{GridCode: chi.URLParam(r, "code"), Measure: req.Measure, RoadKinds: req.RoadKinds})
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, toGridOptionJSON(m[code]))
+	return s.ok(w, r, toGridOptionJSON(o))
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/planning"
 	"github.com/paulmach/orb/geojson"
 )
@@ -73,29 +72,14 @@ func proposalJSON(p *planning.Proposal) proposalCollection {
 	return c
 }
 
-func (s *Server) requirePlanner(r *http.Request, code string) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
-	if !p.CanEditGrids(s.tree(), code) {
-		return errs.Forbiddenf("you may not plan grids under %s", code)
-	}
-	return nil
-}
-
 func (s *Server) proposeDivision(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
-	if err := s.requirePlanner(r, code); err != nil {
-		return err
-	}
 	var req proposalRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	p, err := s.Planning.Propose(r.Context(), planning.Request{Parent: code, Target: req.Target, Min: req.Min, Max: req.Max,
-		Count: planning.Count(req.Count), RoadKinds: req.RoadKinds, Zones: req.Zones, KeepExisting: req.KeepExisting},
-		principal(r).User.Username, nil)
+	p, err := s.Planning.ProposeFor(r.Context(), principal(r), planning.Request{Parent: code, Target: req.Target, Min: req.Min, Max: req.Max,
+		Count: planning.Count(req.Count), RoadKinds: req.RoadKinds, Zones: req.Zones, KeepExisting: req.KeepExisting})
 	if err != nil {
 		return err
 	}
@@ -114,14 +98,11 @@ func proposalID(r *http.Request) (int64, error) {
 
 func (s *Server) getDivisionProposal(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
-	if err := s.requirePlanner(r, code); err != nil {
-		return err
-	}
 	id, err := proposalID(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.Planning.Find(r.Context(), id, func(parent string) bool { return parent == code })
+	p, err := s.Planning.FindFor(r.Context(), principal(r), code, id)
 	if err != nil {
 		return err
 	}
@@ -131,9 +112,6 @@ func (s *Server) getDivisionProposal(w http.ResponseWriter, r *http.Request) err
 
 func (s *Server) applyDivisionProposal(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
-	if err := s.requirePlanner(r, code); err != nil {
-		return err
-	}
 	id, err := proposalID(r)
 	if err != nil {
 		return err
@@ -146,8 +124,7 @@ func (s *Server) applyDivisionProposal(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return errs.Invalidf("If-Match", "invalid_if_match", "want the version number from the ETag, got %q", im)
 	}
-	p := principal(r)
-	res, err := s.Planning.Apply(r.Context(), id, code, ver, s.canEdit(p))
+	res, err := s.Planning.ApplyFor(r.Context(), principal(r), code, id, ver)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/gridd/gridd/internal/auditlog"
-	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -47,31 +44,6 @@ func (s *Server) registerRegisterRoutes(r chi.Router) {
 	r.Get("/audits/registers", s.h(s.registerAudit))
 }
 
-// canReadRecordGrid: a record outside every grid is visible only to
-// principals whose scope is the whole registry.
-func (s *Server) canReadRecordGrid(p *auth.Principal, grid string) bool {
-	if p.GridScope() == nil {
-		return true
-	}
-	return grid != "" && p.CanReadGrid(s.tree(), grid)
-}
-
-// canWriteRecords returns who may write records of a grid: admin
-// anywhere, a center in its scope, a worker in its own grids.
-func (s *Server) canWriteRecords(p *auth.Principal) registers.CanWrite {
-	return func(grid string) bool {
-		switch p.Role() {
-		case people.RoleAdmin:
-			return true
-		case people.RoleCenter:
-			return s.canReadRecordGrid(p, grid)
-		case people.RoleWorker:
-			return grid != "" && p.CanReadGrid(s.tree(), grid)
-		}
-		return false
-	}
-}
-
 func kindParam(r *http.Request) (registers.Kind, error) {
 	return registers.ParseKind(chi.URLParam(r, "kind"))
 }
@@ -83,19 +55,6 @@ func idParam(r *http.Request) (int64, error) {
 		return 0, errs.Invalidf("id", "invalid_id", "want a positive integer id, got %q", v)
 	}
 	return id, nil
-}
-
-// requireKindRead refuses personal registers to roles that do not need
-// them, and marks those responses uncacheable.
-func (s *Server) requireKindRead(w http.ResponseWriter, r *http.Request, kind registers.Kind) error {
-	if kind != registers.Person {
-		return nil
-	}
-	return principal(r).RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker)
-}
-
-func (s *Server) requireRecordWriter(r *http.Request) error {
-	return principal(r).RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker)
 }
 
 func recordFeature(rec *registers.Record, day time.Time) *geojson.Feature {
@@ -181,17 +140,10 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireKindRead(w, r, kind); err != nil {
-		return err
-	}
-	p := principal(r)
 	q := r.URL.Query()
-	f := registers.Filter{Kind: kind, Within: p.GridScope(), Q: q.Get("q")}
+	f := registers.Filter{Kind: kind, Q: q.Get("q")}
 	if v, ok := q["grid"]; ok {
 		g := v[0]
-		if g != "" && !p.CanReadGrid(s.tree(), g) {
-			return errs.Forbiddenf("grid %s is outside your scope", g)
-		}
 		f.GridCode = &g
 	}
 	if v := q.Get("category"); v != "" {
@@ -218,14 +170,9 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalidf("after", "invalid_cursor", "want the id from the previous page's next link, got %q", v)
 		}
 	}
-	recs, total, err := s.Registers.Store.FindRecords(r.Context(), f)
+	recs, total, err := s.Registers.List(r.Context(), principal(r), f)
 	if err != nil {
 		return err
-	}
-	if kind == registers.Person {
-		if err := s.auditRead(r, auditlog.ActionRead, "registers:person", derefOr(f.GridCode, ""), ""); err != nil {
-			return err
-		}
 	}
 	day := civilDate(s.Now())
 	fc := recordCollection{Type: "FeatureCollection", Features: []*geojson.Feature{}, NumberMatched: total}
@@ -249,37 +196,18 @@ func derefOr(p *string, def string) string {
 	return *p
 }
 
-func (s *Server) findReadableRecord(w http.ResponseWriter, r *http.Request) (*registers.Record, error) {
-	kind, err := kindParam(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.requireKindRead(w, r, kind); err != nil {
-		return nil, err
-	}
-	id, err := idParam(r)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := s.Registers.Store.FindRecord(r.Context(), kind, id)
-	if err != nil {
-		return nil, err
-	}
-	if !s.canReadRecordGrid(principal(r), rec.GridCode) {
-		return nil, errs.Forbiddenf("%s %d is in grid %q, outside your scope", kind, id, rec.GridCode)
-	}
-	return rec, nil
-}
-
 func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.findReadableRecord(w, r)
+	kind, err := kindParam(r)
 	if err != nil {
 		return err
 	}
-	if rec.Kind == registers.Person {
-		if err := s.auditRead(r, auditlog.ActionRead, "person:"+strconv.FormatInt(rec.ID, 10), rec.GridCode, ""); err != nil {
-			return err
-		}
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	rec, err := s.Registers.Get(r.Context(), principal(r), kind, id)
+	if err != nil {
+		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, "application/geo+json", recordFeature(rec, civilDate(s.Now())))
 	return nil
@@ -363,9 +291,6 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRecordWriter(r); err != nil {
-		return err
-	}
 	var req recordRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -374,7 +299,7 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Registers.Create(r.Context(), rec, s.canWriteRecords(principal(r))); err != nil {
+	if err := s.Registers.Create(r.Context(), principal(r), rec); err != nil {
 		return err
 	}
 	noteAuditObject(r, string(kind)+":"+strconv.FormatInt(rec.ID, 10), rec.GridCode)
@@ -383,10 +308,15 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireRecordWriter(r); err != nil {
+	kind, err := kindParam(r)
+	if err != nil {
 		return err
 	}
-	old, err := s.findReadableRecord(w, r)
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	old, err := s.Registers.Editable(r.Context(), principal(r), kind, id)
 	if err != nil {
 		return err
 	}
@@ -404,7 +334,7 @@ func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) error {
 		upd.Geometry = old.Geometry
 	}
 	upd.ID = old.ID
-	if err := s.Registers.Update(r.Context(), upd, s.canWriteRecords(principal(r))); err != nil {
+	if err := s.Registers.Update(r.Context(), principal(r), upd); err != nil {
 		return err
 	}
 	noteAuditObject(r, string(upd.Kind)+":"+strconv.FormatInt(upd.ID, 10), upd.GridCode)
@@ -417,14 +347,11 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRecordWriter(r); err != nil {
-		return err
-	}
 	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
-	if err := s.Registers.Delete(r.Context(), kind, id, s.canWriteRecords(principal(r))); err != nil {
+	if err := s.Registers.Delete(r.Context(), principal(r), kind, id); err != nil {
 		return err
 	}
 	noteAuditObject(r, string(kind)+":"+strconv.FormatInt(id, 10), "")
@@ -453,9 +380,6 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRecordWriter(r); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	sys, err := queryCRS(r)
 	if err != nil {
@@ -481,8 +405,8 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.Registers.Import(r.Context(), kind, data, registers.ImportOptions{Format: format, CRS: sys, Mapping: mapping,
-		Partial: partial, DryRun: dry, CanWrite: s.canWriteRecords(principal(r))})
+	rep, err := s.Registers.Import(r.Context(), principal(r), kind, data, registers.ImportOptions{Format: format, CRS: sys, Mapping: mapping,
+		Partial: partial, DryRun: dry})
 	if err != nil {
 		return err
 	}
@@ -496,27 +420,10 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) registerAudit(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleViewer); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	parent := q.Get("parent")
-	if parent == "" {
-		if scope := p.GridScope(); scope != nil {
-			if len(scope) != 1 {
-				return errs.Invalidf("parent", "parent_required", "name the parent grid to audit")
-			}
-			parent = scope[0]
-		}
-	}
-	if parent != "" {
-		if !s.tree().Has(parent) {
-			return errs.NotFoundf("grid %s not found", parent)
-		}
-		if err := s.requireGridRead(r, parent); err != nil {
-			return err
-		}
+	if parent != "" && !s.tree().Has(parent) {
+		return errs.NotFoundf("grid %s not found", parent)
 	}
 	norm, err := queryInt(r, "norm", 300, 1, 100000)
 	if err != nil {
@@ -530,7 +437,7 @@ func (s *Server) registerAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.Registers.Coverage(r.Context(), registers.CoverageOptions{Parent: parent, HouseholdNorm: norm,
+	rep, err := s.Registers.Coverage(r.Context(), principal(r), registers.CoverageOptions{Parent: parent, HouseholdNorm: norm,
 		HouseholdTolerance: tol, PopulationTolerance: ptol, On: civilDate(s.Now())})
 	if err != nil {
 		return err
@@ -539,13 +446,5 @@ func (s *Server) registerAudit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func queryFraction(r *http.Request, name string, def float64) (float64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || !(f > 0 && f < 10) {
-		return 0, errs.Invalidf(name, "invalid_parameter", "want a fraction such as 0.5, got %q", v)
-	}
-	return f, nil
+	return queryFloat(r, name, def, 0, 9.999999, "a fraction such as 0.5")
 }

@@ -91,13 +91,9 @@ func (s *Server) workerResults(w http.ResponseWriter, r *http.Request) error {
 	if period == "" {
 		return errs.Invalidf("period", "period_required", "want period=YYYY or YYYY-Qn")
 	}
-	var share float64
-	if v := q.Get("advanced_share"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || f > 1 {
-			return errs.Invalidf("advanced_share", "invalid_share", "want a share in (0, 1], got %q", v)
-		}
-		share = f
+	share, err := queryFloat(r, "advanced_share", 0, 0, 1, "a share in (0, 1]")
+	if err != nil {
+		return err
 	}
 	res, err := s.Results.WorkerResults(r.Context(), principal(r), period, q.Get("parent"), share)
 	if err != nil {

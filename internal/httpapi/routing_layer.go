@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/layers"
-	"github.com/gridd/gridd/internal/people"
 )
 
 // registerRoutingLayerRoutes:
@@ -25,9 +24,6 @@ func (s *Server) registerRoutingLayerRoutes(r chi.Router) {
 }
 
 func (s *Server) importLayer(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
 	layer, err := layers.ParseLayer(chi.URLParam(r, "layer"))
 	if err != nil {
 		return err
@@ -44,7 +40,7 @@ func (s *Server) importLayer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.Layers.Import(r.Context(), layer, data, layers.ImportOptions{CRS: sys, DryRun: dry})
+	rep, err := s.Layers.ImportFor(r.Context(), principal(r), layer, data, layers.ImportOptions{CRS: sys, DryRun: dry})
 	if err != nil {
 		return err
 	}

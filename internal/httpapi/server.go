@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/analytics"
 	"github.com/gridd/gridd/internal/assessment"
+	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
@@ -83,9 +84,14 @@ type Deps struct {
 	// is away (answered 503 with Retry-After instead of 500); nil: never.
 	Unavailable func(error) bool
 	Now         func() time.Time
-	// MaxBody bounds ordinary request bodies; imports get MaxImport.
+	// MaxBody bounds ordinary request bodies; imports get MaxImport (other
+	// routes' caps: limit.go).
 	MaxBody   int64
 	MaxImport int64
+	// WriteLimits bound each user's writes (zero: unlimited).
+	WriteLimits WriteLimits
+	// DecodeBudget bounds the photo pixels decoded at once (nil: unbounded).
+	DecodeBudget *casework.DecodeBudget
 	// Patrols takes GPS tracks and computes patrol coverage (nil: no routes).
 	Patrols *patrol.Service
 	// Assessments computes and serves the monthly assessment (nil: no routes).
@@ -128,6 +134,7 @@ type Server struct {
 	log     *slog.Logger
 	router  chi.Router
 	metrics *metrics
+	writes  *writeLimiter // nil: writes are not limited
 }
 
 // New builds the server and its routes.
@@ -148,6 +155,9 @@ func New(d Deps) *Server {
 		d.MaxImport = 256 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
+	if l := d.WriteLimits; l.Rate > 0 || l.Concurrent > 0 {
+		s.writes = newWriteLimiter(l)
+	}
 	s.router = s.routes()
 	return s
 }
@@ -170,7 +180,7 @@ func (s *Server) routes() chi.Router {
 		r.Post("/auth/login", s.h(s.login))
 		s.registerPublicRoutes(r) // no token: deliberately public (responsibility.go)
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate, s.auditPrincipal)
+			r.Use(s.authenticate, s.auditPrincipal, s.limitWrites)
 			s.registerAuthRoutes(r)
 			s.registerGridRoutes(r)
 			s.registerPeopleRoutes(r)
@@ -222,8 +232,16 @@ func (s *Server) routes() chi.Router {
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // h adapts a handlerFunc: one place writes every failure.
+//
+// The request (method, route, path, request id) goes into the context for
+// the audit entries services write (auditlog.Access).
 func (s *Server) h(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		req := auditlog.Request{Method: r.Method, Path: r.URL.Path, RequestID: requestID(r.Context())}
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			req.Route = rc.RoutePattern()
+		}
+		r = r.WithContext(auditlog.WithRequest(r.Context(), req))
 		if err := fn(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
@@ -266,18 +284,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				s.writeError(w, r, errs.E(errs.Internal, "panic", "panic"))
 			}
 		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := s.MaxBody
-		if strings.HasSuffix(r.URL.Path, "/import") || strings.HasSuffix(r.URL.Path, "/locate") || r.URL.Path == "/api/v1/uploads" ||
-			r.URL.Path == "/api/v1/patrols/points" || r.URL.Path == "/api/v1/patrols/gpx" {
-			limit = s.MaxImport
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

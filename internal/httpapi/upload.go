@@ -29,7 +29,6 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err := p.RequireRole(append([]people.Role{people.RoleAdmin, people.RoleCenter, people.RoleWorker, people.RoleDepartment}, people.FieldForces...)...); err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, casework.MaxPhotoBytes+64<<10)
 	var src io.Reader = r.Body
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		mr, err := r.MultipartReader()
@@ -62,7 +61,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if len(data) == 0 {
 		return errs.Invalidf("file", "file_required", "the body is empty: send the JPEG or PNG bytes")
 	}
-	ph, err := casework.CleanPhoto(data)
+	ph, err := s.DecodeBudget.Clean(r.Context(), data)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ const (
 	ProblemTooManyRequests    Key = "problem.too_many_requests"
 	ProblemTooLarge           Key = "problem.too_large"
 	ProblemUnavailable        Key = "problem.unavailable"
+	ProblemUnsupportedMedia   Key = "problem.unsupported_media_type"
 )
 
 var problemTitles = map[Key]Text{
@@ -28,4 +29,5 @@ var problemTitles = map[Key]Text{
 	ProblemTooManyRequests:    {"请求过于频繁", "Too many requests"},
 	ProblemTooLarge:           {"请求体过大", "Request too large"},
 	ProblemUnavailable:        {"服务暂不可用", "Service unavailable"},
+	ProblemUnsupportedMedia:   {"不支持的内容类型", "Unsupported media type"},
 }

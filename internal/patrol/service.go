@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registry"
@@ -111,6 +112,8 @@ type Service struct {
 	Rules  Rules
 	Now    func() time.Time
 	Loc    *time.Location
+	// Tree returns the current grid hierarchy (access checks, access.go).
+	Tree func() auth.Hierarchy
 
 	mu    sync.Mutex
 	cache map[string]discretised

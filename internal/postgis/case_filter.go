@@ -92,8 +92,20 @@ func caseWhere(f casework.CaseFilter, now time.Time, a *caseArgs) (string, error
 		w = append(w, "c.reported_at < "+a.add(*f.To))
 	}
 	if f.ScopeGrids != nil {
-		// An empty scope reads nothing (&& with an empty array is false).
-		w = append(w, "c.grid_chain && "+a.add(f.ScopeGrids)+"::text[]")
+		// An empty scope reads nothing (&& with an empty array is false),
+		// except the caller's own reports and, for a center, the cases
+		// outside every grid.
+		scope := []string{"c.grid_chain && " + a.add(f.ScopeGrids) + "::text[]"}
+		if f.ScopeReporter != nil {
+			scope = append(scope, "c.reporter_id = "+a.add(*f.ScopeReporter))
+		}
+		if f.ScopeGridless {
+			scope = append(scope, "c.grid_code IS NULL")
+		}
+		w = append(w, "("+strings.Join(scope, " OR ")+")")
+	}
+	if f.Unassigned {
+		w = append(w, "(c.grid_code IS NULL OR c.worker_id IS NULL)")
 	}
 	if f.ScopeUnit != nil {
 		p := a.add(*f.ScopeUnit)

@@ -137,6 +137,11 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 }
 
 // translate maps driver errors to domain errors at the store boundary.
+//
+// PostGIS's "invalid parameter" (22023) and internal errors (XX000, e.g. a
+// GEOS TopologyException) are server failures here: a failing audit over
+// stored grids is not the client's fault. Where the client's own geometry
+// reaches PostGIS, use translateWrite.
 func translate(err error, what string) error {
 	if err == nil {
 		return nil
@@ -151,13 +156,26 @@ func translate(err error, what string) error {
 			return &errs.Error{Kind: errs.Conflict, Reason: "duplicate", Msg: what + " already exists", Err: err}
 		case "23503":
 			return &errs.Error{Kind: errs.Invalid, Reason: "reference_missing", Msg: what + " refers to something that does not exist", Err: err}
-		case "23514", "22023", "XX000":
+		case "23514":
 			return &errs.Error{Kind: errs.Invalid, Reason: "constraint_violated", Msg: what + " violates a constraint (" + pe.ConstraintName + ")", Err: err}
 		case "40001", "40P01":
 			return &errs.Error{Kind: errs.Conflict, Reason: "concurrent_update", Msg: what + " was changed concurrently; retry", Err: err}
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// translateWrite is translate for statements that carry the client's
+// geometry: there 22023 and XX000 come from the input (a shape GEOS cannot
+// work with) and are 422, naming the geometry.
+func translateWrite(err error, what string) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "22023" || pe.Code == "XX000") {
+		return (&errs.Error{Kind: errs.Unprocessable, Reason: "geometry_rejected",
+			Msg: what + ": PostGIS cannot work with this geometry", Err: err}).
+			WithFields(errs.Field{Field: "geometry", Reason: "geometry_rejected", Detail: "repair the geometry (no self-intersections, closed rings) and send it again"})
+	}
+	return translate(err, what)
 }
 
 // bumpLayer records a committed change of layer inside tx.

@@ -228,10 +228,10 @@ FROM grid_versions WHERE code = $1 AND valid_to IS NULL FOR UPDATE`,
 		}
 		// A code that ended earlier continues its version numbering.
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM grid_versions WHERE code = $1`, g.Code).Scan(&version); err != nil {
-			return 0, translate(err, "grid "+g.Code)
+			return 0, translateWrite(err, "grid "+g.Code)
 		}
 	case err != nil:
-		return 0, translate(err, "grid "+g.Code)
+		return 0, translateWrite(err, "grid "+g.Code)
 	default:
 		if wantVersion != nil && *wantVersion != version {
 			return 0, errs.E(errs.Conflict, "version_mismatch",
@@ -245,7 +245,7 @@ FROM grid_versions WHERE code = $1 AND valid_to IS NULL FOR UPDATE`,
 			at = validFrom.Add(time.Microsecond)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE grid_versions SET valid_to = $2 WHERE id = $1`, id, at); err != nil {
-			return 0, translate(err, "grid "+g.Code)
+			return 0, translateWrite(err, "grid "+g.Code)
 		}
 	}
 	var parent *string
@@ -258,7 +258,7 @@ VALUES ($1, $2, $3, $4, $5::geometry, ST_Area($5::geometry::geography), $6, $7, 
 RETURNING area_m2, version, valid_from`,
 		g.Code, g.Name, g.Level, parent, geom, g.Households, g.Population, version+1, at).Scan(&g.AreaM2, &g.Version, &g.ValidFrom)
 	if err != nil {
-		return 0, translate(err, "grid "+g.Code)
+		return 0, translateWrite(err, "grid "+g.Code)
 	}
 	if g.Version == 1 {
 		return created, nil

@@ -101,7 +101,7 @@ func topologyPieces(ctx context.Context, tx pgx.Tx, grids []*registry.Grid, ende
 	}
 	rows, err := tx.Query(ctx, topologyPiecesSQL, codes, parents, geoms, scope, ended)
 	if err != nil {
-		return nil, translate(err, "topology guard")
+		return nil, translateWrite(err, "topology guard")
 	}
 	var out []registry.TopologyPiece
 	var p registry.TopologyPiece
@@ -112,7 +112,7 @@ func topologyPieces(ctx context.Context, tx pgx.Tx, grids []*registry.Grid, ende
 		p = registry.TopologyPiece{}
 		return nil
 	})
-	return out, translate(err, "topology guard")
+	return out, translateWrite(err, "topology guard")
 }
 
 // guardTopology locks the grid topology and runs check on what writing

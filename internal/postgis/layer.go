@@ -29,7 +29,7 @@ func (s *LayerStore) CreateZone(ctx context.Context, code, name, kind string, ge
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO zones (code, name, kind, geom, valid_from) VALUES ($1, $2, $3, $4::geometry, $5)`, code, name, kind, b, at); err != nil {
-			return translate(err, "zone "+code)
+			return translateWrite(err, "zone "+code)
 		}
 		return bumpLayer(ctx, tx, "zones")
 	})
@@ -43,7 +43,7 @@ func (s *LayerStore) CreateRoad(ctx context.Context, code, name, kind string, ge
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO roads (code, name, kind, geom, valid_from) VALUES ($1, $2, $3, $4::geometry, $5)`, code, name, kind, b, at); err != nil {
-			return translate(err, "road "+code)
+			return translateWrite(err, "road "+code)
 		}
 		return bumpLayer(ctx, tx, "roads")
 	})

@@ -77,7 +77,7 @@ func (s *RegisterStore) CreateRecords(ctx context.Context, rs []*registers.Recor
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"register_records"}, []string{"id", "kind", "name", "address", "category",
 			"geom", "point", "grid_code", "household_id", "size", "phone", "id_number_enc", "id_number_mask", "tags", "attrs",
 			"created_at", "updated_at"}, pgx.CopyFromRows(rows))
-		return translate(err, "register records")
+		return translateWrite(err, "register records")
 	})
 }
 
@@ -95,7 +95,7 @@ UPDATE register_records SET name = $3, address = $4, category = $5, geom = $6::g
 	tags = $14, attrs = $15, updated_at = $17
 WHERE id = $1 AND kind = $2 AND $16::timestamptz IS NOT NULL`, args...)
 		if err != nil {
-			return translate(err, string(r.Kind))
+			return translateWrite(err, string(r.Kind))
 		}
 		if tag.RowsAffected() == 0 {
 			return errs.NotFoundf("%s %d not found", r.Kind, r.ID)

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
 	"github.com/paulmach/orb"
 )
 
@@ -66,8 +69,22 @@ type CoverageReport struct {
 	Clean         bool              `json:"clean"`
 }
 
-// Coverage audits the registers against the grids.
-func (s *Service) Coverage(ctx context.Context, o CoverageOptions) (*CoverageReport, error) {
+// Coverage audits the registers against the grids, for admin, center
+// and viewer. Without a parent, a scoped caller audits its one scope root.
+func (s *Service) Coverage(ctx context.Context, p *auth.Principal, o CoverageOptions) (*CoverageReport, error) {
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleViewer); err != nil {
+		return nil, err
+	}
+	scope := p.GridScope()
+	switch {
+	case o.Parent == "" && scope != nil:
+		if len(scope) != 1 {
+			return nil, errs.Invalidf("parent", "parent_required", "name the parent grid to audit")
+		}
+		o.Parent = scope[0]
+	case o.Parent != "" && !p.CanReadGrid(s.Tree(), o.Parent):
+		return nil, errs.Forbiddenf("grid %s is outside your scope", o.Parent)
+	}
 	if o.HouseholdNorm <= 0 {
 		o.HouseholdNorm = 300
 	}

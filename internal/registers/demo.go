@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -219,22 +220,23 @@ func LoadDemo(ctx context.Context, recs *Service, kps *KeyPersons, d *Demo) erro
 	if err := recs.CreateMany(ctx, hhs); err != nil {
 		return fmt.Errorf("demo households: %w", err)
 	}
-	var people []*Record
+	var persons []*Record
 	for _, h := range d.Households {
 		for _, p := range h.People {
 			p.HouseholdID = &h.Household.ID
-			people = append(people, p)
+			persons = append(persons, p)
 		}
 	}
-	if err := recs.CreateMany(ctx, people); err != nil {
+	if err := recs.CreateMany(ctx, persons); err != nil {
 		return fmt.Errorf("demo people: %w", err)
 	}
 	if err := recs.CreateMany(ctx, d.Others); err != nil {
 		return fmt.Errorf("demo businesses and places: %w", err)
 	}
-	all := func(string) bool { return true }
+	// The loader acts as an admin; each file's responsible user must
+	// still be able to act on it.
 	for _, k := range d.KeyPersons {
-		if err := kps.Create(ctx, k, all); err != nil {
+		if err := kps.Create(ctx, auth.Operator(), k, ""); err != nil {
 			return fmt.Errorf("demo key person: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -44,7 +45,8 @@ type ImportOptions struct {
 	Mapping map[string]string
 	Partial bool // store the good rows even when some are rejected
 	DryRun  bool
-	// CanWrite is asked for each row's grid.
+	// CanWrite is asked for each row's grid (Import sets it from the
+	// caller).
 	CanWrite CanWrite
 }
 
@@ -153,9 +155,14 @@ func columns(header []string, mapping map[string]string) (map[string]int, error)
 }
 
 // Import reads a CSV or xlsx file of kind, validates each row, locates and
-// stores the good ones. Unless opts.Partial, any bad row rejects the whole
+// stores the good ones as p (each row's grid must be one p may write).
+// Unless opts.Partial, any bad row rejects the whole
 // file (Unprocessable, every problem listed) and nothing is stored.
-func (s *Service) Import(ctx context.Context, kind Kind, data []byte, opts ImportOptions) (*ImportReport, error) {
+func (s *Service) Import(ctx context.Context, p *auth.Principal, kind Kind, data []byte, opts ImportOptions) (*ImportReport, error) {
+	if err := requireWriter(p); err != nil {
+		return nil, err
+	}
+	opts.CanWrite = s.CanWrite(p)
 	header, rows, err := readTable(data, opts.Format)
 	if err != nil {
 		return nil, err

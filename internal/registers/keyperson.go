@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
 	"github.com/paulmach/orb"
 )
 
@@ -60,6 +62,7 @@ type Visit struct {
 	Notes       string    `json:"-"`
 	NotesEnc    []byte    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
+	GridCode    string    `json:"-"` // the file's grid (not stored)
 }
 
 // KeyPersonFilter selects key persons.
@@ -94,6 +97,11 @@ type KeyPersons struct {
 	Locate GridLocator
 	Cipher *Cipher
 	Now    func() time.Time
+	// Users finds the user a file is handed to; PrincipalFor says what
+	// that user may reach (a file goes only to someone who can act on it).
+	Users        UserFinder
+	PrincipalFor func(ctx context.Context, u *people.User) (*auth.Principal, error)
+	Access
 }
 
 func (s *KeyPersons) now() time.Time {
@@ -143,9 +151,28 @@ func ValidateKeyPerson(k *KeyPerson) []errs.Field {
 	return fs
 }
 
-// Create validates, locates, encrypts and stores a new file. canWrite is
-// asked for its grid.
-func (s *KeyPersons) Create(ctx context.Context, k *KeyPerson, canWrite CanWrite) error {
+// UserFinder finds users.
+type UserFinder interface {
+	FindUserByUsername(ctx context.Context, username string) (*people.User, error)
+	FindUserByID(ctx context.Context, id int64) (*people.User, error)
+}
+
+// Create validates, locates, encrypts and stores a new file as p, handed
+// to the user named responsible. p must write records of the file's grid,
+// and so must the responsible user: a file is never handed to someone who
+// cannot act on it.
+func (s *KeyPersons) Create(ctx context.Context, p *auth.Principal, k *KeyPerson, responsible string) error {
+	if err := requireWriter(p); err != nil {
+		return err
+	}
+	canWrite := s.CanWrite(p)
+	if responsible != "" {
+		u, err := s.findResponsible(ctx, responsible)
+		if err != nil {
+			return err
+		}
+		k.ResponsibleUserID, k.ResponsibleName = u.ID, u.Name
+	}
 	if fs := ValidateKeyPerson(k); len(fs) > 0 {
 		return invalid(fs, "the key person is invalid")
 	}
@@ -164,12 +191,8 @@ func (s *KeyPersons) Create(ctx context.Context, k *KeyPerson, canWrite CanWrite
 	if !canWrite(k.GridCode) {
 		return errs.Forbiddenf("grid %s is outside your scope", k.GridCode)
 	}
-	ok, err := s.Store.UserExists(ctx, k.ResponsibleUserID)
-	if err != nil {
+	if err := s.checkResponsible(ctx, k.ResponsibleUserID, k.GridCode); err != nil {
 		return err
-	}
-	if !ok {
-		return errs.Invalidf("responsible", "user_missing", "no user with id %d", k.ResponsibleUserID)
 	}
 	id, err := s.Store.NextKeyPersonID(ctx)
 	if err != nil {
@@ -190,9 +213,9 @@ func (s *KeyPersons) seal(k *KeyPerson) {
 	k.IDNumber, k.Diagnosis, k.CaseNotes = "", "", ""
 }
 
-// Unmask decrypts k's protected fields in place. The caller has checked
+// open decrypts k's protected fields in place. The caller has checked
 // the permission and recorded the reason in the audit log.
-func (s *KeyPersons) Unmask(k *KeyPerson) error {
+func (s *KeyPersons) open(k *KeyPerson) error {
 	var err error
 	if k.IDNumber, err = s.Cipher.Open(k.IDNumberEnc, kpAD(k.ID, "id_number")); err != nil {
 		return err
@@ -218,8 +241,18 @@ func (s *KeyPersons) CanUnmask(ctx context.Context, userID int64) (bool, error) 
 	return false, nil
 }
 
-// AddVisit records a visit; its notes are sealed like case notes.
-func (s *KeyPersons) AddVisit(ctx context.Context, v *Visit) error {
+// AddVisit records a visit by p to file v.KeyPersonID (one p may write);
+// its notes are sealed like case notes.
+func (s *KeyPersons) AddVisit(ctx context.Context, p *auth.Principal, v *Visit) error {
+	k, err := s.find(ctx, p, v.KeyPersonID)
+	if err != nil {
+		return err
+	}
+	if !s.CanWrite(p)(k.GridCode) {
+		return errs.Forbiddenf("grid %s is outside your scope", k.GridCode)
+	}
+	v.GridCode = k.GridCode
+	v.VisitorID, v.Visitor = p.User.ID, p.User.Name
 	if v.VisitedOn.IsZero() {
 		return errs.Invalidf("visited_on", "date_required", "give the visit date YYYY-MM-DD")
 	}
@@ -256,14 +289,36 @@ type KeyPersonUpdate struct {
 	CaseNotes         *string
 }
 
-// Update changes a file. The protected fields are opened in memory,
-// changed, validated and sealed again; canWrite must allow the file's
-// grid before and after.
-func (s *KeyPersons) Update(ctx context.Context, k *KeyPerson, u KeyPersonUpdate, canWrite CanWrite) error {
+// Update changes file id as p and returns it. The protected fields are
+// opened in memory, changed, validated and sealed again; p must write the
+// file's grid before and after, and the responsible user (a new one named
+// by responsible, or the current one) must be able to act on the file
+// where it ends up.
+func (s *KeyPersons) Update(ctx context.Context, p *auth.Principal, id int64, u KeyPersonUpdate, responsible *string) (*KeyPerson, error) {
+	if err := requireWriter(p); err != nil {
+		return nil, err
+	}
+	k, err := s.find(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if responsible != nil {
+		usr, err := s.findResponsible(ctx, *responsible)
+		if err != nil {
+			return nil, err
+		}
+		u.ResponsibleUserID = &usr.ID
+		k.ResponsibleName = usr.Name
+	}
+	return k, s.update(ctx, p, k, u)
+}
+
+func (s *KeyPersons) update(ctx context.Context, p *auth.Principal, k *KeyPerson, u KeyPersonUpdate) error {
+	canWrite := s.CanWrite(p)
 	if !canWrite(k.GridCode) {
 		return errs.Forbiddenf("grid %s is outside your scope", k.GridCode)
 	}
-	if err := s.Unmask(k); err != nil {
+	if err := s.open(k); err != nil {
 		return err
 	}
 	set := func(dst *string, v *string) {
@@ -279,13 +334,6 @@ func (s *KeyPersons) Update(ctx context.Context, k *KeyPerson, u KeyPersonUpdate
 	set(&k.Diagnosis, u.Diagnosis)
 	set(&k.CaseNotes, u.CaseNotes)
 	if u.ResponsibleUserID != nil {
-		ok, err := s.Store.UserExists(ctx, *u.ResponsibleUserID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errs.Invalidf("responsible", "user_missing", "no user with id %d", *u.ResponsibleUserID)
-		}
 		k.ResponsibleUserID = *u.ResponsibleUserID
 	}
 	if u.GridCode != nil {
@@ -310,6 +358,9 @@ func (s *KeyPersons) Update(ctx context.Context, k *KeyPerson, u KeyPersonUpdate
 	}
 	if !canWrite(k.GridCode) {
 		return errs.Forbiddenf("grid %s is outside your scope", k.GridCode)
+	}
+	if err := s.checkResponsible(ctx, k.ResponsibleUserID, k.GridCode); err != nil {
+		return err
 	}
 	s.seal(k)
 	k.UpdatedAt = s.now()

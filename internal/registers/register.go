@@ -218,6 +218,7 @@ type Service struct {
 	Locate GridLocator
 	Cipher *Cipher
 	Now    func() time.Time
+	Access
 }
 
 func (s *Service) now() time.Time {

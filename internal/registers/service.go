@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/paulmach/orb"
 )
@@ -39,11 +40,18 @@ func (s *Service) place(ctx context.Context, r *Record) error {
 	return nil
 }
 
-// Create validates, locates and stores one record. canWrite is asked for
-// the grid the record falls in.
-func (s *Service) Create(ctx context.Context, r *Record, canWrite CanWrite) error {
+// Create validates, locates and stores one record as p (who must be
+// allowed to write the grid the record falls in).
+func (s *Service) Create(ctx context.Context, p *auth.Principal, r *Record) error {
+	if err := requireWriter(p); err != nil {
+		return err
+	}
+	canWrite := s.CanWrite(p)
 	if fs := Validate(r); len(fs) > 0 {
 		return invalid(fs, "the %s is invalid", r.Kind)
+	}
+	if err := checkShape(r.Geometry); err != nil {
+		return err
 	}
 	if err := s.place(ctx, r); err != nil {
 		return err
@@ -71,9 +79,13 @@ func (s *Service) seal(r *Record) {
 }
 
 // Update replaces the editable fields of an existing record with those of
-// upd (moving it re-assigns its grid). canWrite must allow both the old
-// and the new grid.
-func (s *Service) Update(ctx context.Context, upd *Record, canWrite CanWrite) error {
+// upd (moving it re-assigns its grid). p must be allowed to write both
+// the old and the new grid.
+func (s *Service) Update(ctx context.Context, p *auth.Principal, upd *Record) error {
+	if err := requireWriter(p); err != nil {
+		return err
+	}
+	canWrite := s.CanWrite(p)
 	old, err := s.Store.FindRecord(ctx, upd.Kind, upd.ID)
 	if err != nil {
 		return err
@@ -83,6 +95,9 @@ func (s *Service) Update(ctx context.Context, upd *Record, canWrite CanWrite) er
 	}
 	if fs := Validate(upd); len(fs) > 0 {
 		return invalid(fs, "the %s is invalid", upd.Kind)
+	}
+	if err := checkShape(upd.Geometry); err != nil {
+		return err
 	}
 	if err := s.place(ctx, upd); err != nil {
 		return err
@@ -100,7 +115,11 @@ func (s *Service) Update(ctx context.Context, upd *Record, canWrite CanWrite) er
 }
 
 // Delete removes a record (a household with people is refused).
-func (s *Service) Delete(ctx context.Context, kind Kind, id int64, canWrite CanWrite) error {
+func (s *Service) Delete(ctx context.Context, p *auth.Principal, kind Kind, id int64) error {
+	if err := requireWriter(p); err != nil {
+		return err
+	}
+	canWrite := s.CanWrite(p)
 	old, err := s.Store.FindRecord(ctx, kind, id)
 	if err != nil {
 		return err

@@ -21,6 +21,8 @@ type Service struct {
 	Limits Limits
 	// OnChange is called after a committed change of the grids.
 	OnChange func(ctx context.Context)
+	// Cards are what grid cards read besides the grids (card.go).
+	Cards CardSources
 }
 
 // ImportOptions are the knobs of an import.
