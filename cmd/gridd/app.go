@@ -127,6 +127,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	}}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
+	a.startLayerRevisions()
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
@@ -172,7 +173,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.db.Close() }
+func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now

@@ -32,6 +32,8 @@ type Config struct {
 type DB struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time
+
+	revs revisionCache // layer revisions while listening (ListenLayers)
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values
@@ -181,7 +183,9 @@ var afterCommitLayers = map[string]string{"cases": "cases_layer_bumps", "patrols
 // stale.
 func (db *DB) bumpAfterCommit(ctx context.Context, layer string) {
 	if seq, ok := afterCommitLayers[layer]; ok {
-		_, _ = db.Pool.Exec(ctx, `SELECT nextval($1::regclass)`, seq)
+		// The notification (delivered at once: no transaction) tells
+		// every instance's revision cache.
+		_, _ = db.Pool.Exec(ctx, `SELECT nextval($1::regclass), pg_notify('`+layersChannel+`', $2)`, seq, layer)
 	}
 }
 

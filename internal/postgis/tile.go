@@ -160,22 +160,11 @@ func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error
 	return b, nil
 }
 
-// Revisions returns "revision.changed_at" per layer_revisions entry (plus
-// ".bumps" for the layers bumped after commit by a sequence); the
-// timestamp keeps tokens distinct across a rebuilt database.
+// Revisions returns a token per layer_revisions entry (DB.revisions:
+// held in memory between changes while the DB listens on gridd_layers).
+// The map is shared: callers must not modify it.
 func (s *TileStore) Revisions(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `
-SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text ||
-       CASE layer WHEN 'cases' THEN '.' || (SELECT last_value FROM cases_layer_bumps)::text
-                  WHEN 'patrols' THEN '.' || (SELECT last_value FROM patrols_layer_bumps)::text ELSE '' END
-FROM layer_revisions`)
-	if err != nil {
-		return nil, translate(err, "layer revisions")
-	}
-	out := map[string]string{}
-	var l, r string
-	_, err = pgx.ForEachRow(rows, []any{&l, &r}, func() error { out[l] = r; return nil })
-	return out, translate(err, "layer revisions")
+	return s.db.revisions(ctx)
 }
 
 // GridSnapshot reads every current grid with the grids layer's attributes

@@ -1,0 +1,18 @@
+-- +goose Up
+-- Each instance keeps the layer revisions in memory (postgis DB.revisions)
+-- and reads them again only when told on the channel gridd_layers that a
+-- layer changed. A change of a layer_revisions row tells it in the same
+-- transaction, so no code path can forget to. (The layers bumped after
+-- commit by a sequence notify with the bump, see bumpAfterCommit.)
+-- +goose StatementBegin
+CREATE FUNCTION layers_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('gridd_layers', NEW.layer);
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER layers_notify AFTER INSERT OR UPDATE ON layer_revisions FOR EACH ROW EXECUTE FUNCTION layers_notify();
+
+-- +goose Down
+DROP TRIGGER layers_notify ON layer_revisions;
+DROP FUNCTION layers_notify();
