@@ -382,7 +382,7 @@ WHERE id = $1 AND version = $2`, c.ID, w.Prev, string(c.Status), nullIfEmpty(c.E
 				return translate(err, "event")
 			}
 		}
-		return nil
+		return notifyLayer(ctx, tx, "cases")
 	})
 	if errors.Is(err, errSkip) {
 		return false, nil
@@ -390,7 +390,6 @@ WHERE id = $1 AND version = $2`, c.ID, w.Prev, string(c.Status), nullIfEmpty(c.E
 	if err != nil {
 		return false, err
 	}
-	s.db.bumpAfterCommit(ctx, "cases")
 	return true, nil
 }
 
@@ -462,19 +461,20 @@ func (s *InboxStore) LightsChanged(ctx context.Context, now time.Time) (bool, er
 		}
 		if tag.RowsAffected() == 1 {
 			changed = true
-			return nil
+			return notifyLayer(ctx, tx, "cases")
 		}
-		return tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 WITH r AS (SELECT last_at FROM clock_runs WHERE id = 1 FOR UPDATE),
 u AS (UPDATE clock_runs SET last_at = greatest(last_at, $1) WHERE id = 1)
 SELECT EXISTS (SELECT 1 FROM cases c, r WHERE `+openCase+`
   AND ((c.warn_at > r.last_at AND c.warn_at <= $1) OR (c.due_at > r.last_at AND c.due_at <= $1)))`, now).Scan(&changed)
+		if err != nil || !changed {
+			return err
+		}
+		return notifyLayer(ctx, tx, "cases")
 	})
 	if err != nil {
 		return false, translate(err, "clock run")
-	}
-	if changed {
-		s.db.bumpAfterCommit(ctx, "cases")
 	}
 	return changed, nil
 }
