@@ -13,6 +13,15 @@ END $$;
 -- +goose StatementEnd
 CREATE TRIGGER layers_notify AFTER INSERT OR UPDATE ON layer_revisions FOR EACH ROW EXECUTE FUNCTION layers_notify();
 
+-- The duplicate search of case intake (postgis duplicatesSQL: same
+-- category, open, reported since, within a radius) reads one index over
+-- category × time × space, so its cost follows the cases near the point,
+-- not every open case of the category in the window.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE INDEX cases_open_duplicates ON cases USING gist (category_code, reported_at, geom)
+    WHERE status NOT IN ('rejected', 'closed', 'merged');
+
 -- +goose Down
+DROP INDEX cases_open_duplicates;
 DROP TRIGGER layers_notify ON layer_revisions;
 DROP FUNCTION layers_notify();

@@ -26,3 +26,6 @@ func InsertEventForTest(ctx context.Context, db *DB, e events.Event, commit bool
 	}
 	return err
 }
+
+// DuplicatesSQLForTest is the duplicate search of case intake.
+const DuplicatesSQLForTest = duplicatesSQL
