@@ -15,10 +15,12 @@ CREATE TRIGGER layers_notify AFTER INSERT OR UPDATE ON layer_revisions FOR EACH 
 
 -- The duplicate search of case intake (postgis duplicatesSQL: same
 -- category, open, reported since, within a radius) reads one index over
--- category × time × space, so its cost follows the cases near the point,
--- not every open case of the category in the window.
+-- space × category × time, so its cost follows the open cases of the
+-- category near the point, not every open case of the category in the
+-- window. Space first: GiST groups its pages by the leading key, and the
+-- radius is what selects (category first measured 3× slower at 100,000).
 CREATE EXTENSION IF NOT EXISTS btree_gist;
-CREATE INDEX cases_open_duplicates ON cases USING gist (category_code, reported_at, geom)
+CREATE INDEX cases_open_duplicates ON cases USING gist (geom, category_code, reported_at)
     WHERE status NOT IN ('rejected', 'closed', 'merged');
 
 -- +goose Down
