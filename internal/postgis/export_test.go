@@ -29,3 +29,6 @@ func InsertEventForTest(ctx context.Context, db *DB, e events.Event, commit bool
 
 // DuplicatesSQLForTest is the duplicate search of case intake.
 const DuplicatesSQLForTest = duplicatesSQL
+
+// GridSnapshotSQLForTest is the grids snapshot query.
+var GridSnapshotSQLForTest = gridSnapshotSQL
