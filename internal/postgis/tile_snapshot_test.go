@@ -169,8 +169,14 @@ func TestGridSnapshotRefreshesAttributes(t *testing.T) {
 	st := postgis.NewTileStore(db)
 	loads, attrs := 0, 0
 	snap := &tiles.Snapshot{Layer: "grids", Shapes: "grids",
-		Load:  func(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) { loads++; return st.GridSnapshot(ctx, day) },
-		Attrs: func(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) { attrs++; return st.GridAttributes(ctx, day) }}
+		Load: func(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
+			loads++
+			return st.GridSnapshot(ctx, day)
+		},
+		Attrs: func(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
+			attrs++
+			return st.GridAttributes(ctx, day)
+		}}
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	const code = "370114001001001"
 	var lon, lat float64
