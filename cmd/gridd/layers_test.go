@@ -8,6 +8,7 @@ import (
 
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/postgis"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // waitLayersListening waits until ta holds the layer revisions in memory.
@@ -82,4 +83,45 @@ func TestLayerRevisionsFromMemory(t *testing.T) {
 		t.Fatalf("patch grid: %d %s", res.Status, res.Body)
 	}
 	within(t, "a grid renamed on A", since, changed("grids", was))
+}
+
+// TestReadOnlyRequestsTouchNoTable: once warm (token cached, layer
+// revisions held, tile cached), lookups — GET /locate, POST /locate (a
+// read: no audit entry) — and a cached tile run no transaction: none
+// taken from the pool, none counted by pg_stat_database.
+func TestReadOnlyRequestsTouchNoTable(t *testing.T) {
+	tdb := dbtest.NewDemo(t)
+	dbURL := dbtest.URL(t, tdb)
+	ta, _ := newTestAppURL(t, dbURL, nil)
+	waitLayersListening(t, ta)
+	tok := ta.login(ownGrid)
+	warmAuth(t, ta, "/api/v1/auth/me", tok, "")
+	p := pointIn(ownGrid, 3, 30)
+	one := fmt.Sprintf("/api/v1/locate?lon=%f&lat=%f", p[0], p[1])
+	many := map[string]any{"crs": "wgs84", "points": [][]float64{{p[0], p[1]}, {p[0] + 0.001, p[1]}}}
+	tile := tilePath("grids", gridTile(t, ta, ownGrid, 15))
+	requests := func() {
+		t.Helper()
+		for _, res := range []response{ta.do("GET", one, tok, nil, nil), ta.do("POST", "/api/v1/locate", tok, many, nil), ta.do("GET", tile, tok, nil, nil)} {
+			if res.Status != 200 {
+				t.Fatalf("%d %s", res.Status, res.Body)
+			}
+		}
+	}
+	requests() // warm: the tile is rendered and cached
+	pools := []*pgxpool.Pool{tdb.Pool, ta.db.Pool}
+	before, own := xactCommits(t, dbURL, pools)
+	acq := ta.db.Pool.Stat().AcquireCount()
+	const n = 50
+	for range n {
+		requests()
+	}
+	acquired := ta.db.Pool.Stat().AcquireCount() - acq
+	after, _ := xactCommits(t, dbURL, pools)
+	commits := after - before - own
+	t.Logf("%d rounds of GET /locate, POST /locate and a cached tile: %d pool acquires, %d commits", n, acquired, commits)
+	// Up to 2 may be the listeners' LISTEN flushed late, or autovacuum.
+	if acquired != 0 || commits > 2 {
+		t.Errorf("%d read-only rounds took %d connections and committed %d transactions; want none", n, acquired, commits)
+	}
 }
