@@ -83,7 +83,7 @@ func (s *CaseStore) FindIdempotency(ctx context.Context, userID int64, key strin
 
 // PurgeIdempotencyKeys deletes keys created before before (keep at least 7 days).
 func (s *CaseStore) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
+	tag, err := s.db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
 	return tag.RowsAffected(), translate(err, "idempotency keys")
 }
 

@@ -168,7 +168,27 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	if err == nil && lt != nil {
 		db.revs.changed(lt.layers)
 	}
+	if err == nil && written {
+		// A request's change may bump layers by trigger (assignments,
+		// registers): reread them rather than wait for the notification.
+		db.revs.stale()
+	}
 	return err
+}
+
+// exec runs one statement: in a transaction with the request's pending
+// audit entry (db.tx) when ctx carries one, else straight on the pool.
+func (db *DB) exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if auditlog.PendingFrom(ctx) == nil {
+		return db.Pool.Exec(ctx, sql, args...)
+	}
+	var tag pgconn.CommandTag
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		tag, err = tx.Exec(ctx, sql, args...)
+		return err
+	})
+	return tag, err
 }
 
 // layerTx is a transaction of db.tx: it collects the layers changed in it.

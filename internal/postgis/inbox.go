@@ -188,7 +188,7 @@ func decodeArgs(b []byte) ([]any, error) {
 
 // MarkRead marks the user's notification read (the first time counts).
 func (s *InboxStore) MarkRead(ctx context.Context, userID, id int64, at time.Time) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND user_id = $2`, id, userID, at)
+	tag, err := s.db.exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND user_id = $2`, id, userID, at)
 	if err != nil {
 		return translate(err, "notification")
 	}
@@ -257,7 +257,7 @@ func (s *InboxStore) UnstagedCases(ctx context.Context, limit int) ([]*casework.
 
 // SaveClock writes c's stage clock (derived data: the version stays).
 func (s *InboxStore) SaveClock(ctx context.Context, c *casework.Case) error {
-	_, err := s.db.Pool.Exec(ctx, `UPDATE cases SET review_due = $2, verify_due = $3, stage = $4, stage_since = $5, due_at = $6,
+	_, err := s.db.exec(ctx, `UPDATE cases SET review_due = $2, verify_due = $3, stage = $4, stage_since = $5, due_at = $6,
   warn_at = $7, remind_at = $8 WHERE id = $1`, c.ID, c.ReviewDue, c.VerifyDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.DueAt, c.WarnAt, c.RemindAt)
 	return translate(err, "case clock")
 }
@@ -431,7 +431,7 @@ GROUP BY d.code ORDER BY d.code`, now)
 // user, never the author. The partial index case_events_mentions finds the
 // comments.
 func (s *InboxStore) NotifyMentions(ctx context.Context, since, now time.Time) (int, error) {
-	tag, err := s.db.Pool.Exec(ctx, `
+	tag, err := s.db.exec(ctx, `
 INSERT INTO notifications (user_id, kind, case_id, msg_key, args, dedup_key, created_at)
 SELECT DISTINCT u.id, 'mention', c.id, $3, jsonb_build_array(e.actor_name, c.number), 'mention:' || e.id, $2::timestamptz
 FROM case_events e

@@ -282,7 +282,7 @@ SELECT $1, $2, $3::date, $4, $5 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id
 // rules, and those whose grid version is no longer the one valid at the
 // end of the day (loc's civil day). It returns how many it marked.
 func (s *PatrolStore) MarkStale(ctx context.Context, rules string) (int64, error) {
-	tag, err := s.db.Pool.Exec(ctx, `
+	tag, err := s.db.exec(ctx, `
 INSERT INTO patrol_dirty_days (worker_id, day, seq)
 SELECT worker_id, day, nextval('patrol_dirty_seq') FROM (
 	SELECT worker_id, day FROM patrol_days WHERE rules <> $1

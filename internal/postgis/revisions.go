@@ -115,6 +115,14 @@ func (c *revisionCache) note(layer string) {
 	c.rows, c.tokens = nil, nil
 }
 
+// stale makes the next reader reread the layer_revisions rows.
+func (c *revisionCache) stale() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.rows, c.tokens = nil, nil
+}
+
 func (c *revisionCache) setListening(on bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
