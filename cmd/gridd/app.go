@@ -133,6 +133,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.registry.Cards = registry.CardSources{People: a.people, Tree: func() auth.Hierarchy { return a.locator.Tree() }}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
+	a.startLayerRevisions()
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
@@ -145,7 +146,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		Now: now, Loc: workday.Shanghai()}
 	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures,
 		"hotspots": a.hotspots.LayerFeatures},
-		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot}}}
+		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot,
+			Attrs: a.tileStore.GridAttributes, Shapes: "grids"}}}
 	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer(), analytics.Layer())...)
 	if err != nil {
 		db.Close()
@@ -182,7 +184,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.db.Close() }
+func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now

@@ -13,7 +13,8 @@ import (
 
 // TestAuditLogRecordsWritesAndLogins checks that logins (good and bad) and
 // writes land in the audit log with actor, route, status and request id,
-// and that the chain verifies.
+// and that the chain verifies. (A write that changed something is written
+// with its change, before the answer: status 0.)
 func TestAuditLogRecordsWritesAndLogins(t *testing.T) {
 	ta := newTestApp(t, true)
 	ctx := context.Background()
@@ -46,7 +47,7 @@ func TestAuditLogRecordsWritesAndLogins(t *testing.T) {
 		t.Errorf("failed login entry: %+v", failed)
 	}
 	if patch.Action != auditlog.ActionWrite || patch.Actor != "admin" || patch.Role != "admin" || patch.Method != "PATCH" ||
-		patch.Route != "/api/v1/grids/{code}" || patch.Status != 200 || patch.RequestID != "req-audit-1" || patch.Object != "code="+otherGrid {
+		patch.Route != "/api/v1/grids/{code}" || patch.Status != 0 || patch.RequestID != "req-audit-1" || patch.Object != "code="+otherGrid {
 		t.Errorf("patch entry: %+v", patch)
 	}
 	// GET requests are not recorded by the middleware.

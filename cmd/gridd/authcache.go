@@ -16,6 +16,8 @@ const defaultAuthCache = 10000
 type authCacheParts struct {
 	principals    *auth.Cache
 	stopAuthCache func()
+	// stopLayerRevisions ends the layer revisions' listener (layers.go).
+	stopLayerRevisions func()
 }
 
 // newAuthCache returns the cache Config asks for (nil: off).

@@ -254,7 +254,7 @@ func TestAuthWarmReadTouchesNoTable(t *testing.T) {
 // backend flushes its counters when it exits) and waits until they, and
 // earlier readers, are gone. own is the number of transactions the reader
 // ran itself, counted in the next reading (flushed when it exits).
-func xactCommits(t *testing.T, dbURL string, pools []*pgxpool.Pool) (n, own int64) {
+func xactCommits(t testing.TB, dbURL string, pools []*pgxpool.Pool) (n, own int64) {
 	t.Helper()
 	ctx := context.Background()
 	for _, p := range pools {

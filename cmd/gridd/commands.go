@@ -28,7 +28,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, c, newLogger(c.LogLevel))
+	log, flush := newServerLogger(os.Stderr, c.LogLevel)
+	defer flush()
+	a, err := openApp(ctx, c, log)
 	if err != nil {
 		return err
 	}
@@ -57,7 +59,9 @@ func cmdDev(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("PostgreSQL + PostGIS running in %s (port %d); stop it with 'make stop'\n", cl.Dir, cl.Port)
 	}
-	a, err := openApp(ctx, c, newLogger(c.LogLevel))
+	log, flush := newServerLogger(os.Stderr, c.LogLevel)
+	defer flush()
+	a, err := openApp(ctx, c, log)
 	if err != nil {
 		return err
 	}

@@ -25,18 +25,26 @@ type AuditLogger interface {
 type auditCtxKey struct{}
 
 // auditNote collects what the audit entry of a write should say; the
-// handler chain fills it in, auditWrites stores it afterwards.
+// handler chain fills it in. The entry travels as the request's pending
+// entry (auditlog.Pending): the store writes it in the transaction of the
+// change; auditWrites stores it after the answer only when no change
+// carried it (a refused or failed write).
 type auditNote struct {
-	p      *auth.Principal
-	object string
-	grid   string
+	p       *auth.Principal
+	object  string
+	grid    string
+	read    bool // a read sent as POST (readRoute): no entry
+	pending *auditlog.Pending
 }
 
-// auditWrites records every non-GET request after it ran:
-// actor, route, status, request id and object (the route parameters, or
-// what the handler named with noteAuditObject). A login is recorded as
-// login or login_failed with the username attempted. A failure to record
-// is logged; the request has already been answered.
+// auditWrites records every non-GET request: actor, route, request id and
+// object (the route parameters, or what the handler named with
+// noteAuditObject or the store with auditlog.NoteObject). The entry of a
+// request that changed something is written in the change's transaction
+// (with status 0: the answer is not known yet); any other is recorded
+// after the answer with its status. A login is recorded as login or
+// login_failed with the username attempted. A failure to record after the
+// answer is logged; the request has already been answered.
 func (s *Server) auditWrites(next http.Handler) http.Handler {
 	if s.AuditLog == nil {
 		return next
@@ -53,20 +61,41 @@ func (s *Server) auditWrites(next http.Handler) http.Handler {
 		if isLogin {
 			attempted = peekUsername(r)
 		}
-		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sr, r.WithContext(context.WithValue(r.Context(), auditCtxKey{}, note)))
-
-		e := &auditlog.Entry{Action: auditlog.ActionWrite, Method: r.Method, Path: r.URL.Path,
-			Status: sr.status, RequestID: requestID(r.Context()), Object: note.object, GridCode: note.grid}
-		if rc := chi.RouteContext(r.Context()); rc != nil {
-			e.Route = rc.RoutePattern()
-			if e.Object == "" {
-				e.Object = routeObject(rc)
+		rctx := r.Context()
+		fill := func(e *auditlog.Entry) {
+			if rc := chi.RouteContext(rctx); rc != nil {
+				e.Route = rc.RoutePattern()
+				if e.Object == "" {
+					e.Object = note.object
+				}
+				if e.Object == "" {
+					e.Object = routeObject(rc)
+				}
+			}
+			if e.GridCode == "" {
+				e.GridCode = note.grid
+			}
+			if note.p != nil {
+				e.ActorID, e.Actor, e.Role = note.p.User.ID, note.p.User.Username, string(note.p.User.Role)
 			}
 		}
-		if note.p != nil {
-			e.ActorID, e.Actor, e.Role = note.p.User.ID, note.p.User.Username, string(note.p.User.Role)
+		e := &auditlog.Entry{Action: auditlog.ActionWrite, Method: r.Method, Path: r.URL.Path, RequestID: requestID(rctx)}
+		if !isLogin { // a login's entry says login or login_failed: after the answer
+			note.pending = auditlog.NewPending(e, func(e *auditlog.Entry) {
+				fill(e)
+				e.At = s.Now().UTC().Truncate(time.Microsecond)
+			})
 		}
+		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sr, r.WithContext(context.WithValue(rctx, auditCtxKey{}, note)))
+		if note.read || (note.pending != nil && note.pending.Written()) {
+			return
+		}
+		if note.object != "" {
+			e.Object = note.object
+		}
+		fill(e)
+		e.Status, e.At = sr.status, time.Time{}
 		if isLogin {
 			e.Actor = attempted
 			e.Action = auditlog.ActionLoginFailed
@@ -74,7 +103,7 @@ func (s *Server) auditWrites(next http.Handler) http.Handler {
 				e.Action = auditlog.ActionLogin
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(rctx), 10*time.Second)
 		defer cancel()
 		if err := s.AuditLog.Record(ctx, e); err != nil {
 			s.log.Error("audit log write failed", "request_id", e.RequestID, "route", e.Route, "err", err)
@@ -83,19 +112,47 @@ func (s *Server) auditWrites(next http.Handler) http.Handler {
 }
 
 // auditPrincipal, inside the authenticated group, hands the principal to
-// auditWrites.
+// auditWrites and, now that the actor is known, the pending entry to the
+// stores (authentication itself is never what the entry records).
 func (s *Server) auditPrincipal(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if note, ok := r.Context().Value(auditCtxKey{}).(*auditNote); ok {
-			note.p = principal(r)
-		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, withAuditActor(r, principal(r)))
 	})
 }
 
+// withAuditActor names p as the actor of r's write and puts r's pending
+// audit entry in its context.
+func withAuditActor(r *http.Request, p *auth.Principal) *http.Request {
+	note, ok := r.Context().Value(auditCtxKey{}).(*auditNote)
+	if !ok {
+		return r
+	}
+	note.p = p
+	if note.pending == nil {
+		return r
+	}
+	return r.WithContext(auditlog.WithPending(r.Context(), note.pending))
+}
+
+// readRoute marks a route that reads though it is a POST (a batch lookup,
+// an explanation): it changes nothing and is not written to the audit
+// log. Reads of personal data record their own entries (auditRead).
+func readRoute(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if note, ok := r.Context().Value(auditCtxKey{}).(*auditNote); ok {
+			note.read = true
+			r = r.WithContext(auditlog.WithPending(r.Context(), nil))
+		}
+		h(w, r)
+	}
+}
+
 // noteAuditObject names the object a write touched (e.g. the id of a
-// created record) and its grid, for the audit entry.
+// created record) and its grid, for the audit entry. An entry already
+// written with its change keeps what the store named
+// (auditlog.NoteObject).
 func noteAuditObject(r *http.Request, object, grid string) {
+	auditlog.NoteObject(r.Context(), object, grid)
 	if note, ok := r.Context().Value(auditCtxKey{}).(*auditNote); ok {
 		note.object = object
 		if grid != "" {

@@ -131,7 +131,7 @@ func (s *Server) authenticateOpen311(next http.Handler) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), keyPrincipal, p)
 		ctx = context.WithValue(ctx, ctxParams{}, params)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, withAuditActor(r.WithContext(ctx), p))
 		return nil
 	})
 }

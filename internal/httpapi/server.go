@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -131,10 +132,11 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	log     *slog.Logger
-	router  chi.Router
-	metrics *metrics
-	writes  *writeLimiter // nil: writes are not limited
+	log      *slog.Logger
+	router   chi.Router
+	metrics  *metrics
+	writes   *writeLimiter // nil: writes are not limited
+	requests atomic.Uint64 // counts requests for the log's sample
 }
 
 // New builds the server and its routes.
@@ -389,6 +391,29 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sr.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
-		s.log.Info("request", "request_id", requestID(r.Context()), "method", r.Method, "route", route, "status", sr.status, "ms", d.Milliseconds())
+		switch {
+		case sr.status >= 500 || d >= slowRequest:
+			s.log.Warn("request", "request_id", requestID(r.Context()), "method", r.Method, "route", route, "status", sr.status, "ms", d.Milliseconds())
+		case s.requestSampled():
+			s.log.Debug("request", "request_id", requestID(r.Context()), "method", r.Method, "route", route, "status", sr.status, "ms", d.Milliseconds(),
+				"sampled", requestLogSample)
+		}
 	})
+}
+
+// slowRequest is how long a request may take before it is logged as slow.
+const slowRequest = time.Second
+
+// requestLogSample: one request in this many is logged at debug level
+// (with "sampled" saying so); server errors and slow requests always are,
+// at warn. Every request is counted in the metrics.
+const requestLogSample = 100
+
+// requestSampled reports whether this request's line is logged: the
+// logger is at debug and the request is the sample's one.
+func (s *Server) requestSampled() bool {
+	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
+		return false
+	}
+	return s.requests.Add(1)%requestLogSample == 1
 }

@@ -21,6 +21,13 @@ func (s *Service) Worker(ctx context.Context, p *auth.Principal, username string
 	if username == "" {
 		return nil, errs.Invalidf("worker", "worker_required", "name the worker (its username)")
 	}
+	if p.User != nil && username == p.User.Username {
+		// One's own track: the caller's user is in memory (the principal).
+		if p.User.Role != people.RoleWorker {
+			return nil, errs.E(errs.Unprocessable, "not_a_worker", "user %s is not a grid worker", username)
+		}
+		return p.User, nil
+	}
 	u, err := s.People.FindUserByUsername(ctx, username)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {

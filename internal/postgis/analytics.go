@@ -57,7 +57,7 @@ func (s *AnalyticsStore) SaveCaseCells(ctx context.Context, ids []int64, cells [
 	for i, c := range cells {
 		cs[i] = int64(c)
 	}
-	_, err := s.db.Pool.Exec(ctx, `UPDATE cases c SET h3_cell = u.cell
+	_, err := s.db.exec(ctx, `UPDATE cases c SET h3_cell = u.cell
 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, cell) WHERE c.id = u.id AND c.h3_cell IS NULL`, ids, cs)
 	return translate(err, "case cells")
 }

@@ -53,7 +53,7 @@ func (s *APIKeyStore) FindAPIKeys(ctx context.Context, userID int64) ([]*auth.AP
 
 // RevokeAPIKey revokes key id of userID.
 func (s *APIKeyStore) RevokeAPIKey(ctx context.Context, userID, id int64, at time.Time) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`, id, userID, at)
+	tag, err := s.db.exec(ctx, `UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`, id, userID, at)
 	if err != nil {
 		return translate(err, "api key")
 	}

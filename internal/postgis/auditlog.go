@@ -27,46 +27,65 @@ func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error
 	if len(es) == 0 {
 		return nil
 	}
-	return s.db.tx(ctx, func(tx pgx.Tx) error {
-		// One round trip: take the chain's lock, then read its head and
-		// draw the IDs (in this order: a batch runs its statements in turn).
-		prev := auditlog.Genesis
-		var ids []int64
-		b := &pgx.Batch{}
-		b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(auditChainLock))
-		b.Queue(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
-			if err := row.Scan(&prev); err != nil && err != pgx.ErrNoRows {
-				return err
-			}
-			return nil
-		})
-		b.Queue(`SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)`, len(es)).Query(func(rows pgx.Rows) error {
-			var err error
-			ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	// Not db.tx: these entries are the whole transaction, never a
+	// request's pending entry.
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		_, err := appendAudit(ctx, tx, false, es)
+		return err
+	})
+}
+
+// appendAudit appends es inside tx as the next links of the chain: the
+// one place that writes audit rows. It takes the chain's lock, held until
+// tx ends, so the chain stays linear. With ifChanged it appends only when
+// tx has changed something (it has a transaction id) and reports whether
+// it did; the lock is then not taken either.
+func appendAudit(ctx context.Context, tx pgx.Tx, ifChanged bool, es []*auditlog.Entry) (bool, error) {
+	// One round trip: take the chain's lock, then read its head and draw
+	// the IDs (in this order: a batch runs its statements in turn).
+	prev := auditlog.Genesis
+	var ids []int64
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1) WHERE NOT $2 OR txid_current_if_assigned() IS NOT NULL`, int64(auditChainLock), ifChanged)
+	b.Queue(`SELECT hash FROM audit_log WHERE NOT $1 OR txid_current_if_assigned() IS NOT NULL ORDER BY id DESC LIMIT 1`, ifChanged).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&prev); err != nil && err != pgx.ErrNoRows {
 			return err
-		})
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return translate(err, "audit log")
 		}
-		slices.Sort(ids)
-		ins := &pgx.Batch{}
-		for i, e := range es {
-			e.ID = ids[i]
-			e.PrevHash = prev
-			e.Hash = auditlog.ChainHash(prev, e)
-			prev = e.Hash
-			var actorID *int64
-			if e.ActorID != 0 {
-				actorID = &e.ActorID
-			}
-			ins.Queue(`
+		return nil
+	})
+	b.Queue(`SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)
+WHERE NOT $2 OR txid_current_if_assigned() IS NOT NULL`, len(es), ifChanged).Query(func(rows pgx.Rows) error {
+		var err error
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return false, translate(err, "audit log")
+	}
+	if len(ids) == 0 {
+		return false, nil // ifChanged and nothing changed
+	}
+	slices.Sort(ids)
+	ins := &pgx.Batch{}
+	for i, e := range es {
+		e.ID = ids[i]
+		e.PrevHash = prev
+		e.Hash = auditlog.ChainHash(prev, e)
+		prev = e.Hash
+		var actorID *int64
+		if e.ActorID != 0 {
+			actorID = &e.ActorID
+		}
+		ins.Queue(`
 INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, prev_hash, hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-				e.ID, e.At, actorID, e.Actor, e.Role, e.Action, e.Method, e.Route, e.Path, e.Status, e.RequestID,
-				e.Object, e.GridCode, e.Reason, e.PrevHash, e.Hash)
-		}
-		return translate(tx.SendBatch(ctx, ins).Close(), "audit entry")
-	})
+			e.ID, e.At, actorID, e.Actor, e.Role, e.Action, e.Method, e.Route, e.Path, e.Status, e.RequestID,
+			e.Object, e.GridCode, e.Reason, e.PrevHash, e.Hash)
+	}
+	if err := tx.SendBatch(ctx, ins).Close(); err != nil {
+		return false, translate(err, "audit entry")
+	}
+	return true, nil
 }
 
 const auditColumns = `id, at, coalesce(actor_id, 0), actor, role, action, method, route, path, status, request_id, object, grid_code, reason, prev_hash, hash`

@@ -45,7 +45,7 @@ func dateStrings(ds []workday.Date) []string {
 
 // SaveCalendarYear inserts or replaces one year.
 func (s *CaseStore) SaveCalendarYear(ctx context.Context, y workday.Year) error {
-	_, err := s.db.Pool.Exec(ctx, `
+	_, err := s.db.exec(ctx, `
 INSERT INTO work_calendar (year, off_days, work_days, updated_at) VALUES ($1, $2::text[]::date[], $3::text[]::date[], $4)
 ON CONFLICT (year) DO UPDATE SET off_days = $2::text[]::date[], work_days = $3::text[]::date[], updated_at = $4`,
 		y.Year, dateStrings(y.Off), dateStrings(y.Work), s.db.Now())

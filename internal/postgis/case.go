@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/jackc/pgx/v5"
@@ -82,7 +83,7 @@ func (s *CaseStore) FindIdempotency(ctx context.Context, userID int64, key strin
 
 // PurgeIdempotencyKeys deletes keys created before before (keep at least 7 days).
 func (s *CaseStore) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
+	tag, err := s.db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
 	return tag.RowsAffected(), translate(err, "idempotency keys")
 }
 
@@ -163,13 +164,33 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		photos = []int64{}
 	}
 	var eventIDs []int64
-	err = s.db.Pool.QueryRow(ctx, createCaseSQL,
-		number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
-		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
-		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
-		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
-		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs)
+	insert := func(q interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	}) error {
+		return q.QueryRow(ctx, createCaseSQL,
+			number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
+			c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
+			nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
+			c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
+			keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
+			c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs, nil)
+	}
+	if auditlog.PendingFrom(ctx) != nil {
+		// A request's case commits with its audit entry (db.tx).
+		err = s.db.tx(ctx, func(tx pgx.Tx) error {
+			if err := insert(tx); err != nil {
+				return err
+			}
+			changedLayer(tx, "cases") // notified by createCaseSQL
+			auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
+			return nil
+		})
+	} else {
+		err = insert(s.db.Pool)
+		if err == nil {
+			s.db.revs.changed([]string{"cases"})
+		}
+	}
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
@@ -188,7 +209,6 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 			e.ID = eventIDs[i]
 		}
 	}
-	s.db.bumpAfterCommit(ctx, "cases")
 	return 0, nil, nil
 }
 
@@ -197,7 +217,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 // JSON array of events in order) and its photos' attachment ($29: every id
 // must be an unattached upload of the reporter, or the whole statement
 // fails with unknown_upload). It returns the case's id, number and event
-// ids; no row when the key was taken. The events it publishes ($36, see
+// ids and tells the instances' revision caches (notifyLayer); no row
+// when the key was taken. The events it publishes ($36, see
 // publishedRows) are written by the same statement, naming the new id.
 const createCaseSQL = `
 WITH c AS (
@@ -234,7 +255,7 @@ WITH c AS (
 	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
 	ORDER BY x.n
 )
-SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
+SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e), pg_notify('gridd_layers', 'cases')
 FROM c
 WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true ELSE gridd_fail('unknown_upload') IS NULL END`
 
@@ -254,7 +275,9 @@ func (s *CaseStore) allocateNumber(ctx context.Context, month string) (string, e
 	err := s.db.Pool.QueryRow(ctx, `SELECT nextval($1::regclass)`, seq).Scan(&n)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // the month's first case
-		err = s.db.tx(ctx, func(tx pgx.Tx) error {
+		// Not db.tx: the sequence is not the request's change (its audit
+		// entry goes with the case).
+		err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 			// Start after the numbers already given (the counter of
 			// earlier versions, or cases numbered some other way).
 			var start int64
@@ -352,11 +375,8 @@ WHERE id = $1 AND version = $2`,
 				return err
 			}
 		}
-		return nil
+		return notifyLayer(ctx, tx, "cases")
 	})
-	if err == nil {
-		s.db.bumpAfterCommit(ctx, "cases")
-	}
 	return err
 }
 

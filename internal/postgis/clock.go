@@ -32,7 +32,7 @@ func (s *CaseStore) FindClockSettings(ctx context.Context) (casework.ClockSettin
 
 // SaveClockSettings replaces the stage clock settings.
 func (s *CaseStore) SaveClockSettings(ctx context.Context, cs casework.ClockSettings) error {
-	_, err := s.db.Pool.Exec(ctx, `
+	_, err := s.db.exec(ctx, `
 INSERT INTO clock_settings (id, settings, updated_at) VALUES (1, $1, $2)
 ON CONFLICT (id) DO UPDATE SET settings = $1, updated_at = $2`, cs, s.db.Now())
 	return translate(err, "clock settings")

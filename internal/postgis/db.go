@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/migrations"
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,8 @@ type Config struct {
 type DB struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time
+
+	revs revisionCache // layer revisions while listening (ListenLayers)
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values
@@ -131,9 +134,75 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a transaction, committing when fn returns nil.
+// tx runs fn in a transaction, committing when fn returns nil. When ctx
+// carries a write request's pending audit entry (auditlog.Pending) not yet
+// written, the entry is appended in the same transaction if fn changed
+// anything: the change commits with its audit entry or not at all.
+//
+// The layers the transaction changed (bumpLayer, notifyLayer) are noted in
+// this instance's revision cache once it commits, so that the instance
+// reads its own writes before the notification comes back.
 func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.Pool, fn)
+	var lt *layerTx
+	p := auditlog.PendingFrom(ctx)
+	var e *auditlog.Entry
+	written := false
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		lt = &layerTx{Tx: tx}
+		if err := fn(lt); err != nil {
+			return err
+		}
+		if p == nil {
+			return nil
+		}
+		if e = p.Take(); e == nil {
+			return nil
+		}
+		var err error
+		written, err = appendAudit(ctx, tx, true, []*auditlog.Entry{e})
+		return err
+	})
+	if e != nil {
+		p.Done(err == nil && written)
+	}
+	if err == nil && lt != nil {
+		db.revs.changed(lt.layers)
+	}
+	if err == nil && written {
+		// A request's change may bump layers by trigger (assignments,
+		// registers): reread them rather than wait for the notification.
+		db.revs.stale()
+	}
+	return err
+}
+
+// exec runs one statement: in a transaction with the request's pending
+// audit entry (db.tx) when ctx carries one, else straight on the pool.
+func (db *DB) exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if auditlog.PendingFrom(ctx) == nil {
+		return db.Pool.Exec(ctx, sql, args...)
+	}
+	var tag pgconn.CommandTag
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		tag, err = tx.Exec(ctx, sql, args...)
+		return err
+	})
+	return tag, err
+}
+
+// layerTx is a transaction of db.tx: it collects the layers changed in it.
+type layerTx struct {
+	pgx.Tx
+	layers []string
+}
+
+// changedLayer notes that tx changes layer (for this instance's revision
+// cache, once committed).
+func changedLayer(tx pgx.Tx, layer string) {
+	if lt, ok := tx.(*layerTx); ok {
+		lt.layers = append(lt.layers, layer)
+	}
 }
 
 // translate maps driver errors to domain errors at the store boundary.
@@ -180,27 +249,9 @@ func translateWrite(err error, what string) error {
 
 // bumpLayer records a committed change of layer inside tx.
 func bumpLayer(ctx context.Context, tx pgx.Tx, layer string) error {
+	changedLayer(tx, layer)
 	_, err := tx.Exec(ctx, `UPDATE layer_revisions SET revision = revision + 1, changed_at = now() WHERE layer = $1`, layer)
 	return err
-}
-
-// afterCommitLayers are the layers recorded by bumpAfterCommit, each with
-// its sequence (migration 00012).
-var afterCommitLayers = map[string]string{"cases": "cases_layer_bumps", "patrols": "patrols_layer_bumps"}
-
-// bumpAfterCommit records a committed change of a layer whose writes are
-// too frequent to lock its layer_revisions row at all (case intake, patrol
-// intake): it takes the next value of the layer's sequence, which the
-// layer's revision token carries. It runs after the commit, not inside it;
-// that keeps tile caches safe (a tile rendered in between is cached under
-// the old revision and dropped by this bump). Should the bump itself fail
-// after a successful commit, the change is still committed and the next
-// write bumps the revision; until then cached tiles of the layer may be
-// stale.
-func (db *DB) bumpAfterCommit(ctx context.Context, layer string) {
-	if seq, ok := afterCommitLayers[layer]; ok {
-		_, _ = db.Pool.Exec(ctx, `SELECT nextval($1::regclass)`, seq)
-	}
 }
 
 // LayerRevision returns the current revision of a layer.

@@ -280,7 +280,7 @@ func (s *DivisionStore) FindProposal(ctx context.Context, id int64) (*planning.P
 
 // MarkApplied records that proposal id was applied; once only.
 func (s *DivisionStore) MarkApplied(ctx context.Context, id int64, at time.Time) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE division_proposals SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL`, id, at)
+	tag, err := s.db.exec(ctx, `UPDATE division_proposals SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL`, id, at)
 	if err != nil {
 		return translate(err, "division proposal")
 	}

@@ -26,3 +26,9 @@ func InsertEventForTest(ctx context.Context, db *DB, e events.Event, commit bool
 	}
 	return err
 }
+
+// DuplicatesSQLForTest is the duplicate search of case intake.
+const DuplicatesSQLForTest = duplicatesSQL
+
+// GridSnapshotSQLForTest is the grids snapshot query.
+var GridSnapshotSQLForTest = gridSnapshotSQL

@@ -188,7 +188,7 @@ func decodeArgs(b []byte) ([]any, error) {
 
 // MarkRead marks the user's notification read (the first time counts).
 func (s *InboxStore) MarkRead(ctx context.Context, userID, id int64, at time.Time) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND user_id = $2`, id, userID, at)
+	tag, err := s.db.exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3) WHERE id = $1 AND user_id = $2`, id, userID, at)
 	if err != nil {
 		return translate(err, "notification")
 	}
@@ -257,7 +257,7 @@ func (s *InboxStore) UnstagedCases(ctx context.Context, limit int) ([]*casework.
 
 // SaveClock writes c's stage clock (derived data: the version stays).
 func (s *InboxStore) SaveClock(ctx context.Context, c *casework.Case) error {
-	_, err := s.db.Pool.Exec(ctx, `UPDATE cases SET review_due = $2, verify_due = $3, stage = $4, stage_since = $5, due_at = $6,
+	_, err := s.db.exec(ctx, `UPDATE cases SET review_due = $2, verify_due = $3, stage = $4, stage_since = $5, due_at = $6,
   warn_at = $7, remind_at = $8 WHERE id = $1`, c.ID, c.ReviewDue, c.VerifyDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.DueAt, c.WarnAt, c.RemindAt)
 	return translate(err, "case clock")
 }
@@ -382,7 +382,7 @@ WHERE id = $1 AND version = $2`, c.ID, w.Prev, string(c.Status), nullIfEmpty(c.E
 				return translate(err, "event")
 			}
 		}
-		return nil
+		return notifyLayer(ctx, tx, "cases")
 	})
 	if errors.Is(err, errSkip) {
 		return false, nil
@@ -390,7 +390,6 @@ WHERE id = $1 AND version = $2`, c.ID, w.Prev, string(c.Status), nullIfEmpty(c.E
 	if err != nil {
 		return false, err
 	}
-	s.db.bumpAfterCommit(ctx, "cases")
 	return true, nil
 }
 
@@ -432,7 +431,7 @@ GROUP BY d.code ORDER BY d.code`, now)
 // user, never the author. The partial index case_events_mentions finds the
 // comments.
 func (s *InboxStore) NotifyMentions(ctx context.Context, since, now time.Time) (int, error) {
-	tag, err := s.db.Pool.Exec(ctx, `
+	tag, err := s.db.exec(ctx, `
 INSERT INTO notifications (user_id, kind, case_id, msg_key, args, dedup_key, created_at)
 SELECT DISTINCT u.id, 'mention', c.id, $3, jsonb_build_array(e.actor_name, c.number), 'mention:' || e.id, $2::timestamptz
 FROM case_events e
@@ -462,19 +461,20 @@ func (s *InboxStore) LightsChanged(ctx context.Context, now time.Time) (bool, er
 		}
 		if tag.RowsAffected() == 1 {
 			changed = true
-			return nil
+			return notifyLayer(ctx, tx, "cases")
 		}
-		return tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 WITH r AS (SELECT last_at FROM clock_runs WHERE id = 1 FOR UPDATE),
 u AS (UPDATE clock_runs SET last_at = greatest(last_at, $1) WHERE id = 1)
 SELECT EXISTS (SELECT 1 FROM cases c, r WHERE `+openCase+`
   AND ((c.warn_at > r.last_at AND c.warn_at <= $1) OR (c.due_at > r.last_at AND c.due_at <= $1)))`, now).Scan(&changed)
+		if err != nil || !changed {
+			return err
+		}
+		return notifyLayer(ctx, tx, "cases")
 	})
 	if err != nil {
 		return false, translate(err, "clock run")
-	}
-	if changed {
-		s.db.bumpAfterCommit(ctx, "cases")
 	}
 	return changed, nil
 }

@@ -41,7 +41,7 @@ func (s *KeyPersonStore) CreateKeyPerson(ctx context.Context, k *registers.KeyPe
 			return err
 		}
 	}
-	_, err := s.db.Pool.Exec(ctx, `
+	_, err := s.db.exec(ctx, `
 INSERT INTO key_persons (id, category, name, address, point, grid_code, resident_id, responsible_user_id, risk_level,
 	id_number_enc, id_number_mask, diagnosis_enc, case_notes_enc, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -59,7 +59,7 @@ func (s *KeyPersonStore) UpdateKeyPerson(ctx context.Context, k *registers.KeyPe
 			return err
 		}
 	}
-	tag, err := s.db.Pool.Exec(ctx, `
+	tag, err := s.db.exec(ctx, `
 UPDATE key_persons SET category = $2, name = $3, address = $4, point = $5::geometry, grid_code = $6, resident_id = $7,
 	responsible_user_id = $8, risk_level = $9, id_number_enc = $10, id_number_mask = $11, diagnosis_enc = $12,
 	case_notes_enc = $13, updated_at = $14
@@ -145,7 +145,7 @@ FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` A
 
 // CreateVisit inserts a visit whose notes are already sealed.
 func (s *KeyPersonStore) CreateVisit(ctx context.Context, v *registers.Visit) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO key_person_visits (id, key_person_id, visited_on, visitor_id, notes_enc, created_at)
+	_, err := s.db.exec(ctx, `INSERT INTO key_person_visits (id, key_person_id, visited_on, visitor_id, notes_enc, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)`, v.ID, v.KeyPersonID, v.VisitedOn, v.VisitorID, v.NotesEnc, v.CreatedAt)
 	return translate(err, "visit")
 }
@@ -183,7 +183,7 @@ func (s *KeyPersonStore) SetUserPermissions(ctx context.Context, username string
 	if perms == nil {
 		perms = []string{}
 	}
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE users SET permissions = $2 WHERE username = $1`, username, perms)
+	tag, err := s.db.exec(ctx, `UPDATE users SET permissions = $2 WHERE username = $1`, username, perms)
 	if err != nil {
 		return translate(err, "user")
 	}

@@ -55,7 +55,9 @@ func (s *PatrolStore) ensurePartitions(ctx context.Context, ts []time.Time) erro
 		}
 		if !exists {
 			from, to := m.UTC().Format(time.RFC3339), m.AddDate(0, 1, 0).UTC().Format(time.RFC3339)
-			err := s.db.tx(ctx, func(tx pgx.Tx) error {
+			// Not db.tx: a partition is not the request's change (its
+			// audit entry goes with the fixes).
+			err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('patrol_points partitions'))`); err != nil {
 					return err
 				}
@@ -122,9 +124,6 @@ RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
 		}
 		return markDirty(ctx, tx, workerID, days)
 	})
-	if err == nil && n > 0 {
-		s.db.bumpAfterCommit(ctx, "patrols")
-	}
 	return n, translate(err, "patrol points")
 }
 
@@ -137,9 +136,12 @@ func markDirty(ctx context.Context, tx pgx.Tx, workerID int64, days map[string]b
 		list = append(list, d)
 	}
 	sort.Strings(list)
+	// With the mark, the patrols layer's change (notifyLayer).
+	changedLayer(tx, "patrols")
 	_, err := tx.Exec(ctx, `
+WITH n AS MATERIALIZED (SELECT pg_notify('`+layersChannel+`', 'patrols'))
 INSERT INTO patrol_dirty_days (worker_id, day, seq)
-SELECT $1, d::date, nextval('patrol_dirty_seq') FROM unnest($2::text[]) AS d
+SELECT $1, d::date, nextval('patrol_dirty_seq') FROM unnest($2::text[]) AS d, n
 ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workerID, list)
 	return err
 }
@@ -280,7 +282,7 @@ SELECT $1, $2, $3::date, $4, $5 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id
 // rules, and those whose grid version is no longer the one valid at the
 // end of the day (loc's civil day). It returns how many it marked.
 func (s *PatrolStore) MarkStale(ctx context.Context, rules string) (int64, error) {
-	tag, err := s.db.Pool.Exec(ctx, `
+	tag, err := s.db.exec(ctx, `
 INSERT INTO patrol_dirty_days (worker_id, day, seq)
 SELECT worker_id, day, nextval('patrol_dirty_seq') FROM (
 	SELECT worker_id, day FROM patrol_days WHERE rules <> $1

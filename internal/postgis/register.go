@@ -109,7 +109,7 @@ WHERE id = $1 AND kind = $2 AND $16::timestamptz IS NOT NULL`, args...)
 
 // DeleteRecord deletes a record; a household that still has people is a conflict.
 func (s *RegisterStore) DeleteRecord(ctx context.Context, kind registers.Kind, id int64) error {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM register_records WHERE id = $1 AND kind = $2`, id, string(kind))
+	tag, err := s.db.exec(ctx, `DELETE FROM register_records WHERE id = $1 AND kind = $2`, id, string(kind))
 	if err != nil {
 		if errs.Is(translate(err, ""), errs.Invalid) {
 			return errs.Conflictf("household_has_people", "household %d still has people; delete or move them first", id)

@@ -160,7 +160,7 @@ FROM case_categories ORDER BY code`)
 
 // SaveCategory inserts or updates a category.
 func (s *CaseStore) SaveCategory(ctx context.Context, c *casework.Category) error {
-	_, err := s.db.Pool.Exec(ctx, `
+	_, err := s.db.exec(ctx, `
 INSERT INTO case_categories (code, parent_code, name, name_en, points, accept_days, handle_days, verify_days, active)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_days = $6, handle_days = $7,

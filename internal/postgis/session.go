@@ -18,7 +18,7 @@ func NewSessionStore(db *DB) *SessionStore { return &SessionStore{db: db} }
 
 // CreateSession stores a hashed token.
 func (s *SessionStore) CreateSession(ctx context.Context, tokenHash []byte, userID int64, created, expires time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+	_, err := s.db.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
 		tokenHash, userID, created, expires)
 	return translate(err, "session")
 }
@@ -33,7 +33,7 @@ func (s *SessionStore) FindSession(ctx context.Context, tokenHash []byte) (int64
 
 // RevokeSession marks a session revoked.
 func (s *SessionStore) RevokeSession(ctx context.Context, tokenHash []byte, at time.Time) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash, at)
+	tag, err := s.db.exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash, at)
 	if err != nil {
 		return translate(err, "session")
 	}
@@ -45,7 +45,7 @@ func (s *SessionStore) RevokeSession(ctx context.Context, tokenHash []byte, at t
 
 // RecordLoginFailure notes a failed login for throttling.
 func (s *SessionStore) RecordLoginFailure(ctx context.Context, username string, at time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO login_failures (username, at) VALUES ($1, $2)`, username, at)
+	_, err := s.db.exec(ctx, `INSERT INTO login_failures (username, at) VALUES ($1, $2)`, username, at)
 	return translate(err, "login failure")
 }
 
@@ -58,6 +58,6 @@ func (s *SessionStore) CountLoginFailures(ctx context.Context, username string, 
 
 // ClearLoginFailures forgets failures after a successful login.
 func (s *SessionStore) ClearLoginFailures(ctx context.Context, username string) error {
-	_, err := s.db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE username = $1`, username)
+	_, err := s.db.exec(ctx, `DELETE FROM login_failures WHERE username = $1`, username)
 	return translate(err, "login failures")
 }

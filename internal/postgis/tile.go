@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/geojson"
 )
 
 // TileStore renders the map layers as Mapbox Vector Tiles with ST_AsMVT and
@@ -160,66 +161,97 @@ func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error
 	return b, nil
 }
 
-// Revisions returns "revision.changed_at" per layer_revisions entry (plus
-// ".bumps" for the layers bumped after commit by a sequence); the
-// timestamp keeps tokens distinct across a rebuilt database.
+// Revisions returns a token per layer_revisions entry (DB.revisions:
+// held in memory between changes while the DB listens on gridd_layers).
+// The map is shared: callers must not modify it.
 func (s *TileStore) Revisions(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `
-SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text ||
-       CASE layer WHEN 'cases' THEN '.' || (SELECT last_value FROM cases_layer_bumps)::text
-                  WHEN 'patrols' THEN '.' || (SELECT last_value FROM patrols_layer_bumps)::text ELSE '' END
-FROM layer_revisions`)
-	if err != nil {
-		return nil, translate(err, "layer revisions")
+	return s.db.revisions(ctx)
+}
+
+// gridSnapshotQuery reads every current grid with the grids layer's
+// attributes as of @day, and its geometry when withGeom (GridSnapshot,
+// GridAttributes). Set-based: the day's worker assignments are aggregated
+// once per grid and hash-joined (workerJoin's lateral lookup, right for
+// the few grids of a tile, ran once per grid here).
+func gridSnapshotQuery(withGeom bool) string {
+	geom := ""
+	if withGeom {
+		geom = ", ST_AsEWKB(g.geom)"
 	}
-	out := map[string]string{}
-	var l, r string
-	_, err = pgx.ForEachRow(rows, []any{&l, &r}, func() error { out[l] = r; return nil })
-	return out, translate(err, "layer revisions")
+	return `
+WITH w AS (
+	SELECT a.grid_code, string_agg(u.name, ',' ORDER BY u.username) AS names, string_agg(u.username, ',' ORDER BY u.username) AS usernames
+	FROM grid_assignments a JOIN users u ON u.id = a.user_id
+	WHERE a.grid_role = 'worker' AND a.valid_from <= @day::date AND (a.valid_to IS NULL OR a.valid_to > @day::date)
+	GROUP BY a.grid_code
+)
+SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
+       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
+       coalesce(rc.places, 0)` + geom + `
+FROM grid_versions g
+LEFT JOIN w ON w.grid_code = g.code
+LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
+WHERE g.valid_to IS NULL
+ORDER BY g.level, g.code`
+}
+
+var (
+	gridSnapshotSQL = gridSnapshotQuery(true)
+	gridAttrsSQL    = gridSnapshotQuery(false)
+)
+
+// gridRow scans one row of gridSnapshotQuery.
+type gridRow struct {
+	code, name, parentCode, worker, username string
+	level                                    int
+	households, population                   *int
+	rh, rp, rb, rpl                          int64
+	raw                                      []byte
+}
+
+func (r *gridRow) dest(withGeom bool) []any {
+	d := []any{&r.code, &r.name, &r.level, &r.parentCode, &r.worker, &r.username, &r.households, &r.population,
+		&r.rh, &r.rp, &r.rb, &r.rpl}
+	if withGeom {
+		d = append(d, &r.raw)
+	}
+	return d
+}
+
+// props are the grids layer's attributes of the row (those of the grids
+// tile query).
+func (r *gridRow) props() geojson.Properties {
+	p := geojson.Properties{"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parentCode,
+		"worker": r.worker, "worker_username": r.username, "registered_households": r.rh, "registered_people": r.rp,
+		"businesses": r.rb, "places": r.rpl}
+	if r.households != nil {
+		p["households"] = *r.households
+	}
+	if r.population != nil {
+		p["population"] = *r.population
+	}
+	return p
 }
 
 // GridSnapshot reads every current grid with the grids layer's attributes
 // as of day (today's workers, register counts) and the codes of its
 // ancestors, for the in-memory renderer of the grids tiles
-// (tiles.Snapshot). The attributes are those of the grids tile query.
+// (tiles.Snapshot).
 func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
-	rows, err := s.db.Pool.Query(ctx, `
-SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
-       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
-       coalesce(rc.places, 0), ST_AsEWKB(g.geom)
-FROM grid_versions g `+workerJoin+`
-LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
-WHERE g.valid_to IS NULL
-ORDER BY g.level, g.code`, pgx.NamedArgs{"day": day})
+	rows, err := s.db.Pool.Query(ctx, gridSnapshotSQL, pgx.NamedArgs{"day": day})
 	if err != nil {
 		return nil, translate(err, "grid snapshot")
 	}
 	var out []tiles.SnapshotFeature
 	parent := map[string]string{}
-	var (
-		code, name, parentCode, worker, username string
-		level                                    int
-		households, population                   *int
-		rh, rp, rb, rpl                          int64
-		raw                                      []byte
-	)
-	_, err = pgx.ForEachRow(rows, []any{&code, &name, &level, &parentCode, &worker, &username, &households, &population,
-		&rh, &rp, &rb, &rpl, &raw}, func() error {
-		g, err := decodeGeom(raw)
+	var r gridRow
+	_, err = pgx.ForEachRow(rows, r.dest(true), func() error {
+		g, err := decodeGeom(r.raw)
 		if err != nil {
 			return err
 		}
-		props := map[string]any{"code": code, "name": name, "level": level, "parent_code": parentCode,
-			"worker": worker, "worker_username": username, "registered_households": rh, "registered_people": rp,
-			"businesses": rb, "places": rpl}
-		if households != nil {
-			props["households"] = *households
-		}
-		if population != nil {
-			props["population"] = *population
-		}
-		parent[code] = parentCode
-		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: props, Codes: []string{code}})
+		parent[r.code] = r.parentCode
+		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: r.props(), Codes: []string{r.code}})
 		return nil
 	})
 	if err != nil {
@@ -231,4 +263,21 @@ ORDER BY g.level, g.code`, pgx.NamedArgs{"day": day})
 		}
 	}
 	return out, nil
+}
+
+// GridAttributes reads the grids layer's attributes of every current grid
+// as of day, by code, without the geometry (tiles.Snapshot's refresh after
+// a change of assignments or register counts, or a new day).
+func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
+	rows, err := s.db.Pool.Query(ctx, gridAttrsSQL, pgx.NamedArgs{"day": day})
+	if err != nil {
+		return nil, translate(err, "grid attributes")
+	}
+	out := map[string]geojson.Properties{}
+	var r gridRow
+	_, err = pgx.ForEachRow(rows, r.dest(false), func() error {
+		out[r.code] = r.props()
+		return nil
+	})
+	return out, translate(err, "grid attributes")
 }

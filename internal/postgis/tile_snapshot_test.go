@@ -157,3 +157,56 @@ func featureArea(f *geojson.Feature) float64 {
 	}
 	return 0
 }
+
+// TestGridSnapshotRefreshesAttributes: a version that differs from the
+// current one only in attributes (the assignments' revision, the day)
+// rereads the attributes (GridAttributes) and keeps the geometry — the
+// whole layer is not loaded again — and its tiles show the change; a new
+// grids revision loads everything.
+func TestGridSnapshotRefreshesAttributes(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.NewDemo(t)
+	st := postgis.NewTileStore(db)
+	loads, attrs := 0, 0
+	snap := &tiles.Snapshot{Layer: "grids", Shapes: "grids",
+		Load: func(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
+			loads++
+			return st.GridSnapshot(ctx, day)
+		},
+		Attrs: func(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
+			attrs++
+			return st.GridAttributes(ctx, day)
+		}}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	const code = "370114001001001"
+	var lon, lat float64
+	if err := db.Pool.QueryRow(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grid_versions WHERE code = $1 AND valid_to IS NULL) x`, code).
+		Scan(&lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	tl := maptile.At(orb.Point{lon, lat}, 15)
+	c := tiles.Coord{Z: 15, X: int(tl.X), Y: int(tl.Y)}
+	worker := func(version string) string {
+		f := decodeByCode(t, must(snap.Tile(ctx, tiles.TileQuery{Layer: "grids", Coord: c, Day: day, Version: version})))[code]
+		if f == nil {
+			t.Fatalf("grid %s not in tile %v", code, c)
+		}
+		return f.Properties.MustString("worker_username", "")
+	}
+	if w := worker("grids|grids=1|assignments=1"); w != code {
+		t.Fatalf("worker %q, want %s", w, code)
+	}
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM grid_assignments WHERE grid_code = $1 AND grid_role = 'worker'`, code); err != nil {
+		t.Fatal(err)
+	}
+	if w := worker("grids|grids=1|assignments=2"); w != "" {
+		t.Errorf("after the assignment ended: worker %q, want none", w)
+	}
+	if loads != 1 || attrs != 1 {
+		t.Errorf("an assignment change: %d loads, %d attribute reads; want 1 and 1", loads, attrs)
+	}
+	worker("grids|grids=2|assignments=2")
+	if loads != 2 || attrs != 1 {
+		t.Errorf("a grids change: %d loads, %d attribute reads; want 2 and 1", loads, attrs)
+	}
+}

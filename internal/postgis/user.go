@@ -94,7 +94,7 @@ func (s *PeopleStore) SetPassword(ctx context.Context, userID int64, hash string
 
 // CreateDepartment inserts d.
 func (s *PeopleStore) CreateDepartment(ctx context.Context, d *people.Department) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO departments (code, name) VALUES ($1, $2)`, d.Code, d.Name)
+	_, err := s.db.exec(ctx, `INSERT INTO departments (code, name) VALUES ($1, $2)`, d.Code, d.Name)
 	return translate(err, "department "+d.Code)
 }
 
@@ -127,7 +127,7 @@ VALUES ($1, $2, $3, $4, $5::date, $6::date) RETURNING id`,
 
 // EndAssignment closes an assignment at the civil date on (exclusive).
 func (s *PeopleStore) EndAssignment(ctx context.Context, id int64, on time.Time) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE grid_assignments SET valid_to = $2::date WHERE id = $1 AND valid_to IS NULL`, id, civil(on))
+	tag, err := s.db.exec(ctx, `UPDATE grid_assignments SET valid_to = $2::date WHERE id = $1 AND valid_to IS NULL`, id, civil(on))
 	if err != nil {
 		return translate(err, "assignment")
 	}

@@ -76,7 +76,7 @@ func (s *WebhookStore) FindWebhook(ctx context.Context, id int64) (*webhook.Subs
 // DeleteWebhook deletes subscription id and its deliveries (their pending
 // jobs then find nothing to send).
 func (s *WebhookStore) DeleteWebhook(ctx context.Context, id int64) error {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
+	tag, err := s.db.exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
 	if err != nil {
 		return translate(err, "webhook")
 	}
@@ -217,7 +217,7 @@ func (s *WebhookStore) RecordAttempt(ctx context.Context, id int64, status strin
 	if lastStatus != 0 {
 		code = &lastStatus
 	}
-	_, err := s.db.Pool.Exec(ctx, `
+	_, err := s.db.exec(ctx, `
 UPDATE webhook_deliveries SET status = $2, attempts = $3, last_error = $4, last_status = coalesce($5, last_status), updated_at = $6
 WHERE id = $1`, id, status, attempts, lastErr, code, s.db.Now())
 	return translate(err, "webhook delivery")

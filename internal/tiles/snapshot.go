@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,10 @@ type SnapshotFeature struct {
 // SnapshotLoader reads every feature of a layer as of day.
 type SnapshotLoader func(ctx context.Context, day time.Time) ([]SnapshotFeature, error)
 
+// SnapshotAttrsLoader reads every feature's attributes as of day, by the
+// feature's first code.
+type SnapshotAttrsLoader func(ctx context.Context, day time.Time) (map[string]geojson.Properties, error)
+
 // Snapshot renders a layer's tiles in Go from an in-memory copy of all its
 // features, taken once per version of the layer (its revisions and day,
 // TileQuery.Version) and shared by every tile of that version: a tile
@@ -36,9 +41,16 @@ type SnapshotLoader func(ctx context.Context, day time.Time) ([]SnapshotFeature,
 // every feature in PostGIS. A request of a newer version reloads the copy
 // first (one query), so a tile after a committed write never shows the old
 // data.
+//
+// With Attrs and Shapes set, a new version whose Shapes revision is
+// unchanged (e.g. only today's workers or the register counts changed)
+// reloads only the features' attributes (Attrs, keyed by the feature's
+// first code) and keeps the geometry, bounds and index.
 type Snapshot struct {
-	Layer string
-	Load  SnapshotLoader
+	Layer  string
+	Load   SnapshotLoader
+	Attrs  SnapshotAttrsLoader
+	Shapes string // the revision (TileQuery.Version's "name=token") that changes the geometry
 
 	cur    atomic.Pointer[snap]
 	flight singleflight.Group
@@ -60,6 +72,9 @@ func (s *Snapshot) get(ctx context.Context, version string, day time.Time) (*sna
 		if c := s.cur.Load(); c != nil && c.version == version {
 			return c, nil
 		}
+		if sn, ok, err := s.refreshAttrs(ctx, version, day); ok || err != nil {
+			return sn, err
+		}
 		feats, err := s.Load(ctx, day)
 		if err != nil {
 			return nil, err
@@ -76,6 +91,48 @@ func (s *Snapshot) get(ctx context.Context, version string, day time.Time) (*sna
 		return nil, err
 	}
 	return v.(*snap), nil
+}
+
+// refreshAttrs makes the snapshot of version from the current one with
+// fresh attributes, when only attributes can have changed; ok false when
+// the whole layer must be loaded.
+func (s *Snapshot) refreshAttrs(ctx context.Context, version string, day time.Time) (*snap, bool, error) {
+	c := s.cur.Load()
+	if c == nil || s.Attrs == nil || s.Shapes == "" {
+		return nil, false, nil
+	}
+	shapes := revisionIn(version, s.Shapes)
+	if shapes == "" || shapes != revisionIn(c.version, s.Shapes) {
+		return nil, false, nil
+	}
+	attrs, err := s.Attrs(ctx, day)
+	if err != nil {
+		return nil, false, err
+	}
+	feats := make([]SnapshotFeature, len(c.feats))
+	for i, f := range c.feats {
+		p, ok := attrs[f.Codes[0]]
+		if !ok { // a feature gone: its geometry changed after all
+			return nil, false, nil
+		}
+		feats[i] = SnapshotFeature{Geometry: f.Geometry, Props: p, Codes: f.Codes}
+	}
+	if len(attrs) != len(feats) { // a feature added
+		return nil, false, nil
+	}
+	sn := &snap{version: version, feats: feats, bounds: c.bounds, index: c.index}
+	s.cur.Store(sn)
+	return sn, true, nil
+}
+
+// revisionIn returns "name=token" of version (segments split by "|"), or "".
+func revisionIn(version, name string) string {
+	for _, seg := range strings.Split(version, "|") {
+		if strings.HasPrefix(seg, name+"=") {
+			return seg
+		}
+	}
+	return ""
 }
 
 // Tile renders one tile of the snapshot's layer.

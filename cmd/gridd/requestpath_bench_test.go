@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/postgis"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// transactions counts the database's committed transactions around run
+// (pg_stat_database, every backend's counters flushed: xactCommits),
+// minus the reader's own. Background work of the app (listeners, jobs)
+// is included: an upper bound for the requests'.
+func transactions(b *testing.B, ta *benchApp, dbURL string, run func()) int64 {
+	pools := []*pgxpool.Pool{ta.db.Pool, ta.testDB.Pool}
+	before, own := xactCommits(b, dbURL, pools)
+	run()
+	after, _ := xactCommits(b, dbURL, pools)
+	return after - before - own
+}
+
+// BenchmarkIntakeBacklog measures case intake through the HTTP API,
+// durable (synchronous_commit on), 16 clients, with 100,000 open cases
+// already in the table (reported in the last 72 hours over the demo town,
+// the categories of the reports: the duplicate search's worst case), and
+// the transactions committed per report (pg_stat_database).
+func BenchmarkIntakeBacklog(b *testing.B) {
+	clk := &testClock{t: time.Now()}
+	ta, dbURL := newDurableApp(b, clk)
+	ctx := context.Background()
+	cats := []string{"0101", "0102", "0104", "0201", "0202", "0304", "0601", "0801", "0903", "1102"}
+	err := pgx.BeginFunc(ctx, ta.db.Pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0; SELECT setseed(0.42)`)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+WITH e AS (SELECT ST_Extent(geom)::geometry AS e FROM grid_versions WHERE valid_to IS NULL)
+INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, status, created_at, updated_at)
+SELECT '2020-01-' || lpad(i::text, 6, '0'), ($1::text[])[1 + i % cardinality($1::text[])], 'backlog', 'hotline_12345',
+       ST_SetSRID(ST_MakePoint(ST_XMin(e) + random() * (ST_XMax(e) - ST_XMin(e)), ST_YMin(e) + random() * (ST_YMax(e) - ST_YMin(e))), 4326),
+       $2::timestamptz - random() * interval '72 hours', (SELECT min(id) FROM users), 'reported', $2, $2
+FROM generate_series(1, 100000) AS i, e`, cats, clk.Now())
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ta.db.Pool.Exec(ctx, `ANALYZE cases`); err != nil {
+		b.Fatal(err)
+	}
+	pts := benchPoints(4096)
+	tok := ta.login("center")
+	var seq atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(8) // 16 clients on 2 cores
+	var elapsed time.Duration
+	xacts := transactions(b, ta, dbURL, func() {
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := int(seq.Add(1))
+				pt := pts[i%len(pts)]
+				res := ta.do("POST", "/api/v1/cases", tok, map[string]any{"category": cats[i%len(cats)], "description": fmt.Sprintf("积压基准 %d", i),
+					"lon": pt[0], "lat": pt[1], "source": "hotline_12345"}, map[string]string{"Idempotency-Key": fmt.Sprintf("backlog-%d", i)})
+				if res.Status != 201 {
+					b.Errorf("status %d: %s", res.Status, res.Body)
+					return
+				}
+			}
+		})
+		elapsed = time.Since(start)
+	})
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
+	b.ReportMetric(float64(xacts)/float64(b.N), "xacts/report")
+}
+
+// BenchmarkPatrolUpload measures patrol uploads through the HTTP API,
+// durable, 16 workers each uploading its own track: batches of one fix
+// (a phone sending each fix as it arrives) and of 12 fixes. Reports
+// uploads/s, fixes/s and transactions per upload.
+func BenchmarkPatrolUpload(b *testing.B) {
+	clk := &testClock{t: time.Now()}
+	ta, dbURL := newDurableApp(b, clk)
+	ctx := context.Background()
+	rows, err := ta.db.Pool.Query(ctx, `SELECT username FROM users WHERE role = 'worker' AND NOT disabled ORDER BY username LIMIT 16`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	workers, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(workers) < 16 {
+		b.Fatalf("workers: %v %v", workers, err)
+	}
+	tokens := make([]string, len(workers))
+	for i, w := range workers {
+		tokens[i] = ta.login(w)
+	}
+	day := routeDay()
+	var clientSeq, fixSeq atomic.Int64
+	for _, batch := range []int{1, 12} {
+		b.Run(fmt.Sprintf("fixes=%d", batch), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(8)
+			var elapsed time.Duration
+			xacts := transactions(b, ta, dbURL, func() {
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					c := int(clientSeq.Add(1)-1) % len(workers)
+					for pb.Next() {
+						pts := make([]map[string]any, batch)
+						for k := range pts {
+							// A fresh millisecond for every fix of the run.
+							t := day.Add(time.Duration(fixSeq.Add(1)) * time.Millisecond)
+							pts[k] = map[string]any{"t": t.Format(time.RFC3339Nano), "lon": 117.53, "lat": 36.70, "accuracy_m": 5}
+						}
+						res := ta.do("POST", "/api/v1/patrols/points", tokens[c], map[string]any{"worker": workers[c], "crs": "wgs84", "points": pts}, nil)
+						if res.Status != 200 && res.Status != 201 {
+							b.Errorf("status %d: %s", res.Status, res.Body)
+							return
+						}
+					}
+				})
+				elapsed = time.Since(start)
+			})
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "uploads/s")
+			b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "fixes/s")
+			b.ReportMetric(float64(xacts)/float64(b.N), "xacts/upload")
+		})
+	}
+}
+
+// newDurableApp is newCaseApp on a pool of 16 whose commits wait for the
+// WAL flush (synchronous_commit=on; the cluster decides whether that
+// fsyncs), and its database's URL.
+func newDurableApp(b *testing.B, clk *testClock) (*benchApp, string) {
+	tdb := dbtest.NewDemo(b)
+	url := dbtest.URL(b, tdb)
+	c := Config{DatabaseURL: url + "&pool_max_conns=16&synchronous_commit=on", StatementTimeout: 30 * time.Second,
+		TokenTTL: 24 * 365 * time.Hour, MaxBody: 1 << 20, Now: clk.Now}
+	return &benchApp{serveTestApp(b, c), tdb}, url
+}
+
+// benchApp is a test app and the test database's own pool.
+type benchApp struct {
+	*testApp
+	testDB *postgis.DB
+}

@@ -1,0 +1,86 @@
+package postgis_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/postgis"
+	"github.com/jackc/pgx/v5"
+)
+
+// lateralSnapshotSQL is the grids snapshot query of before: the day's
+// workers looked up per grid (a lateral subquery run once per grid).
+const lateralSnapshotSQL = `
+SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
+       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
+       coalesce(rc.places, 0), ST_AsEWKB(g.geom)
+FROM grid_versions g LEFT JOIN LATERAL (
+	SELECT string_agg(u.name, ',' ORDER BY u.username) AS names, string_agg(u.username, ',' ORDER BY u.username) AS usernames
+	FROM grid_assignments a JOIN users u ON u.id = a.user_id
+	WHERE a.grid_code = g.code AND a.grid_role = 'worker'
+	  AND a.valid_from <= @day::date AND (a.valid_to IS NULL OR a.valid_to > @day::date)
+) w ON true
+LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
+WHERE g.valid_to IS NULL
+ORDER BY g.level, g.code`
+
+// BenchmarkGridSnapshot builds the grids snapshot (tiles.Snapshot's load:
+// every current grid with today's workers and register counts, decoded)
+// at 20k grids, each level-3 grid with a worker. "load" is
+// TileStore.GridSnapshot (set-based: the assignments aggregated once and
+// hash-joined); "attributes" is the incremental refresh after an
+// assignment or register change (TileStore.GridAttributes: no geometry);
+// "set_sql" only runs and drains its query (no decoding)
+// and "lateral_sql" the query of before, as the sibling.
+func BenchmarkGridSnapshot(b *testing.B) {
+	ctx := context.Background()
+	db := dbtest.New(b)
+	grids20k(b, db)
+	if _, err := db.Pool.Exec(ctx, `
+INSERT INTO users (username, name, role) SELECT 'w' || code, '网格员' || code, 'worker' FROM grid_versions WHERE level = 3;
+INSERT INTO grid_assignments (user_id, grid_code, grid_role, valid_from)
+SELECT u.id, g.code, 'worker', '2025-01-01' FROM grid_versions g JOIN users u ON u.username = 'w' || g.code;
+ANALYZE users; ANALYZE grid_assignments`); err != nil {
+		b.Fatal(err)
+	}
+	st := postgis.NewTileStore(db)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	b.Run("load", func(b *testing.B) {
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			fs, err := st.GridSnapshot(ctx, day)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(fs)
+		}
+		b.ReportMetric(float64(n), "grids")
+	})
+	b.Run("attributes", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := st.GridAttributes(ctx, day); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	drain := func(b *testing.B, q string) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rows, err := db.Pool.Query(ctx, q, pgx.NamedArgs{"day": day})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+			}
+			if err := rows.Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("set_sql", func(b *testing.B) { drain(b, postgis.GridSnapshotSQLForTest) })
+	b.Run("lateral_sql", func(b *testing.B) { drain(b, lateralSnapshotSQL) })
+}
