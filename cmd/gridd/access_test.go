@@ -77,7 +77,13 @@ func routeCases() map[string]routeCase {
 		}, map[string]int{"anonymous": 401, "admin": 401, "center": 401, "department": 401, "worker": 401, "viewer": 401}},
 		"POST /api/v1/auth/logout": {fixed("/api/v1/auth/logout"), all(http.StatusNoContent, nil)},
 		"GET /api/v1/auth/me":      {fixed("/api/v1/auth/me"), all(200, nil)},
-		"GET /api/v1/grids":        {fixed("/api/v1/grids?level=3"), all(200, nil)},
+		// Any user may enrol a TOTP second factor (sorted: enrol, then a
+		// confirmation with a malformed code).
+		"POST /api/v1/auth/totp": {fixed("/api/v1/auth/totp"), all(200, nil)},
+		"POST /api/v1/auth/totp/confirm": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/auth/totp/confirm", map[string]string{"code": "abc"}, nil
+		}, all(http.StatusBadRequest, nil)},
+		"GET /api/v1/grids": {fixed("/api/v1/grids?level=3"), all(200, nil)},
 		"POST /api/v1/grids/import": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/grids/import?dry_run=true", []byte(dryImport), nil
 		}, only(200, "admin", "center")},
@@ -258,7 +264,7 @@ func routeCases() map[string]routeCase {
 			if err != nil {
 				ta.t.Fatal(err)
 			}
-			k, err := ta.keys.CreateAPIKey(ctx, p, "to revoke")
+			k, err := ta.keys.CreateAPIKey(ctx, p, "to revoke", 0)
 			if err != nil {
 				ta.t.Fatal(err)
 			}

@@ -127,7 +127,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	}}
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
-	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
+	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals,
+		SecondFactorRoles: c.SecondFactorRoles}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
@@ -145,7 +146,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.tiles = &tiles.Service{Registry: layers, Store: a.layerStores, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
-	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db)}
+	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db), TTL: c.APIKeyTTL, MaxTTL: c.APIKeyMaxTTL}
 	a.caseStore = postgis.NewCaseStore(db)
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	inboxes := postgis.NewInboxStore(db)

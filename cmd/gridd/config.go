@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gridd/gridd/internal/people"
 )
 
 // Config is parsed here, once, and passed down as plain values.
@@ -48,6 +50,12 @@ type Config struct {
 	// keeps in memory (0: 10,000; negative: none, every request reads the
 	// database).
 	AuthCache int
+	// SecondFactorRoles must log in with a TOTP code (flag default admin
+	// and center); users of other roles may enrol one.
+	SecondFactorRoles []people.Role
+	// APIKeyTTL is a new API key's default lifetime, APIKeyMaxTTL the
+	// longest one may ask for (0: 90 and 365 days).
+	APIKeyTTL, APIKeyMaxTTL time.Duration
 }
 
 func envOr(name, def string) string {
@@ -75,8 +83,32 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")
 	fs.IntVar(&c.AuthCache, "auth-cache", defaultAuthCache, "principals of recently used tokens kept in memory, revoked on every instance by notification; negative: none")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
+	fs.DurationVar(&c.APIKeyTTL, "api-key-ttl", 90*24*time.Hour, "default lifetime of a new API key")
+	fs.DurationVar(&c.APIKeyMaxTTL, "api-key-max-ttl", 365*24*time.Hour, "longest lifetime a new API key may ask for")
+	c.SecondFactorRoles = []people.Role{people.RoleAdmin, people.RoleCenter}
+	fs.Func("second-factor-roles", "roles that must log in with a TOTP second factor, comma-separated (default admin,center; \"none\": no role)", func(v string) error {
+		roles, err := parseRoles(v)
+		c.SecondFactorRoles = roles
+		return err
+	})
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		fmt.Fprintf(os.Stderr, "gridd: GRIDD_LOG=%q is not a log level; using info\n", level)
 	}
+}
+
+// parseRoles parses a comma-separated list of roles; "none" is no role.
+func parseRoles(v string) ([]people.Role, error) {
+	roles := []people.Role{}
+	if v == "none" {
+		return roles, nil
+	}
+	for _, f := range strings.Split(v, ",") {
+		r, err := people.ParseRole(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		roles = append(roles, r)
+	}
+	return roles, nil
 }

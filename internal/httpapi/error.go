@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/msg"
@@ -117,7 +119,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = "internal error; quote request id " + p.RequestID
 	}
 	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "900")
+		retry := "900"
+		if e, ok := errs.As(err); ok && e.RetryAfter > 0 {
+			retry = strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)
+		}
+		w.Header().Set("Retry-After", retry)
 	}
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterUnavailable)

@@ -146,6 +146,7 @@ func (s *Server) routes() chi.Router {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.limitBody, noStore)
 		r.Post("/auth/login", s.h(s.login))
+		s.registerEnrolmentRoutes(r)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.auditPrincipal)
 			s.registerAuthRoutes(r)

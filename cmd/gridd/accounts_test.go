@@ -1,0 +1,232 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/people"
+	"github.com/pquerna/otp/totp"
+)
+
+// newAccountsApp is the real wiring on the demo database with clk as the
+// clock and a second factor required of admin and center (the serve
+// default).
+func newAccountsApp(t *testing.T, clk *testClock) *testApp {
+	t.Helper()
+	return newTestAppWith(t, true, func(c *Config) {
+		c.Now = clk.Now
+		c.SecondFactorRoles = []people.Role{people.RoleAdmin, people.RoleCenter}
+	})
+}
+
+func loginBody(username, password, code string) map[string]string {
+	b := map[string]string{"username": username, "password": password}
+	if code != "" {
+		b["code"] = code
+	}
+	return b
+}
+
+// TestSecondFactorRequiredForAdmin: a password alone no longer opens an
+// admin session. The login answers an enrol-only token good for nothing
+// but enrolling a TOTP factor; after that, logins need a code (used once)
+// or a recovery code (used once).
+func TestSecondFactorRequiredForAdmin(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)}
+	ta := newAccountsApp(t, clk)
+
+	res := ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, ""), nil)
+	var sess struct {
+		Token    string `json:"token"`
+		Required bool   `json:"second_factor_enrolment_required"`
+	}
+	sess.Required = false
+	res.decode(t, &sess)
+	if res.Status != 200 || !sess.Required {
+		t.Fatalf("admin password-only login: %d %s, want an enrol-only session", res.Status, res.Body)
+	}
+	for _, path := range []string{"/api/v1/auth/me", "/api/v1/users", "/api/v1/keypersons"} {
+		res = ta.do("GET", path, sess.Token, nil, nil)
+		var pj problemJSON
+		res.decode(t, &pj)
+		if res.Status != http.StatusForbidden || pj.Reason != "second_factor_enrolment_required" {
+			t.Errorf("GET %s with an enrol-only token: %d %s", path, res.Status, res.Body)
+		}
+	}
+	if res = ta.do("GET", "/tiles/grids.json", sess.Token, nil, nil); res.Status != http.StatusForbidden {
+		t.Errorf("tiles with an enrol-only token: %d", res.Status)
+	}
+
+	res = ta.do("POST", "/api/v1/auth/totp", sess.Token, nil, nil)
+	var enr struct {
+		Secret string `json:"secret"`
+		URI    string `json:"otpauth_uri"`
+	}
+	res.decode(t, &enr)
+	if res.Status != 200 || enr.Secret == "" || !strings.HasPrefix(enr.URI, "otpauth://totp/gridd:admin?") || !strings.Contains(enr.URI, "secret="+enr.Secret) {
+		t.Fatalf("enrol: %d %s", res.Status, res.Body)
+	}
+	code := func() string {
+		c, err := totp.GenerateCode(enr.Secret, clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	wrong := func() string { // a well-formed code that is not the current one
+		c := []byte(code())
+		c[0] = '0' + (c[0]-'0'+5)%10
+		return string(c)
+	}
+	if res = ta.do("POST", "/api/v1/auth/totp/confirm", sess.Token, map[string]string{"code": wrong()}, nil); res.Status != 400 {
+		t.Errorf("confirm with a wrong code: %d %s", res.Status, res.Body)
+	}
+	first := code()
+	res = ta.do("POST", "/api/v1/auth/totp/confirm", sess.Token, map[string]string{"code": first}, nil)
+	var rec struct {
+		Codes []string `json:"recovery_codes"`
+	}
+	res.decode(t, &rec)
+	if res.Status != 200 || len(rec.Codes) != 10 {
+		t.Fatalf("confirm: %d %s", res.Status, res.Body)
+	}
+	if res = ta.do("GET", "/api/v1/auth/me", sess.Token, nil, nil); res.Status != 200 {
+		t.Errorf("the enrolling session after confirmation: %d %s", res.Status, res.Body)
+	}
+	if res = ta.do("POST", "/api/v1/auth/totp", sess.Token, nil, nil); res.Status != http.StatusConflict {
+		t.Errorf("re-enrol over a confirmed factor: %d %s", res.Status, res.Body)
+	}
+	// The recovery codes are stored hashed.
+	var clear int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM totp_recovery_codes WHERE position(convert_to($1, 'UTF8') in code_hash) > 0`, rec.Codes[0]).Scan(&clear); err != nil || clear != 0 {
+		t.Errorf("recovery code stored in clear (%d, %v)", clear, err)
+	}
+
+	// From now on the password alone is a second_factor_required step.
+	res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, ""), nil)
+	var pj problemJSON
+	res.decode(t, &pj)
+	if res.Status != 401 || pj.Reason != "second_factor_required" || !strings.Contains(string(res.Body), `"field":"code"`) {
+		t.Errorf("password alone: %d %s", res.Status, res.Body)
+	}
+	// The code used to confirm is not accepted again (replay), nor a wrong one.
+	for _, c := range []string{first, wrong()} {
+		if res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, c), nil); res.Status != 401 {
+			t.Errorf("login with used or wrong code %s: %d %s", c, res.Status, res.Body)
+		}
+	}
+	// A wrong password with the right code is still wrong.
+	clk.Add(30 * time.Second)
+	if res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", "not-the-password", code()), nil); res.Status != 401 {
+		t.Errorf("wrong password, right code: %d", res.Status)
+	}
+	clk.Add(30 * time.Second)
+	res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, code()), nil)
+	sess.Required = false
+	res.decode(t, &sess)
+	if res.Status != 200 || sess.Required {
+		t.Fatalf("login with a fresh code: %d %s", res.Status, res.Body)
+	}
+	if res = ta.do("GET", "/api/v1/users", sess.Token, nil, nil); res.Status != 200 {
+		t.Errorf("full session: %d", res.Status)
+	}
+	// A recovery code works once, typed in capitals without dashes too.
+	rc := strings.ToUpper(strings.ReplaceAll(rec.Codes[3], "-", ""))
+	if res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, rc), nil); res.Status != 200 {
+		t.Errorf("recovery code: %d %s", res.Status, res.Body)
+	}
+	if res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, rec.Codes[3]), nil); res.Status != 401 {
+		t.Errorf("recovery code reused: %d %s", res.Status, res.Body)
+	}
+
+	// Center must enrol too; a worker need not (optional).
+	res = ta.do("POST", "/api/v1/auth/login", "", loginBody("center", dbtest.DemoPassword, ""), nil)
+	sess.Required = false
+	res.decode(t, &sess)
+	if res.Status != 200 || !sess.Required {
+		t.Errorf("center password-only: %d %s", res.Status, res.Body)
+	}
+	res = ta.do("POST", "/api/v1/auth/login", "", loginBody(ownGrid, dbtest.DemoPassword, ""), nil)
+	sess.Required = false
+	res.decode(t, &sess)
+	if res.Status != 200 || sess.Required {
+		t.Errorf("worker password-only: %d %s", res.Status, res.Body)
+	}
+	if res = ta.do("GET", "/api/v1/auth/me", sess.Token, nil, nil); res.Status != 200 {
+		t.Errorf("worker session: %d", res.Status)
+	}
+}
+
+// TestAPIKeyExpiresAndDiesWithPassword: keys used to live for ever and
+// survive a password change. Now they expire (default and maximum
+// lifetime from configuration) and a password change revokes them.
+func TestAPIKeyExpiresAndDiesWithPassword(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)}
+	ta := newTestAppWith(t, true, func(c *Config) {
+		c.Now = clk.Now
+		c.APIKeyTTL, c.APIKeyMaxTTL = 30*24*time.Hour, 60*24*time.Hour
+	})
+	tok := ta.login(ownGrid)
+	res := ta.do("POST", "/api/v1/auth/api-keys", tok, map[string]any{"name": "QGIS", "expires_in_days": 61}, nil)
+	var pj problemJSON
+	res.decode(t, &pj)
+	if res.Status != 400 || len(pj.Errors) != 1 || pj.Errors[0].Field != "expires_in_days" {
+		t.Errorf("a key beyond the maximum lifetime: %d %s", res.Status, res.Body)
+	}
+	newKey := func(body map[string]any) (string, time.Time) {
+		t.Helper()
+		res := ta.do("POST", "/api/v1/auth/api-keys", tok, body, nil)
+		var k struct {
+			Key       string    `json:"key"`
+			ExpiresAt time.Time `json:"expires_at"`
+		}
+		res.decode(t, &k)
+		if res.Status != 201 {
+			t.Fatalf("create key: %d %s", res.Status, res.Body)
+		}
+		return k.Key, k.ExpiresAt
+	}
+	use := func(key string) response { return ta.do("GET", "/ogc/collections?key="+key, "", nil, nil) }
+	key, exp := newKey(map[string]any{"name": "QGIS"})
+	if !exp.Equal(clk.Now().Add(30 * 24 * time.Hour)) {
+		t.Errorf("default expiry %s, want 30 days after %s", exp, clk.Now())
+	}
+	long, exp := newKey(map[string]any{"name": "QGIS long", "expires_in_days": 60})
+	if !exp.Equal(clk.Now().Add(60 * 24 * time.Hour)) {
+		t.Errorf("asked expiry %s, want 60 days", exp)
+	}
+	if res := use(key); res.Status != 200 {
+		t.Fatalf("fresh key: %d %s", res.Status, res.Body)
+	}
+	clk.Add(30*24*time.Hour + time.Second)
+	res = use(key)
+	res.decode(t, &pj)
+	if res.Status != 401 || pj.Reason != "key_expired" {
+		t.Errorf("expired key: %d %s", res.Status, res.Body)
+	}
+	if res := use(long); res.Status != 200 {
+		t.Fatalf("the 60-day key on day 30: %d %s", res.Status, res.Body)
+	}
+	// gridd user passwd (the people store) revokes every key of the user.
+	u, err := ta.people.FindUserByUsername(t.Context(), ownGrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := dbtest.FastHasher.Hash("Another-Passphrase-9341")
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	if err := ta.people.SetPassword(t.Context(), u.ID, hash); err != nil {
+		t.Fatal(err)
+	}
+	// The key's cached principal goes by notification.
+	within(t, "key after a password change", since, wantStatus(ta, "/ogc/collections?key="+long, "", 401))
+	var live int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL`, u.ID).Scan(&live); err != nil || live != 0 {
+		t.Errorf("live keys after a password change: %d (%v)", live, err)
+	}
+}

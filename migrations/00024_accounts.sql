@@ -1,0 +1,62 @@
+-- +goose Up
+-- Accounts hardening (internal/auth): a TOTP second factor with single-use
+-- recovery codes, login throttling by account and by source address,
+-- API keys that expire, and grants of sensitive permissions that need a
+-- second admin.
+
+-- totp_secret is the base32 secret while enrolling and after; the factor
+-- counts only once confirmed (totp_confirmed_at). totp_last_step is the
+-- last accepted 30-second step, so a code is accepted once.
+ALTER TABLE users
+    ADD COLUMN totp_secret       text,
+    ADD COLUMN totp_confirmed_at timestamptz,
+    ADD COLUMN totp_last_step    bigint NOT NULL DEFAULT 0;
+
+CREATE TABLE totp_recovery_codes (
+    user_id   bigint NOT NULL REFERENCES users (id),
+    code_hash bytea NOT NULL CHECK (length(code_hash) = 32),
+    used_at   timestamptz,
+    PRIMARY KEY (user_id, code_hash)
+);
+
+-- A session opened by a password alone for a user whose role requires a
+-- second factor it has not enrolled yet: good only for enrolling it.
+ALTER TABLE sessions ADD COLUMN enrol_only boolean NOT NULL DEFAULT false;
+
+-- Failures are kept per source address too: throttling looks at the
+-- (account, source) pair and at the source, never at the account alone,
+-- so strangers cannot lock the owner out.
+ALTER TABLE login_failures ADD COLUMN source text NOT NULL DEFAULT '';
+CREATE INDEX login_failures_source ON login_failures (source, at);
+
+-- API keys expire; every key of a user is revoked when its password
+-- changes (people store SetPassword).
+ALTER TABLE api_keys ADD COLUMN expires_at timestamptz;
+UPDATE api_keys SET expires_at = created_at + interval '90 days' WHERE expires_at IS NULL;
+ALTER TABLE api_keys ALTER COLUMN expires_at SET NOT NULL;
+
+-- A request to change a user's explicit permissions when they include a
+-- sensitive one (keyperson:unmask): applied only when another admin
+-- approves it.
+CREATE TABLE permission_requests (
+    id           bigserial PRIMARY KEY,
+    username     text NOT NULL REFERENCES users (username) ON UPDATE CASCADE,
+    permissions  text[] NOT NULL,
+    requested_by bigint NOT NULL REFERENCES users (id),
+    requested_at timestamptz NOT NULL,
+    decided_by   bigint REFERENCES users (id),
+    decided_at   timestamptz,
+    approved     boolean,
+    CHECK (decided_by IS NULL OR decided_by <> requested_by),
+    CHECK ((decided_at IS NULL) = (approved IS NULL))
+);
+CREATE INDEX permission_requests_open ON permission_requests (id) WHERE decided_at IS NULL;
+
+-- +goose Down
+DROP TABLE permission_requests;
+ALTER TABLE api_keys DROP COLUMN expires_at;
+DROP INDEX login_failures_source;
+ALTER TABLE login_failures DROP COLUMN source;
+ALTER TABLE sessions DROP COLUMN enrol_only;
+DROP TABLE totp_recovery_codes;
+ALTER TABLE users DROP COLUMN totp_secret, DROP COLUMN totp_confirmed_at, DROP COLUMN totp_last_step;
