@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,5 +234,84 @@ func TestAPIKeyExpiresAndDiesWithPassword(t *testing.T) {
 	var live int
 	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL`, u.ID).Scan(&live); err != nil || live != 0 {
 		t.Errorf("live keys after a password change: %d (%v)", live, err)
+	}
+}
+
+// doFrom is ta.do from another loopback source address.
+func (ta *testApp) doFrom(src, method, path string, body any) response {
+	ta.t.Helper()
+	enc, err := json.Marshal(body)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	c := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}).DialContext}}
+	defer c.CloseIdleConnections()
+	req, err := http.NewRequest(method, ta.srv.URL+path, bytes.NewReader(enc))
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// TestLoginThrottleBySource: 26 accounts tried once each from one address
+// used to pass unthrottled, while five failures locked any account (admin
+// too) for everyone. Now the address trying is slowed down with growing
+// delays (429 + Retry-After), and the owner logging in from elsewhere is not.
+func TestLoginThrottleBySource(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)}
+	ta := newTestAppWith(t, true, func(c *Config) { c.Now = clk.Now })
+	const stranger, owner = "127.0.0.1", "127.0.0.2"
+	first429 := 0
+	for i := 1; i <= 26; i++ {
+		res := ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody(fmt.Sprintf("user%02d", i), "Guess-Number-1", ""))
+		switch {
+		case res.Status == 429:
+			if first429 == 0 {
+				first429 = i
+			}
+			if n, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || n < 1 {
+				t.Errorf("attempt %d: 429 with Retry-After %q", i, res.Header.Get("Retry-After"))
+			}
+		case res.Status != 401 || first429 != 0:
+			t.Errorf("attempt %d from %s: %d %s", i, stranger, res.Status, res.Body)
+		}
+	}
+	if first429 == 0 || first429 > 11 {
+		t.Fatalf("26 accounts tried once each from one address: first 429 at attempt %d", first429)
+	}
+	// Strangers hammering admin do not lock the owner out.
+	for i := 0; i < 30; i++ {
+		ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody("admin", "Guess-Number-1", ""))
+	}
+	if res := ta.doFrom(owner, "POST", "/api/v1/auth/login", loginBody("admin", dbtest.DemoPassword, "")); res.Status != 200 {
+		t.Errorf("owner from another address: %d %s", res.Status, res.Body)
+	}
+	// The delay grows: after waiting it out, the next failure waits twice as long.
+	res := ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody("admin", dbtest.DemoPassword, ""))
+	wait, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+	if res.Status != 429 || wait < 1 {
+		t.Fatalf("stranger's address: %d Retry-After %q", res.Status, res.Header.Get("Retry-After"))
+	}
+	clk.Add(time.Duration(wait) * time.Second)
+	if res := ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody("user99", "Guess-Number-1", "")); res.Status != 401 {
+		t.Fatalf("after the wait: %d %s", res.Status, res.Body)
+	}
+	res = ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody("user98", "Guess-Number-1", ""))
+	if next, _ := strconv.Atoi(res.Header.Get("Retry-After")); res.Status != 429 || next != 2*wait {
+		t.Errorf("next failure: %d Retry-After %q, want %d", res.Status, res.Header.Get("Retry-After"), 2*wait)
+	}
+	// The right password from the throttled address waits too (no oracle).
+	if res := ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody("admin", dbtest.DemoPassword, "")); res.Status != 429 {
+		t.Errorf("right password from the throttled address: %d", res.Status)
+	}
+	clk.Add(16 * time.Minute)
+	if res := ta.doFrom(stranger, "POST", "/api/v1/auth/login", loginBody("admin", dbtest.DemoPassword, "")); res.Status != 200 {
+		t.Errorf("after the window: %d %s", res.Status, res.Body)
 	}
 }
