@@ -315,3 +315,40 @@ func TestLoginThrottleBySource(t *testing.T) {
 		t.Errorf("after the window: %d %s", res.Status, res.Body)
 	}
 }
+
+// TestPasswordPolicy: 12345678, password and demo1234 used to be accepted
+// (length alone). Now a new password must not be a common one and must be
+// hard to guess (zxcvbn), refused with 422 naming the field.
+func TestPasswordPolicy(t *testing.T) {
+	ta := newTestApp(t, true)
+	tok := ta.login("admin")
+	create := func(pw string) response {
+		return ta.do("POST", "/api/v1/users", tok, map[string]string{"username": "zhouliu", "name": "周六",
+			"role": "worker", "password": pw}, nil)
+	}
+	for pw, reason := range map[string]string{
+		"12345678":     "password_common",
+		"password":     "password_common",
+		"demo1234":     "password_common",
+		"1234567890":   "password_common",
+		"Password123":  "password_common",
+		"short":        "password_too_short",
+		"zhouliu2026":  "password_weak", // the username and a year
+		"aaaaaaaaaaaa": "password_weak",
+		"qwertyuiop[]": "password_weak",
+	} {
+		res := create(pw)
+		var pj problemJSON
+		res.decode(t, &pj)
+		if res.Status != http.StatusUnprocessableEntity || len(pj.Errors) != 1 || pj.Errors[0].Field != "password" || pj.Reason != reason {
+			t.Errorf("password %q: %d %s, want 422 %s on field password", pw, res.Status, res.Body, reason)
+		}
+	}
+	var users int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM users WHERE username LIKE 'zhou%'`).Scan(&users); err != nil || users != 0 {
+		t.Errorf("%d users stored from refused requests (%v)", users, err)
+	}
+	if res := create("violet-harbour-tractor-57"); res.Status != 201 {
+		t.Errorf("a strong passphrase: %d %s", res.Status, res.Body)
+	}
+}

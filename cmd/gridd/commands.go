@@ -220,7 +220,7 @@ func cmdUser(ctx context.Context, args []string) error {
 	fs.StringVar(&name, "name", "", "person's name")
 	fs.StringVar(&phone, "phone", "", "mobile number")
 	fs.StringVar(&role, "role", "", "admin|center|department|worker|viewer")
-	fs.StringVar(&password, "password", "", "password (at least 8 characters)")
+	fs.StringVar(&password, "password", "", "password: at least 10 characters, not a common one, hard to guess (zxcvbn score 3 of 4)")
 	fs.StringVar(&dept, "department", "", "department code for role department")
 	fs.StringVar(&scope, "scope", "", "grid subtree root for center/viewer")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -231,11 +231,11 @@ func cmdUser(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
-	if password != "" && len(password) < 8 {
-		return fmt.Errorf("the password needs at least 8 characters")
-	}
 	hash := ""
 	if password != "" {
+		if err := auth.CheckPassword(password, username, name, phone); err != nil {
+			return err
+		}
 		if hash, err = auth.DefaultHasher.Hash(password); err != nil {
 			return err
 		}
