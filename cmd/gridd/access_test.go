@@ -199,6 +199,13 @@ func routeCases() map[string]routeCase {
 		"POST /api/v1/keypersons/{id}/visits": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/keypersons/%d/visits", regKeyPerson(ta, otherGrid)), map[string]string{"visited_on": "2026-11-20"}, nil
 		}, only(201, "admin", "center")},
+		"GET /api/v1/permission-requests": {fixed("/api/v1/permission-requests?status=pending"), only(200, "admin")},
+		"POST /api/v1/permission-requests/{id}/approve": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/permission-requests/999999/approve", nil, nil
+		}, only(http.StatusNotFound, "admin")},
+		"POST /api/v1/permission-requests/{id}/reject": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/permission-requests/999999/reject", nil, nil
+		}, only(http.StatusNotFound, "admin")},
 		"PUT /api/v1/users/{username}/permissions": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/users/p0001/permissions", map[string]any{"permissions": []string{}}, nil
 		}, only(200, "admin")},

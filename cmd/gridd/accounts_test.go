@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -350,5 +351,109 @@ func TestPasswordPolicy(t *testing.T) {
 	}
 	if res := create("violet-harbour-tractor-57"); res.Status != 201 {
 		t.Errorf("a strong passphrase: %d %s", res.Status, res.Body)
+	}
+}
+
+// secondAdmin creates (once) and logs in a second admin, "admin2".
+func secondAdmin(t *testing.T, ta *testApp) string {
+	t.Helper()
+	if _, err := ta.people.FindUserByUsername(t.Context(), "admin2"); err != nil {
+		hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ta.people.CreateUser(t.Context(), &people.User{Username: "admin2", Name: "第二管理员", Role: people.RoleAdmin, PasswordHash: hash}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ta.login("admin2")
+}
+
+// grantBySecondAdmin has admin (token tok) ask for perms for username and
+// a second admin approve it.
+func grantBySecondAdmin(t *testing.T, ta *testApp, tok, username string, perms ...string) {
+	t.Helper()
+	res := ta.do("PUT", "/api/v1/users/"+username+"/permissions", tok, map[string]any{"permissions": perms}, nil)
+	var pr struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	res.decode(t, &pr)
+	if res.Status != http.StatusAccepted || pr.Status != "pending" {
+		t.Fatalf("grant request: %d %s", res.Status, res.Body)
+	}
+	res = ta.do("POST", fmt.Sprintf("/api/v1/permission-requests/%d/approve", pr.ID), secondAdmin(t, ta), nil, nil)
+	res.decode(t, &pr)
+	if res.Status != 200 || pr.Status != "approved" {
+		t.Fatalf("approve: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestGrantNeedsSecondAdmin: an admin used to grant itself keyperson:unmask
+// (PUT /api/v1/users/admin/permissions) and read every ID number. Now a
+// sensitive grant is a pending request a second admin decides; the
+// requester and the grantee cannot; request and decision are audited.
+func TestGrantNeedsSecondAdmin(t *testing.T) {
+	ta := newTestApp(t, true)
+	admin := ta.login("admin")
+	perms := func(username string) []string {
+		var ps []string
+		if err := ta.db.Pool.QueryRow(t.Context(), `SELECT permissions FROM users WHERE username = $1`, username).Scan(&ps); err != nil {
+			t.Fatal(err)
+		}
+		return ps
+	}
+	res := ta.do("PUT", "/api/v1/users/admin/permissions", admin, map[string]any{"permissions": []string{"keyperson:unmask"}}, nil)
+	var pr struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	res.decode(t, &pr)
+	if res.Status != http.StatusAccepted || pr.Status != "pending" || len(perms("admin")) != 0 {
+		t.Fatalf("self-grant: %d %s, permissions now %v", res.Status, res.Body, perms("admin"))
+	}
+	approve := fmt.Sprintf("/api/v1/permission-requests/%d/approve", pr.ID)
+	res = ta.do("POST", approve, admin, nil, nil)
+	var pj problemJSON
+	res.decode(t, &pj)
+	if res.Status != http.StatusForbidden || pj.Reason != "second_admin_required" || len(perms("admin")) != 0 {
+		t.Errorf("self-approval: %d %s", res.Status, res.Body)
+	}
+	// Not even in the database: the decider cannot be the requester.
+	if _, err := ta.db.Pool.Exec(t.Context(), `UPDATE permission_requests SET decided_by = requested_by, decided_at = now(), approved = true WHERE id = $1`, pr.ID); err == nil {
+		t.Error("the database let the requester decide its own request")
+	}
+	admin2 := secondAdmin(t, ta)
+	// A request for admin2 itself cannot be approved by admin2.
+	res = ta.do("PUT", "/api/v1/users/admin2/permissions", admin, map[string]any{"permissions": []string{"keyperson:unmask"}}, nil)
+	var pr2 struct{ ID int64 }
+	res.decode(t, &pr2)
+	if res := ta.do("POST", fmt.Sprintf("/api/v1/permission-requests/%d/approve", pr2.ID), admin2, nil, nil); res.Status != http.StatusForbidden {
+		t.Errorf("grantee approves its own grant: %d %s", res.Status, res.Body)
+	}
+	res = ta.do("GET", "/api/v1/permission-requests?status=pending", admin2, nil, nil)
+	if res.Status != 200 || !strings.Contains(string(res.Body), `"requested_by":"admin"`) {
+		t.Errorf("pending requests: %d %s", res.Status, res.Body)
+	}
+	if res := ta.do("POST", approve, admin2, nil, nil); res.Status != 200 || !slices.Equal(perms("admin"), []string{"keyperson:unmask"}) {
+		t.Fatalf("second admin approves: %d %s, permissions %v", res.Status, res.Body, perms("admin"))
+	}
+	if res := ta.do("POST", approve, admin2, nil, nil); res.Status != http.StatusConflict {
+		t.Errorf("approve twice: %d", res.Status)
+	}
+	if res := ta.do("POST", fmt.Sprintf("/api/v1/permission-requests/%d/reject", pr2.ID), ta.login(ownGrid), nil, nil); res.Status != http.StatusForbidden {
+		t.Errorf("a worker decides: %d", res.Status)
+	}
+	// Removing a permission needs no second admin.
+	if res := ta.do("PUT", "/api/v1/users/admin/permissions", admin, map[string]any{"permissions": []string{}}, nil); res.Status != 200 || len(perms("admin")) != 0 {
+		t.Errorf("revoke: %d %s", res.Status, res.Body)
+	}
+	// Request and decision are in the audit log, by whom.
+	var n int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE
+		(actor = 'admin' AND object = $1) OR (actor = 'admin2' AND object = $2)`,
+		fmt.Sprintf("permission-request:%d:user:admin:permissions=keyperson:unmask", pr.ID),
+		fmt.Sprintf("permission-request:%d:approved:user:admin:permissions=keyperson:unmask", pr.ID)).Scan(&n); err != nil || n != 2 {
+		t.Errorf("audit entries for request and approval: %d (%v)", n, err)
 	}
 }

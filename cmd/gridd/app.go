@@ -208,6 +208,8 @@ func (a *app) server(c Config) *httpapi.Server {
 		// Base registers and key-person files.
 		Registers:  a.registers,
 		KeyPersons: a.keyPersons,
+		Grants: &auth.Grants{Store: postgis.NewGrantStore(a.db), Known: []string{registers.PermUnmask},
+			Sensitive: []string{registers.PermUnmask}, Now: now},
 
 		Live:     a.live,
 		Webhooks: a.webhooks,

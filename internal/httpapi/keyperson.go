@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +25,6 @@ import (
 //	GET  /api/v1/keypersons/{id}/unmasked       one file unmasked: needs keyperson:unmask and ?reason=
 //	GET  /api/v1/keypersons/{id}/visits         visit log (notes only in the unmasked file)
 //	POST /api/v1/keypersons/{id}/visits         record a visit
-//	PUT  /api/v1/users/{username}/permissions   set a user's explicit permissions (admin)
 //
 // Key persons are readable by admin, center (its scope) and worker (its
 // own grids) only; every response carries Cache-Control: no-store, every
@@ -44,7 +42,6 @@ func (s *Server) registerKeyPersonRoutes(r chi.Router) {
 		r.Get("/keypersons/{id}/visits", s.h(s.listVisits))
 		r.Post("/keypersons/{id}/visits", s.h(s.addVisit))
 	})
-	r.Put("/users/{username}/permissions", s.h(s.setPermissions))
 }
 
 func (s *Server) requireKeyPersonRole(r *http.Request) error {
@@ -350,33 +347,6 @@ func (s *Server) addVisit(w http.ResponseWriter, r *http.Request) error {
 	noteAuditObject(r, "keyperson:"+strconv.FormatInt(k.ID, 10)+":visit:"+strconv.FormatInt(v.ID, 10), k.GridCode)
 	s.writeJSON(w, r, http.StatusCreated, "application/json", toKPVisitJSON(v, nil))
 	return nil
-}
-
-// KnownPermissions are the explicit permissions a user can be granted.
-var KnownPermissions = []string{registers.PermUnmask}
-
-func (s *Server) setPermissions(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
-		return err
-	}
-	var req struct {
-		Permissions []string `json:"permissions"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	for i, p := range req.Permissions {
-		if !slices.Contains(KnownPermissions, p) {
-			return &errs.Error{Kind: errs.Invalid, Reason: "unknown_permission", Msg: "unknown permission " + p, Allowed: KnownPermissions,
-				Fields: []errs.Field{{Field: "permissions[" + strconv.Itoa(i) + "]", Reason: "unknown_permission", Detail: "want one of " + strings.Join(KnownPermissions, ", ")}}}
-		}
-	}
-	username := chi.URLParam(r, "username")
-	if err := s.KeyPersons.Store.SetUserPermissions(r.Context(), username, req.Permissions); err != nil {
-		return err
-	}
-	noteAuditObject(r, "user:"+username+":permissions="+strings.Join(req.Permissions, "+"), "")
-	return s.ok(w, r, map[string]any{"username": username, "permissions": append([]string{}, req.Permissions...)})
 }
 
 type keyPersonPatch struct {

@@ -53,6 +53,9 @@ type Deps struct {
 	// Registers are the base registers; KeyPersons the key-person files (nil: none).
 	Registers  *registers.Service
 	KeyPersons *registers.KeyPersons
+	// Grants changes users' explicit permissions (a sensitive one needs a
+	// second admin; nil: no permission routes).
+	Grants *auth.Grants
 
 	// Layers are the routing layers (zones, road sections; nil: none).
 	Layers *layers.Service
@@ -156,6 +159,7 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerGrantRoutes(r)
 			s.registerRoutingLayerRoutes(r)
 			s.registerAuditLogRoutes(r)
 			s.registerAPIKeyRoutes(r)
