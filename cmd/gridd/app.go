@@ -35,16 +35,17 @@ import (
 
 // app is the wired service: stores, domain services and the HTTP API.
 type app struct {
-	log      *slog.Logger
-	db       *postgis.DB
-	grids    *postgis.GridStore
-	people   *postgis.PeopleStore
-	sessions *postgis.SessionStore
-	locator  *locate.Service
-	registry *registry.Service
-	auth     *auth.Service
-	topology *audit.Topology
-	auditLog *auditlog.Log
+	log        *slog.Logger
+	db         *postgis.DB
+	grids      *postgis.GridStore
+	people     *postgis.PeopleStore
+	sessions   *postgis.SessionStore
+	locator    *locate.Service
+	registry   *registry.Service
+	auth       *auth.Service
+	topology   *audit.Topology
+	auditLog   *auditlog.Log
+	auditStore *postgis.AuditLogStore
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
@@ -153,7 +154,14 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.inbox = &inbox.Service{Store: inboxes, Now: now}
 	a.clock = &inbox.Clock{Store: inboxes, Cases: a.cases}
 	a.clockEvery = c.ClockEvery
-	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
+	akey, err := auditKey(c)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.auditStore = postgis.NewAuditLogStore(db)
+	a.auditStore.Key = akey
+	a.auditLog = &auditlog.Log{Store: a.auditStore, Now: now}
 	a.assessments = newAssessments(a, now)
 	a.field = &field.Service{Patrols: a.patrols, Cases: a.cases, Assessments: a.assessments,
 		Tree: func() casework.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
@@ -246,6 +254,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, 5*time.Second, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
+	go a.runAuditCheckpoints(ctx, c)
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)
 	if err != nil {

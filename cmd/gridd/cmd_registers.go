@@ -42,11 +42,29 @@ func cmdAuditVerifyLog(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
-	return verifyLog(ctx, a, head)
+	return verifyLog(ctx, a, c, head)
 }
 
-func verifyLog(ctx context.Context, a *app, head string) error {
-	rep, err := auditlog.Verify(ctx, a.auditLog.Store, head)
+// verifyLog checks the chain with the audit key and against the newest
+// checkpoint in c.AuditCheckpointDir (which must hold one when set).
+func verifyLog(ctx context.Context, a *app, c Config, head string) error {
+	key, err := auditKey(c)
+	if err != nil {
+		return err
+	}
+	o := auditlog.VerifyOptions{Key: key, ExpectHead: head}
+	if c.AuditCheckpointDir != "" {
+		if key == nil {
+			return fmt.Errorf("--audit-checkpoint-dir needs the audit key (GRIDD_AUDIT_KEY or --audit-key-file) to check the checkpoints")
+		}
+		if o.Checkpoint, err = latestCheckpoint(c.AuditCheckpointDir); err != nil {
+			return fmt.Errorf("audit checkpoint: %w", err)
+		}
+		if o.Checkpoint == nil {
+			return fmt.Errorf("no audit checkpoint in %s", c.AuditCheckpointDir)
+		}
+	}
+	rep, err := auditlog.VerifyWith(ctx, a.auditLog.Store, o)
 	if err != nil {
 		return err
 	}

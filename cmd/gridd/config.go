@@ -56,6 +56,15 @@ type Config struct {
 	// APIKeyTTL is a new API key's default lifetime, APIKeyMaxTTL the
 	// longest one may ask for (0: 90 and 365 days).
 	APIKeyTTL, APIKeyMaxTTL time.Duration
+	// AuditKey keys the audit log's hash chain and signs its checkpoints
+	// (tests set it; otherwise GRIDD_AUDIT_KEY or the file AuditKeyFile).
+	AuditKey     []byte
+	AuditKeyFile string
+	// AuditCheckpointDir receives signed checkpoints of the chain's head,
+	// every AuditCheckpointEvery (0: a minute); `gridd audit verify-log`
+	// checks the newest one.
+	AuditCheckpointDir   string
+	AuditCheckpointEvery time.Duration
 }
 
 func envOr(name, def string) string {
@@ -70,6 +79,8 @@ func commonFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
 	fs.StringVar(&c.DevDir, "dir", envOr("GRIDD_DIR", ".gridd"), "private cluster directory used when no database URL is set (env GRIDD_DIR)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", 30*time.Second, "SQL statement timeout")
+	fs.StringVar(&c.AuditKeyFile, "audit-key-file", os.Getenv("GRIDD_AUDIT_KEY_FILE"), "file holding the 32-byte audit chain key (64 hex characters or base64; or env GRIDD_AUDIT_KEY); keys the audit log and signs its checkpoints (env GRIDD_AUDIT_KEY_FILE)")
+	fs.StringVar(&c.AuditCheckpointDir, "audit-checkpoint-dir", os.Getenv("GRIDD_AUDIT_CHECKPOINT_DIR"), "directory, outside the database, for signed checkpoints of the audit log's head (env GRIDD_AUDIT_CHECKPOINT_DIR)")
 }
 
 func serveFlags(fs *flag.FlagSet, c *Config) {
@@ -83,6 +94,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", os.Getenv("GRIDD_WEBHOOK_ALLOW_PRIVATE") == "true", "let webhooks reach loopback, private and link-local addresses (env GRIDD_WEBHOOK_ALLOW_PRIVATE=true)")
 	fs.IntVar(&c.AuthCache, "auth-cache", defaultAuthCache, "principals of recently used tokens kept in memory, revoked on every instance by notification; negative: none")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
+	fs.DurationVar(&c.AuditCheckpointEvery, "audit-checkpoint-every", time.Minute, "how often a signed checkpoint of the audit log's head is written")
 	fs.DurationVar(&c.APIKeyTTL, "api-key-ttl", 90*24*time.Hour, "default lifetime of a new API key")
 	fs.DurationVar(&c.APIKeyMaxTTL, "api-key-max-ttl", 365*24*time.Hour, "longest lifetime a new API key may ask for")
 	c.SecondFactorRoles = []people.Role{people.RoleAdmin, people.RoleCenter}

@@ -8,8 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// AuditLogStore implements auditlog.Store on the append-only audit_log table.
-type AuditLogStore struct{ db *DB }
+// AuditLogStore implements auditlog.Store on the append-only audit_log
+// table. Key, when set, keys the chain's links (auditlog.LinkHash).
+type AuditLogStore struct {
+	db  *DB
+	Key []byte
+}
 
 var _ auditlog.Store = (*AuditLogStore)(nil)
 
@@ -53,7 +57,7 @@ func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error
 		for i, e := range es {
 			e.ID = ids[i]
 			e.PrevHash = prev
-			e.Hash = auditlog.ChainHash(prev, e)
+			e.Hash = auditlog.LinkHash(s.Key, prev, e)
 			prev = e.Hash
 			var actorID *int64
 			if e.ActorID != 0 {
@@ -137,4 +141,14 @@ ORDER BY id DESC LIMIT $4`, f.Actor, f.Action, f.Object, limit)
 		out = append(out, e)
 	}
 	return out, translate(rows.Err(), "audit log")
+}
+
+// Head returns the newest entry's ID and hash and the number of entries.
+func (s *AuditLogStore) Head(ctx context.Context) (lastID int64, hash []byte, entries int, err error) {
+	err = s.db.Pool.QueryRow(ctx, `SELECT id, hash, (SELECT count(*) FROM audit_log) FROM audit_log ORDER BY id DESC LIMIT 1`).
+		Scan(&lastID, &hash, &entries)
+	if err == pgx.ErrNoRows {
+		return 0, nil, 0, nil
+	}
+	return lastID, hash, entries, translate(err, "audit log")
 }
