@@ -52,7 +52,17 @@ CREATE TABLE permission_requests (
 );
 CREATE INDEX permission_requests_open ON permission_requests (id) WHERE decided_at IS NULL;
 
+-- A check value of the data key (HMAC of a fixed text under the key; the
+-- key itself stays in the configuration): gridd refuses to start with
+-- another key than the one the protected fields were sealed with.
+CREATE TABLE data_key_check (
+    id         int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    kcv        bytea NOT NULL CHECK (length(kcv) = 32),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- +goose Down
+DROP TABLE data_key_check;
 DROP TABLE permission_requests;
 ALTER TABLE api_keys DROP COLUMN expires_at;
 DROP INDEX login_failures_source;

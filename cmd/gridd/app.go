@@ -46,6 +46,7 @@ type app struct {
 	topology   *audit.Topology
 	auditLog   *auditlog.Log
 	auditStore *postgis.AuditLogStore
+	dataKey    []byte
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
@@ -240,6 +241,9 @@ func (a *app) console(c Config) http.Handler {
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, c Config) error {
 	if err := a.db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if err := a.checkDataKey(ctx); err != nil {
 		return err
 	}
 	if err := a.db.CheckDurability(ctx); err != nil {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -80,20 +82,28 @@ func verifyLog(ctx context.Context, a *app, c Config, head string) error {
 }
 
 // dataKey returns the 32-byte key that seals key persons' protected
-// fields. It is never stored in the database. In order: GRIDD_DATA_KEY
-// (64 hex characters or base64), GRIDD_KEY_FILE (a file holding the same),
-// else DevDir/data.key, created with a random key on first start (the
-// `make run` development setup; production should set GRIDD_KEY_FILE).
+// fields. It is part of the configuration and never stored in the
+// database. In order: GRIDD_DATA_KEY (64 hex characters or base64), the
+// file --data-key-file (env GRIDD_KEY_FILE) holding the same; only `gridd
+// dev` (c.DevDataKey) falls back to DevDir/data.key, created with a random
+// key on first start. Anything else without a key refuses to start.
 func dataKey(c Config, log *slog.Logger) ([]byte, error) {
 	if v := os.Getenv("GRIDD_DATA_KEY"); v != "" {
 		return parseDataKey("GRIDD_DATA_KEY", v)
 	}
-	if f := os.Getenv("GRIDD_KEY_FILE"); f != "" {
-		b, err := os.ReadFile(f)
+	file := c.DataKeyFile
+	if file == "" {
+		file = os.Getenv("GRIDD_KEY_FILE")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("GRIDD_KEY_FILE: %w", err)
+			return nil, fmt.Errorf("data key file: %w", err)
 		}
-		return parseDataKey(f, string(b))
+		return parseDataKey(file, string(b))
+	}
+	if !c.DevDataKey {
+		return nil, errors.New("no data key configured: set GRIDD_DATA_KEY (64 hex characters, e.g. from `openssl rand -hex 32`) or --data-key-file / GRIDD_KEY_FILE, and back it up — losing it loses key persons' protected fields; only `gridd dev` makes one for you")
 	}
 	dir := c.DevDir
 	if dir == "" {
@@ -123,8 +133,24 @@ func dataKey(c Config, log *slog.Logger) ([]byte, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	log.Warn("generated a new data key for protected fields; back it up, losing it loses key-person ID numbers and notes", "path", path)
+	log.Warn("gridd dev: generated a new data key for protected fields", "path", path)
 	return key, nil
+}
+
+// checkDataKey compares the data key with the key check value stored by
+// the first start on this database (storing it then): a wrong key refuses
+// to start instead of serving until someone opens a sealed field.
+func (a *app) checkDataKey(ctx context.Context) error {
+	m := hmac.New(sha256.New, a.dataKey)
+	m.Write([]byte("gridd data key check value v1"))
+	ok, err := a.db.CheckDataKey(ctx, m.Sum(nil))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the data key does not match the key this database's protected fields were sealed with (key check value mismatch): configure the original GRIDD_DATA_KEY / --data-key-file")
+	}
+	return nil
 }
 
 func parseDataKey(src, v string) ([]byte, error) {
@@ -149,6 +175,7 @@ func (a *app) openRegisters(c Config) error {
 	if err != nil {
 		return err
 	}
+	a.dataKey = key
 	ciph, err := registers.NewCipher(key)
 	if err != nil {
 		return err

@@ -50,6 +50,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	c.DevDataKey = true // only here may a missing data key be generated
 	if c.DatabaseURL == "" {
 		cl, err := devdb.Start(ctx, devdb.Options{Dir: c.DevDir, Database: "gridd", Durable: true})
 		if err != nil {
@@ -93,6 +94,9 @@ func cmdMigrate(ctx context.Context, args []string) error {
 	}
 	defer a.close()
 	if err := a.db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := a.checkDataKey(ctx); err != nil {
 		return err
 	}
 	fmt.Println("migrations applied")

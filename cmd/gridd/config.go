@@ -58,6 +58,10 @@ type Config struct {
 	APIKeyTTL, APIKeyMaxTTL time.Duration
 	// AuditKey keys the audit log's hash chain and signs its checkpoints
 	// (tests set it; otherwise GRIDD_AUDIT_KEY or the file AuditKeyFile).
+	// DataKeyFile holds the data key (else GRIDD_DATA_KEY); DevDataKey,
+	// set by `gridd dev` only, lets a missing key be generated.
+	DataKeyFile  string
+	DevDataKey   bool
 	AuditKey     []byte
 	AuditKeyFile string
 	// AuditCheckpointDir receives signed checkpoints of the chain's head,
@@ -79,6 +83,7 @@ func commonFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
 	fs.StringVar(&c.DevDir, "dir", envOr("GRIDD_DIR", ".gridd"), "private cluster directory used when no database URL is set (env GRIDD_DIR)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", 30*time.Second, "SQL statement timeout")
+	fs.StringVar(&c.DataKeyFile, "data-key-file", os.Getenv("GRIDD_KEY_FILE"), "file holding the 32-byte key that seals personal data (64 hex characters or base64; or env GRIDD_DATA_KEY); required except by gridd dev (env GRIDD_KEY_FILE)")
 	fs.StringVar(&c.AuditKeyFile, "audit-key-file", os.Getenv("GRIDD_AUDIT_KEY_FILE"), "file holding the 32-byte audit chain key (64 hex characters or base64; or env GRIDD_AUDIT_KEY); keys the audit log and signs its checkpoints (env GRIDD_AUDIT_KEY_FILE)")
 	fs.StringVar(&c.AuditCheckpointDir, "audit-checkpoint-dir", os.Getenv("GRIDD_AUDIT_CHECKPOINT_DIR"), "directory, outside the database, for signed checkpoints of the audit log's head (env GRIDD_AUDIT_CHECKPOINT_DIR)")
 }

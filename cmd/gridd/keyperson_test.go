@@ -13,8 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/registers"
 )
 
@@ -201,24 +203,40 @@ func TestKeyPersonProtection(t *testing.T) {
 	}
 }
 
-// TestDataKey: the key comes from GRIDD_DATA_KEY, else GRIDD_KEY_FILE,
-// else a key file created once under the dev directory (mode 0600).
+// TestDataKey: `gridd migrate` or `serve` with no key configured used to
+// write a new ./.gridd/data.key silently, and nothing checked a key
+// against stored data. Now the key comes from GRIDD_DATA_KEY, else the
+// configured key file; only `gridd dev` generates one (mode 0600); and a
+// key other than the database's (its stored check value) refuses to start.
 func TestDataKey(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
 	t.Setenv("GRIDD_DATA_KEY", "")
 	t.Setenv("GRIDD_KEY_FILE", "")
-	k1, err := dataKey(Config{DevDir: dir}, log)
+	if _, err := dataKey(Config{DevDir: dir}, log); err == nil || !strings.Contains(err.Error(), "no data key configured") {
+		t.Fatalf("no key configured outside gridd dev: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data.key")); err == nil {
+		t.Fatal("a key file was written without gridd dev")
+	}
+	url := dbtest.URL(t, dbtest.New(t))
+	if err := run(context.Background(), []string{"migrate", "--database-url", url, "--dir", dir}); err == nil || !strings.Contains(err.Error(), "no data key configured") {
+		t.Errorf("gridd migrate without a key: %v", err)
+	}
+	k1, err := dataKey(Config{DevDir: dir, DevDataKey: true}, log)
 	if err != nil || len(k1) != 32 {
-		t.Fatalf("generated key: %v (%d bytes)", err, len(k1))
+		t.Fatalf("gridd dev's generated key: %v (%d bytes)", err, len(k1))
 	}
 	st, err := os.Stat(filepath.Join(dir, "data.key"))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", st, err)
 	}
-	k2, err := dataKey(Config{DevDir: dir}, log)
+	k2, err := dataKey(Config{DevDir: dir, DevDataKey: true}, log)
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatalf("the key file was not reused")
+	}
+	if k3, err := dataKey(Config{DevDir: t.TempDir(), DataKeyFile: filepath.Join(dir, "data.key")}, log); err != nil || !bytes.Equal(k1, k3) {
+		t.Fatalf("--data-key-file: %v", err)
 	}
 	t.Setenv("GRIDD_KEY_FILE", filepath.Join(dir, "data.key"))
 	if k3, err := dataKey(Config{DevDir: t.TempDir()}, log); err != nil || !bytes.Equal(k1, k3) {
@@ -231,5 +249,29 @@ func TestDataKey(t *testing.T) {
 	t.Setenv("GRIDD_DATA_KEY", "too-short")
 	if _, err := dataKey(Config{DevDir: dir}, log); err == nil {
 		t.Fatalf("a short key was accepted")
+	}
+
+	// The first migrate stores the key check value; another key is refused.
+	t.Setenv("GRIDD_KEY_FILE", "")
+	t.Setenv("GRIDD_DATA_KEY", testDataKey)
+	if err := run(context.Background(), []string{"migrate", "--database-url", url}); err != nil {
+		t.Fatalf("migrate with a key: %v", err)
+	}
+	if err := run(context.Background(), []string{"migrate", "--database-url", url}); err != nil {
+		t.Fatalf("migrate again with the same key: %v", err)
+	}
+	t.Setenv("GRIDD_DATA_KEY", strings.Repeat("ab", 32))
+	err = run(context.Background(), []string{"migrate", "--database-url", url})
+	if err == nil || !strings.Contains(err.Error(), "key check value mismatch") {
+		t.Errorf("migrate with another key: %v", err)
+	}
+	c := Config{DatabaseURL: url, StatementTimeout: time.Minute, Addr: "127.0.0.1:0"}
+	a, err := openApp(context.Background(), c, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if err := a.serve(context.Background(), c); err == nil || !strings.Contains(err.Error(), "key check value mismatch") {
+		t.Errorf("serve with another key: %v", err)
 	}
 }
