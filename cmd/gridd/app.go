@@ -47,6 +47,8 @@ type app struct {
 	auditLog   *auditlog.Log
 	auditStore *postgis.AuditLogStore
 	dataKey    []byte
+	// keyPersonStore seals key persons' identity at rest.
+	keyPersonStore *postgis.KeyPersonStore
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons

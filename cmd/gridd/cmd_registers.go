@@ -141,16 +141,26 @@ func dataKey(c Config, log *slog.Logger) ([]byte, error) {
 // the first start on this database (storing it then): a wrong key refuses
 // to start instead of serving until someone opens a sealed field.
 func (a *app) checkDataKey(ctx context.Context) error {
-	m := hmac.New(sha256.New, a.dataKey)
-	m.Write([]byte("gridd data key check value v1"))
-	ok, err := a.db.CheckDataKey(ctx, m.Sum(nil))
+	ok, err := a.db.CheckDataKey(ctx, derivedKey(a.dataKey, "gridd data key check value v1"))
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return errors.New("the data key does not match the key this database's protected fields were sealed with (key check value mismatch): configure the original GRIDD_DATA_KEY / --data-key-file")
 	}
-	return nil
+	// Files written before identities were sealed are sealed now.
+	n, err := a.keyPersonStore.SealPlaintext(ctx)
+	if n > 0 {
+		a.log.Info("sealed the identity of key-person files stored in plaintext", "files", n)
+	}
+	return err
+}
+
+// derivedKey derives a purpose-bound subkey from the data key.
+func derivedKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 func parseDataKey(src, v string) ([]byte, error) {
@@ -183,7 +193,8 @@ func (a *app) openRegisters(c Config) error {
 	now := a.db.Now
 	loc := a.deepestGrids
 	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now}
-	a.keyPersons = &registers.KeyPersons{Store: postgis.NewKeyPersonStore(a.db), Locate: loc, Cipher: ciph, Now: now}
+	a.keyPersonStore = postgis.NewKeyPersonStore(a.db, ciph, derivedKey(key, "gridd blind index v1"))
+	a.keyPersons = &registers.KeyPersons{Store: a.keyPersonStore, Locate: loc, Cipher: ciph, Now: now}
 	refresh := a.registry.OnChange
 	a.registry.OnChange = func(ctx context.Context) {
 		if refresh != nil {

@@ -275,3 +275,79 @@ func TestDataKey(t *testing.T) {
 		t.Errorf("serve with another key: %v", err)
 	}
 }
+
+// TestKeyPersonIdentitySealed: a key person's name, address and category
+// (severe_mental_illness, drug_user) used to be plaintext columns. Now they
+// are sealed at rest like the ID number, the console still filters by
+// category through a blind index, and files stored in plaintext before
+// are sealed when gridd migrates or starts.
+func TestKeyPersonIdentitySealed(t *testing.T) {
+	ta := newTestApp(t, true)
+	ctx := context.Background()
+	admin := ta.login("admin")
+	lon, lat := regPointIn(t, ta, otherGrid, 0)
+	const name, address = "孙八号", "幸福路十七号院"
+	res := ta.do("POST", "/api/v1/keypersons", admin, map[string]any{"category": "drug_user", "name": name, "address": address,
+		"lon": lon, "lat": lat, "responsible": otherGrid, "id_number": validID("37010219850101123")}, nil)
+	if res.Status != 201 {
+		t.Fatalf("create key person: %d %s", res.Status, res.Body)
+	}
+	var kp struct{ ID int64 }
+	res.decode(t, &kp)
+	var row string
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT concat_ws('|', name, address, category, encode(name_enc, 'escape'), encode(address_enc, 'escape'),
+		encode(category_enc, 'escape'), encode(category_idx, 'escape')) FROM key_persons WHERE id = $1`, kp.ID).Scan(&row); err != nil {
+		t.Fatal(err)
+	}
+	for _, plain := range []string{name, address, "drug_user"} {
+		if strings.Contains(row, plain) {
+			t.Errorf("the stored row holds %q in clear: %s", plain, row)
+		}
+	}
+	var total int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons WHERE category IS NOT NULL OR name IS NOT NULL OR address IS NOT NULL`).Scan(&total); err != nil || total != 0 {
+		t.Errorf("%d files with a plaintext identity (%v)", total, err)
+	}
+	// Reads open it; the category filter uses the blind index.
+	res = ta.do("GET", fmt.Sprintf("/api/v1/keypersons/%d", kp.ID), admin, nil, nil)
+	if res.Status != 200 || !bytes.Contains(res.Body, []byte(`"category":"drug_user"`)) || !bytes.Contains(res.Body, []byte(address)) {
+		t.Errorf("read: %d %s", res.Status, res.Body)
+	}
+	count := func(category string) int {
+		var l struct {
+			Items []struct {
+				ID       int64
+				Category string
+			} `json:"items"`
+		}
+		res := ta.do("GET", "/api/v1/keypersons?limit=1000&category="+category, admin, nil, nil)
+		res.decode(t, &l)
+		for _, k := range l.Items {
+			if k.Category != category {
+				t.Errorf("filter %s returned a %s file", category, k.Category)
+			}
+		}
+		return len(l.Items)
+	}
+	var want int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons WHERE category_idx = (SELECT category_idx FROM key_persons WHERE id = $1)`, kp.ID).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if got := count("drug_user"); got != want || got == 0 {
+		t.Errorf("drug_user files: %d, want %d", got, want)
+	}
+	// A file stored in plaintext before this release is sealed at start.
+	if _, err := ta.db.Pool.Exec(ctx, `UPDATE key_persons SET name = $2, address = $3, category = 'drug_user', name_enc = NULL, address_enc = NULL,
+		category_enc = NULL, category_idx = NULL WHERE id = $1`, kp.ID, name, address); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.checkDataKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons WHERE category IS NOT NULL OR name IS NOT NULL OR address IS NOT NULL OR name_enc IS NULL`).Scan(&total); err != nil || total != 0 {
+		t.Errorf("%d files left in plaintext after the start (%v)", total, err)
+	}
+	if got := count("drug_user"); got != want {
+		t.Errorf("drug_user files after sealing: %d, want %d", got, want)
+	}
+}

@@ -26,7 +26,7 @@ func (s *GrantStore) FindUserPermissions(ctx context.Context, username string) (
 
 // SetUserPermissions replaces a user's explicit permissions.
 func (s *GrantStore) SetUserPermissions(ctx context.Context, username string, perms []string) error {
-	return (&KeyPersonStore{db: s.db}).SetUserPermissions(ctx, username, perms)
+	return (&KeyPersonStore{db: s.db}).SetUserPermissions(ctx, username, perms) // no sealed fields involved
 }
 
 // CreatePermissionRequest stores a pending request and sets its ID.
