@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/pquerna/otp/totp"
@@ -456,4 +457,55 @@ func TestGrantNeedsSecondAdmin(t *testing.T) {
 		fmt.Sprintf("permission-request:%d:approved:user:admin:permissions=keyperson:unmask", pr.ID)).Scan(&n); err != nil || n != 2 {
 		t.Errorf("audit entries for request and approval: %d (%v)", n, err)
 	}
+}
+
+// TestConsoleSecondFactorLogin drives the console's login in Chromium: an
+// admin without a second factor is led through enrolment (secret, code,
+// recovery codes) into the console; the next login asks for a code.
+func TestConsoleSecondFactorLogin(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)}
+	ta := newAccountsApp(t, clk)
+	// The code step answers 401 second_factor_required on purpose.
+	ctx := browser(t, `status of 401`)
+	cdpDo(t, ctx, "log in with the password",
+		chromedp.Navigate(ta.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "admin"),
+		chromedp.SendKeys(chromedp.CSS("#password"), dbtest.DemoPassword),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+	)
+	secret := waitFor[string](t, ctx, "the enrolment screen", `(document.querySelector('#totp-secret') || {}).textContent || ''`)
+	code, err := totp.GenerateCode(secret, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdpDo(t, ctx, "confirm the code",
+		chromedp.SendKeys(chromedp.CSS("#totp-confirm-code"), code),
+		chromedp.Click(chromedp.CSS("#totp-confirm")),
+	)
+	if n := waitFor[int](t, ctx, "the recovery codes", `document.querySelectorAll('#recovery-codes li').length`); n != 10 {
+		t.Errorf("%d recovery codes shown", n)
+	}
+	cdpDo(t, ctx, "continue", chromedp.Click(chromedp.CSS("#totp-done")))
+	waitFor[bool](t, ctx, "the console after enrolment", `window.__gridd && window.__gridd.ready === true`)
+
+	clk.Add(30 * time.Second)
+	cdpGet(t, ctx, "forget the session", chromedp.Evaluate[bool](`(sessionStorage.clear(), true)`))
+	cdpDo(t, ctx, "log in again",
+		chromedp.Navigate(ta.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "admin"),
+		chromedp.SendKeys(chromedp.CSS("#password"), dbtest.DemoPassword),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#totp-code")),
+	)
+	code, err = totp.GenerateCode(secret, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdpDo(t, ctx, "enter the code",
+		chromedp.SendKeys(chromedp.CSS("#totp-code"), code),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+	)
+	waitFor[bool](t, ctx, "the console after the code", `window.__gridd && window.__gridd.ready === true`)
 }
