@@ -4,11 +4,12 @@
 -- API keys that expire, and grants of sensitive permissions that need a
 -- second admin.
 
--- totp_secret is the base32 secret while enrolling and after; the factor
--- counts only once confirmed (totp_confirmed_at). totp_last_step is the
--- last accepted 30-second step, so a code is accepted once.
+-- totp_secret is the base32 secret, sealed with the data key (AES-GCM,
+-- bound to the user), while enrolling and after; the factor counts only
+-- once confirmed (totp_confirmed_at). totp_last_step is the last accepted
+-- 30-second step, so a code is accepted once.
 ALTER TABLE users
-    ADD COLUMN totp_secret       text,
+    ADD COLUMN totp_secret       bytea,
     ADD COLUMN totp_confirmed_at timestamptz,
     ADD COLUMN totp_last_step    bigint NOT NULL DEFAULT 0;
 

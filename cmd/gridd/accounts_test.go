@@ -107,7 +107,11 @@ func TestSecondFactorRequiredForAdmin(t *testing.T) {
 	if res = ta.do("POST", "/api/v1/auth/totp", sess.Token, nil, nil); res.Status != http.StatusConflict {
 		t.Errorf("re-enrol over a confirmed factor: %d %s", res.Status, res.Body)
 	}
-	// The recovery codes are stored hashed.
+	// The secret is sealed at rest, the recovery codes hashed.
+	var pos int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT position(convert_to($1, 'UTF8') in totp_secret) FROM users WHERE username = 'admin'`, enr.Secret).Scan(&pos); err != nil || pos != 0 {
+		t.Errorf("TOTP secret stored in clear (%d, %v)", pos, err)
+	}
 	var clear int
 	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM totp_recovery_codes WHERE position(convert_to($1, 'UTF8') in code_hash) > 0`, rec.Codes[0]).Scan(&clear); err != nil || clear != 0 {
 		t.Errorf("recovery code stored in clear (%d, %v)", clear, err)

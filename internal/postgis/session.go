@@ -2,15 +2,21 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/registers"
 	"github.com/jackc/pgx/v5"
 )
 
-// SessionStore implements auth.SessionStore.
-type SessionStore struct{ db *DB }
+// SessionStore implements auth.SessionStore. Cipher seals TOTP secrets at
+// rest (bound to their user); without it second factors cannot be stored.
+type SessionStore struct {
+	db     *DB
+	Cipher *registers.Cipher
+}
 
 var _ auth.SessionStore = (*SessionStore)(nil)
 
@@ -76,14 +82,26 @@ func (s *SessionStore) ClearLoginFailures(ctx context.Context, username, source 
 // FindTOTP returns a user's second factor.
 func (s *SessionStore) FindTOTP(ctx context.Context, userID int64) (auth.TOTPState, error) {
 	var t auth.TOTPState
-	err := s.db.Pool.QueryRow(ctx, `SELECT coalesce(totp_secret, ''), totp_confirmed_at IS NOT NULL FROM users WHERE id = $1`, userID).
-		Scan(&t.Secret, &t.Confirmed)
-	return t, translate(err, "user")
+	var sealed []byte
+	err := s.db.Pool.QueryRow(ctx, `SELECT totp_secret, totp_confirmed_at IS NOT NULL FROM users WHERE id = $1`, userID).
+		Scan(&sealed, &t.Confirmed)
+	if err != nil || sealed == nil {
+		return t, translate(err, "user")
+	}
+	if s.Cipher == nil {
+		return t, errors.New("session store without a cipher for TOTP secrets")
+	}
+	t.Secret, err = s.Cipher.Open(sealed, registers.AD("users", userID, "totp_secret"))
+	return t, err
 }
 
 // SetTOTPSecret starts an enrolment unless one is confirmed.
 func (s *SessionStore) SetTOTPSecret(ctx context.Context, userID int64, secret string) error {
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE users SET totp_secret = $2, totp_last_step = 0 WHERE id = $1 AND totp_confirmed_at IS NULL`, userID, secret)
+	if s.Cipher == nil {
+		return errors.New("session store without a cipher for TOTP secrets")
+	}
+	sealed := s.Cipher.Seal(secret, registers.AD("users", userID, "totp_secret"))
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE users SET totp_secret = $2, totp_last_step = 0 WHERE id = $1 AND totp_confirmed_at IS NULL`, userID, sealed)
 	if err != nil {
 		return translate(err, "user")
 	}
