@@ -29,6 +29,7 @@ ALTER TABLE sessions ADD COLUMN enrol_only boolean NOT NULL DEFAULT false;
 -- so strangers cannot lock the owner out.
 ALTER TABLE login_failures ADD COLUMN source text NOT NULL DEFAULT '';
 CREATE INDEX login_failures_source ON login_failures (source, at);
+CREATE INDEX login_failures_at ON login_failures (at);
 
 -- API keys expire; every key of a user is revoked when its password
 -- changes (people store SetPassword).
@@ -88,6 +89,7 @@ ALTER TABLE key_persons DROP COLUMN name_enc, DROP COLUMN address_enc, DROP COLU
 DROP TABLE data_key_check;
 DROP TABLE permission_requests;
 ALTER TABLE api_keys DROP COLUMN expires_at;
+DROP INDEX login_failures_at;
 DROP INDEX login_failures_source;
 ALTER TABLE login_failures DROP COLUMN source;
 ALTER TABLE sessions DROP COLUMN enrol_only;

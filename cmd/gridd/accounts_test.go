@@ -154,6 +154,24 @@ func TestSecondFactorRequiredForAdmin(t *testing.T) {
 		t.Errorf("recovery code reused: %d %s", res.Status, res.Body)
 	}
 
+	// A lost authenticator: `gridd user reset-second-factor` removes it and
+	// revokes the sessions; the next login enrols again.
+	u, err := ta.people.FindUserByUsername(t.Context(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	if err := ta.sessions.ResetSecondFactor(t.Context(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "session after a second-factor reset", since, wantStatus(ta, "/api/v1/auth/me", sess.Token, 401))
+	res = ta.do("POST", "/api/v1/auth/login", "", loginBody("admin", dbtest.DemoPassword, ""), nil)
+	sess.Required = false
+	res.decode(t, &sess)
+	if res.Status != 200 || !sess.Required {
+		t.Errorf("login after the reset: %d %s, want an enrol-only session", res.Status, res.Body)
+	}
+
 	// Center must enrol too; a worker need not (optional).
 	res = ta.do("POST", "/api/v1/auth/login", "", loginBody("center", dbtest.DemoPassword, ""), nil)
 	sess.Required = false

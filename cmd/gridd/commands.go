@@ -213,8 +213,8 @@ func cmdImport(ctx context.Context, args []string) error {
 }
 
 func cmdUser(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "passwd") {
-		return fmt.Errorf("usage: gridd user add|passwd ...")
+	if len(args) == 0 || (args[0] != "add" && args[0] != "passwd" && args[0] != "reset-second-factor") {
+		return fmt.Errorf("usage: gridd user add|passwd|reset-second-factor ...")
 	}
 	var c Config
 	var username, name, phone, role, password, dept, scope string
@@ -235,6 +235,17 @@ func cmdUser(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
+	if args[0] == "reset-second-factor" {
+		u, err := a.people.FindUserByUsername(ctx, username)
+		if err != nil {
+			return err
+		}
+		if err := a.sessions.ResetSecondFactor(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Printf("second factor of %s removed and its sessions revoked; it enrols again at its next login\n", u.Username)
+		return nil
+	}
 	hash := ""
 	if password != "" {
 		if err := auth.CheckPassword(password, username, name, phone); err != nil {

@@ -50,10 +50,16 @@ func (s *SessionStore) RevokeSession(ctx context.Context, tokenHash []byte, at t
 	return nil
 }
 
-// RecordLoginFailure notes a failed login for throttling.
+// RecordLoginFailure notes a failed login for throttling and forgets
+// failures older than a day (throttling looks back 15 minutes).
 func (s *SessionStore) RecordLoginFailure(ctx context.Context, username, source string, at time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO login_failures (username, source, at) VALUES ($1, $2, $3)`, username, source, at)
-	return translate(err, "login failure")
+	return translate(s.db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE at < $1`, at.Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO login_failures (username, source, at) VALUES ($1, $2, $3)`, username, source, at)
+		return err
+	}), "login failure")
 }
 
 // LoginFailures counts the failures since t of (username, source) and of
@@ -144,4 +150,23 @@ func (s *SessionStore) UseTOTPStep(ctx context.Context, userID int64, step int64
 func (s *SessionStore) UseRecoveryCode(ctx context.Context, userID int64, codeHash []byte, at time.Time) (bool, error) {
 	tag, err := s.db.Pool.Exec(ctx, `UPDATE totp_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`, userID, codeHash, at)
 	return tag.RowsAffected() == 1, translate(err, "recovery code")
+}
+
+// ResetSecondFactor removes a user's TOTP secret and recovery codes (a
+// lost authenticator) and revokes its sessions, in one transaction.
+func (s *SessionStore) ResetSecondFactor(ctx context.Context, userID int64) error {
+	return translate(s.db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0 WHERE id = $1`, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFoundf("user not found")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM totp_recovery_codes WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+		return err
+	}), "user")
 }
