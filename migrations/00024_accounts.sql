@@ -65,9 +65,9 @@ CREATE TABLE data_key_check (
 
 -- Key persons' identity and category are sealed like their ID numbers
 -- (AES-256-GCM under the data key, bound to row and field; postgis
--- KeyPersonStore): name_enc, address_enc, category_enc. category_idx is a
--- blind index, HMAC-SHA256 under a key derived from the data key, so the
--- console can still filter by category. The plaintext columns stay only
+-- KeyPersonStore): name_enc, address_enc, category_enc. category_idx and
+-- id_number_idx are blind indexes, HMAC-SHA256 under a key derived from the
+-- data key, so the console can still filter by category and ID number. The plaintext columns stay only
 -- for rows written before this migration until gridd migrate/serve seals
 -- them (then NULL).
 ALTER TABLE key_persons
@@ -80,12 +80,16 @@ ALTER TABLE key_persons
     ADD COLUMN name_enc     bytea,
     ADD COLUMN address_enc  bytea,
     ADD COLUMN category_enc bytea,
-    ADD COLUMN category_idx bytea;
+    ADD COLUMN category_idx bytea,
+    ADD COLUMN id_number_idx bytea;
 CREATE INDEX key_persons_category_idx ON key_persons (category_idx, id);
+CREATE INDEX key_persons_id_number_idx ON key_persons (id_number_idx);
 
 -- +goose Down
 DROP INDEX key_persons_category_idx;
-ALTER TABLE key_persons DROP COLUMN name_enc, DROP COLUMN address_enc, DROP COLUMN category_enc, DROP COLUMN category_idx;
+DROP INDEX key_persons_id_number_idx;
+ALTER TABLE key_persons DROP COLUMN name_enc, DROP COLUMN address_enc, DROP COLUMN category_enc, DROP COLUMN category_idx,
+    DROP COLUMN id_number_idx;
 DROP TABLE data_key_check;
 DROP TABLE permission_requests;
 ALTER TABLE api_keys DROP COLUMN expires_at;

@@ -194,7 +194,7 @@ func (a *app) openRegisters(c Config) error {
 	loc := a.deepestGrids
 	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now}
 	a.sessions.Cipher = ciph // TOTP secrets
-	a.keyPersonStore = postgis.NewKeyPersonStore(a.db, ciph, derivedKey(key, "gridd blind index v1"))
+	a.keyPersonStore = postgis.NewKeyPersonStore(a.db, ciph)
 	a.keyPersons = &registers.KeyPersons{Store: a.keyPersonStore, Locate: loc, Cipher: ciph, Now: now}
 	refresh := a.registry.OnChange
 	a.registry.OnChange = func(ctx context.Context) {

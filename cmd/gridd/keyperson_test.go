@@ -287,8 +287,9 @@ func TestKeyPersonIdentitySealed(t *testing.T) {
 	admin := ta.login("admin")
 	lon, lat := regPointIn(t, ta, otherGrid, 0)
 	const name, address = "孙八号", "幸福路十七号院"
+	idNumber := validID("37010219850101123")
 	res := ta.do("POST", "/api/v1/keypersons", admin, map[string]any{"category": "drug_user", "name": name, "address": address,
-		"lon": lon, "lat": lat, "responsible": otherGrid, "id_number": validID("37010219850101123")}, nil)
+		"lon": lon, "lat": lat, "responsible": otherGrid, "id_number": idNumber}, nil)
 	if res.Status != 201 {
 		t.Fatalf("create key person: %d %s", res.Status, res.Body)
 	}
@@ -336,9 +337,27 @@ func TestKeyPersonIdentitySealed(t *testing.T) {
 	if got := count("drug_user"); got != want || got == 0 {
 		t.Errorf("drug_user files: %d, want %d", got, want)
 	}
+	// Finding a file by ID number goes through its blind index.
+	byID := func() []int64 {
+		var l struct{ Items []struct{ ID int64 } }
+		res := ta.do("GET", "/api/v1/keypersons?id_number="+idNumber, admin, nil, nil)
+		res.decode(t, &l)
+		var ids []int64
+		for _, k := range l.Items {
+			ids = append(ids, k.ID)
+		}
+		return ids
+	}
+	if ids := byID(); len(ids) != 1 || ids[0] != kp.ID {
+		t.Errorf("by ID number: %v, want [%d]", ids, kp.ID)
+	}
+	var leaked int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE position($1 in concat_ws(' ', path, object, reason)) > 0`, idNumber).Scan(&leaked); err != nil || leaked != 0 {
+		t.Errorf("%d audit entries hold the ID number searched for (%v)", leaked, err)
+	}
 	// A file stored in plaintext before this release is sealed at start.
 	if _, err := ta.db.Pool.Exec(ctx, `UPDATE key_persons SET name = $2, address = $3, category = 'drug_user', name_enc = NULL, address_enc = NULL,
-		category_enc = NULL, category_idx = NULL WHERE id = $1`, kp.ID, name, address); err != nil {
+		category_enc = NULL, category_idx = NULL, id_number_idx = NULL WHERE id = $1`, kp.ID, name, address); err != nil {
 		t.Fatal(err)
 	}
 	if err := ta.checkDataKey(ctx); err != nil {
@@ -349,5 +368,8 @@ func TestKeyPersonIdentitySealed(t *testing.T) {
 	}
 	if got := count("drug_user"); got != want {
 		t.Errorf("drug_user files after sealing: %d, want %d", got, want)
+	}
+	if ids := byID(); len(ids) != 1 || ids[0] != kp.ID {
+		t.Errorf("by ID number after sealing: %v, want [%d]", ids, kp.ID)
 	}
 }

@@ -18,7 +18,7 @@ import (
 
 // registerKeyPersonRoutes:
 //
-//	GET  /api/v1/keypersons                     paged list, masked (grid, category, limit, after)
+//	GET  /api/v1/keypersons                     paged list, masked (grid, category, id_number, limit, after)
 //	POST /api/v1/keypersons                     open a file (one responsible person)
 //	GET  /api/v1/keypersons/{id}                one file, masked
 //	PATCH /api/v1/keypersons/{id}               change fields, responsible person or location
@@ -110,6 +110,9 @@ func (s *Server) listKeyPersons(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalidf("category", "invalid_category", "unknown key-person category %q", v)
 		}
 		f.Category = &v
+	}
+	if v := q.Get("id_number"); v != "" {
+		f.IDNumber = &v // exact: matched through its blind index
 	}
 	var err error
 	if f.Limit, err = queryInt(r, "limit", 100, 1, 1000); err != nil {

@@ -2,8 +2,6 @@ package postgis
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -16,28 +14,19 @@ import (
 
 // KeyPersonStore implements registers.KeyPersonStore. It seals a file's
 // name, address and category at rest (Cipher, bound to row and field) and
-// keeps a blind index of the category (HMAC under IndexKey) to filter by;
-// the ID number, diagnosis and notes arrive sealed by the service.
+// keeps a blind index of the category (Cipher.Index) to filter by; the ID
+// number (with its blind index), diagnosis and notes arrive sealed by the
+// service.
 type KeyPersonStore struct {
-	db       *DB
-	Cipher   *registers.Cipher
-	IndexKey []byte
+	db     *DB
+	Cipher *registers.Cipher
 }
 
 var _ registers.KeyPersonStore = (*KeyPersonStore)(nil)
 
-// NewKeyPersonStore returns the key-person store on db, sealing with c and
-// indexing with indexKey.
-func NewKeyPersonStore(db *DB, c *registers.Cipher, indexKey []byte) *KeyPersonStore {
-	return &KeyPersonStore{db: db, Cipher: c, IndexKey: indexKey}
-}
-
-// BlindIndex is the HMAC-SHA256 of field=value under key: equal values
-// give equal indexes, and the index does not reveal the value.
-func BlindIndex(key []byte, field, value string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(field + "\x00" + value))
-	return m.Sum(nil)
+// NewKeyPersonStore returns the key-person store on db, sealing with c.
+func NewKeyPersonStore(db *DB, c *registers.Cipher) *KeyPersonStore {
+	return &KeyPersonStore{db: db, Cipher: c}
 }
 
 type sealedIdentity struct {
@@ -45,14 +34,14 @@ type sealedIdentity struct {
 }
 
 func (s *KeyPersonStore) sealIdentity(k *registers.KeyPerson) (sealedIdentity, error) {
-	if s.Cipher == nil || len(s.IndexKey) == 0 {
-		return sealedIdentity{}, errors.New("key person store without a cipher and index key")
+	if s.Cipher == nil {
+		return sealedIdentity{}, errors.New("key person store without a cipher")
 	}
 	return sealedIdentity{
 		name:        s.Cipher.Seal(k.Name, registers.AD("key_persons", k.ID, "name")),
 		address:     s.Cipher.Seal(k.Address, registers.AD("key_persons", k.ID, "address")),
 		category:    s.Cipher.Seal(k.Category, registers.AD("key_persons", k.ID, "category")),
-		categoryIdx: BlindIndex(s.IndexKey, "category", k.Category),
+		categoryIdx: s.Cipher.Index("category", k.Category),
 	}, nil
 }
 
@@ -85,10 +74,10 @@ func (s *KeyPersonStore) CreateKeyPerson(ctx context.Context, k *registers.KeyPe
 	}
 	_, err = s.db.Pool.Exec(ctx, `
 INSERT INTO key_persons (id, category_enc, name_enc, address_enc, point, grid_code, resident_id, responsible_user_id, risk_level,
-	id_number_enc, id_number_mask, diagnosis_enc, case_notes_enc, created_at, updated_at, category_idx)
-VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	id_number_enc, id_number_mask, diagnosis_enc, case_notes_enc, created_at, updated_at, category_idx, id_number_idx)
+VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		k.ID, id.category, id.name, id.address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
-		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.CreatedAt, k.UpdatedAt, id.categoryIdx)
+		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.CreatedAt, k.UpdatedAt, id.categoryIdx, k.IDNumberIdx)
 	return translate(err, "key person")
 }
 
@@ -108,10 +97,10 @@ func (s *KeyPersonStore) UpdateKeyPerson(ctx context.Context, k *registers.KeyPe
 	tag, err := s.db.Pool.Exec(ctx, `
 UPDATE key_persons SET category_enc = $2, name_enc = $3, address_enc = $4, point = $5::geometry, grid_code = $6, resident_id = $7,
 	responsible_user_id = $8, risk_level = $9, id_number_enc = $10, id_number_mask = $11, diagnosis_enc = $12,
-	case_notes_enc = $13, updated_at = $14, category_idx = $15, category = NULL, name = NULL, address = NULL
+	case_notes_enc = $13, updated_at = $14, category_idx = $15, id_number_idx = $16, category = NULL, name = NULL, address = NULL
 WHERE id = $1`,
 		k.ID, id.category, id.name, id.address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
-		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.UpdatedAt, id.categoryIdx)
+		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.UpdatedAt, id.categoryIdx, k.IDNumberIdx)
 	if err != nil {
 		return translate(err, "key person")
 	}
@@ -180,19 +169,23 @@ func (s *KeyPersonStore) FindKeyPersons(ctx context.Context, f registers.KeyPers
 		within = f.Within
 	}
 	cond := `($1::text[] IS NULL OR k.grid_code IN (SELECT code FROM scope))
-  AND ($2::text IS NULL OR k.grid_code = $2) AND ($3::bytea IS NULL OR k.category_idx = $3)`
-	var catIdx []byte
+  AND ($2::text IS NULL OR k.grid_code = $2) AND ($3::bytea IS NULL OR k.category_idx = $3)
+  AND ($4::bytea IS NULL OR k.id_number_idx = $4)`
+	var catIdx, idIdx []byte
 	if f.Category != nil {
-		catIdx = BlindIndex(s.IndexKey, "category", *f.Category)
+		catIdx = s.Cipher.Index("category", *f.Category)
+	}
+	if f.IDNumber != nil {
+		idIdx = s.Cipher.Index("id_number", *f.IDNumber)
 	}
 	var total int
 	if err := s.db.Pool.QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM key_persons k WHERE `+cond,
-		within, f.GridCode, catIdx).Scan(&total); err != nil {
+		within, f.GridCode, catIdx, idIdx).Scan(&total); err != nil {
 		return nil, 0, translate(err, "key persons")
 	}
 	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+` SELECT `+keyPersonColumns+`
-FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` AND k.id > $4 ORDER BY k.id LIMIT $5`,
-		within, f.GridCode, catIdx, f.After, limit)
+FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` AND k.id > $5 ORDER BY k.id LIMIT $6`,
+		within, f.GridCode, catIdx, idIdx, f.After, limit)
 	if err != nil {
 		return nil, 0, translate(err, "key persons")
 	}
@@ -269,18 +262,27 @@ func (s *KeyPersonStore) UserExists(ctx context.Context, userID int64) (bool, er
 // (plaintext name, address and category), clearing the plaintext, and
 // returns how many it sealed.
 func (s *KeyPersonStore) SealPlaintext(ctx context.Context) (int, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, coalesce(category, ''), coalesce(name, ''), coalesce(address, '') FROM key_persons WHERE name_enc IS NULL ORDER BY id`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, coalesce(category, ''), coalesce(name, ''), coalesce(address, ''), id_number_enc FROM key_persons WHERE name_enc IS NULL ORDER BY id`)
 	if err != nil {
 		return 0, translate(err, "key persons")
 	}
 	var ks []*registers.KeyPerson
 	var k registers.KeyPerson
-	if _, err := pgx.ForEachRow(rows, []any{&k.ID, &k.Category, &k.Name, &k.Address}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&k.ID, &k.Category, &k.Name, &k.Address, &k.IDNumberEnc}, func() error {
 		c := k
 		ks = append(ks, &c)
 		return nil
 	}); err != nil {
 		return 0, translate(err, "key persons")
+	}
+	if s.Cipher == nil {
+		return 0, errors.New("key person store without a cipher")
+	}
+	for _, k := range ks {
+		var err error
+		if k.IDNumber, err = s.Cipher.Open(k.IDNumberEnc, registers.AD("key_persons", k.ID, "id_number")); err != nil {
+			return 0, fmt.Errorf("key person %d: id_number: %w", k.ID, err)
+		}
 	}
 	for _, k := range ks {
 		id, err := s.sealIdentity(k)
@@ -288,7 +290,8 @@ func (s *KeyPersonStore) SealPlaintext(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		if _, err := s.db.Pool.Exec(ctx, `UPDATE key_persons SET category_enc = $2, name_enc = $3, address_enc = $4, category_idx = $5,
-	category = NULL, name = NULL, address = NULL WHERE id = $1 AND name_enc IS NULL`, k.ID, id.category, id.name, id.address, id.categoryIdx); err != nil {
+	id_number_idx = $6, category = NULL, name = NULL, address = NULL WHERE id = $1 AND name_enc IS NULL`,
+			k.ID, id.category, id.name, id.address, id.categoryIdx, s.Cipher.Index("id_number", k.IDNumber)); err != nil {
 			return 0, translate(err, "key person")
 		}
 	}
