@@ -99,7 +99,13 @@ func routeCases() map[string]routeCase {
 		}, public(401)},
 		"POST /api/v1/auth/logout": {fixed("/api/v1/auth/logout"), all(http.StatusNoContent, nil)},
 		"GET /api/v1/auth/me":      {fixed("/api/v1/auth/me"), all(200, nil)},
-		"GET /api/v1/grids":        {fixed("/api/v1/grids?level=3"), all(200, nil)},
+		// Any user may enrol a TOTP second factor (sorted: enrol, then a
+		// confirmation with a malformed code).
+		"POST /api/v1/auth/totp": {fixed("/api/v1/auth/totp"), all(200, nil)},
+		"POST /api/v1/auth/totp/confirm": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/auth/totp/confirm", map[string]string{"code": "abc"}, nil
+		}, all(http.StatusBadRequest, nil)},
+		"GET /api/v1/grids": {fixed("/api/v1/grids?level=3"), all(200, nil)},
 		"POST /api/v1/grids/import": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/grids/import?dry_run=true", []byte(dryImport), nil
 		}, only(200, "admin", "center")},
@@ -221,6 +227,13 @@ func routeCases() map[string]routeCase {
 		"POST /api/v1/keypersons/{id}/visits": {func(ta *testApp, _ string) (string, any, map[string]string) {
 			return fmt.Sprintf("/api/v1/keypersons/%d/visits", regKeyPerson(ta, otherGrid)), map[string]string{"visited_on": "2026-11-20"}, nil
 		}, only(201, "admin", "center")},
+		"GET /api/v1/permission-requests": {fixed("/api/v1/permission-requests?status=pending"), only(200, "admin")},
+		"POST /api/v1/permission-requests/{id}/approve": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/permission-requests/999999/approve", nil, nil
+		}, only(http.StatusNotFound, "admin")},
+		"POST /api/v1/permission-requests/{id}/reject": {func(ta *testApp, _ string) (string, any, map[string]string) {
+			return "/api/v1/permission-requests/999999/reject", nil, nil
+		}, only(http.StatusNotFound, "admin")},
 		"PUT /api/v1/users/{username}/permissions": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/users/p0001/permissions", map[string]any{"permissions": []string{}}, nil
 		}, only(200, "admin")},
@@ -289,7 +302,7 @@ func routeCases() map[string]routeCase {
 			if err != nil {
 				ta.t.Fatal(err)
 			}
-			k, err := ta.keys.CreateAPIKey(ctx, p, "to revoke")
+			k, err := ta.keys.CreateAPIKey(ctx, p, "to revoke", 0)
 			if err != nil {
 				ta.t.Fatal(err)
 			}

@@ -35,16 +35,20 @@ import (
 
 // app is the wired service: stores, domain services and the HTTP API.
 type app struct {
-	log      *slog.Logger
-	db       *postgis.DB
-	grids    *postgis.GridStore
-	people   *postgis.PeopleStore
-	sessions *postgis.SessionStore
-	locator  *locate.Service
-	registry *registry.Service
-	auth     *auth.Service
-	topology *audit.Topology
-	auditLog *auditlog.Log
+	log        *slog.Logger
+	db         *postgis.DB
+	grids      *postgis.GridStore
+	people     *postgis.PeopleStore
+	sessions   *postgis.SessionStore
+	locator    *locate.Service
+	registry   *registry.Service
+	auth       *auth.Service
+	topology   *audit.Topology
+	auditLog   *auditlog.Log
+	auditStore *postgis.AuditLogStore
+	dataKey    []byte
+	// keyPersonStore seals key persons' identity at rest.
+	keyPersonStore *postgis.KeyPersonStore
 	// registers: base registers and key-person files.
 	registers  *registers.Service
 	keyPersons *registers.KeyPersons
@@ -134,7 +138,8 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
 	a.startLayerRevisions()
-	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals}, a.sessions, a.people)
+	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals,
+		SecondFactorRoles: c.SecondFactorRoles}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
@@ -154,14 +159,22 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.tiles = &tiles.Service{Registry: layers, Store: a.layerStores, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
-	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db)}
+	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db), TTL: c.APIKeyTTL, MaxTTL: c.APIKeyMaxTTL}
 	a.caseStore = postgis.NewCaseStore(db)
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	inboxes := postgis.NewInboxStore(db)
 	a.inbox = &inbox.Service{Store: inboxes, Now: now}
 	a.clock = &inbox.Clock{Store: inboxes, Cases: a.cases}
 	a.clockEvery = c.ClockEvery
-	a.auditLog = &auditlog.Log{Store: postgis.NewAuditLogStore(db), Now: now}
+	akey, err := auditKey(c)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.auditStore = postgis.NewAuditLogStore(db)
+	a.auditStore.Key = akey
+	db.AuditKey = akey // the entries written with their change
+	a.auditLog = &auditlog.Log{Store: a.auditStore, Now: now}
 	a.assessments = newAssessments(a, now)
 	a.field = &field.Service{Patrols: a.patrols, Cases: a.cases, Assessments: a.assessments,
 		Tree: func() casework.Hierarchy { return a.locator.Tree() }, Now: now, Loc: workday.Shanghai()}
@@ -223,6 +236,8 @@ func (a *app) server(c Config) *httpapi.Server {
 		// Base registers and key-person files.
 		Registers:  a.registers,
 		KeyPersons: a.keyPersons,
+		Grants: &auth.Grants{Store: postgis.NewGrantStore(a.db), Known: []string{registers.PermUnmask},
+			Sensitive: []string{registers.PermUnmask}, Now: now},
 
 		Live:     a.live,
 		Webhooks: a.webhooks,
@@ -253,6 +268,9 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	if err := a.db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if err := a.checkDataKey(ctx); err != nil {
+		return err
+	}
 	if err := a.db.CheckDurability(ctx); err != nil {
 		if !c.AllowUnsafeDurability {
 			return fmt.Errorf("%w: turn them on, or start gridd with --allow-unsafe-durability for development only", err)
@@ -278,6 +296,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, poll, gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
+	go a.runAuditCheckpoints(ctx, c)
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)
 	if err != nil {

@@ -160,7 +160,7 @@ func TestAuditLogAppendOnly(t *testing.T) {
 	if rep.OK || len(rep.Breaks) != 1 || rep.Breaks[0].ID != ids[1] || rep.Breaks[0].Reason != "content_altered" {
 		t.Fatalf("edited row: want one content_altered break at %d, got %+v", ids[1], rep)
 	}
-	if err := verifyLog(ctx, ta.app, ""); err == nil {
+	if err := verifyLog(ctx, ta.app, Config{}, ""); err == nil {
 		t.Errorf("gridd audit verify-log passed on an edited log")
 	}
 

@@ -55,8 +55,18 @@ func TestCLIMigrateImportAudit(t *testing.T) {
 	if err := run(ctx, []string{"import", "grids", bad, "--database-url", url}); err == nil {
 		t.Error("import of a point succeeded")
 	}
-	if err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "zhang", "--name", "张三", "--role", "center", "--password", "longenough"}); err != nil {
+	if err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "zhang", "--name", "张三", "--role", "center", "--password", "violet-harbour-tractor-57"}); err != nil {
 		t.Errorf("user add: %v", err)
+	}
+	// The CLI applies the same password policy as the API.
+	for _, pw := range []string{"12345678", "password", "demo1234", "longenough"} {
+		err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "wang", "--name", "王五", "--role", "worker", "--password", pw})
+		if err == nil || !strings.Contains(err.Error(), "password") {
+			t.Errorf("user add with password %q: %v", pw, err)
+		}
+	}
+	if err := run(ctx, []string{"user", "passwd", "--database-url", url, "--username", "zhang", "--password", "zhang12345"}); err == nil {
+		t.Error("user passwd with a weak password succeeded")
 	}
 	if err := run(ctx, []string{"user", "add", "--database-url", url, "--username", "li", "--name", "李四", "--role", "boss"}); err == nil {
 		t.Error("user add with an unknown role succeeded")

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -43,11 +45,29 @@ func cmdAuditVerifyLog(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
-	return verifyLog(ctx, a, head)
+	return verifyLog(ctx, a, c, head)
 }
 
-func verifyLog(ctx context.Context, a *app, head string) error {
-	rep, err := auditlog.Verify(ctx, a.auditLog.Store, head)
+// verifyLog checks the chain with the audit key and against the newest
+// checkpoint in c.AuditCheckpointDir (which must hold one when set).
+func verifyLog(ctx context.Context, a *app, c Config, head string) error {
+	key, err := auditKey(c)
+	if err != nil {
+		return err
+	}
+	o := auditlog.VerifyOptions{Key: key, ExpectHead: head}
+	if c.AuditCheckpointDir != "" {
+		if key == nil {
+			return fmt.Errorf("--audit-checkpoint-dir needs the audit key (GRIDD_AUDIT_KEY or --audit-key-file) to check the checkpoints")
+		}
+		if o.Checkpoint, err = latestCheckpoint(c.AuditCheckpointDir); err != nil {
+			return fmt.Errorf("audit checkpoint: %w", err)
+		}
+		if o.Checkpoint == nil {
+			return fmt.Errorf("no audit checkpoint in %s", c.AuditCheckpointDir)
+		}
+	}
+	rep, err := auditlog.VerifyWith(ctx, a.auditLog.Store, o)
 	if err != nil {
 		return err
 	}
@@ -63,20 +83,28 @@ func verifyLog(ctx context.Context, a *app, head string) error {
 }
 
 // dataKey returns the 32-byte key that seals key persons' protected
-// fields. It is never stored in the database. In order: GRIDD_DATA_KEY
-// (64 hex characters or base64), GRIDD_KEY_FILE (a file holding the same),
-// else DevDir/data.key, created with a random key on first start (the
-// `make run` development setup; production should set GRIDD_KEY_FILE).
+// fields. It is part of the configuration and never stored in the
+// database. In order: GRIDD_DATA_KEY (64 hex characters or base64), the
+// file --data-key-file (env GRIDD_KEY_FILE) holding the same; only `gridd
+// dev` (c.DevDataKey) falls back to DevDir/data.key, created with a random
+// key on first start. Anything else without a key refuses to start.
 func dataKey(c Config, log *slog.Logger) ([]byte, error) {
 	if v := os.Getenv("GRIDD_DATA_KEY"); v != "" {
 		return parseDataKey("GRIDD_DATA_KEY", v)
 	}
-	if f := os.Getenv("GRIDD_KEY_FILE"); f != "" {
-		b, err := os.ReadFile(f)
+	file := c.DataKeyFile
+	if file == "" {
+		file = os.Getenv("GRIDD_KEY_FILE")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("GRIDD_KEY_FILE: %w", err)
+			return nil, fmt.Errorf("data key file: %w", err)
 		}
-		return parseDataKey(f, string(b))
+		return parseDataKey(file, string(b))
+	}
+	if !c.DevDataKey {
+		return nil, errors.New("no data key configured: set GRIDD_DATA_KEY (64 hex characters, e.g. from `openssl rand -hex 32`) or --data-key-file / GRIDD_KEY_FILE, and back it up — losing it loses key persons' protected fields; only `gridd dev` makes one for you")
 	}
 	dir := c.DevDir
 	if dir == "" {
@@ -106,8 +134,34 @@ func dataKey(c Config, log *slog.Logger) ([]byte, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	log.Warn("generated a new data key for protected fields; back it up, losing it loses key-person ID numbers and notes", "path", path)
+	log.Warn("gridd dev: generated a new data key for protected fields", "path", path)
 	return key, nil
+}
+
+// checkDataKey compares the data key with the key check value stored by
+// the first start on this database (storing it then): a wrong key refuses
+// to start instead of serving until someone opens a sealed field.
+func (a *app) checkDataKey(ctx context.Context) error {
+	ok, err := a.db.CheckDataKey(ctx, derivedKey(a.dataKey, "gridd data key check value v1"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the data key does not match the key this database's protected fields were sealed with (key check value mismatch): configure the original GRIDD_DATA_KEY / --data-key-file")
+	}
+	// Files written before identities were sealed are sealed now.
+	n, err := a.keyPersonStore.SealPlaintext(ctx)
+	if n > 0 {
+		a.log.Info("sealed the identity of key-person files stored in plaintext", "files", n)
+	}
+	return err
+}
+
+// derivedKey derives a purpose-bound subkey from the data key.
+func derivedKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 func parseDataKey(src, v string) ([]byte, error) {
@@ -132,6 +186,7 @@ func (a *app) openRegisters(c Config) error {
 	if err != nil {
 		return err
 	}
+	a.dataKey = key
 	ciph, err := registers.NewCipher(key)
 	if err != nil {
 		return err
@@ -140,7 +195,9 @@ func (a *app) openRegisters(c Config) error {
 	loc := a.deepestGrids
 	access := registers.Access{Tree: func() auth.Hierarchy { return a.locator.Tree() }, Audit: a.auditLog}
 	a.registers = &registers.Service{Store: postgis.NewRegisterStore(a.db), Locate: loc, Cipher: ciph, Now: now, Access: access}
-	a.keyPersons = &registers.KeyPersons{Store: postgis.NewKeyPersonStore(a.db), Locate: loc, Cipher: ciph, Now: now,
+	a.sessions.Cipher = ciph // TOTP secrets
+	a.keyPersonStore = postgis.NewKeyPersonStore(a.db, ciph)
+	a.keyPersons = &registers.KeyPersons{Store: a.keyPersonStore, Locate: loc, Cipher: ciph, Now: now,
 		Users: a.people, PrincipalFor: a.auth.PrincipalFor, Access: access}
 	a.registry.Cards.Counts = func(ctx context.Context, code string) (any, error) { return a.registers.Store.GridCounts(ctx, code) }
 	refresh := a.registry.OnChange

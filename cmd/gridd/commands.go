@@ -52,6 +52,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	c.DevDataKey = true // only here may a missing data key be generated
 	if c.DatabaseURL == "" {
 		cl, err := devdb.Start(ctx, devdb.Options{Dir: c.DevDir, Database: "gridd", Durable: true})
 		if err != nil {
@@ -97,6 +98,9 @@ func cmdMigrate(ctx context.Context, args []string) error {
 	}
 	defer a.close()
 	if err := a.db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := a.checkDataKey(ctx); err != nil {
 		return err
 	}
 	fmt.Println("migrations applied")
@@ -213,8 +217,8 @@ func cmdImport(ctx context.Context, args []string) error {
 }
 
 func cmdUser(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "passwd") {
-		return fmt.Errorf("usage: gridd user add|passwd ...")
+	if len(args) == 0 || (args[0] != "add" && args[0] != "passwd" && args[0] != "reset-second-factor") {
+		return fmt.Errorf("usage: gridd user add|passwd|reset-second-factor ...")
 	}
 	var c Config
 	var username, name, phone, role, password, dept, scope string
@@ -224,7 +228,7 @@ func cmdUser(ctx context.Context, args []string) error {
 	fs.StringVar(&name, "name", "", "person's name")
 	fs.StringVar(&phone, "phone", "", "mobile number")
 	fs.StringVar(&role, "role", "", "admin|center|department|worker|viewer")
-	fs.StringVar(&password, "password", "", "password (at least 8 characters)")
+	fs.StringVar(&password, "password", "", "password: at least 10 characters, not a common one, hard to guess (zxcvbn score 3 of 4)")
 	fs.StringVar(&dept, "department", "", "department code for role department")
 	fs.StringVar(&scope, "scope", "", "grid subtree root for center/viewer")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -235,11 +239,22 @@ func cmdUser(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
-	if password != "" && len(password) < 8 {
-		return fmt.Errorf("the password needs at least 8 characters")
+	if args[0] == "reset-second-factor" {
+		u, err := a.people.FindUserByUsername(ctx, username)
+		if err != nil {
+			return err
+		}
+		if err := a.sessions.ResetSecondFactor(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Printf("second factor of %s removed and its sessions revoked; it enrols again at its next login\n", u.Username)
+		return nil
 	}
 	hash := ""
 	if password != "" {
+		if err := auth.CheckPassword(password, username, name, phone); err != nil {
+			return err
+		}
 		if hash, err = auth.DefaultHasher.Hash(password); err != nil {
 			return err
 		}

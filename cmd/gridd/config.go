@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gridd/gridd/internal/people"
 )
 
 // Config is parsed here, once, and passed down as plain values.
@@ -65,6 +67,25 @@ type Config struct {
 	// per client address (0: 1 per second, bursts of 10).
 	PublicRate  float64
 	PublicBurst int
+	// SecondFactorRoles must log in with a TOTP code (flag default admin
+	// and center); users of other roles may enrol one.
+	SecondFactorRoles []people.Role
+	// APIKeyTTL is a new API key's default lifetime, APIKeyMaxTTL the
+	// longest one may ask for (0: 90 and 365 days).
+	APIKeyTTL, APIKeyMaxTTL time.Duration
+	// AuditKey keys the audit log's hash chain and signs its checkpoints
+	// (tests set it; otherwise GRIDD_AUDIT_KEY or the file AuditKeyFile).
+	// DataKeyFile holds the data key (else GRIDD_DATA_KEY); DevDataKey,
+	// set by `gridd dev` only, lets a missing key be generated.
+	DataKeyFile  string
+	DevDataKey   bool
+	AuditKey     []byte
+	AuditKeyFile string
+	// AuditCheckpointDir receives signed checkpoints of the chain's head,
+	// every AuditCheckpointEvery (0: a minute); `gridd audit verify-log`
+	// checks the newest one.
+	AuditCheckpointDir   string
+	AuditCheckpointEvery time.Duration
 }
 
 func envOr(name, def string) string {
@@ -79,6 +100,9 @@ func commonFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
 	fs.StringVar(&c.DevDir, "dir", envOr("GRIDD_DIR", ".gridd"), "private cluster directory used when no database URL is set (env GRIDD_DIR)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", 30*time.Second, "SQL statement timeout")
+	fs.StringVar(&c.DataKeyFile, "data-key-file", os.Getenv("GRIDD_KEY_FILE"), "file holding the 32-byte key that seals personal data (64 hex characters or base64; or env GRIDD_DATA_KEY); required except by gridd dev (env GRIDD_KEY_FILE)")
+	fs.StringVar(&c.AuditKeyFile, "audit-key-file", os.Getenv("GRIDD_AUDIT_KEY_FILE"), "file holding the 32-byte audit chain key (64 hex characters or base64; or env GRIDD_AUDIT_KEY); keys the audit log and signs its checkpoints (env GRIDD_AUDIT_KEY_FILE)")
+	fs.StringVar(&c.AuditCheckpointDir, "audit-checkpoint-dir", os.Getenv("GRIDD_AUDIT_CHECKPOINT_DIR"), "directory, outside the database, for signed checkpoints of the audit log's head (env GRIDD_AUDIT_CHECKPOINT_DIR)")
 }
 
 func serveFlags(fs *flag.FlagSet, c *Config) {
@@ -100,8 +124,33 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.Float64Var(&c.PublicRate, "public-rate", 1, "public who-answers lookups per second per client address")
 	fs.IntVar(&c.PublicBurst, "public-burst", 10, "burst of public who-answers lookups per client address")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
+	fs.DurationVar(&c.AuditCheckpointEvery, "audit-checkpoint-every", time.Minute, "how often a signed checkpoint of the audit log's head is written")
+	fs.DurationVar(&c.APIKeyTTL, "api-key-ttl", 90*24*time.Hour, "default lifetime of a new API key")
+	fs.DurationVar(&c.APIKeyMaxTTL, "api-key-max-ttl", 365*24*time.Hour, "longest lifetime a new API key may ask for")
+	c.SecondFactorRoles = []people.Role{people.RoleAdmin, people.RoleCenter}
+	fs.Func("second-factor-roles", "roles that must log in with a TOTP second factor, comma-separated (default admin,center; \"none\": no role)", func(v string) error {
+		roles, err := parseRoles(v)
+		c.SecondFactorRoles = roles
+		return err
+	})
 	level := envOr("GRIDD_LOG", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		fmt.Fprintf(os.Stderr, "gridd: GRIDD_LOG=%q is not a log level; using info\n", level)
 	}
+}
+
+// parseRoles parses a comma-separated list of roles; "none" is no role.
+func parseRoles(v string) ([]people.Role, error) {
+	roles := []people.Role{}
+	if v == "none" {
+		return roles, nil
+	}
+	for _, f := range strings.Split(v, ",") {
+		r, err := people.ParseRole(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		roles = append(roles, r)
+	}
+	return roles, nil
 }

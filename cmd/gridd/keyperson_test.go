@@ -13,8 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/registers"
 )
 
@@ -129,9 +131,8 @@ func TestKeyPersonProtection(t *testing.T) {
 	if res := ta.do("PUT", "/api/v1/users/admin/permissions", admin, map[string]any{"permissions": []string{"everything"}}, nil); res.Status != 400 {
 		t.Errorf("unknown permission: %d", res.Status)
 	}
-	if res := ta.do("PUT", "/api/v1/users/admin/permissions", admin, map[string]any{"permissions": []string{registers.PermUnmask}}, nil); res.Status != 200 {
-		t.Fatalf("grant: %d %s", res.Status, res.Body)
-	}
+	// The grant takes a second admin (accounts_test.go has the rest).
+	grantBySecondAdmin(t, ta, admin, "admin", registers.PermUnmask)
 	if res := ta.do("GET", path+"/unmasked", admin, nil, nil); res.Status != 400 || !bytes.Contains(res.Body, []byte("reason_required")) {
 		t.Errorf("unmask without a reason: %d %s", res.Status, res.Body)
 	}
@@ -203,24 +204,40 @@ func TestKeyPersonProtection(t *testing.T) {
 	}
 }
 
-// TestDataKey: the key comes from GRIDD_DATA_KEY, else GRIDD_KEY_FILE,
-// else a key file created once under the dev directory (mode 0600).
+// TestDataKey: `gridd migrate` or `serve` with no key configured used to
+// write a new ./.gridd/data.key silently, and nothing checked a key
+// against stored data. Now the key comes from GRIDD_DATA_KEY, else the
+// configured key file; only `gridd dev` generates one (mode 0600); and a
+// key other than the database's (its stored check value) refuses to start.
 func TestDataKey(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
 	t.Setenv("GRIDD_DATA_KEY", "")
 	t.Setenv("GRIDD_KEY_FILE", "")
-	k1, err := dataKey(Config{DevDir: dir}, log)
+	if _, err := dataKey(Config{DevDir: dir}, log); err == nil || !strings.Contains(err.Error(), "no data key configured") {
+		t.Fatalf("no key configured outside gridd dev: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data.key")); err == nil {
+		t.Fatal("a key file was written without gridd dev")
+	}
+	url := dbtest.URL(t, dbtest.New(t))
+	if err := run(context.Background(), []string{"migrate", "--database-url", url, "--dir", dir}); err == nil || !strings.Contains(err.Error(), "no data key configured") {
+		t.Errorf("gridd migrate without a key: %v", err)
+	}
+	k1, err := dataKey(Config{DevDir: dir, DevDataKey: true}, log)
 	if err != nil || len(k1) != 32 {
-		t.Fatalf("generated key: %v (%d bytes)", err, len(k1))
+		t.Fatalf("gridd dev's generated key: %v (%d bytes)", err, len(k1))
 	}
 	st, err := os.Stat(filepath.Join(dir, "data.key"))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", st, err)
 	}
-	k2, err := dataKey(Config{DevDir: dir}, log)
+	k2, err := dataKey(Config{DevDir: dir, DevDataKey: true}, log)
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatalf("the key file was not reused")
+	}
+	if k3, err := dataKey(Config{DevDir: t.TempDir(), DataKeyFile: filepath.Join(dir, "data.key")}, log); err != nil || !bytes.Equal(k1, k3) {
+		t.Fatalf("--data-key-file: %v", err)
 	}
 	t.Setenv("GRIDD_KEY_FILE", filepath.Join(dir, "data.key"))
 	if k3, err := dataKey(Config{DevDir: t.TempDir()}, log); err != nil || !bytes.Equal(k1, k3) {
@@ -233,5 +250,127 @@ func TestDataKey(t *testing.T) {
 	t.Setenv("GRIDD_DATA_KEY", "too-short")
 	if _, err := dataKey(Config{DevDir: dir}, log); err == nil {
 		t.Fatalf("a short key was accepted")
+	}
+
+	// The first migrate stores the key check value; another key is refused.
+	t.Setenv("GRIDD_KEY_FILE", "")
+	t.Setenv("GRIDD_DATA_KEY", testDataKey)
+	if err := run(context.Background(), []string{"migrate", "--database-url", url}); err != nil {
+		t.Fatalf("migrate with a key: %v", err)
+	}
+	if err := run(context.Background(), []string{"migrate", "--database-url", url}); err != nil {
+		t.Fatalf("migrate again with the same key: %v", err)
+	}
+	t.Setenv("GRIDD_DATA_KEY", strings.Repeat("ab", 32))
+	err = run(context.Background(), []string{"migrate", "--database-url", url})
+	if err == nil || !strings.Contains(err.Error(), "key check value mismatch") {
+		t.Errorf("migrate with another key: %v", err)
+	}
+	c := Config{DatabaseURL: url, StatementTimeout: time.Minute, Addr: "127.0.0.1:0"}
+	a, err := openApp(context.Background(), c, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if err := a.serve(context.Background(), c); err == nil || !strings.Contains(err.Error(), "key check value mismatch") {
+		t.Errorf("serve with another key: %v", err)
+	}
+}
+
+// TestKeyPersonIdentitySealed: a key person's name, address and category
+// (severe_mental_illness, drug_user) used to be plaintext columns. Now they
+// are sealed at rest like the ID number, the console still filters by
+// category through a blind index, and files stored in plaintext before
+// are sealed when gridd migrates or starts.
+func TestKeyPersonIdentitySealed(t *testing.T) {
+	ta := newTestApp(t, true)
+	ctx := context.Background()
+	admin := ta.login("admin")
+	lon, lat := regPointIn(t, ta, otherGrid, 0)
+	const name, address = "孙八号", "幸福路十七号院"
+	idNumber := validID("37010219850101123")
+	res := ta.do("POST", "/api/v1/keypersons", admin, map[string]any{"category": "drug_user", "name": name, "address": address,
+		"lon": lon, "lat": lat, "responsible": otherGrid, "id_number": idNumber}, nil)
+	if res.Status != 201 {
+		t.Fatalf("create key person: %d %s", res.Status, res.Body)
+	}
+	var kp struct{ ID int64 }
+	res.decode(t, &kp)
+	var row string
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT concat_ws('|', name, address, category, encode(name_enc, 'escape'), encode(address_enc, 'escape'),
+		encode(category_enc, 'escape'), encode(category_idx, 'escape')) FROM key_persons WHERE id = $1`, kp.ID).Scan(&row); err != nil {
+		t.Fatal(err)
+	}
+	for _, plain := range []string{name, address, "drug_user"} {
+		if strings.Contains(row, plain) {
+			t.Errorf("the stored row holds %q in clear: %s", plain, row)
+		}
+	}
+	var total int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons WHERE category IS NOT NULL OR name IS NOT NULL OR address IS NOT NULL`).Scan(&total); err != nil || total != 0 {
+		t.Errorf("%d files with a plaintext identity (%v)", total, err)
+	}
+	// Reads open it; the category filter uses the blind index.
+	res = ta.do("GET", fmt.Sprintf("/api/v1/keypersons/%d", kp.ID), admin, nil, nil)
+	if res.Status != 200 || !bytes.Contains(res.Body, []byte(`"category":"drug_user"`)) || !bytes.Contains(res.Body, []byte(address)) {
+		t.Errorf("read: %d %s", res.Status, res.Body)
+	}
+	count := func(category string) int {
+		var l struct {
+			Items []struct {
+				ID       int64
+				Category string
+			} `json:"items"`
+		}
+		res := ta.do("GET", "/api/v1/keypersons?limit=1000&category="+category, admin, nil, nil)
+		res.decode(t, &l)
+		for _, k := range l.Items {
+			if k.Category != category {
+				t.Errorf("filter %s returned a %s file", category, k.Category)
+			}
+		}
+		return len(l.Items)
+	}
+	var want int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons WHERE category_idx = (SELECT category_idx FROM key_persons WHERE id = $1)`, kp.ID).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if got := count("drug_user"); got != want || got == 0 {
+		t.Errorf("drug_user files: %d, want %d", got, want)
+	}
+	// Finding a file by ID number goes through its blind index.
+	byID := func() []int64 {
+		var l struct{ Items []struct{ ID int64 } }
+		res := ta.do("GET", "/api/v1/keypersons?id_number="+idNumber, admin, nil, nil)
+		res.decode(t, &l)
+		var ids []int64
+		for _, k := range l.Items {
+			ids = append(ids, k.ID)
+		}
+		return ids
+	}
+	if ids := byID(); len(ids) != 1 || ids[0] != kp.ID {
+		t.Errorf("by ID number: %v, want [%d]", ids, kp.ID)
+	}
+	var leaked int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE position($1 in concat_ws(' ', path, object, reason)) > 0`, idNumber).Scan(&leaked); err != nil || leaked != 0 {
+		t.Errorf("%d audit entries hold the ID number searched for (%v)", leaked, err)
+	}
+	// A file stored in plaintext before this release is sealed at start.
+	if _, err := ta.db.Pool.Exec(ctx, `UPDATE key_persons SET name = $2, address = $3, category = 'drug_user', name_enc = NULL, address_enc = NULL,
+		category_enc = NULL, category_idx = NULL, id_number_idx = NULL WHERE id = $1`, kp.ID, name, address); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.checkDataKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons WHERE category IS NOT NULL OR name IS NOT NULL OR address IS NOT NULL OR name_enc IS NULL`).Scan(&total); err != nil || total != 0 {
+		t.Errorf("%d files left in plaintext after the start (%v)", total, err)
+	}
+	if got := count("drug_user"); got != want {
+		t.Errorf("drug_user files after sealing: %d, want %d", got, want)
+	}
+	if ids := byID(); len(ids) != 1 || ids[0] != kp.ID {
+		t.Errorf("by ID number after sealing: %v, want [%d]", ids, kp.ID)
 	}
 }

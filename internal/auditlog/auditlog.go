@@ -17,10 +17,8 @@
 package auditlog
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -220,43 +218,17 @@ type Break struct {
 type Report struct {
 	Entries int     `json:"entries"`
 	Head    string  `json:"head"` // hex hash of the last entry ("" when empty)
+	LastID  int64   `json:"last_id"`
 	OK      bool    `json:"ok"`
 	Breaks  []Break `json:"breaks"`
 }
 
-// Verify walks the whole chain. A row whose content was edited fails its
-// own hash; a deleted or reordered row fails the next row's prev_hash.
-// When expectHead is not empty, the chain must contain an entry with that
-// hash (a head noted earlier outside the database), which detects a
-// rewritten chain or a cut-off tail.
+// Verify walks the whole chain of plain (unkeyed) links. A row whose
+// content was edited fails its own hash; a deleted or reordered row fails
+// the next row's prev_hash. When expectHead is not empty, the chain must
+// contain an entry with that hash (a head noted earlier outside the
+// database), which detects a rewritten chain or a cut-off tail. VerifyWith
+// also checks keyed links and a signed checkpoint.
 func Verify(ctx context.Context, st Store, expectHead string) (*Report, error) {
-	rep := &Report{OK: true, Breaks: []Break{}}
-	prev := Genesis
-	headSeen := expectHead == ""
-	err := st.Scan(ctx, func(e *Entry) error {
-		rep.Entries++
-		if !bytes.Equal(e.PrevHash, prev) {
-			rep.Breaks = append(rep.Breaks, Break{ID: e.ID, Reason: "prev_hash_mismatch",
-				Detail: fmt.Sprintf("entry %d does not follow the entry before it (deleted, inserted or reordered entries)", e.ID)})
-		}
-		if want := ChainHash(e.PrevHash, e); !bytes.Equal(want, e.Hash) {
-			rep.Breaks = append(rep.Breaks, Break{ID: e.ID, Reason: "content_altered",
-				Detail: fmt.Sprintf("entry %d does not match its stored hash (its content was changed)", e.ID)})
-		}
-		if !headSeen && hex.EncodeToString(e.Hash) == expectHead {
-			headSeen = true
-		}
-		prev = e.Hash
-		rep.Head = hex.EncodeToString(e.Hash)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !headSeen {
-		rep.Breaks = append(rep.Breaks, Break{Reason: "head_missing",
-			Detail: "no entry has the expected head hash " + expectHead + " (the chain was rewritten or cut)"})
-	}
-	rep.OK = len(rep.Breaks) == 0
-	return rep, nil
+	return VerifyWith(ctx, st, VerifyOptions{ExpectHead: expectHead})
 }

@@ -18,6 +18,7 @@ type APIKey struct {
 	UserID    int64      `json:"-"`
 	Name      string     `json:"name"`
 	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// Key is set only in the answer to its creation.
 	Key string `json:"key,omitempty"`
@@ -38,24 +39,51 @@ type APIKeyStore interface {
 const keyPrefix = "gk_"
 
 // KeyService issues and checks API keys; a key resolves to the same
-// Principal as its user's bearer token would.
+// Principal as its user's bearer token would. Keys expire (TTL by default,
+// at most MaxTTL after creation) and are revoked when their user's
+// password changes (the people store's SetPassword).
 type KeyService struct {
 	*Service
 	Keys APIKeyStore
+	// TTL is a new key's lifetime when the request names none (default 90
+	// days); MaxTTL the longest one may ask for (default 365 days).
+	TTL, MaxTTL time.Duration
 }
 
-// CreateAPIKey issues a key named name for p's user.
-func (s *KeyService) CreateAPIKey(ctx context.Context, p *Principal, name string) (*APIKey, error) {
+const day = 24 * time.Hour
+
+func (s *KeyService) ttls() (def, maxTTL time.Duration) {
+	def, maxTTL = s.TTL, s.MaxTTL
+	if maxTTL <= 0 {
+		maxTTL = 365 * day
+	}
+	if def <= 0 {
+		def = 90 * day
+	}
+	return min(def, maxTTL), maxTTL
+}
+
+// CreateAPIKey issues a key named name for p's user, valid for days days
+// (0: the default lifetime).
+func (s *KeyService) CreateAPIKey(ctx context.Context, p *Principal, name string, days int) (*APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 100 {
 		return nil, errs.Invalidf("name", "invalid_name", "want a name of 1 to 100 characters, e.g. \"QGIS 办公室\"")
+	}
+	ttl, maxTTL := s.ttls()
+	if days < 0 || time.Duration(days)*day > maxTTL {
+		return nil, errs.Invalidf("expires_in_days", "invalid_lifetime", "want 1 to %d days, or omit it for %d", int(maxTTL/day), int(ttl/day))
+	}
+	if days > 0 {
+		ttl = time.Duration(days) * day
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
 	key := keyPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	k := &APIKey{UserID: p.User.ID, Name: name, CreatedAt: s.cfg.Now()}
+	now := s.cfg.Now()
+	k := &APIKey{UserID: p.User.ID, Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := s.Keys.CreateAPIKey(ctx, k, hashToken(key)); err != nil {
 		return nil, err
 	}
@@ -99,6 +127,9 @@ func (s *KeyService) AuthenticateKey(ctx context.Context, key string) (*Principa
 	if err != nil {
 		return nil, err
 	}
+	if !s.cfg.Now().Before(k.ExpiresAt) {
+		return nil, errs.E(errs.Unauthorized, "key_expired", "the API key expired at %s; create a new one", k.ExpiresAt.Format(time.RFC3339))
+	}
 	u, err := s.people.FindUserByID(ctx, k.UserID)
 	if err != nil {
 		return nil, err
@@ -106,5 +137,5 @@ func (s *KeyService) AuthenticateKey(ctx context.Context, key string) (*Principa
 	if u.Disabled {
 		return nil, errs.E(errs.Unauthorized, "user_disabled", "the account is disabled")
 	}
-	return s.fill(ctx, h, gen, keep, u, time.Time{})
+	return s.fill(ctx, h, gen, keep, u, k.ExpiresAt)
 }

@@ -14,14 +14,28 @@ import (
 	"github.com/gridd/gridd/internal/people"
 )
 
-// SessionStore keeps hashed tokens and login failures.
+// SessionStore keeps hashed tokens, login failures and second factors.
 type SessionStore interface {
-	CreateSession(ctx context.Context, tokenHash []byte, userID int64, created, expires time.Time) error
-	FindSession(ctx context.Context, tokenHash []byte) (userID int64, expires time.Time, err error)
+	CreateSession(ctx context.Context, tokenHash []byte, userID int64, created, expires time.Time, enrolOnly bool) error
+	FindSession(ctx context.Context, tokenHash []byte) (SessionRecord, error)
 	RevokeSession(ctx context.Context, tokenHash []byte, at time.Time) error
-	RecordLoginFailure(ctx context.Context, username string, at time.Time) error
-	CountLoginFailures(ctx context.Context, username string, since time.Time) (int, error)
-	ClearLoginFailures(ctx context.Context, username string) error
+	// RecordLoginFailure notes a failed login for username from source.
+	RecordLoginFailure(ctx context.Context, username, source string, at time.Time) error
+	// LoginFailures counts the failures since t of the (username, source)
+	// pair and of source (any username), with the latest of each.
+	LoginFailures(ctx context.Context, username, source string, since time.Time) (Failures, error)
+	// ClearLoginFailures forgets the failures of the (username, source) pair.
+	ClearLoginFailures(ctx context.Context, username, source string) error
+	SecondFactorStore
+}
+
+// SessionRecord is a stored session.
+type SessionRecord struct {
+	UserID  int64
+	Expires time.Time
+	// EnrolOnly: opened by a password alone for a user who must enrol a
+	// second factor; good only for enrolling it.
+	EnrolOnly bool
 }
 
 // Hierarchy answers whether a grid lies in the subtree of another.
@@ -31,12 +45,18 @@ type Hierarchy interface {
 
 // Config holds the service's tunables.
 type Config struct {
-	TokenTTL      time.Duration // default 12 h
-	MaxFailures   int           // failed logins allowed per window; default 5
-	FailureWindow time.Duration // default 15 min
+	TokenTTL time.Duration // default 12 h
+	// FailureWindow is how long a failed login counts for throttling;
+	// default 15 min.
+	FailureWindow time.Duration
 	Now           func() time.Time
 	Location      *time.Location // for "today" in assignments; Asia/Shanghai
 	DummyHash     string         // verified when the user does not exist, to keep timing flat
+	// SecondFactorRoles must log in with a TOTP code (or a recovery
+	// code); a user of such a role without one gets an enrol-only session.
+	SecondFactorRoles []people.Role
+	// Issuer names gridd in authenticator apps; default "gridd".
+	Issuer string
 	// Cache, when set, keeps the principals of recently used tokens and
 	// keys (see Cache); nil reads the database on every request.
 	Cache *Cache
@@ -54,9 +74,6 @@ func NewService(cfg Config, sessions SessionStore, ps people.Store) *Service {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 12 * time.Hour
 	}
-	if cfg.MaxFailures == 0 {
-		cfg.MaxFailures = 5
-	}
 	if cfg.FailureWindow == 0 {
 		cfg.FailureWindow = 15 * time.Minute
 	}
@@ -66,6 +83,9 @@ func NewService(cfg Config, sessions SessionStore, ps people.Store) *Service {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "gridd"
+	}
 	return &Service{cfg: cfg, sessions: sessions, people: ps}
 }
 
@@ -73,41 +93,82 @@ func NewService(cfg Config, sessions SessionStore, ps people.Store) *Service {
 type Session struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// SecondFactorEnrolmentRequired: the token is good only for enrolling
+	// a TOTP second factor (POST /api/v1/auth/totp, then .../confirm).
+	SecondFactorEnrolmentRequired bool `json:"second_factor_enrolment_required,omitempty"`
 }
 
-// Login checks the password and issues a token. After MaxFailures failed
-// attempts within FailureWindow further attempts are refused with
-// TooManyRequests until the window passes, even with the right password.
-func (s *Service) Login(ctx context.Context, username, password string) (*Session, error) {
+// Credentials are what a login presents. Code is a TOTP code or a
+// recovery code, needed once the user has a second factor. Source is the
+// client's address, for throttling.
+type Credentials struct {
+	Username string
+	Password string
+	Code     string
+	Source   string
+}
+
+// Login checks the password (and the second factor when the user has one)
+// and issues a token. Failed attempts slow down further ones from the same
+// source (see throttle): TooManyRequests with a RetryAfter.
+func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 	now := s.cfg.Now()
-	if username == "" || password == "" {
+	if c.Username == "" || c.Password == "" {
 		return nil, errs.Invalidf("username", "credentials_required", "username and password are required")
 	}
-	n, err := s.sessions.CountLoginFailures(ctx, username, now.Add(-s.cfg.FailureWindow))
+	f, err := s.sessions.LoginFailures(ctx, c.Username, c.Source, now.Add(-s.cfg.FailureWindow))
 	if err != nil {
 		return nil, err
 	}
-	if n >= s.cfg.MaxFailures {
-		return nil, errs.E(errs.TooManyRequests, "login_throttled",
-			"too many failed logins for %s; try again in %s", username, s.cfg.FailureWindow)
+	if wait := f.wait(now); wait > 0 {
+		e := errs.E(errs.TooManyRequests, "login_throttled",
+			"too many failed logins from this address; try again in %s", wait.Round(time.Second))
+		e.RetryAfter = wait
+		return nil, e
 	}
-	u, err := s.people.FindUserByUsername(ctx, username)
+	u, err := s.people.FindUserByUsername(ctx, c.Username)
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return nil, err
 	}
 	ok := false
 	if u != nil && u.PasswordHash != "" && !u.Disabled {
-		ok = Verify(u.PasswordHash, password)
+		ok = Verify(u.PasswordHash, c.Password)
 	} else if s.cfg.DummyHash != "" {
-		Verify(s.cfg.DummyHash, password)
+		Verify(s.cfg.DummyHash, c.Password)
 	}
 	if !ok {
-		if err := s.sessions.RecordLoginFailure(ctx, username, now); err != nil {
+		if err := s.sessions.RecordLoginFailure(ctx, c.Username, c.Source, now); err != nil {
 			return nil, err
 		}
 		return nil, errs.E(errs.Unauthorized, "bad_credentials", "wrong username or password")
 	}
-	if err := s.sessions.ClearLoginFailures(ctx, username); err != nil {
+	tf, err := s.sessions.FindTOTP(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	enrolOnly := false
+	switch {
+	case tf.Confirmed:
+		if c.Code == "" {
+			return nil, errs.E(errs.Unauthorized, "second_factor_required",
+				"enter the code from your authenticator app (or a recovery code)").
+				WithFields(errs.Field{Field: "code", Reason: "second_factor_required", Detail: "a 6-digit TOTP code or a recovery code"})
+		}
+		good, err := s.checkSecondFactor(ctx, u.ID, tf, c.Code, now)
+		if err != nil {
+			return nil, err
+		}
+		if !good {
+			if err := s.sessions.RecordLoginFailure(ctx, c.Username, c.Source, now); err != nil {
+				return nil, err
+			}
+			return nil, errs.E(errs.Unauthorized, "bad_second_factor", "the code is wrong, expired or already used").
+				WithFields(errs.Field{Field: "code", Reason: "bad_second_factor", Detail: "a current 6-digit TOTP code or an unused recovery code"})
+		}
+	case slices.Contains(s.cfg.SecondFactorRoles, u.Role):
+		enrolOnly = true
+	}
+	if err := s.sessions.ClearLoginFailures(ctx, c.Username, c.Source); err != nil {
 		return nil, err
 	}
 	raw := make([]byte, 32)
@@ -116,10 +177,13 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Sessio
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	exp := now.Add(s.cfg.TokenTTL)
-	if err := s.sessions.CreateSession(ctx, hashToken(token), u.ID, now, exp); err != nil {
+	if enrolOnly {
+		exp = now.Add(min(s.cfg.TokenTTL, 30*time.Minute))
+	}
+	if err := s.sessions.CreateSession(ctx, hashToken(token), u.ID, now, exp, enrolOnly); err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, ExpiresAt: exp}, nil
+	return &Session{Token: token, ExpiresAt: exp, SecondFactorEnrolmentRequired: enrolOnly}, nil
 }
 
 // Authenticate returns the principal behind a token: from the cache when
@@ -133,24 +197,37 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		return p, nil
 	}
 	gen, keep := s.fillStart()
-	uid, exp, err := s.sessions.FindSession(ctx, h)
+	rec, u, err := s.session(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	if rec.EnrolOnly {
+		return nil, errs.E(errs.Forbidden, "second_factor_enrolment_required",
+			"your role requires a second factor: enrol one (POST /api/v1/auth/totp, then /api/v1/auth/totp/confirm) and log in again")
+	}
+	return s.fill(ctx, h, gen, keep, u, rec.Expires)
+}
+
+// session returns the live session with token hash h and its user.
+func (s *Service) session(ctx context.Context, h []byte) (SessionRecord, *people.User, error) {
+	rec, err := s.sessions.FindSession(ctx, h)
 	if errs.Is(err, errs.NotFound) {
-		return nil, errs.E(errs.Unauthorized, "token_invalid", "the token is unknown or revoked")
+		return rec, nil, errs.E(errs.Unauthorized, "token_invalid", "the token is unknown or revoked")
 	}
 	if err != nil {
-		return nil, err
+		return rec, nil, err
 	}
-	if !s.cfg.Now().Before(exp) {
-		return nil, errs.E(errs.Unauthorized, "token_expired", "the token expired at %s", exp.Format(time.RFC3339))
+	if !s.cfg.Now().Before(rec.Expires) {
+		return rec, nil, errs.E(errs.Unauthorized, "token_expired", "the token expired at %s", rec.Expires.Format(time.RFC3339))
 	}
-	u, err := s.people.FindUserByID(ctx, uid)
+	u, err := s.people.FindUserByID(ctx, rec.UserID)
 	if err != nil {
-		return nil, err
+		return rec, nil, err
 	}
 	if u.Disabled {
-		return nil, errs.E(errs.Unauthorized, "user_disabled", "the account is disabled")
+		return rec, nil, errs.E(errs.Unauthorized, "user_disabled", "the account is disabled")
 	}
-	return s.fill(ctx, h, gen, keep, u, exp)
+	return rec, u, nil
 }
 
 // cached returns the principal the cache holds for token hash h, if it is

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for callers (and for the HTTP status table).
@@ -48,7 +49,10 @@ type Error struct {
 	Fields []Field
 	// Allowed lists allowed actions or values, when that helps the client.
 	Allowed []string
-	Err     error
+	// RetryAfter, on a TooManyRequests error, is how long the client must
+	// wait (the HTTP Retry-After); zero: the server's default.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

@@ -10,7 +10,7 @@ import (
 
 // registerAPIKeyRoutes (each user manages its own keys):
 //
-//	POST   /api/v1/auth/api-keys       {"name"} → the key, shown once
+//	POST   /api/v1/auth/api-keys       {"name", "expires_in_days"} → the key, shown once
 //	GET    /api/v1/auth/api-keys       the caller's keys, without the keys
 //	DELETE /api/v1/auth/api-keys/{id}  revoke
 func (s *Server) registerAPIKeyRoutes(r chi.Router) {
@@ -21,6 +21,9 @@ func (s *Server) registerAPIKeyRoutes(r chi.Router) {
 
 type apiKeyRequest struct {
 	Name string `json:"name"`
+	// ExpiresInDays is the key's lifetime (0 or absent: the server's
+	// default; at most its maximum).
+	ExpiresInDays int `json:"expires_in_days"`
 }
 
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
@@ -28,7 +31,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	k, err := s.Keys.CreateAPIKey(r.Context(), principal(r), req.Name)
+	k, err := s.Keys.CreateAPIKey(r.Context(), principal(r), req.Name, req.ExpiresInDays)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"context"
+	"net"
 	"net/http"
+
+	"github.com/gridd/gridd/internal/auth"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -11,15 +15,35 @@ import (
 //	POST /api/v1/auth/logout  revoke the token
 //	GET  /api/v1/auth/me      the principal
 //
-// POST /api/v1/auth/login is public and registered in routes.
+// POST /api/v1/auth/login is public and registered in routes, and so are
+// the enrolment routes (registerEnrolmentRoutes), which also take an
+// enrol-only token.
 func (s *Server) registerAuthRoutes(r chi.Router) {
 	r.Post("/auth/logout", s.h(s.logout))
 	r.Get("/auth/me", s.h(s.me))
 }
 
+// registerEnrolmentRoutes:
+//
+//	POST /api/v1/auth/totp          start enrolling a TOTP second factor: secret and otpauth URI
+//	POST /api/v1/auth/totp/confirm  confirm it with a current code: recovery codes
+//
+// Both take any live token of the user, including the enrol-only token a
+// login answers for a role that requires a second factor not enrolled yet.
+func (s *Server) registerEnrolmentRoutes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticateEnrolment, s.auditPrincipal)
+		r.Post("/auth/totp", s.h(s.enrolTOTP))
+		r.Post("/auth/totp/confirm", s.h(s.confirmTOTP))
+	})
+}
+
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Code is a TOTP code or a recovery code, when the user has a second
+	// factor (the login answers 401 second_factor_required without it).
+	Code string `json:"code"`
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -27,11 +51,55 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	sess, err := s.Auth.Login(r.Context(), req.Username, req.Password)
+	sess, err := s.Auth.Login(r.Context(), auth.Credentials{Username: req.Username, Password: req.Password,
+		Code: req.Code, Source: sourceAddr(r)})
 	if err != nil {
 		return err
 	}
 	return s.ok(w, r, sess)
+}
+
+// sourceAddr is the client's address for throttling: the peer's IP (a
+// reverse proxy in front must be the one to limit by forwarded address).
+func sourceAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) authenticateEnrolment(next http.Handler) http.Handler {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.Auth.AuthenticateEnrolment(r.Context(), bearer(r))
+		if err != nil {
+			return err
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+		return nil
+	})
+}
+
+func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.Auth.EnrolTOTP(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, e)
+}
+
+func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	codes, err := s.Auth.ConfirmTOTP(r.Context(), principal(r), bearer(r), req.Code)
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, map[string]any{"recovery_codes": codes})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

@@ -2,14 +2,11 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -17,14 +14,13 @@ import (
 
 // registerKeyPersonRoutes:
 //
-//	GET  /api/v1/keypersons                     paged list, masked (grid, category, limit, after)
+//	GET  /api/v1/keypersons                     paged list, masked (grid, category, id_number, limit, after)
 //	POST /api/v1/keypersons                     open a file (one responsible person)
 //	GET  /api/v1/keypersons/{id}                one file, masked
 //	PATCH /api/v1/keypersons/{id}               change fields, responsible person or location
 //	GET  /api/v1/keypersons/{id}/unmasked       one file unmasked: needs keyperson:unmask and ?reason=
 //	GET  /api/v1/keypersons/{id}/visits         visit log (notes only in the unmasked file)
 //	POST /api/v1/keypersons/{id}/visits         record a visit
-//	PUT  /api/v1/users/{username}/permissions   set a user's explicit permissions (admin)
 //
 // Key persons are readable by admin, center (its scope) and worker (its
 // own grids) only; every response carries Cache-Control: no-store, every
@@ -42,7 +38,6 @@ func (s *Server) registerKeyPersonRoutes(r chi.Router) {
 		r.Get("/keypersons/{id}/visits", s.h(s.listVisits))
 		r.Post("/keypersons/{id}/visits", s.h(s.addVisit))
 	})
-	r.Put("/users/{username}/permissions", s.h(s.setPermissions))
 }
 
 type keyPersonJSON struct {
@@ -100,6 +95,9 @@ func (s *Server) listKeyPersons(w http.ResponseWriter, r *http.Request) error {
 			return errs.Invalidf("category", "invalid_category", "unknown key-person category %q", v)
 		}
 		f.Category = &v
+	}
+	if v := q.Get("id_number"); v != "" {
+		f.IDNumber = &v // exact: matched through its blind index
 	}
 	var err error
 	if f.Limit, err = queryInt(r, "limit", 100, 1, 1000); err != nil {
@@ -279,33 +277,6 @@ func (s *Server) addVisit(w http.ResponseWriter, r *http.Request) error {
 	noteAuditObject(r, "keyperson:"+strconv.FormatInt(id, 10)+":visit:"+strconv.FormatInt(v.ID, 10), v.GridCode)
 	s.writeJSON(w, r, http.StatusCreated, "application/json", toKPVisitJSON(v, nil))
 	return nil
-}
-
-// KnownPermissions are the explicit permissions a user can be granted.
-var KnownPermissions = []string{registers.PermUnmask}
-
-func (s *Server) setPermissions(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
-		return err
-	}
-	var req struct {
-		Permissions []string `json:"permissions"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	for i, p := range req.Permissions {
-		if !slices.Contains(KnownPermissions, p) {
-			return &errs.Error{Kind: errs.Invalid, Reason: "unknown_permission", Msg: "unknown permission " + p, Allowed: KnownPermissions,
-				Fields: []errs.Field{{Field: "permissions[" + strconv.Itoa(i) + "]", Reason: "unknown_permission", Detail: "want one of " + strings.Join(KnownPermissions, ", ")}}}
-		}
-	}
-	username := chi.URLParam(r, "username")
-	if err := s.KeyPersons.Store.SetUserPermissions(r.Context(), username, req.Permissions); err != nil {
-		return err
-	}
-	noteAuditObject(r, "user:"+username+":permissions="+strings.Join(req.Permissions, "+"), "")
-	return s.ok(w, r, map[string]any{"username": username, "permissions": append([]string{}, req.Permissions...)})
 }
 
 type keyPersonPatch struct {

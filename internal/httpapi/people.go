@@ -85,8 +85,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.Password != "" {
-		if len(req.Password) < 8 {
-			return errs.Invalidf("password", "password_too_short", "want at least 8 characters")
+		if err := auth.CheckPassword(req.Password, u.Username, u.Name, u.Phone); err != nil {
+			return err
 		}
 		if u.PasswordHash, err = auth.DefaultHasher.Hash(req.Password); err != nil {
 			return err

@@ -58,6 +58,9 @@ type Deps struct {
 	// Registers are the base registers; KeyPersons the key-person files (nil: none).
 	Registers  *registers.Service
 	KeyPersons *registers.KeyPersons
+	// Grants changes users' explicit permissions (a sensitive one needs a
+	// second admin; nil: no permission routes).
+	Grants *auth.Grants
 
 	// Layers are the routing layers (zones, road sections; nil: none).
 	Layers *layers.Service
@@ -181,6 +184,7 @@ func (s *Server) routes() chi.Router {
 		r.Use(s.limitBody, noStore)
 		r.Post("/auth/login", s.h(s.login))
 		s.registerPublicRoutes(r) // no token: deliberately public (responsibility.go)
+		s.registerEnrolmentRoutes(r)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.auditPrincipal, s.limitWrites)
 			s.registerAuthRoutes(r)
@@ -190,6 +194,7 @@ func (s *Server) routes() chi.Router {
 			s.registerAuditRoutes(r)
 			s.registerRegisterRoutes(r)
 			s.registerKeyPersonRoutes(r)
+			s.registerGrantRoutes(r)
 			s.registerRoutingLayerRoutes(r)
 			s.registerAuditLogRoutes(r)
 			s.registerAPIKeyRoutes(r)

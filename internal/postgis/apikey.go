@@ -19,16 +19,16 @@ func NewAPIKeyStore(db *DB) *APIKeyStore { return &APIKeyStore{db: db} }
 
 // CreateAPIKey stores a hashed key and sets k.ID.
 func (s *APIKeyStore) CreateAPIKey(ctx context.Context, k *auth.APIKey, keyHash []byte) error {
-	err := s.db.Pool.QueryRow(ctx, `INSERT INTO api_keys (key_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		keyHash, k.UserID, k.Name, k.CreatedAt).Scan(&k.ID)
+	err := s.db.Pool.QueryRow(ctx, `INSERT INTO api_keys (key_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		keyHash, k.UserID, k.Name, k.CreatedAt, k.ExpiresAt).Scan(&k.ID)
 	return translate(err, "api key")
 }
 
 // FindAPIKey returns the live key with that hash.
 func (s *APIKeyStore) FindAPIKey(ctx context.Context, keyHash []byte) (*auth.APIKey, error) {
 	var k auth.APIKey
-	err := s.db.Pool.QueryRow(ctx, `SELECT id, user_id, name, created_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, keyHash).
-		Scan(&k.ID, &k.UserID, &k.Name, &k.CreatedAt)
+	err := s.db.Pool.QueryRow(ctx, `SELECT id, user_id, name, created_at, expires_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, keyHash).
+		Scan(&k.ID, &k.UserID, &k.Name, &k.CreatedAt, &k.ExpiresAt)
 	if err != nil {
 		return nil, translate(err, "api key")
 	}
@@ -37,13 +37,13 @@ func (s *APIKeyStore) FindAPIKey(ctx context.Context, keyHash []byte) (*auth.API
 
 // FindAPIKeys lists a user's keys, newest first.
 func (s *APIKeyStore) FindAPIKeys(ctx context.Context, userID int64) ([]*auth.APIKey, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, user_id, name, created_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id DESC`, userID)
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, user_id, name, created_at, expires_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id DESC`, userID)
 	if err != nil {
 		return nil, translate(err, "api keys")
 	}
 	out := []*auth.APIKey{}
 	var k auth.APIKey
-	_, err = pgx.ForEachRow(rows, []any{&k.ID, &k.UserID, &k.Name, &k.CreatedAt, &k.RevokedAt}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&k.ID, &k.UserID, &k.Name, &k.CreatedAt, &k.ExpiresAt, &k.RevokedAt}, func() error {
 		c := k
 		out = append(out, &c)
 		return nil

@@ -8,8 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// AuditLogStore implements auditlog.Store on the append-only audit_log table.
-type AuditLogStore struct{ db *DB }
+// AuditLogStore implements auditlog.Store on the append-only audit_log
+// table. Key, when set, keys the chain's links (auditlog.LinkHash).
+type AuditLogStore struct {
+	db  *DB
+	Key []byte
+}
 
 var _ auditlog.Store = (*AuditLogStore)(nil)
 
@@ -30,7 +34,7 @@ func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error
 	// Not db.tx: these entries are the whole transaction, never a
 	// request's pending entry.
 	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		_, err := appendAudit(ctx, tx, false, es)
+		_, err := appendAudit(ctx, tx, s.Key, false, es)
 		return err
 	})
 }
@@ -40,7 +44,7 @@ func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error
 // tx ends, so the chain stays linear. With ifChanged it appends only when
 // tx has changed something (it has a transaction id) and reports whether
 // it did; the lock is then not taken either.
-func appendAudit(ctx context.Context, tx pgx.Tx, ifChanged bool, es []*auditlog.Entry) (bool, error) {
+func appendAudit(ctx context.Context, tx pgx.Tx, key []byte, ifChanged bool, es []*auditlog.Entry) (bool, error) {
 	// One round trip: take the chain's lock, then read its head and draw
 	// the IDs (in this order: a batch runs its statements in turn).
 	prev := auditlog.Genesis
@@ -70,7 +74,7 @@ WHERE NOT $2 OR txid_current_if_assigned() IS NOT NULL`, len(es), ifChanged).Que
 	for i, e := range es {
 		e.ID = ids[i]
 		e.PrevHash = prev
-		e.Hash = auditlog.ChainHash(prev, e)
+		e.Hash = auditlog.LinkHash(key, prev, e)
 		prev = e.Hash
 		var actorID *int64
 		if e.ActorID != 0 {
@@ -156,4 +160,14 @@ ORDER BY id DESC LIMIT $4`, f.Actor, f.Action, f.Object, limit)
 		out = append(out, e)
 	}
 	return out, translate(rows.Err(), "audit log")
+}
+
+// Head returns the newest entry's ID and hash and the number of entries.
+func (s *AuditLogStore) Head(ctx context.Context) (lastID int64, hash []byte, entries int, err error) {
+	err = s.db.Pool.QueryRow(ctx, `SELECT id, hash, (SELECT count(*) FROM audit_log) FROM audit_log ORDER BY id DESC LIMIT 1`).
+		Scan(&lastID, &hash, &entries)
+	if err == pgx.ErrNoRows {
+		return 0, nil, 0, nil
+	}
+	return lastID, hash, entries, translate(err, "audit log")
 }

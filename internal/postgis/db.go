@@ -34,6 +34,11 @@ type DB struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time
 
+	// AuditKey keys the audit chain's links (HMAC; nil: plain hashes):
+	// the entries written with their change (tx) and those of the
+	// AuditLogStore on this DB.
+	AuditKey []byte
+
 	revs revisionCache // layer revisions while listening (ListenLayers)
 }
 
@@ -159,7 +164,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 			return nil
 		}
 		var err error
-		written, err = appendAudit(ctx, tx, true, []*auditlog.Entry{e})
+		written, err = appendAudit(ctx, tx, db.AuditKey, true, []*auditlog.Entry{e})
 		return err
 	})
 	if e != nil {

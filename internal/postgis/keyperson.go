@@ -2,6 +2,8 @@ package postgis
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gridd/gridd/internal/errs"
@@ -10,13 +12,38 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// KeyPersonStore implements registers.KeyPersonStore.
-type KeyPersonStore struct{ db *DB }
+// KeyPersonStore implements registers.KeyPersonStore. It seals a file's
+// name, address and category at rest (Cipher, bound to row and field) and
+// keeps a blind index of the category (Cipher.Index) to filter by; the ID
+// number (with its blind index), diagnosis and notes arrive sealed by the
+// service.
+type KeyPersonStore struct {
+	db     *DB
+	Cipher *registers.Cipher
+}
 
 var _ registers.KeyPersonStore = (*KeyPersonStore)(nil)
 
-// NewKeyPersonStore returns the key-person store on db.
-func NewKeyPersonStore(db *DB) *KeyPersonStore { return &KeyPersonStore{db: db} }
+// NewKeyPersonStore returns the key-person store on db, sealing with c.
+func NewKeyPersonStore(db *DB, c *registers.Cipher) *KeyPersonStore {
+	return &KeyPersonStore{db: db, Cipher: c}
+}
+
+type sealedIdentity struct {
+	name, address, category, categoryIdx []byte
+}
+
+func (s *KeyPersonStore) sealIdentity(k *registers.KeyPerson) (sealedIdentity, error) {
+	if s.Cipher == nil {
+		return sealedIdentity{}, errors.New("key person store without a cipher")
+	}
+	return sealedIdentity{
+		name:        s.Cipher.Seal(k.Name, registers.AD("key_persons", k.ID, "name")),
+		address:     s.Cipher.Seal(k.Address, registers.AD("key_persons", k.ID, "address")),
+		category:    s.Cipher.Seal(k.Category, registers.AD("key_persons", k.ID, "category")),
+		categoryIdx: s.Cipher.Index("category", k.Category),
+	}, nil
+}
 
 // NextKeyPersonID reserves an id (the associated data of the sealed fields).
 func (s *KeyPersonStore) NextKeyPersonID(ctx context.Context) (int64, error) {
@@ -41,12 +68,16 @@ func (s *KeyPersonStore) CreateKeyPerson(ctx context.Context, k *registers.KeyPe
 			return err
 		}
 	}
-	_, err := s.db.exec(ctx, `
-INSERT INTO key_persons (id, category, name, address, point, grid_code, resident_id, responsible_user_id, risk_level,
-	id_number_enc, id_number_mask, diagnosis_enc, case_notes_enc, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		k.ID, k.Category, k.Name, k.Address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
-		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.CreatedAt, k.UpdatedAt)
+	id, err := s.sealIdentity(k)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.exec(ctx, `
+INSERT INTO key_persons (id, category_enc, name_enc, address_enc, point, grid_code, resident_id, responsible_user_id, risk_level,
+	id_number_enc, id_number_mask, diagnosis_enc, case_notes_enc, created_at, updated_at, category_idx, id_number_idx)
+VALUES ($1, $2, $3, $4, $5::geometry, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		k.ID, id.category, id.name, id.address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
+		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.CreatedAt, k.UpdatedAt, id.categoryIdx, k.IDNumberIdx)
 	return translate(err, "key person")
 }
 
@@ -59,13 +90,17 @@ func (s *KeyPersonStore) UpdateKeyPerson(ctx context.Context, k *registers.KeyPe
 			return err
 		}
 	}
+	id, err := s.sealIdentity(k)
+	if err != nil {
+		return err
+	}
 	tag, err := s.db.exec(ctx, `
-UPDATE key_persons SET category = $2, name = $3, address = $4, point = $5::geometry, grid_code = $6, resident_id = $7,
+UPDATE key_persons SET category_enc = $2, name_enc = $3, address_enc = $4, point = $5::geometry, grid_code = $6, resident_id = $7,
 	responsible_user_id = $8, risk_level = $9, id_number_enc = $10, id_number_mask = $11, diagnosis_enc = $12,
-	case_notes_enc = $13, updated_at = $14
+	case_notes_enc = $13, updated_at = $14, category_idx = $15, id_number_idx = $16, category = NULL, name = NULL, address = NULL
 WHERE id = $1`,
-		k.ID, k.Category, k.Name, k.Address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
-		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.UpdatedAt)
+		k.ID, id.category, id.name, id.address, point, nullIfZero(k.GridCode), k.ResidentID, k.ResponsibleUserID, k.RiskLevel,
+		k.IDNumberEnc, k.IDNumberMask, k.DiagnosisEnc, k.CaseNotesEnc, k.UpdatedAt, id.categoryIdx, k.IDNumberIdx)
 	if err != nil {
 		return translate(err, "key person")
 	}
@@ -75,17 +110,32 @@ WHERE id = $1`,
 	return nil
 }
 
-const keyPersonColumns = `k.id, k.category, k.name, k.address, k.point, coalesce(k.grid_code, ''), k.resident_id,
+const keyPersonColumns = `k.id, k.category_enc, k.name_enc, k.address_enc, k.point, coalesce(k.grid_code, ''), k.resident_id,
 	k.responsible_user_id, u.name, k.risk_level, k.id_number_enc, k.id_number_mask, k.diagnosis_enc, k.case_notes_enc,
 	k.created_at, k.updated_at`
 
-func scanKeyPerson(row pgx.Row) (*registers.KeyPerson, error) {
+// scanKeyPerson reads a file, opening its sealed identity.
+func (s *KeyPersonStore) scanKeyPerson(row pgx.Row) (*registers.KeyPerson, error) {
 	var k registers.KeyPerson
-	var point []byte
-	if err := row.Scan(&k.ID, &k.Category, &k.Name, &k.Address, &point, &k.GridCode, &k.ResidentID, &k.ResponsibleUserID,
+	var point, catEnc, nameEnc, addrEnc []byte
+	if err := row.Scan(&k.ID, &catEnc, &nameEnc, &addrEnc, &point, &k.GridCode, &k.ResidentID, &k.ResponsibleUserID,
 		&k.ResponsibleName, &k.RiskLevel, &k.IDNumberEnc, &k.IDNumberMask, &k.DiagnosisEnc, &k.CaseNotesEnc,
 		&k.CreatedAt, &k.UpdatedAt); err != nil {
 		return nil, err
+	}
+	if s.Cipher == nil {
+		return nil, errors.New("key person store without a cipher")
+	}
+	for _, f := range []struct {
+		dst   *string
+		b     []byte
+		field string
+	}{{&k.Category, catEnc, "category"}, {&k.Name, nameEnc, "name"}, {&k.Address, addrEnc, "address"}} {
+		v, err := s.Cipher.Open(f.b, registers.AD("key_persons", k.ID, f.field))
+		if err != nil {
+			return nil, fmt.Errorf("key person %d: %s: %w", k.ID, f.field, err)
+		}
+		*f.dst = v
 	}
 	if point != nil {
 		g, err := decodeGeom(point)
@@ -100,7 +150,7 @@ func scanKeyPerson(row pgx.Row) (*registers.KeyPerson, error) {
 
 // FindKeyPerson returns one file.
 func (s *KeyPersonStore) FindKeyPerson(ctx context.Context, id int64) (*registers.KeyPerson, error) {
-	k, err := scanKeyPerson(s.db.Pool.QueryRow(ctx, `SELECT `+keyPersonColumns+`
+	k, err := s.scanKeyPerson(s.db.Pool.QueryRow(ctx, `SELECT `+keyPersonColumns+`
 FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE k.id = $1`, id))
 	if err != nil {
 		return nil, translate(err, "key person")
@@ -119,22 +169,30 @@ func (s *KeyPersonStore) FindKeyPersons(ctx context.Context, f registers.KeyPers
 		within = f.Within
 	}
 	cond := `($1::text[] IS NULL OR k.grid_code IN (SELECT code FROM scope))
-  AND ($2::text IS NULL OR k.grid_code = $2) AND ($3::text IS NULL OR k.category = $3)`
+  AND ($2::text IS NULL OR k.grid_code = $2) AND ($3::bytea IS NULL OR k.category_idx = $3)
+  AND ($4::bytea IS NULL OR k.id_number_idx = $4)`
+	var catIdx, idIdx []byte
+	if f.Category != nil {
+		catIdx = s.Cipher.Index("category", *f.Category)
+	}
+	if f.IDNumber != nil {
+		idIdx = s.Cipher.Index("id_number", *f.IDNumber)
+	}
 	var total int
 	if err := s.db.Pool.QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM key_persons k WHERE `+cond,
-		within, f.GridCode, f.Category).Scan(&total); err != nil {
+		within, f.GridCode, catIdx, idIdx).Scan(&total); err != nil {
 		return nil, 0, translate(err, "key persons")
 	}
 	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+` SELECT `+keyPersonColumns+`
-FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` AND k.id > $4 ORDER BY k.id LIMIT $5`,
-		within, f.GridCode, f.Category, f.After, limit)
+FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` AND k.id > $5 ORDER BY k.id LIMIT $6`,
+		within, f.GridCode, catIdx, idIdx, f.After, limit)
 	if err != nil {
 		return nil, 0, translate(err, "key persons")
 	}
 	defer rows.Close()
 	var out []*registers.KeyPerson
 	for rows.Next() {
-		k, err := scanKeyPerson(rows)
+		k, err := s.scanKeyPerson(rows)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -198,4 +256,44 @@ func (s *KeyPersonStore) UserExists(ctx context.Context, userID int64) (bool, er
 	var ok bool
 	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, userID).Scan(&ok)
 	return ok, translate(err, "user")
+}
+
+// SealPlaintext seals the identity of files written before it was sealed
+// (plaintext name, address and category), clearing the plaintext, and
+// returns how many it sealed.
+func (s *KeyPersonStore) SealPlaintext(ctx context.Context) (int, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, coalesce(category, ''), coalesce(name, ''), coalesce(address, ''), id_number_enc FROM key_persons WHERE name_enc IS NULL ORDER BY id`)
+	if err != nil {
+		return 0, translate(err, "key persons")
+	}
+	var ks []*registers.KeyPerson
+	var k registers.KeyPerson
+	if _, err := pgx.ForEachRow(rows, []any{&k.ID, &k.Category, &k.Name, &k.Address, &k.IDNumberEnc}, func() error {
+		c := k
+		ks = append(ks, &c)
+		return nil
+	}); err != nil {
+		return 0, translate(err, "key persons")
+	}
+	if s.Cipher == nil {
+		return 0, errors.New("key person store without a cipher")
+	}
+	for _, k := range ks {
+		var err error
+		if k.IDNumber, err = s.Cipher.Open(k.IDNumberEnc, registers.AD("key_persons", k.ID, "id_number")); err != nil {
+			return 0, fmt.Errorf("key person %d: id_number: %w", k.ID, err)
+		}
+	}
+	for _, k := range ks {
+		id, err := s.sealIdentity(k)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := s.db.Pool.Exec(ctx, `UPDATE key_persons SET category_enc = $2, name_enc = $3, address_enc = $4, category_idx = $5,
+	id_number_idx = $6, category = NULL, name = NULL, address = NULL WHERE id = $1 AND name_enc IS NULL`,
+			k.ID, id.category, id.name, id.address, id.categoryIdx, s.Cipher.Index("id_number", k.IDNumber)); err != nil {
+			return 0, translate(err, "key person")
+		}
+	}
+	return len(ks), nil
 }

@@ -77,7 +77,8 @@ func (s *PeopleStore) FindUsers(ctx context.Context) ([]*people.User, error) {
 	return out, translate(rows.Err(), "users")
 }
 
-// SetPassword replaces a user's password hash and revokes its sessions.
+// SetPassword replaces a user's password hash and revokes its sessions
+// and API keys.
 func (s *PeopleStore) SetPassword(ctx context.Context, userID int64, hash string) error {
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
@@ -87,7 +88,10 @@ func (s *PeopleStore) SetPassword(ctx context.Context, userID int64, hash string
 		if tag.RowsAffected() == 0 {
 			return errs.NotFoundf("user not found")
 		}
-		_, err = tx.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+		if _, err = tx.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
 		return err
 	})
 }

@@ -3,7 +3,9 @@ package registers
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 )
@@ -15,7 +17,10 @@ import (
 // column does not open.
 //
 // Layout: version byte 1 || 12-byte random nonce || ciphertext+tag.
-type Cipher struct{ aead cipher.AEAD }
+type Cipher struct {
+	aead     cipher.AEAD
+	indexKey []byte // for Index, derived from the key
+}
 
 // NewCipher returns a cipher for a 32-byte key.
 func NewCipher(key []byte) (*Cipher, error) {
@@ -30,7 +35,9 @@ func NewCipher(key []byte) (*Cipher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cipher{aead: g}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("gridd blind index v1"))
+	return &Cipher{aead: g, indexKey: m.Sum(nil)}, nil
 }
 
 const sealVersion = 1
@@ -71,4 +78,13 @@ func (c *Cipher) Open(b, ad []byte) (string, error) {
 		return "", ErrOpen
 	}
 	return string(p), nil
+}
+
+// Index is the blind index of a field's value: HMAC-SHA256 under a key
+// derived from the data key. Equal values give equal indexes, so sealed
+// fields can be filtered by exact value; the index does not reveal it.
+func (c *Cipher) Index(field, value string) []byte {
+	m := hmac.New(sha256.New, c.indexKey)
+	m.Write([]byte(field + "\x00" + value))
+	return m.Sum(nil)
 }

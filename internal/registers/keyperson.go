@@ -46,6 +46,9 @@ type KeyPerson struct {
 	// What the store keeps.
 	IDNumberEnc  []byte
 	IDNumberMask string
+	// IDNumberIdx is the ID number's blind index (Cipher.Index), to find a
+	// file by ID number.
+	IDNumberIdx  []byte
 	DiagnosisEnc []byte
 	CaseNotesEnc []byte
 	CreatedAt    time.Time
@@ -70,6 +73,7 @@ type KeyPersonFilter struct {
 	Within   []string // grid subtree roots; nil = all
 	GridCode *string
 	Category *string
+	IDNumber *string // exact, through the blind index
 	After    int64
 	Limit    int
 }
@@ -207,6 +211,7 @@ func (s *KeyPersons) Create(ctx context.Context, p *auth.Principal, k *KeyPerson
 
 func (s *KeyPersons) seal(k *KeyPerson) {
 	k.IDNumberEnc = s.Cipher.Seal(k.IDNumber, kpAD(k.ID, "id_number"))
+	k.IDNumberIdx = s.Cipher.Index("id_number", k.IDNumber)
 	k.IDNumberMask = MaskIDNumber(k.IDNumber)
 	k.DiagnosisEnc = s.Cipher.Seal(k.Diagnosis, kpAD(k.ID, "diagnosis"))
 	k.CaseNotesEnc = s.Cipher.Seal(k.CaseNotes, kpAD(k.ID, "case_notes"))

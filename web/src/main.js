@@ -81,6 +81,12 @@ function renderLogin(message) {
   const err = h('p', { class: 'login-error', role: 'alert', id: 'login-error' }, message || '');
   const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true });
   const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  // The second factor's code: shown when the server answers
+  // second_factor_required (a TOTP code or a recovery code).
+  const code = h('input', { id: 'totp-code', name: 'code', autocomplete: 'one-time-code', inputmode: 'text' });
+  const codeLabel = h('label', { for: 'totp-code' }, t('totp_code'));
+  codeLabel.hidden = true;
+  code.hidden = true;
   const btn = h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, t('login'));
   const form = h('form', { class: 'login-card', 'aria-labelledby': 'login-title' },
     h('div', { class: 'login-head' },
@@ -88,6 +94,7 @@ function renderLogin(message) {
       h('h1', { id: 'login-title' }, t('login_title'))),
     h('label', { for: 'username' }, t('username')), user,
     h('label', { for: 'password' }, t('password')), pass,
+    codeLabel, code,
     err, btn,
     h('button', { type: 'button', class: 'link', id: 'lang-switch', 'aria-label': t('lang_switch_label'), onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); renderLogin(); } }, t('lang_switch')));
   form.addEventListener('submit', async (e) => {
@@ -95,19 +102,81 @@ function renderLogin(message) {
     btn.disabled = true;
     btn.textContent = t('logging_in');
     try {
-      const s = await api.post('/api/v1/auth/login', { username: user.value.trim(), password: pass.value });
+      const body = { username: user.value.trim(), password: pass.value };
+      if (!code.hidden) body.code = code.value.trim();
+      const s = await api.post('/api/v1/auth/login', body);
       api.setToken(s.token);
+      if (s.second_factor_enrolment_required) {
+        renderEnrolment();
+        return;
+      }
       S.me = await api.get('/api/v1/auth/me');
       await startConsole();
     } catch (ex) {
-      err.textContent = t('login_failed', { msg: ex.message });
       btn.disabled = false;
       btn.textContent = t('login');
-      pass.select();
+      if (ex.problem && ex.problem.reason === 'second_factor_required') {
+        codeLabel.hidden = false;
+        code.hidden = false;
+        code.required = true;
+        err.textContent = t('totp_needed');
+        code.focus();
+        return;
+      }
+      err.textContent = t('login_failed', { msg: ex.message });
+      if (code.hidden) pass.select(); else code.select();
     }
   });
   clear(app).append(h('main', { class: 'login-page' }, form));
   user.focus();
+}
+
+// renderEnrolment enrols a TOTP second factor with the enrol-only token a
+// login answers when the role requires one: the secret (and its otpauth
+// URI) for an authenticator app, a code to confirm, then the recovery
+// codes, shown once; the token is then a full one.
+async function renderEnrolment() {
+  const err = h('p', { class: 'login-error', role: 'alert', id: 'totp-error' }, '');
+  let e;
+  try {
+    e = await api.post('/api/v1/auth/totp', {});
+  } catch (ex) {
+    api.setToken('');
+    renderLogin(t('login_failed', { msg: ex.message }));
+    return;
+  }
+  const code = h('input', { id: 'totp-confirm-code', name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', required: true });
+  const btn = h('button', { type: 'submit', class: 'primary', id: 'totp-confirm' }, t('totp_confirm'));
+  const form = h('form', { class: 'login-card', 'aria-labelledby': 'totp-title' },
+    h('h1', { id: 'totp-title' }, t('totp_enrol_title')),
+    h('p', {}, t('totp_enrol_help')),
+    h('p', {}, h('code', { id: 'totp-secret' }, e.secret)),
+    h('p', { class: 'small' }, h('a', { href: e.otpauth_uri, id: 'totp-uri' }, t('totp_uri'))),
+    h('label', { for: 'totp-confirm-code' }, t('totp_code')), code,
+    err, btn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    btn.disabled = true;
+    try {
+      const r = await api.post('/api/v1/auth/totp/confirm', { code: code.value.trim() });
+      const next = h('button', { type: 'button', class: 'primary', id: 'totp-done' }, t('totp_done'));
+      next.addEventListener('click', async () => {
+        S.me = await api.get('/api/v1/auth/me');
+        await startConsole();
+      });
+      clear(app).append(h('main', { class: 'login-page' }, h('div', { class: 'login-card' },
+        h('h1', {}, t('totp_recovery_title')),
+        h('p', {}, t('totp_recovery_help')),
+        h('ul', { id: 'recovery-codes' }, ...r.recovery_codes.map((c) => h('li', {}, h('code', {}, c)))),
+        next)));
+    } catch (ex) {
+      btn.disabled = false;
+      err.textContent = ex.message;
+      code.select();
+    }
+  });
+  clear(app).append(h('main', { class: 'login-page' }, form));
+  code.focus();
 }
 
 // ---------- console ----------
