@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // freeAddr returns a loopback address nobody listens on (yet).
@@ -120,7 +121,7 @@ func startGridd(t testing.TB, url, addr string, args ...string) *griddInstance {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel = cancel
 	go func() {
-		g.done <- run(ctx, append([]string{"serve", "--database-url", url, "--addr", g.addr, "--allow-unsafe-durability"}, args...))
+		g.done <- run(ctx, append([]string{"serve", "--database-url", url, "--addr", g.addr, "--allow-unsafe-durability", "--second-factor-roles", "none"}, args...))
 	}()
 	t.Cleanup(func() { _ = g.stop() })
 	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
@@ -246,4 +247,77 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 		t.Fatalf("%d requests failed and %d succeeded during the rolling restart; first failures: %v", failed.Load(), ok.Load(), failures)
 	}
 	t.Logf("%d requests through the balancer during the rolling restart, none failed", ok.Load())
+}
+
+// TestGridEditSeenByAnotherInstance: a grid renamed through instance A is
+// what a lookup through instance B answers, told by notification — B's
+// fallback poll is an hour, so only the notification can bring it.
+func TestGridEditSeenByAnotherInstance(t *testing.T) {
+	t.Parallel()
+	url := dbtest.URL(t, dbtest.NewDemo(t))
+	a := startGridd(t, url, "", "--drain-delay", "0s")
+	b := startGridd(t, url, "", "--drain-delay", "0s", "--grids-poll", "1h")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var lon, lat float64
+	var version int
+	if err := conn.QueryRow(ctx, `SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), version FROM grid_versions
+WHERE code = $1 AND valid_to IS NULL`, otherGrid).Scan(&lon, &lat, &version); err != nil {
+		t.Fatal(err)
+	}
+	do := func(g *griddInstance, method, path, token string, body any, hdr map[string]string) (int, []byte) {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = strings.NewReader(string(b))
+		}
+		req, _ := http.NewRequest(method, "http://"+g.addr+path, rd)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		return res.StatusCode, out
+	}
+	code, body := do(a, "POST", "/api/v1/auth/login", "", map[string]string{"username": "center", "password": dbtest.DemoPassword}, nil)
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(body, &login); err != nil || code != 200 {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	locate := fmt.Sprintf("/api/v1/locate?lon=%f&lat=%f", lon, lat)
+	name := "通知改名网格"
+	if code, body := do(b, "GET", locate, login.Token, nil, nil); code != 200 || strings.Contains(string(body), name) {
+		t.Fatalf("B before the edit: %d %s", code, body)
+	}
+	if code, body := do(a, "PATCH", "/api/v1/grids/"+otherGrid, login.Token, map[string]string{"name": name}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version)}); code != 200 {
+		t.Fatalf("rename through A: %d %s", code, body)
+	}
+	start := time.Now()
+	for {
+		code, body := do(b, "GET", locate, login.Token, nil, nil)
+		if code == 200 && strings.Contains(string(body), name) {
+			break
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("B still answers %d %s a minute after the edit through A", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("B answered with the edit %v after A acknowledged it", time.Since(start).Round(time.Millisecond))
 }

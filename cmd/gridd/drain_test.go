@@ -33,7 +33,7 @@ func TestServeDrainsOnStop(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--database-url", url, "--addr", addr, "--allow-unsafe-durability", "--drain-delay", "5s"})
+		done <- run(ctx, []string{"serve", "--database-url", url, "--addr", addr, "--allow-unsafe-durability", "--drain-delay", "5s", "--second-factor-roles", "none"})
 	}()
 	base := "http://" + addr
 	get := func(path, token string) (int, string, error) {
