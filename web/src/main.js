@@ -24,10 +24,20 @@ const S = {
   card: null, // {kind: 'grid'|'case', id}
   caps: {}, // which optional APIs the server offers
   tiles: {}, // layer → TileJSON
-  layerOn: { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, cells: false, registers: false },
+  layerOn: null, // set by forgetUser
   topology: null,
   status: '',
 };
+
+// forgetUser drops what the last user chose (layers, filters, months), so
+// the next person at a shared PC starts from the defaults.
+function forgetUser() {
+  S.layerOn = { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, cells: false, registers: false };
+  S.view = 'map';
+  S.card = null;
+  cases.resetDesk();
+}
+forgetUser();
 
 window.__gridd = {
   state: S,
@@ -45,6 +55,7 @@ api.onUnauthorized(() => {
   stopLive();
   api.setToken('');
   S.me = null;
+  forgetUser();
   renderLogin(t('session_expired'));
 });
 
@@ -195,6 +206,7 @@ function renderChrome() {
 function tabs() {
   const list = [['map', 'tab_map']];
   if (S.caps.cases) list.push(['cases', 'tab_cases']);
+  if (isCenterOrViewer() && S.caps.coverage) list.push(['patrols', 'tab_patrols']);
   if (isCenterOrViewer()) list.push(['audits', 'tab_audits']);
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
@@ -213,7 +225,7 @@ function renderTop() {
   }
   top.append(
     h('a', { href: '#map', class: 'skip' }, t('skip_to_map')),
-    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), t('app_title')),
+    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), h('span', { class: 'brand-text' }, t('app_title'))),
     nav,
     h('div', { class: 'who' },
       h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
@@ -229,17 +241,16 @@ async function logout() {
   try { await api.post('/api/v1/auth/logout'); } catch (e) { /* gone anyway */ }
   api.setToken('');
   S.me = null;
-  S.card = null;
-  S.view = 'map';
+  forgetUser();
   renderLogin();
 }
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'patrols'].includes(S.view) ? ' wide' : '') + (['cases', 'assessments', 'patrols'].includes(S.view) ? ' desk' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView };
+  const views = { map: layersView, cases: casesView, audits: auditsView, patrols: patrolsView, stats: statsView, assessments: assessmentsView, scorecard: analytics.scorecardView };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
@@ -479,8 +490,18 @@ function auditsView(side) {
   const body = h('div', {});
   sec.append(body, h('button', { class: 'secondary', onclick: async () => { clear(body).append(t('loading')); await loadTopology().catch((e) => alertIn(body, e)); drawTopo(body); } }, t('run_audit')));
   drawTopo(body);
+  if (S.caps.registers) {
+    const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));
+    side.append(rs);
+    cases.registerAudit(rs, (r) => S.map.setRegisterAudit(r).then(() => showLayer('registers'))).catch((e) => alertIn(rs, e));
+  }
+}
+
+// patrolsView is the month's patrol audit: every rule the month is judged on.
+function patrolsView(side) {
+  side.append(h('h2', {}, t('patrol_audit')));
   if (S.caps.coverage) {
-    const cs = h('section', { class: 'audit', id: 'audit-coverage' }, h('h3', {}, t('patrol_audit')));
+    const cs = h('section', { class: 'audit', id: 'audit-coverage' });
     side.append(cs);
     cases.coverageAudit(cs, async (worker, date) => {
       const st = document.getElementById('status');
@@ -499,11 +520,6 @@ function auditsView(side) {
       S.layerOn.coverage = false;
       renderSide();
     }).catch((e) => alertIn(cs, e));
-  }
-  if (S.caps.registers) {
-    const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));
-    side.append(rs);
-    cases.registerAudit(rs, (r) => S.map.setRegisterAudit(r).then(() => showLayer('registers'))).catch((e) => alertIn(rs, e));
   }
 }
 
