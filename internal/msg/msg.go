@@ -36,6 +36,9 @@ var tables = []map[Key]Text{
 	caseListTexts,
 	analyticsTexts,
 	reportTexts,
+	routingTexts,
+	assessmentTexts,
+	problemDetails,
 }
 
 // Lang is a user's language.

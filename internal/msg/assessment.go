@@ -1,0 +1,45 @@
+package msg
+
+// The monthly assessment's evidence lines (assessment.Phrase): each item's
+// arithmetic, the notes of its references and the flags. Every argument
+// arrives formatted (%s); the English forms equal the assessment package's
+// own (TestAssessmentPhrasesDeclared).
+var assessmentTexts = map[Key]Text{
+	"assessment.not_scored.patrol": {"本月没有巡查结果：不计分", "no patrol results stored for the month: not scored"},
+	"assessment.coverage.low":      {"%s 个网格巡查覆盖率未达标：一次扣 %s 分", "coverage below the rule in %s grid(s): −%s once"},
+	"assessment.coverage.met":      {"所有网格巡查覆盖率均达标", "coverage met in every grid"},
+	"assessment.short_days":        {"%s 天 × 扣 %s 分", "%s day(s) × −%s"},
+	"assessment.calls":             {"%s 次未接听（共 %s 次督查电话）× 扣 %s 分", "%s of %s call(s) unanswered × −%s"},
+	"assessment.not_scored.survey": {"本月没有满意度测评：不计分", "no survey this month: not scored"},
+	"assessment.survey":            {"%s 户满意（共 %s 户，%s%%），最低要求 %s%%", "%s of %s households satisfied (%s%%), minimum %s%%"},
+	"assessment.survey.small":      {"样本少于细则要求的 %s 户", "sample below the %s households the rubric asks for"},
+	"assessment.deduct":            {"扣 %s 分", "−%s"},
+	"assessment.points.below":      {"%s 分（%s 件合格工单），低于 %s 分：扣 %s 分", "%s points from %s qualified order(s), below %s: −%s"},
+	"assessment.points.no_pay":     {"本月不享受绩效", "no performance pay this month"},
+	"assessment.points.enough":     {"%s 分（%s 件合格工单），不低于 %s 分", "%s points from %s qualified order(s), at least %s"},
+	"assessment.vetoed":            {"本月一票否决", "the month is vetoed (一票否决)"},
+	"assessment.not_scored.orders": {"没有已审核的工单：不计分", "no reviewed work order: not scored"},
+	"assessment.pass_rate":         {"%s 件合格（共审核 %s 件，%s%%），最低要求 %s%%", "%s of %s reviewed order(s) qualified (%s%%), minimum %s%%"},
+	"assessment.bonus":             {"%s 分 > %s 分：在本项满分外加 %s 分", "%s points > %s: +%s above the block maximum"},
+	"assessment.bonus.none":        {"%s 分：未达到加分档", "%s points: no bonus tier reached"},
+	"assessment.missed": {"%s 件漏报问题，类别系数合计 %s（之前 %s 米内同类别的自报案件可抵消，时间窗 %s 天）",
+		"%s missed problem(s), Σ category coefficients = %s (own reports of the same category within %s m in the %s days before clear a case)"},
+	"assessment.per_finding":       {"%s 次 × 扣 %s 分", "%s × −%s"},
+	"assessment.floor":             {"扣分达到 %s 分；本项最低 %s 分", "deductions reach %s; the block stops at %s"},
+	"assessment.note.coverage":     {"覆盖率 %s%%", "coverage %s%%"},
+	"assessment.note.hours":        {"%s 小时", "%s h"},
+	"assessment.note.satisfied":    {"%s/%s 户满意", "%s/%s satisfied"},
+	"assessment.note.points":       {"%s 分", "%s pts"},
+	"assessment.note.rejected":     {"不合格", "rejected"},
+	"assessment.note.missed":       {"来源：%s，类别 %s × %s", "%s, category %s × %s"},
+	"assessment.note.case_finding": {"案件 %s；%s", "case %s; %s"},
+	"assessment.flag.last_two":     {"%s 和 %s 连续两月街道排名末位：书面说明并约谈", "last in the street in %s and %s: written explanation and interview"},
+	"assessment.flag.unqualified3": {"%s、%s、%s 连续三月不合格：启动解聘审查", "unqualified in %s, %s and %s: dismissal review"},
+	"source.worker_app":            {"网格员上报", "grid worker app"},
+	"source.hotline_12345":         {"12345 热线", "12345 hotline"},
+	"source.wechat":                {"微信", "WeChat"},
+	"source.online":                {"网上", "online"},
+	"source.public":                {"群众", "the public"},
+	"source.video":                 {"视频监控", "video"},
+	"source.inspector":             {"督查", "inspector"},
+}
