@@ -112,6 +112,8 @@ extend({
   cl_page: '第 {p} 页 · 共 {n} 件',
   cl_prev: '上一页',
   cl_next: '下一页',
+  cl_per_page: '每页件数',
+  cl_n_per_page: '每页 {n} 件',
   cl_days: '{n} 天',
 }, {
   cl_q: 'Number or keyword',
@@ -154,6 +156,8 @@ extend({
   cl_page: 'Page {p} · {n} cases',
   cl_prev: 'Previous',
   cl_next: 'Next',
+  cl_per_page: 'Cases per page',
+  cl_n_per_page: '{n} a page',
   cl_days: '{n} d',
 });
 
@@ -185,9 +189,9 @@ const DEFAULT_COLUMNS = ['category', 'status', 'grid', 'reported_at', 'lead_unit
 const SOURCES = ['worker_app', 'hotline_12345', 'wechat', 'online', 'public', 'video', 'inspector'];
 // Which column header sorts by which key.
 const SORT_COLUMN = { number: 'number', reported_at: 'reported_at', stage_due: 'stage_due' };
-export const LIST_PAGE = 50;
+const PAGE_SIZES = [20, 50, 100, 200];
 
-const blankFilters = () => ({ q: '', status: '', category: '', grid: '', unit: '', source: '', period: '', from: '', to: '', overdue: false, sort: SORTS[0] });
+const blankFilters = () => ({ q: '', status: '', category: '', grid: '', unit: '', source: '', period: '', from: '', to: '', overdue: false, sort: SORTS[0], limit: 50 });
 let filters = blankFilters();
 let columns = new Set(DEFAULT_COLUMNS);
 let cursors = ['']; // the cursor of each page seen; the last is the page shown
@@ -263,6 +267,8 @@ export function casesList(side, { openCase, gridName }) {
   const range = h('span', { class: 'range', hidden: f.period !== 'range' }, from, '–', to);
   const overdue = h('input', { type: 'checkbox', id: 'f-overdue', checked: f.overdue });
   const sortSel = h('select', { id: 'f-sort' }, SORTS.map((s) => opt(s, t('cl_sort_' + s), f.sort)));
+  const limitSel = h('select', { id: 'f-limit', 'aria-label': t('cl_per_page') }, PAGE_SIZES.map((n) => opt(String(n), t('cl_n_per_page', { n }), String(f.limit))));
+  limitSel.addEventListener('change', () => { filters.limit = Number(limitSel.value); cursors = ['']; load(); });
   const colBox = h('details', { class: 'columns', id: 'f-columns' }, h('summary', {}, t('cl_columns')),
     COLUMNS.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: c, checked: columns.has(c), onchange: (e) => {
       if (e.target.checked) columns.add(c); else columns.delete(c);
@@ -283,9 +289,9 @@ export function casesList(side, { openCase, gridName }) {
     h('div', { class: 'buttons' },
       h('button', { type: 'submit', class: 'primary', id: 'f-search' }, t('search')),
       h('button', { type: 'button', class: 'secondary', id: 'f-reset', onclick: () => {
-        const keepSort = filters.sort;
+        const { sort, limit } = filters;
         filters = blankFilters();
-        filters.sort = keepSort;
+        Object.assign(filters, { sort, limit });
         cursors = [''];
         clear(side);
         casesList(side, { openCase, gridName });
@@ -300,7 +306,7 @@ export function casesList(side, { openCase, gridName }) {
     load();
   });
   const summary = h('div', { class: 'summary', id: 'case-summary', 'aria-label': t('cl_summary') });
-  const tools = h('div', { class: 'list-tools' }, colBox,
+  const tools = h('div', { class: 'list-tools' }, colBox, limitSel,
     h('button', { type: 'button', class: 'secondary', id: 'export-csv', onclick: () => exportList('csv') }, t('cl_export_csv')),
     h('button', { type: 'button', class: 'secondary', id: 'export-xlsx', onclick: () => exportList('xlsx') }, t('cl_export_xlsx')),
     exportMsg);
@@ -327,7 +333,7 @@ export function casesList(side, { openCase, gridName }) {
   async function load() {
     const mine = ++seq;
     const q = caseQuery(filters);
-    q.set('limit', String(LIST_PAGE));
+    q.set('limit', String(filters.limit));
     const cur = cursors[cursors.length - 1];
     if (cur) q.set('cursor', cur);
     out.setAttribute('aria-busy', 'true');
