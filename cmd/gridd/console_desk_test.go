@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/people"
 )
 
 // allowedLatin are the Latin words the Chinese console may show: the
@@ -55,8 +56,18 @@ const layoutProblems = `((maxHeader) => {
   for (const tab of document.querySelectorAll('#top .tab')) {
     const r = document.createRange();
     r.selectNodeContents(tab);
-    const lines = new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)));
-    if (lines.size > 1) bad.push('tab ' + tab.id + ' wraps over ' + lines.size + ' lines');
+    const walker = document.createTreeWalker(tab, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent.trim()) continue;
+      r.selectNodeContents(n);
+      const lines = [...r.getClientRects()].filter((x) => x.width > 0).length;
+      if (lines > 1) bad.push('tab ' + tab.id + ' label "' + n.textContent + '" wraps over ' + lines + ' lines');
+    }
+  }
+  if (de.scrollWidth > innerWidth + 1) {
+    // Name the outermost elements that stick out, to find the culprit.
+    const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > innerWidth + 1));
+    bad.push('sticking out: ' + out.slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', '));
   }
   return bad;
 })`
@@ -73,6 +84,13 @@ const sideSettled = `(() => { const s = document.querySelector('#side'); return 
 func TestConsoleWalk(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
+	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.people.CreateUser(context.Background(), &people.User{Username: "viewer", Name: "查看员", Role: people.RoleViewer, ScopeCode: viewerScope, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
 	sizes := []struct {
 		name string
 		w, h int64

@@ -128,7 +128,10 @@ async function detectCaps() {
   const f = new Set((S.me && S.me.features) || []);
   S.caps = { cases: f.has('cases'), stats: f.has('stats'), coverage: f.has('patrol_audit'),
     registers: f.has('register_audit'), assessments: f.has('assessments') };
-  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].map(async (layer) => {
+  // Only the layers this user may read (GET /auth/me layers): a refused
+  // request would be an error in the browser's console at every login.
+  const readable = S.me?.layers ? new Set(S.me.layers) : null;
+  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].filter((l) => !readable || readable.has(l)).map(async (layer) => {
     try {
       const tj = await api.get(`/tiles/${layer}.json`);
       if (tj && Array.isArray(tj.tiles) && tj.tiles.length) S.tiles[layer] = tj;
