@@ -307,3 +307,32 @@ func TestConsoleCaseDesk(t *testing.T) {
 		t.Errorf("after logout the hidden column stays hidden: %s", b)
 	}
 }
+
+// TestConsoleSamePlaceCases: cases reported at one point form a cluster
+// that zooming never splits; clicking it lists them, and each opens.
+func TestConsoleSamePlaceCases(t *testing.T) {
+	t.Parallel()
+	ta := newConsoleApp(t)
+	worker := ta.login(ownGrid)
+	p := pointIn(ownGrid, 9061, 40)
+	a := ta.report(worker, reportBody("0104", p), nil)
+	b := ta.report(worker, reportBody("0201", p), nil)
+	ctx := browser(t)
+	login(t, ctx, ta.srv.URL, "center")
+	waitFor[bool](t, ctx, "the map rendered", `window.__gridd.rendered === true`)
+	// Zoom to the point at the map's highest zoom, then click its pixel.
+	xy := waitFor[[]float64](t, ctx, "the point on screen", fmt.Sprintf(`(() => {
+		const m = window.__gridd.state.map.map, lon = %f, lat = %f;
+		const x = lon * 20037508.342789244 / 180, y = Math.log(Math.tan((90 + lat) * Math.PI / 360)) * 6378137;
+		m.getView().setCenter([x, y]); m.getView().setZoom(19); m.renderSync();
+		return m.getPixelFromCoordinate([x, y]) })()`, p[0], p[1]))
+	waitFor[bool](t, ctx, "cases drawn", `window.__gridd.state.map.map.getAllLayers().some((l) => l.get('kind') === 'case')`)
+	r := cdpGet(t, ctx, "map offset", chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector('#map').getBoundingClientRect(); return [r.left, r.top] })()`))
+	cdpDo(t, ctx, "click the cluster", chromedp.MouseClickXY(r[0]+xy[0], r[1]+xy[1]))
+	ids := waitFor[[]string](t, ctx, "the list of cases at the point", `(() => { const l = document.querySelectorAll('#case-choice li button'); return l.length ? [...l].map((b) => b.textContent) : false })()`)
+	if len(ids) != 2 || !(strings.Contains(strings.Join(ids, " "), a.Number) && strings.Contains(strings.Join(ids, " "), b.Number)) {
+		t.Fatalf("the cluster lists %v, want %s and %s", ids, a.Number, b.Number)
+	}
+	cdpDo(t, ctx, "open one", chromedp.Click(chromedp.CSS("#case-choice li button")))
+	waitFor[bool](t, ctx, "its card", `!!document.querySelector('#case-number')`)
+}

@@ -115,6 +115,7 @@ extend({
   cl_per_page: '每页件数',
   cl_n_per_page: '每页 {n} 件',
   cl_days: '{n} 天',
+  cl_same_place: '同一地点的 {n} 件案件',
 }, {
   cl_q: 'Number or keyword',
   cl_q_hint: 'A case number or a word of the description',
@@ -159,6 +160,7 @@ extend({
   cl_per_page: 'Cases per page',
   cl_n_per_page: '{n} a page',
   cl_days: '{n} d',
+  cl_same_place: '{n} cases at one place',
 });
 
 extend({
@@ -430,6 +432,20 @@ export function casesList(side, { openCase, gridName }) {
   }
   load();
   casesList.reload = load;
+}
+
+// chooseCase lists cases at one point (a cluster that zooming cannot
+// split) in the card; each opens its case.
+export async function chooseCase(ids, { openCase, showCard }) {
+  const body = h('div', { class: 'card-body', id: 'case-choice' }, t('loading'));
+  showCard(t('cl_same_place', { n: ids.length }), body);
+  const got = await Promise.all(ids.slice(0, 50).map((id) => api.get(`/api/v1/cases/${id}`).catch(() => null)));
+  const byId = Object.fromEntries(got.filter(Boolean).map((c) => [c.id, c]));
+  clear(body).append(h('ul', { class: 'case-mini' }, ids.map((id) => {
+    const c = byId[id] || { id };
+    return h('li', {}, h('button', { class: 'link', onclick: () => openCase(id) }, c.number || `#${id}`), ' ',
+      c.status ? h('span', { class: `badge st-${c.status}` }, statusLabel(c.status)) : '', ' ', c.category_name || '');
+  })));
 }
 
 // sortCases puts overdue first, then the nearest deadline, then the newest.

@@ -156,6 +156,7 @@ async function startConsole() {
   window.__gridd.editor = S.editor;
   S.map.on('grid', (code) => openGrid(code));
   S.map.on('case', (id) => openCase(id));
+  S.map.on('cases', (ids) => cases.chooseCase(ids, { openCase, showCard }));
   S.map.on('loaded', () => updateStatus());
   S.map.map.on('rendercomplete', () => {
     updateStatus();
