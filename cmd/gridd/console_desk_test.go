@@ -336,3 +336,22 @@ func TestConsoleSamePlaceCases(t *testing.T) {
 	cdpDo(t, ctx, "open one", chromedp.Click(chromedp.CSS("#case-choice li button")))
 	waitFor[bool](t, ctx, "its card", `!!document.querySelector('#case-number')`)
 }
+
+// TestConsoleGridSearchPart: the grid finder finds a grid by part of its
+// name and says so when nothing matches.
+func TestConsoleGridSearchPart(t *testing.T) {
+	t.Parallel()
+	ta := newConsoleApp(t)
+	ctx := browser(t)
+	login(t, ctx, ta.srv.URL, "center")
+	cdpGet(t, ctx, "search a part of a name", chromedp.Evaluate[bool](`(() => { const i = document.querySelector('#grid-find'); i.value = '龙泉'; i.form.requestSubmit(); return true })()`))
+	name := waitFor[string](t, ctx, "the grid card", `(() => { const n = document.querySelector('#grid-name'); const e = document.querySelector('#grid-find-note'); return n ? n.textContent : (e && e.textContent) || false })()`)
+	if !strings.Contains(name, "龙泉") {
+		t.Errorf("searching 龙泉 opened %q", name)
+	}
+	cdpGet(t, ctx, "search nothing", chromedp.Evaluate[bool](`(() => { const i = document.querySelector('#grid-find'); i.value = '无此网格'; i.form.requestSubmit(); return true })()`))
+	note := waitFor[string](t, ctx, "the not-found note", `(() => { const n = document.querySelector('#grid-find-note'); return n && n.textContent ? n.textContent : false })()`)
+	if !strings.Contains(note, "无此网格") {
+		t.Errorf("not-found note %q", note)
+	}
+}

@@ -116,6 +116,7 @@ extend({
   cl_n_per_page: '每页 {n} 件',
   cl_days: '{n} 天',
   cl_same_place: '同一地点的 {n} 件案件',
+  grid_not_found: '没有名称或编码含“{q}”的网格',
 }, {
   cl_q: 'Number or keyword',
   cl_q_hint: 'A case number or a word of the description',
@@ -161,6 +162,7 @@ extend({
   cl_n_per_page: '{n} a page',
   cl_days: '{n} d',
   cl_same_place: '{n} cases at one place',
+  grid_not_found: 'No grid whose name or code contains "{q}"',
 });
 
 extend({

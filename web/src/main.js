@@ -334,14 +334,18 @@ function gridFinder() {
     for (const g of grids) dl.append(h('option', { value: `${g.name} ${g.code}` }));
   };
   input.addEventListener('focus', () => fill().catch(() => {}));
+  const note = h('p', { class: 'muted', id: 'grid-find-note', role: 'status' });
   const form = h('form', { class: 'finder', role: 'search' },
     h('label', { for: 'grid-find' }, t('find_grid')),
-    h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'secondary' }, t('search'))), dl);
+    h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'secondary' }, t('search'))), dl, note);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     await fill().catch(() => {});
     const v = input.value.trim();
-    const code = (v.match(/\d{15}/) || [])[0] || grids?.find((g) => g.name === v)?.code;
+    // A full code, an exact name, or part of a name or code (双泉 finds 双泉村…).
+    const code = (v.match(/\d{15}/) || [])[0] || grids?.find((g) => g.name === v)?.code
+      || (v ? grids?.find((g) => g.name.includes(v) || g.code.startsWith(v))?.code : '');
+    note.textContent = code || !v ? '' : t('grid_not_found', { q: v });
     if (code) { openGrid(code); S.map.selectGrid(code, true); }
   });
   return form;
