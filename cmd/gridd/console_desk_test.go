@@ -151,12 +151,45 @@ func TestConsoleWalk(t *testing.T) {
 			waitFor[bool](t, ctx, "the assessment table", `!!document.querySelector('#assessment-table tbody tr') || !!document.querySelector('#assessment-out p')`)
 			cdpGet(t, ctx, "open every worker's items", chromedp.Evaluate[bool](`(() => { document.querySelectorAll('#assessment-table details').forEach((d) => { d.open = true }); return true })()`))
 			english("assessment")
+			// Sorted by rank in the street.
+			ranks := cdpGet(t, ctx, "ranks", chromedp.Evaluate[[]int](`[...document.querySelectorAll('#assessment-table tbody tr')].map((r) => parseInt(r.querySelector('td.nowrap').textContent, 10)).filter((n) => !isNaN(n))`))
+			for i := 1; i < len(ranks); i++ {
+				if ranks[i] < ranks[i-1] {
+					t.Errorf("assessment table not sorted by rank: %v", ranks)
+					break
+				}
+			}
+			// The patrol tab: the three rules, and a flag wherever a row breaks one.
+			cdpGet(t, ctx, "patrols", chromedp.Evaluate[bool](`(() => { document.querySelector('#tab-patrols').click(); return true })()`))
+			waitFor[bool](t, ctx, "the patrol audit", `document.querySelector('#audit-coverage') && document.querySelector('#audit-coverage').dataset.loaded === 'ok'`)
+			if bad := cdpGet(t, ctx, "patrol flags", chromedp.Evaluate[[]string](`(() => {
+				const bad = [];
+				if (document.querySelectorAll('#patrol-rules li').length !== 3) bad.push('rules shown: ' + document.querySelectorAll('#patrol-rules li').length);
+				for (const tr of document.querySelectorAll('#patrol-table tbody tr')) {
+					const td = tr.querySelectorAll('td');
+					const under = parseInt(td[3].textContent.replace(/[^0-9]/g, ''), 10);
+					if ((under > 0) !== td[3].classList.contains('flag')) bad.push(tr.dataset.grid + ' days under ' + under + ' flag ' + td[3].classList.contains('flag'));
+					if (tr.dataset.flags && !tr.classList.contains('overdue')) bad.push(tr.dataset.grid + ' flagged row not marked');
+				}
+				return bad })()`)); len(bad) > 0 {
+				t.Errorf("patrol audit: %v", bad)
+			}
 			cdpGet(t, ctx, "stats", chromedp.Evaluate[bool](`(() => { document.querySelector('#tab-stats').click(); return true })()`))
 			waitFor[bool](t, ctx, "the statistics", `!!document.querySelector('#stats-table tbody tr')`)
 			for _, g := range []string{"unit", "village", "grid", "category", "month"} {
 				cdpGet(t, ctx, "group by "+g, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const s = document.querySelector('#s-group'); s.value = %q; s.form.requestSubmit(); return true })()`, g)))
 				waitFor[bool](t, ctx, "statistics by "+g, `(() => { const s = document.querySelector('#stats-out'); return !!s && !s.textContent.includes('加载中') && !!document.querySelector('#stats-table') })()`)
 				english("statistics by " + g)
+				// A totals row; a rate without data reads 无数据, never 0%; 未派遣 is not ranked.
+				if bad := cdpGet(t, ctx, "stats table", chromedp.Evaluate[[]string](`(() => {
+					const bad = [];
+					if (!document.querySelector('#stats-table tfoot tr.total')) bad.push('no totals row');
+					for (const td of document.querySelectorAll('#stats-table td.nodata')) if (!['无数据', '—'].includes(td.textContent)) bad.push('no-data cell ' + td.textContent);
+					const un = document.querySelector('#stats-table tbody tr[data-key="unassigned"] td');
+					if (un && un.textContent !== '不排名') bad.push('未派遣 ranked ' + un.textContent);
+					return bad })()`)); len(bad) > 0 {
+					t.Errorf("statistics by %s: %v", g, bad)
+				}
 			}
 		})
 	}
