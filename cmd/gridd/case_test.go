@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -556,8 +557,15 @@ func TestRoutingExplain(t *testing.T) {
 	ex := explain("0102", inSeatFar)
 	if ex.Matched == nil || ex.Matched.LeadUnit != "zfzd" {
 		t.Errorf("0102 inside the seat area: %+v", ex)
-	} else if first := ex.Checks[0]; first.Held || first.DistanceM == nil || *first.DistanceM <= demo.MainRoadDistanceM || !strings.Contains(first.Why, "more than") {
+	} else if first := ex.Checks[0]; first.Held || first.DistanceM == nil || *first.DistanceM <= demo.MainRoadDistanceM || !strings.Contains(first.Why, "超过") {
 		t.Errorf("0102 inside the seat area: the road rule should fail with its distance: %+v", first)
+	}
+	// The reasons are the catalogue's Chinese (the request is zh): road kinds,
+	// zones and units by name, no English words (issue 15).
+	for _, ck := range ex.Checks {
+		if w := regexp.MustCompile(`[A-Za-z]{3,}`).FindString(ck.Why); w != "" || ck.Why == "" {
+			t.Errorf("routing reason %q has the English word %q", ck.Why, w)
+		}
 	}
 	ex = explain("0102", nearRoadOut)
 	if ex.Matched == nil || ex.Matched.LeadUnit != "hwsuo" || ex.Checks[0].DistanceM == nil || *ex.Checks[0].DistanceM > 20 {

@@ -384,6 +384,10 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	login(t, ctx, ta.srv.URL, "center")
 	before := checkInboxBadge(t, ctx, ta, tok, -1)
 	cdpDo(t, ctx, "open the cases list", chromedp.Click(chromedp.CSS("#tab-cases")))
+	// The list is paged (50 a page, newest first): the accepted case is found
+	// through the state filter, as an operator would.
+	waitFor[bool](t, ctx, "the first page", `!!document.querySelector('#cases-table')`)
+	cdpDo(t, ctx, "filter by state", chromedp.SetValue(chromedp.CSS("#f-status"), "accepted"), chromedp.Click(chromedp.CSS("#f-search")))
 	row := fmt.Sprintf(`#cases-table tr[data-id="%d"]`, id)
 	waitFor[bool](t, ctx, "the case in the list", fmt.Sprintf(`!!document.querySelector(%q)`, row))
 	if st := cdpGet(t, ctx, "row status", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).dataset.status`, row))); st != "accepted" {
@@ -401,7 +405,10 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	artifact(t, "console-case-card.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 	cdpDo(t, ctx, "dispatch", chromedp.Click(chromedp.CSS("#act-dispatch")))
 	waitFor[bool](t, ctx, "the card's new status", `document.querySelector('#card .card-body').dataset.status === 'dispatched'`)
-	waitFor[bool](t, ctx, "the list's new status", fmt.Sprintf(`(() => { const r = document.querySelector(%q); return !!r && r.dataset.status === 'dispatched' })()`, row))
+	// The list shows accepted cases only: the dispatched case leaves it, and
+	// the counts per state (GET /api/v1/cases/summary) follow.
+	waitFor[bool](t, ctx, "the case leaving the accepted list", fmt.Sprintf(`!document.querySelector(%q) && !!document.querySelector('#cases-table, #case-list p')`, row))
+	waitFor[bool](t, ctx, "the dispatched count", `!!document.querySelector('#case-summary .chip[data-key="dispatched"]')`)
 	artifact(t, "console-case-dispatched.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 	// The to-do badge follows the user's own dispatch (one fewer to
 	// review) and a streamed event (a new report).
@@ -455,6 +462,7 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	if !strings.Contains(audit, "缝隙") && !strings.Contains(audit, "未发现问题") {
 		t.Errorf("topology audit summary %q names neither gaps nor a clean result", audit)
 	}
+	cdpDo(t, ctx, "open the patrols", chromedp.Click(chromedp.CSS("#tab-patrols")))
 	cov := waitFor[string](t, ctx, "the patrol coverage audit", `document.querySelector('#audit-coverage').dataset.loaded || false`)
 	if cov != "ok" {
 		t.Errorf("patrol coverage audit: %s", cov)

@@ -91,15 +91,20 @@ func Annotate(r *Rubric, month string, results []*Result, history map[string][]*
 	q, months := QuarterOf(month)
 	prev1, prev2 := AddMonths(month, -1), AddMonths(month, -2)
 	for _, res := range results {
-		res.Flags, res.FlagsDetails = []string{}, []string{}
+		res.Flags, res.FlagsDetails, res.FlagPhrases = []string{}, []string{}, nil
+		flag := func(key string, args ...string) {
+			p := phrase(key, args...)
+			res.FlagPhrases = append(res.FlagPhrases, p)
+			res.FlagsDetails = append(res.FlagsDetails, p.English())
+		}
 		if p := past(prev1, res.Worker.ID); res.Last && p != nil && p.Last {
 			res.Flags = append(res.Flags, FlagLastTwoMonths)
-			res.FlagsDetails = append(res.FlagsDetails, fmt.Sprintf("last in the street in %s and %s: written explanation and interview", prev1, month))
+			flag("assessment.flag.last_two", prev1, month)
 		}
 		p1, p2 := past(prev1, res.Worker.ID), past(prev2, res.Worker.ID)
 		if !res.Qualified && p1 != nil && !p1.Qualified && p2 != nil && !p2.Qualified {
 			res.Flags = append(res.Flags, FlagUnqualifiedThreeMonths)
-			res.FlagsDetails = append(res.FlagsDetails, fmt.Sprintf("unqualified in %s, %s and %s: dismissal review", prev2, prev1, month))
+			flag("assessment.flag.unqualified3", prev2, prev1, month)
 		}
 		qt := &Quarter{Quarter: q}
 		vetoed := false

@@ -2,7 +2,6 @@ package assessment
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -18,18 +17,23 @@ type Ref struct {
 	ID   string `json:"id"`
 	Date string `json:"date,omitempty"` // YYYY-MM-DD (calls: local time)
 	Note string `json:"note,omitempty"`
+	// NotePhrase is Note as a catalogue phrase (nil: Note is the user's own text).
+	NotePhrase *Phrase `json:"note_phrase,omitempty"`
 }
 
 // Item is one line of the rubric applied to one worker. Points are signed:
 // a deduction is negative, a bonus or a floor adjustment positive.
 type Item struct {
-	Key      string  `json:"key"`
-	Name     string  `json:"name"`
-	NameEN   string  `json:"name_en"`
-	Count    int     `json:"count"`
-	Points   float64 `json:"points"`
-	Detail   string  `json:"detail"` // the arithmetic, in English
-	Evidence []Ref   `json:"evidence"`
+	Key    string  `json:"key"`
+	Name   string  `json:"name"`
+	NameEN string  `json:"name_en"`
+	Count  int     `json:"count"`
+	Points float64 `json:"points"`
+	Detail string  `json:"detail"` // the arithmetic, in English
+	// Phrases are Detail's sentences as catalogue phrases, rendered in the
+	// reader's language by the HTTP layer.
+	Phrases  []Phrase `json:"phrases,omitempty"`
+	Evidence []Ref    `json:"evidence"`
 }
 
 // Block is one of the rubric's four blocks. Score = Max + Σ Items.Points
@@ -79,6 +83,7 @@ type Result struct {
 	Quarter      *Quarter `json:"quarter"`       // quarterly grade so far
 	Flags        []string `json:"flags"`         // last_place_two_months, unqualified_three_months
 	FlagsDetails []string `json:"flags_details"` // the months behind each flag
+	FlagPhrases  []Phrase `json:"flag_phrases,omitempty"`
 }
 
 // Flags of a result.
@@ -186,23 +191,23 @@ type bucket struct {
 	nonWorking map[string]bool
 }
 
-// excused says why the short day d is not counted under rule counted
-// ("" when it counts).
-func (b *bucket) excused(counted, d string) string {
+// excused says why the short day d (patrolled hours) is not counted
+// under rule counted, as a note ("" and nil when it counts).
+func (b *bucket) excused(counted, d, hours string) (string, *Phrase) {
 	if a, ok := b.absent[d]; ok && a.Kind == "leave" {
-		return fmt.Sprintf("approved leave #%d", a.LeaveID)
+		return notePhrase("assessment.note.excused.leave", hours, strconv.FormatInt(a.LeaveID, 10))
 	}
 	switch counted {
 	case CountWorkingDays:
 		if b.nonWorking[d] {
-			return "not a working day"
+			return notePhrase("assessment.note.excused.day_off", hours)
 		}
 	case CountRosteredDays:
 		if a, ok := b.absent[d]; ok && a.Kind == "rest" {
-			return fmt.Sprintf("rest day #%d", a.LeaveID)
+			return notePhrase("assessment.note.excused.rest", hours, strconv.FormatInt(a.LeaveID, 10))
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func (b *bucket) findingsOf(k FindingKind) []Finding { return b.findings[k] }
@@ -231,8 +236,8 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 	excused := Item{Key: "excused_days", Name: "不计考勤的日期（请假、休息日、非工作日）", NameEN: "Short days not counted (leave, rest days, days off)", Evidence: []Ref{}}
 	if len(b.patrols) == 0 {
 		res.Missing = append(res.Missing, "patrol")
-		cov.Detail = "no patrol results stored for the month: not scored"
-		short.Detail = cov.Detail
+		cov.say("assessment.not_scored.patrol")
+		short.say("assessment.not_scored.patrol")
 	} else {
 		var low []Ref
 		minCov := math.Inf(1)
@@ -240,7 +245,9 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 			minCov = math.Min(minCov, p.Coverage)
 			res.Figures.DaysAssessed = max(res.Figures.DaysAssessed, p.Days)
 			if !p.CoverageMet {
-				low = append(low, Ref{Kind: "grid", ID: p.GridCode, Note: fmt.Sprintf("coverage %.1f%%", p.Coverage*100)})
+				ref := Ref{Kind: "grid", ID: p.GridCode}
+				ref.Note, ref.NotePhrase = notePhrase("assessment.note.coverage", f1(p.Coverage*100))
+				low = append(low, ref)
 			}
 		}
 		mc := round4(minCov)
@@ -249,28 +256,30 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 			cov.Count = len(low)
 			cov.Points = -a.CoverageShortfall
 			cov.Evidence = low
-			cov.Detail = fmt.Sprintf("coverage below the rule in %d grid(s): −%s once", len(low), num(a.CoverageShortfall))
+			cov.say("assessment.coverage.low", itoa(len(low)), num(a.CoverageShortfall))
 		} else {
-			cov.Detail = "coverage met in every grid"
+			cov.say("assessment.coverage.met")
 		}
 		counted := a.CountedDays
 		if counted == "" {
 			counted = CountAllDays
 		}
 		for _, d := range b.short {
-			if why := b.excused(counted, d.Date); why != "" {
-				excused.Evidence = append(excused.Evidence, Ref{Kind: "day", ID: d.Date, Date: d.Date,
-					Note: fmt.Sprintf("%.1f h; not counted: %s", d.PatrolSeconds/3600, why)})
+			hours := f1(d.PatrolSeconds / 3600)
+			ref := Ref{Kind: "day", ID: d.Date, Date: d.Date}
+			if note, p := b.excused(counted, d.Date, hours); p != nil {
+				ref.Note, ref.NotePhrase = note, p
+				excused.Evidence = append(excused.Evidence, ref)
 				continue
 			}
-			short.Evidence = append(short.Evidence, Ref{Kind: "day", ID: d.Date, Date: d.Date,
-				Note: fmt.Sprintf("%.1f h; counted (%s days)", d.PatrolSeconds/3600, counted)})
+			ref.Note, ref.NotePhrase = notePhrase("assessment.note.hours", hours)
+			short.Evidence = append(short.Evidence, ref)
 		}
 		short.Count = len(short.Evidence)
 		short.Points = -float64(short.Count) * a.ShortDay
-		short.Detail = fmt.Sprintf("%d day(s) × −%s (counting %s days)", short.Count, num(a.ShortDay), counted)
+		short.say("assessment.short_days", itoa(short.Count), num(a.ShortDay))
 		excused.Count = len(excused.Evidence)
-		excused.Detail = fmt.Sprintf("%d short day(s) not counted (counting %s days; approved leave never counts)", excused.Count, counted)
+		excused.say("assessment.excused_days", itoa(excused.Count), "@counted."+counted)
 		res.Figures.ShortDays = short.Count
 	}
 	calls := Item{Key: "unanswered_calls", Name: "电话督查未接听", NameEN: "Unanswered supervisory calls", Evidence: []Ref{}}
@@ -285,7 +294,7 @@ func attendance(r *Rubric, b *bucket, res *Result) Block {
 	}
 	res.Figures.Unanswered = calls.Count
 	calls.Points = -float64(calls.Count) * a.UnansweredCall
-	calls.Detail = fmt.Sprintf("%d of %d call(s) unanswered × −%s", calls.Count, res.Figures.Calls, num(a.UnansweredCall))
+	calls.say("assessment.calls", itoa(calls.Count), itoa(res.Figures.Calls), num(a.UnansweredCall))
 	return finish(BlockAttendance, "出勤率", "Attendance", a.Max, a.Floor, []Item{cov, short, excused, calls}, nil)
 }
 
@@ -299,23 +308,24 @@ func massWork(r *Rubric, b *bucket, res *Result) Block {
 	for _, s := range b.surveys {
 		households += s.Households
 		satisfied += s.Satisfied
-		survey.Evidence = append(survey.Evidence, Ref{Kind: "survey", ID: strconv.FormatInt(s.ID, 10), Date: s.Date,
-			Note: fmt.Sprintf("%d/%d satisfied", s.Satisfied, s.Households)})
+		ref := Ref{Kind: "survey", ID: strconv.FormatInt(s.ID, 10), Date: s.Date}
+		ref.Note, ref.NotePhrase = notePhrase("assessment.note.satisfied", itoa(s.Satisfied), itoa(s.Households))
+		survey.Evidence = append(survey.Evidence, ref)
 	}
 	switch {
 	case households == 0:
-		survey.Detail = "no survey this month: not scored"
+		survey.say("assessment.not_scored.survey")
 	default:
 		rate := round4(float64(satisfied) / float64(households))
 		res.Figures.SurveyRate = &rate
-		survey.Detail = fmt.Sprintf("%d of %d households satisfied (%.1f%%), minimum %.0f%%", satisfied, households, rate*100, m.SurveyMinRate*100)
+		survey.say("assessment.survey", itoa(satisfied), itoa(households), f1(rate*100), f0(m.SurveyMinRate*100))
 		if households < m.SurveyHouseholds {
-			survey.Detail += fmt.Sprintf("; sample below the %d households the rubric asks for", m.SurveyHouseholds)
+			survey.say("assessment.survey.small", itoa(m.SurveyHouseholds))
 		}
 		if rate < m.SurveyMinRate {
 			survey.Count = 1
 			survey.Points = -m.SurveyDeduction
-			survey.Detail += fmt.Sprintf(": −%s", num(m.SurveyDeduction))
+			survey.say("assessment.deduct", num(m.SurveyDeduction))
 		}
 	}
 	items = append(items, survey,
@@ -332,17 +342,17 @@ func massWork(r *Rubric, b *bucket, res *Result) Block {
 func visitItem(m MassWorkRules, v *VisitCoverage, res *Result) Item {
 	it := Item{Key: "visit_coverage", Name: "包户走访未全覆盖", NameEN: "Assigned households not all visited", Evidence: []Ref{}}
 	if v == nil || v.Assigned == 0 {
-		it.Detail = "no household, business or place assigned this month: not scored"
+		it.say("assessment.not_scored.visits")
 		return it
 	}
 	rate := round4(float64(v.Visited) / float64(v.Assigned))
 	res.Figures.VisitCoverage = &rate
-	it.Detail = fmt.Sprintf("%d of %d assigned visited on site (%.1f%%), minimum %.0f%%", v.Visited, v.Assigned, rate*100, m.VisitCoverageMin*100)
+	it.say("assessment.visits", itoa(v.Visited), itoa(v.Assigned), f1(rate*100), f0(m.VisitCoverageMin*100))
 	if rate < m.VisitCoverageMin {
 		it.Count = v.Assigned - v.Visited
 		it.Points = -m.VisitShortfall
 		it.Evidence = append(it.Evidence, v.Unvisited...)
-		it.Detail += fmt.Sprintf(": −%s once", num(m.VisitShortfall))
+		it.say("assessment.deduct", num(m.VisitShortfall))
 	}
 	return it
 }
@@ -362,11 +372,11 @@ func information(r *Rubric, b *bucket, res *Result) Block {
 		case *o.Qualified:
 			res.Figures.OrdersPassed++
 			points += o.Points
-			ref.Note = num(o.Points) + " pts"
+			ref.Note, ref.NotePhrase = notePhrase("assessment.note.points", num(o.Points))
 			passed = append(passed, ref)
 		default:
 			res.Figures.OrdersRejected++
-			ref.Note = "rejected"
+			ref.Note, ref.NotePhrase = notePhrase("assessment.note.rejected")
 			pass.Evidence = append(pass.Evidence, ref)
 		}
 	}
@@ -377,30 +387,30 @@ func information(r *Rubric, b *bucket, res *Result) Block {
 	if points < in.MinPoints {
 		below.Count = 1
 		below.Points = -in.BelowMinDeduction
-		below.Detail = fmt.Sprintf("%s points from %d qualified order(s), below %s: −%s", num(points), len(passed), num(in.MinPoints), num(in.BelowMinDeduction))
+		below.say("assessment.points.below", num(points), itoa(len(passed)), num(in.MinPoints), num(in.BelowMinDeduction))
 		if in.BelowMinNoPay {
 			res.PayEligible = false
-			below.Detail += "; no performance pay this month"
+			below.say("assessment.points.no_pay")
 		}
 	} else {
-		below.Detail = fmt.Sprintf("%s points from %d qualified order(s), at least %s", num(points), len(passed), num(in.MinPoints))
+		below.say("assessment.points.enough", num(points), itoa(len(passed)), num(in.MinPoints))
 	}
 	late := countItem("late_report", "信息上报不及时贻误工作", "Late report that delayed work", b.findingsOf(FindingLateReport), in.LateReport)
 	if late.Count > 0 && in.LateReportVeto {
 		res.Vetoed = true
-		late.Detail += "; the month is vetoed (一票否决)"
+		late.say("assessment.vetoed")
 	}
 	reviewed := res.Figures.OrdersPassed + res.Figures.OrdersRejected
 	if reviewed == 0 {
-		pass.Detail = "no reviewed work order: not scored"
+		pass.say("assessment.not_scored.orders")
 	} else {
 		rate := round4(float64(res.Figures.OrdersPassed) / float64(reviewed))
 		res.Figures.PassRate = &rate
-		pass.Detail = fmt.Sprintf("%d of %d reviewed order(s) qualified (%.1f%%), minimum %.0f%%", res.Figures.OrdersPassed, reviewed, rate*100, in.PassRateMin*100)
+		pass.say("assessment.pass_rate", itoa(res.Figures.OrdersPassed), itoa(reviewed), f1(rate*100), f0(in.PassRateMin*100))
 		if rate < in.PassRateMin {
 			pass.Count = 1
 			pass.Points = -in.PassRateDeduction
-			pass.Detail += fmt.Sprintf(": −%s", num(in.PassRateDeduction))
+			pass.say("assessment.deduct", num(in.PassRateDeduction))
 		}
 	}
 	bonus := Item{Key: "bonus", Name: "工单得分加分", NameEN: "Work-order points bonus", Evidence: []Ref{}}
@@ -408,11 +418,12 @@ func information(r *Rubric, b *bucket, res *Result) Block {
 		if points > t.Above {
 			bonus.Points = t.Bonus
 			bonus.Count = 1
-			bonus.Detail = fmt.Sprintf("%s points > %s: +%s above the block maximum", num(points), num(t.Above), num(t.Bonus))
+			bonus.Detail, bonus.Phrases = "", nil
+			bonus.say("assessment.bonus", num(points), num(t.Above), num(t.Bonus))
 		}
 	}
 	if bonus.Count == 0 {
-		bonus.Detail = fmt.Sprintf("%s points: no bonus tier reached", num(points))
+		bonus.say("assessment.bonus.none", num(points))
 	}
 	res.Bonus = bonus.Points
 	return finish(BlockInformation, "信息采集数量和质量", "Information collection", in.Max, in.Floor, []Item{below, late, pass}, &bonus)
@@ -426,13 +437,13 @@ func backtrace(r *Rubric, b *bucket, res *Result) Block {
 		c := bt.Coefficient(m.Category)
 		missed.Count++
 		missed.Points -= c
-		missed.Evidence = append(missed.Evidence, Ref{Kind: "case", ID: m.CaseNumber, Date: m.ReportedAt.In(workday.Shanghai()).Format("2006-01-02"),
-			Note: fmt.Sprintf("%s, category %s × %s", m.Source, m.Category, num(c))})
+		ref := Ref{Kind: "case", ID: m.CaseNumber, Date: m.ReportedAt.In(workday.Shanghai()).Format("2006-01-02")}
+		ref.Note, ref.NotePhrase = notePhrase("assessment.note.missed", "@source."+string(m.Source), string(m.Category), num(c))
+		missed.Evidence = append(missed.Evidence, ref)
 	}
 	missed.Points = round2(missed.Points)
 	res.Figures.Missed = missed.Count
-	missed.Detail = fmt.Sprintf("%d missed problem(s), Σ category coefficients = %s (own reports of the same category within %s m in the %d days before clear a case)",
-		missed.Count, num(-missed.Points), num(bt.RadiusM), bt.WindowDays)
+	missed.say("assessment.missed", itoa(missed.Count), num(-missed.Points), num(bt.RadiusM), itoa(bt.WindowDays))
 	return finish(BlockBacktrace, "倒追考核", "Backward tracing", bt.Max, bt.Floor, []Item{insp, missed}, nil)
 }
 
@@ -440,13 +451,13 @@ func backtrace(r *Rubric, b *bucket, res *Result) Block {
 func countItem(key, name, nameEN string, fs []Finding, each float64) Item {
 	it := Item{Key: key, Name: name, NameEN: nameEN, Count: len(fs), Points: round2(-float64(len(fs)) * each), Evidence: []Ref{}}
 	for _, f := range fs {
-		note := f.Note
+		ref := Ref{Kind: "finding", ID: strconv.FormatInt(f.ID, 10), Date: f.Date, Note: f.Note}
 		if f.CaseNumber != "" {
-			note = "case " + f.CaseNumber + "; " + note
+			ref.Note, ref.NotePhrase = notePhrase("assessment.note.case_finding", f.CaseNumber, f.Note)
 		}
-		it.Evidence = append(it.Evidence, Ref{Kind: "finding", ID: strconv.FormatInt(f.ID, 10), Date: f.Date, Note: note})
+		it.Evidence = append(it.Evidence, ref)
 	}
-	it.Detail = fmt.Sprintf("%d × −%s", len(fs), num(each))
+	it.say("assessment.per_finding", itoa(len(fs)), num(each))
 	return it
 }
 
@@ -461,8 +472,9 @@ func finish(key, name, nameEN string, maxPts, floor float64, items []Item, bonus
 	}
 	raw = round2(raw)
 	if raw < floor {
-		b.Items = append(b.Items, Item{Key: "floor", Name: "扣分保底", NameEN: "Block floor", Count: 1, Points: round2(floor - raw),
-			Detail: fmt.Sprintf("deductions reach %s; the block stops at %s", num(raw), num(floor)), Evidence: []Ref{}})
+		fl := Item{Key: "floor", Name: "扣分保底", NameEN: "Block floor", Count: 1, Points: round2(floor - raw), Evidence: []Ref{}}
+		fl.say("assessment.floor", num(raw), num(floor))
+		b.Items = append(b.Items, fl)
 		raw = floor
 	}
 	if bonus != nil {

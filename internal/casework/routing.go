@@ -78,6 +78,8 @@ type Facts struct {
 	Section *SectionDistance
 	// ZoneUnits are the zones containing the point that have a unit, by code.
 	ZoneUnits []ZoneUnit
+	// ZoneNames names every zone of the layer by code (for the reasons).
+	ZoneNames map[string]string
 }
 
 // Check is the verdict of one rule for a point.
@@ -89,6 +91,32 @@ type Check struct {
 	Held      bool     `json:"held"`
 	Why       string   `json:"why"`
 	DistanceM *float64 `json:"distance_m,omitempty"`
+	// WhyKey names Why's message in the catalogue (internal/msg, routing.go)
+	// and WhyArgs are its arguments, a UnitCode where a unit is named, so
+	// the HTTP layer renders Why in the reader's language with unit names.
+	// Why itself is the English form, for logs and the CLI.
+	WhyKey  string `json:"why_key"`
+	WhyArgs []any  `json:"-"`
+}
+
+// UnitCode is a department code among a Check's WhyArgs.
+type UnitCode string
+
+// RoadKind is a road kind code among a Check's WhyArgs (the catalogue may
+// name it: msg key "road.kind.<kind>").
+type RoadKind string
+
+// zoneName is zone code's name where the layer has one.
+func (f Facts) zoneName(code string) string {
+	if n := f.ZoneNames[code]; n != "" {
+		return n
+	}
+	return code
+}
+
+// why sets the check's reason: its message key, arguments and English form.
+func (ck *Check) why(key, english string, args ...any) {
+	ck.WhyKey, ck.WhyArgs, ck.Why = key, args, fmt.Sprintf(english, args...)
 }
 
 // Explanation says which rule matched and why the ones before it did not.
@@ -116,28 +144,29 @@ func Route(rules []*Rule, category string, f Facts) Explanation {
 		p := r.Predicate
 		switch p.Kind {
 		case PredAlways:
-			ck.Held, ck.Why = true, "no spatial condition"
+			ck.Held = true
+			ck.why("routing.why.always", "no spatial condition")
 		case PredInZone:
 			ck.Held = slices.Contains(f.Zones, p.Zone)
 			if ck.Held {
-				ck.Why = fmt.Sprintf("the point lies inside zone %s", p.Zone)
+				ck.why("routing.why.in_zone", "the point lies inside zone %s", f.zoneName(p.Zone))
 			} else {
-				ck.Why = fmt.Sprintf("the point lies outside zone %s", p.Zone)
+				ck.why("routing.why.outside_zone", "the point lies outside zone %s", f.zoneName(p.Zone))
 			}
 		case PredNearRoad:
 			rd, ok := f.Roads[p.RoadKind]
 			if !ok {
-				ck.Why = fmt.Sprintf("there is no road of kind %s", p.RoadKind)
+				ck.why("routing.why.no_road", "there is no road of kind %s", RoadKind(p.RoadKind))
 				break
 			}
 			d := math.Round(rd.DistanceM*10) / 10
 			ck.DistanceM = &d
 			ck.Held = rd.DistanceM <= p.DistanceM
-			cmp := "more than"
 			if ck.Held {
-				cmp = "within"
+				ck.why("routing.why.near_road", "the nearest road of kind %s, %s, is %.1f m away: within %g m", RoadKind(p.RoadKind), rd.Name, d, p.DistanceM)
+			} else {
+				ck.why("routing.why.far_road", "the nearest road of kind %s, %s, is %.1f m away: more than %g m", RoadKind(p.RoadKind), rd.Name, d, p.DistanceM)
 			}
-			ck.Why = fmt.Sprintf("the nearest %s road %s (%s) is %.1f m away: %s %g m", p.RoadKind, rd.Name, rd.Code, d, cmp, p.DistanceM)
 		case PredResponsible:
 			unit := ""
 			if sec := f.Section; sec != nil {
@@ -145,15 +174,15 @@ func Route(rules []*Rule, category string, f Facts) Explanation {
 				ck.DistanceM = &d
 				if sec.DistanceM <= p.DistanceM {
 					unit = sec.Unit
-					ck.Why = fmt.Sprintf("the point is %.1f m from road section %s (%s), which %s answers for", d, sec.Name, sec.Code, unit)
+					ck.why("routing.why.section", "the point is %.1f m from road section %s, which %s answers for", d, sec.Name, UnitCode(unit))
 				}
 			}
 			if unit == "" && len(f.ZoneUnits) > 0 {
 				unit = f.ZoneUnits[0].Unit
-				ck.Why = fmt.Sprintf("the point lies inside zone %s, which %s answers for", f.ZoneUnits[0].Zone, unit)
+				ck.why("routing.why.zone_unit", "the point lies inside zone %s, which %s answers for", f.zoneName(f.ZoneUnits[0].Zone), UnitCode(unit))
 			}
 			if unit == "" {
-				ck.Why = fmt.Sprintf("no road section with a responsible unit within %g m and no zone with one", p.DistanceM)
+				ck.why("routing.why.no_responsible", "no road section with a responsible unit within %g m and no zone with one", p.DistanceM)
 				break
 			}
 			ck.Held = true
@@ -166,12 +195,13 @@ func Route(rules []*Rule, category string, f Facts) Explanation {
 		case PredInGrid:
 			for _, g := range p.Grids {
 				if slices.Contains(f.Chain, g) {
-					ck.Held, ck.Why = true, fmt.Sprintf("the point lies inside grid %s", g)
+					ck.Held = true
+					ck.why("routing.why.in_grid", "the point lies inside grid %s", g)
 					break
 				}
 			}
 			if !ck.Held {
-				ck.Why = fmt.Sprintf("the point lies outside grids %s", strings.Join(p.Grids, ", "))
+				ck.why("routing.why.outside_grids", "the point lies outside grids %s", strings.Join(p.Grids, ", "))
 			}
 		}
 		ex.Checks = append(ex.Checks, ck)

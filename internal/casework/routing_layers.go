@@ -24,6 +24,7 @@ type RoutingLayers struct {
 // for it ("" when none).
 type ZoneShape struct {
 	Code string
+	Name string
 	Unit string
 	Geom orb.MultiPolygon
 	bbox orb.Bound
@@ -53,8 +54,11 @@ func (l *RoutingLayers) Prepare() {
 // 0.02% + 1 cm (TestRoutingLayersAgreeWithPostGIS, points up to ~5 km
 // around the demo town).
 func (l *RoutingLayers) Facts(p orb.Point) Facts {
-	f := Facts{Zones: []string{}, Roads: map[string]RoadDistance{}}
+	f := Facts{Zones: []string{}, Roads: map[string]RoadDistance{}, ZoneNames: map[string]string{}}
 	for _, z := range l.Zones {
+		if z.Name != "" {
+			f.ZoneNames[z.Code] = z.Name
+		}
 		if z.bbox.Contains(p) && planar.MultiPolygonContains(z.Geom, p) {
 			f.Zones = append(f.Zones, z.Code)
 			if z.Unit != "" {

@@ -56,6 +56,9 @@ type CaseFilter struct {
 	ScopeGridless bool
 	Limit         int
 	Offset        int
+	// NoTotal skips counting the matches (the total returned is 0): for
+	// the export's later pages, whose total is known from the first.
+	NoTotal bool
 }
 
 // IdemKey is an idempotency key scoped to its user, with the hash of the

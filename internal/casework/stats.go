@@ -121,12 +121,12 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, from, to time.Ti
 		case "unit":
 			key = c.LeadUnit
 			if key == "" {
-				key = "unassigned"
+				key = StatsKeyUnassigned
 			}
 		case "grid":
 			key = c.GridCode
 			if key == "" {
-				key = "outside"
+				key = StatsKeyOutside
 			}
 		case "village":
 			key = "outside"
@@ -245,13 +245,21 @@ func (r *StatsRow) finish() {
 	}
 }
 
+// Pseudo-groups of the statistics: cases not yet dispatched (by unit) and
+// cases outside every grid (by grid). They are shown, but they are nobody's
+// performance, so they are never ranked.
+const (
+	StatsKeyUnassigned = "unassigned"
+	StatsKeyOutside    = "outside"
+)
+
 // rankGroups sets each group's Rank by OnTimeRate, then CloseRate, both
-// descending; groups without an on-time rate get none; equal rates share
-// a place (1, 1, 3).
+// descending; groups without an on-time rate and the pseudo-groups get
+// none; equal rates share a place (1, 1, 3).
 func rankGroups(gs []*StatsRow) {
 	var ranked []*StatsRow
 	for _, g := range gs {
-		if g.OnTimeRate != nil {
+		if g.OnTimeRate != nil && g.Key != StatsKeyUnassigned && g.Key != StatsKeyOutside {
 			ranked = append(ranked, g)
 		}
 	}

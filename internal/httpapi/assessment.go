@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/gridd/gridd/internal/msg"
 	"net/http"
 	"time"
 
@@ -109,6 +110,7 @@ func (s *Server) view(r *http.Request, run *assessment.Run, parent string) *asse
 			diff = append(diff, c)
 		}
 	}
+	workers = s.localizeResults(msg.ParseLang(lang(r)), workers)
 	return &assessmentView{Month: run.Month, Version: run.Version, RubricVersion: run.RubricVersion, CreatedAt: run.CreatedAt,
 		Parent: parent, Workers: workers, Departments: assessment.VisibleDepartments(p, run.Departments), Diff: diff, Rubric: run.Rubric}
 }
@@ -168,4 +170,64 @@ func (s *Server) exportAssessments(w http.ResponseWriter, r *http.Request) error
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 	return nil
+}
+
+// localizeResults returns copies of the results with every detail, note
+// and flag rendered in l from their catalogue phrases (results stored
+// before phrases existed keep their English; missing_evidence stays codes).
+func (s *Server) localizeResults(l msg.Lang, results []*assessment.Result) []*assessment.Result {
+	say := func(p assessment.Phrase) string {
+		args := make([]any, len(p.Args))
+		for i, a := range p.Args {
+			args[i] = a
+			if len(a) > 1 && a[0] == '@' && s.Messages.Has(msg.Key(a[1:])) {
+				args[i] = s.Messages.Sprintf(l, msg.Key(a[1:]))
+			}
+		}
+		return s.Messages.Sprintf(l, msg.Key(p.Key), args...)
+	}
+	sep, colon := "；", "："
+	if l == msg.EN {
+		sep, colon = "; ", ": "
+	}
+	out := make([]*assessment.Result, len(results))
+	for i, r := range results {
+		c := *r
+		c.Blocks = make([]assessment.Block, len(r.Blocks))
+		for bi, b := range r.Blocks {
+			b.Items = append([]assessment.Item(nil), b.Items...)
+			for ii := range b.Items {
+				it := &b.Items[ii]
+				if len(it.Phrases) > 0 {
+					d := ""
+					for pi, p := range it.Phrases {
+						switch {
+						case pi == 0:
+						case p.Key == "assessment.deduct":
+							d += colon
+						default:
+							d += sep
+						}
+						d += say(p)
+					}
+					it.Detail = d
+				}
+				it.Evidence = append([]assessment.Ref(nil), it.Evidence...)
+				for ei := range it.Evidence {
+					if np := it.Evidence[ei].NotePhrase; np != nil {
+						it.Evidence[ei].Note = say(*np)
+					}
+				}
+			}
+			c.Blocks[bi] = b
+		}
+		if len(r.FlagPhrases) == len(r.FlagsDetails) && len(r.FlagPhrases) > 0 {
+			c.FlagsDetails = make([]string, len(r.FlagPhrases))
+			for fi, p := range r.FlagPhrases {
+				c.FlagsDetails[fi] = say(p)
+			}
+		}
+		out[i] = &c
+	}
+	return out
 }

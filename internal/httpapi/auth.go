@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/gridd/gridd/internal/people"
+
 	"github.com/gridd/gridd/internal/auth"
 
 	"github.com/go-chi/chi/v5"
@@ -120,6 +122,23 @@ type meResponse struct {
 	// (see features); the console offers a tab or layer only for those and
 	// leaves the role checks to the routes themselves.
 	Features []string `json:"features"`
+	// Layers are the tile layers (GET /tiles/{layer}.json) this user may
+	// read, so the console asks for no layer it would be refused.
+	Layers []string `json:"layers"`
+}
+
+// readableLayers lists the tile layers role may read.
+func (s *Server) readableLayers(role people.Role) []string {
+	out := []string{}
+	if s.Tiles == nil || s.Tiles.Registry == nil {
+		return out
+	}
+	for _, l := range s.Tiles.Registry.Layers() {
+		if l.CanRead(role) {
+			out = append(out, l.Name)
+		}
+	}
+	return out
 }
 
 // features lists the optional route groups this server serves: each is
@@ -147,5 +166,5 @@ func (s *Server) features() []string {
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	return s.ok(w, r, meResponse{Username: p.User.Username, Name: p.User.Name, Role: string(p.User.Role),
-		Department: p.User.DepartmentCode, Scope: p.GridScope(), Features: s.features()})
+		Department: p.User.DepartmentCode, Scope: p.GridScope(), Features: s.features(), Layers: s.readableLayers(p.Role())})
 }

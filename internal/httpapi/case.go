@@ -483,6 +483,9 @@ func (s *Server) explainRouting(w http.ResponseWriter, r *http.Request) error {
 	if checks == nil {
 		checks = []casework.Check{}
 	}
+	if err := s.renderWhy(r, checks); err != nil {
+		return err
+	}
 	return s.ok(w, r, map[string]any{"category": req.Category, "point": [2]float64{x, y}, "grid_chain": chain,
 		"matched": ex.Matched, "checks": checks})
 }

@@ -196,6 +196,7 @@ func (s *Server) exportCases(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			}
 			f.After = casework.CursorAfter(f.Sort, page[len(page)-1])
+			f.NoTotal = true // counted with the first page
 			if page, _, err = s.Cases.List(r.Context(), p, f); err != nil {
 				return err
 			}

@@ -115,10 +115,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Allowed = e.Allowed
 		if p.Reason != "" {
 			p.Type = "https://gridd.dev/problems/" + p.Reason
+			// A Chinese reader gets the catalogue's text for the reason; the
+			// English detail (which may quote the input) stays for English.
+			if l := msg.Lang(lang(r)); l == msg.ZH && s.Messages.Has(msg.ProblemDetail(p.Reason)) {
+				p.Detail = s.Messages.Sprintf(l, msg.ProblemDetail(p.Reason))
+			}
 		}
 	} else {
 		s.log.Error("request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
-		p.Detail = "internal error; quote request id " + p.RequestID
+		p.Detail = s.Messages.Sprintf(msg.Lang(lang(r)), msg.ProblemInternalDetail, p.RequestID)
 	}
 	if status == http.StatusTooManyRequests {
 		if e, ok := errs.As(err); ok && e.RetryAfter > 0 {

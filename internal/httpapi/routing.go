@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/gridd/gridd/internal/msg"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -87,4 +88,47 @@ func (s *Server) putRules(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.ok(w, r, map[string]any{"rules": req.Rules})
+}
+
+// renderWhy sets each check's Why in the reader's language from its
+// catalogue key, with department names for unit codes and the catalogue's
+// names for road kinds.
+func (s *Server) renderWhy(r *http.Request, checks []casework.Check) error {
+	l := msg.ParseLang(lang(r))
+	var units map[string]string
+	for i := range checks {
+		ck := &checks[i]
+		if ck.WhyKey == "" || !s.Messages.Has(msg.Key(ck.WhyKey)) {
+			continue
+		}
+		args := make([]any, len(ck.WhyArgs))
+		for j, a := range ck.WhyArgs {
+			switch a := a.(type) {
+			case casework.UnitCode:
+				if units == nil {
+					ds, err := s.People.FindDepartments(r.Context())
+					if err != nil {
+						return err
+					}
+					units = map[string]string{}
+					for _, d := range ds {
+						units[d.Code] = d.Name
+					}
+				}
+				args[j] = string(a)
+				if n := units[string(a)]; n != "" {
+					args[j] = n
+				}
+			case casework.RoadKind:
+				args[j] = string(a)
+				if k := msg.Key("road.kind." + string(a)); s.Messages.Has(k) {
+					args[j] = s.Messages.Sprintf(l, k)
+				}
+			default:
+				args[j] = a
+			}
+		}
+		ck.Why = s.Messages.Sprintf(l, msg.Key(ck.WhyKey), args...)
+	}
+	return nil
 }

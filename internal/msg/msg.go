@@ -38,6 +38,9 @@ var tables = []map[Key]Text{
 	reportTexts,
 	dutyTexts,
 	inspectionTexts,
+	routingTexts,
+	assessmentTexts,
+	problemDetails,
 }
 
 // Lang is a user's language.

@@ -420,7 +420,11 @@ func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*ca
 	if page != "" {
 		pageWhere += "\n  AND " + page
 	}
-	sql := `SELECT ` + caseColumns + `, (SELECT count(*) FROM cases c WHERE ` + where + `)` + caseFrom + `
+	count := `(SELECT count(*) FROM cases c WHERE ` + where + `)`
+	if f.NoTotal {
+		count = `0`
+	}
+	sql := `SELECT ` + caseColumns + `, ` + count + caseFrom + `
 WHERE ` + pageWhere + `
 ORDER BY ` + order + `
 LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(f.Offset)
@@ -441,7 +445,7 @@ LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(f.Offset)
 	if err := rows.Err(); err != nil {
 		return nil, 0, translate(err, "cases")
 	}
-	if len(out) == 0 && f.Offset > 0 {
+	if len(out) == 0 && f.Offset > 0 && !f.NoTotal {
 		// Past the last page: no row carried the count.
 		if total, err = s.CountCases(ctx, f); err != nil {
 			return nil, 0, err

@@ -91,18 +91,18 @@ func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers,
 		if err := tx.QueryRow(ctx, routingVersionSQL).Scan(&l.Version); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT code, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
+		rows, err := tx.Query(ctx, `SELECT code, name, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
 		if err != nil {
 			return err
 		}
-		var code, unit string
+		var code, name, unit string
 		var raw []byte
-		if _, err := pgx.ForEachRow(rows, []any{&code, &unit, &raw}, func() error {
+		if _, err := pgx.ForEachRow(rows, []any{&code, &name, &unit, &raw}, func() error {
 			mp, err := decodeMultiPolygon(raw)
 			if err != nil {
 				return err
 			}
-			l.Zones = append(l.Zones, casework.ZoneShape{Code: code, Unit: unit, Geom: mp})
+			l.Zones = append(l.Zones, casework.ZoneShape{Code: code, Name: name, Unit: unit, Geom: mp})
 			return nil
 		}); err != nil {
 			return err
@@ -111,7 +111,7 @@ func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers,
 		if err != nil {
 			return err
 		}
-		var name, kind string
+		var kind string
 		_, err = pgx.ForEachRow(rows, []any{&code, &name, &kind, &unit, &raw}, func() error {
 			g, err := decodeGeom(raw)
 			if err != nil {

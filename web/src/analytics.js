@@ -36,8 +36,8 @@ extend({
   no_data: '无数据',
   key_outside: '网格外',
   sc_pack: '例会材料',
-  sc_pack_xlsx: '下载本月例会材料（xlsx）',
-  sc_ledger_xlsx: '下载本月案件台账（xlsx）',
+  sc_pack_xlsx: '下载本月例会材料（Excel）',
+  sc_ledger_xlsx: '下载本月案件台账（Excel）',
 }, {
   tab_scorecard: 'Scorecards',
   layer_hotspots: 'Case hot spots (last twelve months)',

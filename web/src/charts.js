@@ -9,8 +9,9 @@ function s(tag, attrs, text) {
 }
 
 // barChart draws rows [{label, value}] with value labels; fmt formats values,
-// max (optional) fixes the scale (e.g. 1 for rates).
-export function barChart({ title, rows, fmt = String, max, color = '#0b5cad' }) {
+// max (optional) fixes the scale (e.g. 1 for rates). A null value is "no
+// data": no bar and the noData text, never a bar of 0.
+export function barChart({ title, rows, fmt = String, max, color = '#0b5cad', noData = '—' }) {
   const rowH = 26;
   const labelW = 120;
   const width = 460;
@@ -22,13 +23,15 @@ export function barChart({ title, rows, fmt = String, max, color = '#0b5cad' }) 
   svg.append(s('text', { x: 0, y: 16, class: 'chart-title' }, title));
   rows.forEach((r, i) => {
     const y = 28 + i * rowH;
-    const w = Math.max(0, ((r.value || 0) / top) * barW);
+    const none = r.value === null || r.value === undefined;
+    const w = none ? 0 : Math.max(0, (r.value / top) * barW);
     const label = r.label.length > 9 ? r.label.slice(0, 8) + '…' : r.label;
-    const g = s('g', {});
-    g.append(s('title', {}, `${r.label}: ${fmt(r.value)}`));
+    const text = none ? noData : fmt(r.value);
+    const g = s('g', none ? { class: 'nodata' } : {});
+    g.append(s('title', {}, `${r.label}: ${text}`));
     g.append(s('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end', class: 'chart-label' }, label));
-    g.append(s('rect', { x: labelW, y: y + 3, width: w, height: rowH - 8, fill: color, rx: 2 }));
-    g.append(s('text', { x: labelW + w + 6, y: y + 15, class: 'chart-value' }, fmt(r.value)));
+    if (!none) g.append(s('rect', { x: labelW, y: y + 3, width: w, height: rowH - 8, fill: color, rx: 2 }));
+    g.append(s('text', { x: labelW + w + 6, y: y + 15, class: 'chart-value' + (none ? ' muted' : '') }, text));
     svg.append(g);
   });
   return svg;

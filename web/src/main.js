@@ -27,10 +27,20 @@ const S = {
   card: null, // {kind: 'grid'|'case', id}
   caps: {}, // which optional APIs the server offers
   tiles: {}, // layer → TileJSON
-  layerOn: { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, cells: false, registers: false },
+  layerOn: null, // set by forgetUser
   topology: null,
   status: '',
 };
+
+// forgetUser drops what the last user chose (layers, filters, months), so
+// the next person at a shared PC starts from the defaults.
+function forgetUser() {
+  S.layerOn = { grid_l1: true, grid_l2: true, grid_l3: true, labels: true, zones: true, roads: true, topology: false, cases: true, coverage: false, cells: false, registers: false };
+  S.view = 'map';
+  S.card = null;
+  cases.resetDesk();
+}
+forgetUser();
 
 window.__gridd = {
   state: S,
@@ -48,6 +58,7 @@ api.onUnauthorized(() => {
   stopLive();
   api.setToken('');
   S.me = null;
+  forgetUser();
   renderLogin(t('session_expired'));
 });
 
@@ -189,7 +200,10 @@ async function detectCaps() {
   const f = new Set((S.me && S.me.features) || []);
   S.caps = { cases: f.has('cases'), stats: f.has('stats'), coverage: f.has('patrol_audit'),
     registers: f.has('register_audit'), assessments: f.has('assessments'), duties: f.has('duties') };
-  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].map(async (layer) => {
+  // Only the layers this user may read (GET /auth/me layers): a refused
+  // request would be an error in the browser's console at every login.
+  const readable = S.me?.layers ? new Set(S.me.layers) : null;
+  await Promise.all(['grids', 'roads', 'zones', 'cases', 'coverage', 'hotspots'].filter((l) => !readable || readable.has(l)).map(async (layer) => {
     try {
       const tj = await api.get(`/tiles/${layer}.json`);
       if (tj && Array.isArray(tj.tiles) && tj.tiles.length) S.tiles[layer] = tj;
@@ -216,6 +230,7 @@ async function startConsole() {
   window.__gridd.history = S.history;
   S.map.on('grid', (code) => openGrid(code));
   S.map.on('case', (id) => openCase(id));
+  S.map.on('cases', (ids) => cases.chooseCase(ids, { openCase, showCard }));
   S.map.on('loaded', () => updateStatus());
   S.map.map.on('rendercomplete', () => {
     updateStatus();
@@ -269,6 +284,7 @@ function renderChrome() {
 function tabs() {
   const list = [['map', 'tab_map']];
   if (S.caps.cases) list.push(['cases', 'tab_cases']);
+  if (isCenterOrViewer() && S.caps.coverage) list.push(['patrols', 'tab_patrols']);
   if (isCenterOrViewer()) list.push(['audits', 'tab_audits']);
   if (S.caps.assessments) list.push(['assessments', 'tab_assessments']);
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
@@ -289,7 +305,7 @@ function renderTop() {
   }
   top.append(
     h('a', { href: '#map', class: 'skip' }, t('skip_to_map')),
-    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), t('app_title')),
+    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), h('span', { class: 'brand-text' }, t('app_title'))),
     nav,
     h('div', { class: 'who' },
       h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
@@ -305,17 +321,16 @@ async function logout() {
   try { await api.post('/api/v1/auth/logout'); } catch (e) { /* gone anyway */ }
   api.setToken('');
   S.me = null;
-  S.card = null;
-  S.view = 'map';
+  forgetUser();
   renderLogin();
 }
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'duties', 'forces'].includes(S.view) ? ' wide' : '');
+  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'patrols', 'duties', 'forces'].includes(S.view) ? ' wide' : '') + (['cases', 'assessments', 'patrols'].includes(S.view) ? ' desk' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role),
+  const views = { map: layersView, cases: casesView, audits: auditsView, patrols: patrolsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role),
     duties: duties.dutiesView, forces: (el) => forces.view(el, S.me.role !== 'viewer') };
   (views[S.view] || layersView)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
@@ -398,14 +413,18 @@ function gridFinder() {
     for (const g of grids) dl.append(h('option', { value: `${g.name} ${g.code}` }));
   };
   input.addEventListener('focus', () => fill().catch(() => {}));
+  const note = h('p', { class: 'muted', id: 'grid-find-note', role: 'status' });
   const form = h('form', { class: 'finder', role: 'search' },
     h('label', { for: 'grid-find' }, t('find_grid')),
-    h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'secondary' }, t('search'))), dl);
+    h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'secondary' }, t('search'))), dl, note);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     await fill().catch(() => {});
     const v = input.value.trim();
-    const code = (v.match(/\d{15}/) || [])[0] || grids?.find((g) => g.name === v)?.code;
+    // A full code, an exact name, or part of a name or code (双泉 finds 双泉村…).
+    const code = (v.match(/\d{15}/) || [])[0] || grids?.find((g) => g.name === v)?.code
+      || (v ? grids?.find((g) => g.name.includes(v) || g.code.startsWith(v))?.code : '');
+    note.textContent = code || !v ? '' : t('grid_not_found', { q: v });
     if (code) { openGrid(code); S.map.selectGrid(code, true); }
   });
   return form;
@@ -558,8 +577,18 @@ function auditsView(side) {
   const body = h('div', {});
   sec.append(body, h('button', { class: 'secondary', onclick: async () => { clear(body).append(t('loading')); await loadTopology().catch((e) => alertIn(body, e)); drawTopo(body); } }, t('run_audit')));
   drawTopo(body);
+  if (S.caps.registers) {
+    const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));
+    side.append(rs);
+    cases.registerAudit(rs, (r) => S.map.setRegisterAudit(r).then(() => showLayer('registers'))).catch((e) => alertIn(rs, e));
+  }
+}
+
+// patrolsView is the month's patrol audit: every rule the month is judged on.
+function patrolsView(side) {
+  side.append(h('h2', {}, t('patrol_audit')));
   if (S.caps.coverage) {
-    const cs = h('section', { class: 'audit', id: 'audit-coverage' }, h('h3', {}, t('patrol_audit')));
+    const cs = h('section', { class: 'audit', id: 'audit-coverage' });
     side.append(cs);
     cases.coverageAudit(cs, async (worker, date) => {
       const st = document.getElementById('status');
@@ -578,11 +607,6 @@ function auditsView(side) {
       S.layerOn.coverage = false;
       renderSide();
     }).catch((e) => alertIn(cs, e));
-  }
-  if (S.caps.registers) {
-    const rs = h('section', { class: 'audit', id: 'audit-registers' }, h('h3', {}, t('register_audit')));
-    side.append(rs);
-    cases.registerAudit(rs, (r) => S.map.setRegisterAudit(r).then(() => showLayer('registers'))).catch((e) => alertIn(rs, e));
   }
 }
 

@@ -53,7 +53,7 @@ export class GridMap {
     this.names = {}; // grid code → name
     this.showLabels = true;
     this.gridMode = 'geojson';
-    this.listeners = { grid: [], case: [], loaded: [] };
+    this.listeners = { grid: [], case: [], cases: [], loaded: [] };
     const layers = [];
     if (this.cfg.basemap_url) {
       this.layers.basemap = new TileLayer({ source: basemapSource(this.cfg), properties: { name: 'basemap' } });
@@ -530,7 +530,13 @@ export class GridMap {
         if (members && members.length > 1) {
           const ext = createEmpty();
           for (const m of members) extendExtent(ext, m.getGeometry().getExtent());
-          this.map.getView().fit(ext, { padding: [80, 80, 80, 80], maxZoom: 18, duration: 300 });
+          // Cases at (nearly) one point never split by zooming: list them.
+          const view = this.map.getView();
+          if (ext[2] - ext[0] < 2 && ext[3] - ext[1] < 2) {
+            hit = { kind: 'cases', ids: members.map((m) => m.get('id') ?? m.getId()) };
+            return true;
+          }
+          view.fit(ext, { padding: [80, 80, 80, 80], maxZoom: 18, duration: 300 });
           hit = { kind: 'cluster' };
           return true;
         }
@@ -545,6 +551,7 @@ export class GridMap {
     }, { hitTolerance: 3 });
     if (hit?.kind === 'grid') this.emit('grid', hit.code);
     if (hit?.kind === 'case') this.emit('case', hit.id);
+    if (hit?.kind === 'cases') this.emit('cases', hit.ids);
   }
 }
 
