@@ -50,6 +50,7 @@ func TestNULRefused(t *testing.T) {
 	} {
 		var v body
 		r := httptest.NewRequest("POST", "/x", strings.NewReader(b))
+		r.Header.Set("Content-Type", "application/json")
 		err := decodeJSON(r, &v)
 		if field == "" {
 			if err != nil {
