@@ -274,6 +274,7 @@ func (ta *testApp) doFrom(src, method, path string, body any) response {
 	if err != nil {
 		ta.t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	res, err := c.Do(req)
 	if err != nil {
 		ta.t.Fatal(err)

@@ -49,18 +49,26 @@ func (a *app) openDuties() {
 			}
 			return g.Name, nil
 		}}
-	a.visits = &visits.Service{Store: postgis.NewVisitStore(a.db), People: a.people, Tree: tree, Now: now,
+	a.visits = &visits.Service{Store: postgis.NewVisitStore(a.db, a.keyPersonStore), People: a.people, Tree: tree, Now: now,
 		KeyPersonLedger: func(ctx context.Context, keyPersonID, visitorID int64, day time.Time, notes string) error {
 			if a.keyPersons == nil {
 				return nil
 			}
-			// The visits service has checked the visitor's access to the
-			// key person; the ledger entry is written on its behalf.
+			// The ledger entry is the visitor's own (its access checked again
+			// by the key-person service).
+			u, err := a.people.FindUserByID(ctx, visitorID)
+			if err != nil {
+				return err
+			}
+			p, err := a.auth.PrincipalFor(ctx, u)
+			if err != nil {
+				return err
+			}
 			y, m, d := day.Date()
-			return a.keyPersons.AddVisit(ctx, auth.Operator(), &registers.Visit{KeyPersonID: keyPersonID, VisitorID: visitorID,
+			return a.keyPersons.AddVisit(ctx, p, &registers.Visit{KeyPersonID: keyPersonID, VisitorID: visitorID,
 				VisitedOn: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Notes: notes})
 		}}
-	a.worklog = &worklog.Service{Store: postgis.NewWorklogStore(a.db), People: a.people, Tree: tree, Now: now,
+	a.worklog = &worklog.Service{Store: postgis.NewWorklogStore(a.db, a.keyPersonStore), People: a.people, Tree: tree, Now: now,
 		Patrol: func(ctx context.Context, userID int64, day time.Time) (*worklog.Patrol, error) {
 			rep, err := a.patrols.Daily(ctx, userID, day)
 			if err != nil {

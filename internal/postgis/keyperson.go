@@ -45,6 +45,28 @@ func (s *KeyPersonStore) sealIdentity(k *registers.KeyPerson) (sealedIdentity, e
 	}, nil
 }
 
+// OpenIdentity unseals a key person's name, address and category as
+// other stores read them (the visits' targets, the daily log); a nil field
+// opens to "".
+func (s *KeyPersonStore) OpenIdentity(id int64, nameEnc, addrEnc, catEnc []byte) (name, address, category string, err error) {
+	if s == nil || s.Cipher == nil {
+		return "", "", "", errors.New("key person store without a cipher")
+	}
+	out := [3]string{}
+	for i, f := range []struct {
+		b     []byte
+		field string
+	}{{nameEnc, "name"}, {addrEnc, "address"}, {catEnc, "category"}} {
+		if f.b == nil {
+			continue
+		}
+		if out[i], err = s.Cipher.Open(f.b, registers.AD("key_persons", id, f.field)); err != nil {
+			return "", "", "", fmt.Errorf("key person %d: %s: %w", id, f.field, err)
+		}
+	}
+	return out[0], out[1], out[2], nil
+}
+
 // NextKeyPersonID reserves an id (the associated data of the sealed fields).
 func (s *KeyPersonStore) NextKeyPersonID(ctx context.Context) (int64, error) {
 	var id int64

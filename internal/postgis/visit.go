@@ -16,10 +16,14 @@ import (
 )
 
 // VisitStore keeps visit schedules and visits (migration 00028).
-type VisitStore struct{ db *DB }
+type VisitStore struct {
+	db *DB
+	// KeyPersons unseals the identity of key persons visited.
+	KeyPersons *KeyPersonStore
+}
 
-// NewVisitStore returns the store.
-func NewVisitStore(db *DB) *VisitStore { return &VisitStore{db: db} }
+// NewVisitStore returns the store; kp unseals key persons' identity.
+func NewVisitStore(db *DB, kp *KeyPersonStore) *VisitStore { return &VisitStore{db: db, KeyPersons: kp} }
 
 var _ visits.Store = (*VisitStore)(nil)
 
@@ -36,9 +40,13 @@ func (s *VisitStore) FindTarget(ctx context.Context, kind string, id int64) (*vi
 	var lon, lat *float64
 	var err error
 	if kind == "key_person" {
+		var name, addr, cat []byte
 		err = s.db.Pool.QueryRow(ctx, `
-SELECT name, address, category, coalesce(grid_code, ''), ST_X(point), ST_Y(point) FROM key_persons WHERE id = $1`, id).
-			Scan(&t.Name, &t.Address, &t.Category, &t.GridCode, &lon, &lat)
+SELECT name_enc, address_enc, category_enc, coalesce(grid_code, ''), ST_X(point), ST_Y(point) FROM key_persons WHERE id = $1`, id).
+			Scan(&name, &addr, &cat, &t.GridCode, &lon, &lat)
+		if err == nil {
+			t.Name, t.Address, t.Category, err = s.KeyPersons.OpenIdentity(id, name, addr, cat)
+		}
 	} else {
 		err = s.db.Pool.QueryRow(ctx, `
 SELECT name, address, category, coalesce(grid_code, ''), ST_X(point), ST_Y(point) FROM register_records WHERE id = $1 AND kind = $2`, id, kind).
@@ -91,19 +99,27 @@ RETURNING id`,
 	return nil
 }
 
-const visitColumns = `v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, k.name, ''), v.visitor_id, u.name, v.grid_code, v.visited_at,
-       v.visited_on, ST_X(v.point), ST_Y(v.point), v.distance_m, v.on_site, v.notes, v.photo_ids, v.created_at
+const visitColumns = `v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, ''), v.visitor_id, u.name, v.grid_code, v.visited_at,
+       v.visited_on, ST_X(v.point), ST_Y(v.point), v.distance_m, v.on_site, v.notes, v.photo_ids, v.created_at, k.name_enc
 FROM visits v JOIN users u ON u.id = v.visitor_id
 LEFT JOIN register_records t ON v.target_kind <> 'key_person' AND t.id = v.target_id
 LEFT JOIN key_persons k ON v.target_kind = 'key_person' AND k.id = v.target_id`
 
-func scanVisit(row pgx.Row) (*visits.Visit, error) {
+func (s *VisitStore) scanVisit(row pgx.Row) (*visits.Visit, error) {
 	var v visits.Visit
 	var on time.Time
 	var lon, lat float64
+	var kname []byte
 	if err := row.Scan(&v.ID, &v.TargetKind, &v.TargetID, &v.TargetName, &v.VisitorID, &v.VisitorName, &v.GridCode, &v.VisitedAt,
-		&on, &lon, &lat, &v.DistanceM, &v.OnSite, &v.Notes, &v.PhotoIDs, &v.CreatedAt); err != nil {
+		&on, &lon, &lat, &v.DistanceM, &v.OnSite, &v.Notes, &v.PhotoIDs, &v.CreatedAt, &kname); err != nil {
 		return nil, err
+	}
+	if kname != nil {
+		name, _, _, err := s.KeyPersons.OpenIdentity(v.TargetID, kname, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		v.TargetName = name
 	}
 	v.VisitedOn = dateOf(on)
 	v.Point = orb.Point{lon, lat}
@@ -111,7 +127,7 @@ func scanVisit(row pgx.Row) (*visits.Visit, error) {
 }
 
 func (s *VisitStore) findVisit(ctx context.Context, id int64) (*visits.Visit, error) {
-	v, err := scanVisit(s.db.Pool.QueryRow(ctx, `SELECT `+visitColumns+` WHERE v.id = $1`, id))
+	v, err := s.scanVisit(s.db.Pool.QueryRow(ctx, `SELECT `+visitColumns+` WHERE v.id = $1`, id))
 	return v, translate(err, fmt.Sprintf("visit %d", id))
 }
 
@@ -126,7 +142,7 @@ WHERE v.visitor_id = $1 AND v.visited_on >= $2 AND v.visited_on < $3 ORDER BY v.
 	defer rows.Close()
 	out := []*visits.Visit{}
 	for rows.Next() {
-		v, err := scanVisit(rows)
+		v, err := s.scanVisit(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -207,13 +223,13 @@ func (s *VisitStore) Scheduled(ctx context.Context, f visits.DueFilter) ([]*visi
 	}
 	q := `
 SELECT r.target_kind, r.target_id, t.name, t.address, '', r.grid_code, ST_X(t.point), ST_Y(t.point),
-       r.user_id, u.name, r.valid_from,
+       r.user_id, u.name, r.valid_from, NULL::bytea, NULL::bytea, NULL::bytea,
        (SELECT max(v.visited_on) FROM visits v WHERE v.target_kind = r.target_kind AND v.target_id = r.target_id AND v.on_site)
 FROM responsibilities r JOIN register_records t ON t.id = r.target_id JOIN users u ON u.id = r.user_id
 WHERE ` + strings.Join(rWhere, " AND ") + `
 UNION ALL
-SELECT 'key_person', k.id, k.name, k.address, k.category, coalesce(k.grid_code, ''), ST_X(k.point), ST_Y(k.point),
-       k.responsible_user_id, u.name, (k.created_at AT TIME ZONE 'Asia/Shanghai')::date,
+SELECT 'key_person', k.id, '', '', '', coalesce(k.grid_code, ''), ST_X(k.point), ST_Y(k.point),
+       k.responsible_user_id, u.name, (k.created_at AT TIME ZONE 'Asia/Shanghai')::date, k.name_enc, k.address_enc, k.category_enc,
        greatest((SELECT max(v.visited_on) FROM visits v WHERE v.target_kind = 'key_person' AND v.target_id = k.id AND v.on_site),
                 (SELECT max(kv.visited_on) FROM key_person_visits kv WHERE kv.key_person_id = k.id))
 FROM key_persons k JOIN users u ON u.id = k.responsible_user_id
@@ -229,9 +245,16 @@ WHERE ` + strings.Join(kWhere, " AND ")
 		var lon, lat *float64
 		var since time.Time
 		var last *time.Time
+		var kname, kaddr, kcat []byte
 		if err := rows.Scan(&sc.Kind, &sc.ID, &sc.Name, &sc.Address, &sc.Category, &sc.GridCode, &lon, &lat,
-			&sc.ResponsibleID, &sc.ResponsibleName, &since, &last); err != nil {
+			&sc.ResponsibleID, &sc.ResponsibleName, &since, &kname, &kaddr, &kcat, &last); err != nil {
 			return nil, err
+		}
+		if sc.Kind == "key_person" {
+			var err error
+			if sc.Name, sc.Address, sc.Category, err = s.KeyPersons.OpenIdentity(sc.ID, kname, kaddr, kcat); err != nil {
+				return nil, err
+			}
 		}
 		sc.Point = pointOf(lon, lat)
 		sc.Since = dateOf(since)

@@ -13,10 +13,16 @@ import (
 
 // WorklogStore reads a worker's day and keeps its daily log entries
 // (migration 00028).
-type WorklogStore struct{ db *DB }
+type WorklogStore struct {
+	db *DB
+	// KeyPersons unseals the names of key persons visited.
+	KeyPersons *KeyPersonStore
+}
 
-// NewWorklogStore returns the store.
-func NewWorklogStore(db *DB) *WorklogStore { return &WorklogStore{db: db} }
+// NewWorklogStore returns the store; kp unseals key persons' names.
+func NewWorklogStore(db *DB, kp *KeyPersonStore) *WorklogStore {
+	return &WorklogStore{db: db, KeyPersons: kp}
+}
 
 var _ worklog.Store = (*WorklogStore)(nil)
 
@@ -65,7 +71,7 @@ ORDER BY e.at, e.id`, userID, from, to)
 // DayVisits returns the visits userID recorded on day, by time.
 func (s *WorklogStore) DayVisits(ctx context.Context, userID int64, day workday.Date) ([]worklog.VisitItem, error) {
 	rows, err := s.db.Pool.Query(ctx, `
-SELECT v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, k.name, ''), v.visited_at, v.on_site
+SELECT v.id, v.target_kind, v.target_id, coalesce(nullif(t.name, ''), t.address, ''), v.visited_at, v.on_site, k.name_enc
 FROM visits v
 LEFT JOIN register_records t ON v.target_kind <> 'key_person' AND t.id = v.target_id
 LEFT JOIN key_persons k ON v.target_kind = 'key_person' AND k.id = v.target_id
@@ -77,8 +83,16 @@ WHERE v.visitor_id = $1 AND v.visited_on = $2 ORDER BY v.visited_at, v.id`, user
 	out := []worklog.VisitItem{}
 	for rows.Next() {
 		var v worklog.VisitItem
-		if err := rows.Scan(&v.ID, &v.TargetKind, &v.TargetID, &v.TargetName, &v.At, &v.OnSite); err != nil {
+		var kname []byte
+		if err := rows.Scan(&v.ID, &v.TargetKind, &v.TargetID, &v.TargetName, &v.At, &v.OnSite, &kname); err != nil {
 			return nil, err
+		}
+		if kname != nil {
+			name, _, _, err := s.KeyPersons.OpenIdentity(v.TargetID, kname, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			v.TargetName = name
 		}
 		out = append(out, v)
 	}
