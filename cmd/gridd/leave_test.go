@@ -104,7 +104,8 @@ func TestApprovedLeaveNotDeducted(t *testing.T) {
 	}
 	var found bool
 	for _, e := range ex.Evidence {
-		if e.Date == day && strings.Contains(e.Note, fmt.Sprintf("approved leave #%d", id)) {
+		// The note in the reader's language (zh by default), English otherwise.
+		if e.Date == day && (strings.Contains(e.Note, fmt.Sprintf("已批准请假 #%d", id)) || strings.Contains(e.Note, fmt.Sprintf("approved leave #%d", id))) {
 			found = true
 		}
 		if e.Date == other {

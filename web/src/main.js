@@ -290,7 +290,7 @@ function tabs() {
   if (S.caps.stats) list.push(['stats', 'tab_stats']);
   if (S.caps.stats) list.push(['scorecard', 'tab_scorecard']);
   if (S.caps.duties && isCenterOrViewer()) list.push(['duties', 'tab_duties']);
-  if (isCenterOrViewer()) list.push(['forces', 'tab_forces']);
+  if (isCenter()) list.push(['forces', 'tab_forces']); // leave decisions, retraining, templates: the center's
   return list;
 }
 
