@@ -23,7 +23,9 @@ type VisitStore struct {
 }
 
 // NewVisitStore returns the store; kp unseals key persons' identity.
-func NewVisitStore(db *DB, kp *KeyPersonStore) *VisitStore { return &VisitStore{db: db, KeyPersons: kp} }
+func NewVisitStore(db *DB, kp *KeyPersonStore) *VisitStore {
+	return &VisitStore{db: db, KeyPersons: kp}
+}
 
 var _ visits.Store = (*VisitStore)(nil)
 
