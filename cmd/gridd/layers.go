@@ -8,15 +8,26 @@ import (
 
 // startLayerRevisions keeps the layer revisions in memory (postgis
 // DB.ListenLayers) on a connection of its own, reconnecting after a second
-// when it fails; meanwhile the revisions are read from the database.
+// when it fails; meanwhile the revisions are read from the database. A
+// change of the grids also wakes the grid index (gridsChanged, read by
+// locate.Service.Watch in serve).
 func (a *app) startLayerRevisions() {
+	a.gridsChanged = make(chan struct{}, 1)
+	changed := func(layer string) {
+		if layer == "grids" {
+			select {
+			case a.gridsChanged <- struct{}{}:
+			default: // a refresh is already due
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
-			err := a.db.ListenLayers(ctx)
+			err := a.db.ListenLayers(ctx, changed)
 			if ctx.Err() != nil {
 				return
 			}

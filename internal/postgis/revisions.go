@@ -142,9 +142,16 @@ func nonce() string {
 // gridd_layers, until ctx ends or the connection fails (the caller
 // reconnects). Meanwhile Revisions reads the database only after a
 // change of layer_revisions.
-func (db *DB) ListenLayers(ctx context.Context) error {
+//
+// changed, when not nil, is called with each changed layer's name, and
+// with "grids" once listening starts (a change may have been missed).
+func (db *DB) ListenLayers(ctx context.Context, changed func(layer string)) error {
 	defer db.revs.setListening(false)
-	return db.Listen(ctx, layersChannel, func() { db.revs.setListening(true) }, db.revs.note)
+	if changed == nil {
+		changed = func(string) {}
+	}
+	return db.Listen(ctx, layersChannel, func() { db.revs.setListening(true); changed("grids") },
+		func(layer string) { db.revs.note(layer); changed(layer) })
 }
 
 // LayersListening reports whether the revisions are held in memory.
