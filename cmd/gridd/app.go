@@ -280,11 +280,20 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	if err := a.locator.Refresh(ctx); err != nil {
 		return err
 	}
+	gridsChanged := make(chan struct{}, 1)
+	go a.listenLayers(ctx, func(layer string) {
+		if layer == "grids" {
+			select {
+			case gridsChanged <- struct{}{}:
+			default: // a refresh is already due
+			}
+		}
+	})
 	poll := c.GridsPoll
 	if poll <= 0 {
 		poll = 5 * time.Second
 	}
-	go a.locator.Watch(ctx, poll, a.gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
+	go a.locator.Watch(ctx, poll, gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
 	go a.runAuditCheckpoints(ctx, c)
@@ -327,6 +336,23 @@ func (a *app) serve(ctx context.Context, c Config) error {
 		return err
 	}
 	return nil
+}
+
+// listenLayers calls changed with the name of each layer another process
+// (or this one) changed, as told on the channel gridd_layers, listening
+// again after a lost connection until ctx ends.
+func (a *app) listenLayers(ctx context.Context, changed func(layer string)) {
+	for ctx.Err() == nil {
+		err := a.db.Listen(ctx, "gridd_layers", func() { changed("grids") }, changed)
+		if ctx.Err() != nil {
+			return
+		}
+		a.log.Warn("listen for layer changes", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 func newLogger(level slog.Level) *slog.Logger {

@@ -18,8 +18,6 @@ type authCacheParts struct {
 	stopAuthCache func()
 	// stopLayerRevisions ends the layer revisions' listener (layers.go).
 	stopLayerRevisions func()
-	// gridsChanged is signalled when the grids change (layers.go).
-	gridsChanged chan struct{}
 }
 
 // newAuthCache returns the cache Config asks for (nil: off).

@@ -8,26 +8,15 @@ import (
 
 // startLayerRevisions keeps the layer revisions in memory (postgis
 // DB.ListenLayers) on a connection of its own, reconnecting after a second
-// when it fails; meanwhile the revisions are read from the database. A
-// change of the grids also wakes the grid index (gridsChanged, read by
-// locate.Service.Watch in serve).
+// when it fails; meanwhile the revisions are read from the database.
 func (a *app) startLayerRevisions() {
-	a.gridsChanged = make(chan struct{}, 1)
-	changed := func(layer string) {
-		if layer == "grids" {
-			select {
-			case a.gridsChanged <- struct{}{}:
-			default: // a refresh is already due
-			}
-		}
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
-			err := a.db.ListenLayers(ctx, changed)
+			err := a.db.ListenLayers(ctx)
 			if ctx.Err() != nil {
 				return
 			}

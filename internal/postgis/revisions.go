@@ -142,16 +142,9 @@ func nonce() string {
 // gridd_layers, until ctx ends or the connection fails (the caller
 // reconnects). Meanwhile Revisions reads the database only after a
 // change of layer_revisions.
-//
-// changed, when not nil, is called with each changed layer's name, and
-// with "grids" once listening starts (a change may have been missed).
-func (db *DB) ListenLayers(ctx context.Context, changed func(layer string)) error {
+func (db *DB) ListenLayers(ctx context.Context) error {
 	defer db.revs.setListening(false)
-	if changed == nil {
-		changed = func(string) {}
-	}
-	return db.Listen(ctx, layersChannel, func() { db.revs.setListening(true); changed("grids") },
-		func(layer string) { db.revs.note(layer); changed(layer) })
+	return db.Listen(ctx, layersChannel, func() { db.revs.setListening(true) }, db.revs.note)
 }
 
 // LayersListening reports whether the revisions are held in memory.
