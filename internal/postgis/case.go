@@ -407,7 +407,7 @@ func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*ca
 	if limit <= 0 {
 		limit = 100
 	}
-	var a caseArgs
+	var a sqlArgs
 	where, err := caseWhere(f, now, &a)
 	if err != nil {
 		return nil, 0, err
@@ -461,7 +461,7 @@ func (s *CaseStore) SummarizeCases(ctx context.Context, f casework.CaseFilter) (
 	if now.IsZero() {
 		now = s.db.Now()
 	}
-	var a caseArgs
+	var a sqlArgs
 	where, err := caseWhere(f, now, &a)
 	if err != nil {
 		return nil, err
@@ -493,7 +493,7 @@ func (s *CaseStore) CountCases(ctx context.Context, f casework.CaseFilter) (int,
 	if now.IsZero() {
 		now = s.db.Now()
 	}
-	var a caseArgs
+	var a sqlArgs
 	where, err := caseWhere(f, now, &a)
 	if err != nil {
 		return 0, err

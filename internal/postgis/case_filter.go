@@ -2,22 +2,11 @@ package postgis
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gridd/gridd/internal/casework"
 )
-
-// caseArgs collects the bound parameters of one statement; add returns the
-// placeholder of the value it appended, so conditions are numbered in the
-// order they are written.
-type caseArgs struct{ vals []any }
-
-func (a *caseArgs) add(v any) string {
-	a.vals = append(a.vals, v)
-	return "$" + strconv.Itoa(len(a.vals))
-}
 
 // caseWhere is the WHERE clause of the case list and its count, built
 // from the filters actually given: each given filter adds one condition
@@ -28,7 +17,7 @@ func (a *caseArgs) add(v any) string {
 // reads only cases c (categories through a sub-select), so the count
 // needs no join. now is the instant overdue and deadline_state are judged
 // at. An empty clause is "TRUE".
-func caseWhere(f casework.CaseFilter, now time.Time, a *caseArgs) (string, error) {
+func caseWhere(f casework.CaseFilter, now time.Time, a *sqlArgs) (string, error) {
 	var w []string
 	if len(f.Status) > 0 {
 		st := make([]string, len(f.Status))
@@ -137,7 +126,7 @@ func likeEscape(s string) string {
 // caseOrder returns the keyset condition (empty without a cursor) and the
 // ORDER BY of the sorted list. The sort expressions come from this switch
 // only; a cursor must carry the same sort as the request.
-func caseOrder(s casework.CaseSort, after *casework.CaseCursor, a *caseArgs) (cond, order string, err error) {
+func caseOrder(s casework.CaseSort, after *casework.CaseCursor, a *sqlArgs) (cond, order string, err error) {
 	s = s.Normal()
 	var expr, val string
 	switch s.Key {

@@ -24,7 +24,7 @@ func (s *CaseStore) EachCaseFigures(ctx context.Context, f casework.CaseFilter, 
 	if now.IsZero() {
 		now = s.db.Now()
 	}
-	var a caseArgs
+	var a sqlArgs
 	where, err := caseWhere(f, now, &a)
 	if err != nil {
 		return err

@@ -11,11 +11,80 @@ import (
 
 var _ tiles.FeatureStore = (*TileStore)(nil)
 
-// Feature sources take @scope, @minx/@miny/@maxx/@maxy (NULL: no bbox),
-// @level, @asof, @day and @fid, and yield (id, props json, geom).
-var featureQueries = map[string]string{
-	"cases": casesFeatureQuery,
-	"grids": `
+// Feature sources yield (id, props, geom) for q. Each is built from the
+// filters q actually gives: a filter q leaves out writes no condition, so
+// the plan of an unfiltered page is not the plan of a filtered one. The
+// conditions use the named parameters of featureArgs (@scope, @minx/@miny/
+// @maxx/@maxy, @level, @asof, @day, @fid, @now).
+type featureSource func(q tiles.FeatureQuery) string
+
+var featureQueries = map[string]featureSource{
+	"cases": casesFeatureSource,
+	"grids": gridsFeatureSource,
+	"audit": auditFeatureSource,
+	"zones": func(q tiles.FeatureQuery) string {
+		return `
+SELECT z.code AS id, json_build_object('code', z.code, 'name', z.name, 'kind', z.kind) AS props, z.geom
+FROM zones z` + where(bboxCond(q, "z.geom"), fidCond(q, "z.code = @fid"))
+	},
+	"roads": func(q tiles.FeatureQuery) string {
+		return `
+SELECT r.code AS id, json_build_object('code', r.code, 'name', r.name, 'kind', r.kind) AS props, r.geom
+FROM roads r` + where(bboxCond(q, "r.geom"), fidCond(q, "r.code = @fid"))
+	},
+}
+
+// where is a WHERE clause of the non-empty conditions, "" when none.
+func where(conds ...string) string {
+	var w []string
+	for _, c := range conds {
+		if c != "" {
+			w = append(w, c)
+		}
+	}
+	if len(w) == 0 {
+		return ""
+	}
+	return "\nWHERE " + and(w)
+}
+
+func bboxCond(q tiles.FeatureQuery, geom string) string {
+	if q.BBox == nil {
+		return ""
+	}
+	return geom + " && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326)"
+}
+
+func fidCond(q tiles.FeatureQuery, cond string) string {
+	if q.ID == nil {
+		return ""
+	}
+	return cond
+}
+
+// versionAt is "version alias is the one valid at @asof", or the current
+// one when q gives no instant.
+func versionAt(q tiles.FeatureQuery, alias string) string {
+	if q.AsOf == nil {
+		return alias + ".valid_to IS NULL"
+	}
+	return alias + ".valid_from <= @asof::timestamptz AND (" + alias + ".valid_to IS NULL OR " + alias + ".valid_to > @asof::timestamptz)"
+}
+
+func gridsFeatureSource(q tiles.FeatureQuery) string {
+	level, scope := "", ""
+	if q.Level != nil {
+		level = "g.level = @level"
+	}
+	if q.Scope != nil {
+		scope = `g.code IN (
+	WITH RECURSIVE scope AS (
+		SELECT s.code FROM grid_versions s WHERE s.code = ANY(@scope::text[]) AND ` + versionAt(q, "s") + `
+		UNION
+		SELECT c.code FROM grid_versions c JOIN scope ON c.parent_code = scope.code WHERE ` + versionAt(q, "c") + `
+	) SELECT code FROM scope)`
+	}
+	return `
 SELECT g.code AS id, json_build_object('code', g.code, 'name', g.name, 'level', g.level,
 	'parent_code', g.parent_code, 'worker', coalesce(w.names, ''), 'worker_username', coalesce(w.usernames, ''),
 	'households', g.households, 'population', g.population, 'area_m2', round(g.area_m2::numeric, 1),
@@ -23,30 +92,21 @@ SELECT g.code AS id, json_build_object('code', g.code, 'name', g.name, 'level', 
 	'businesses', coalesce(rc.businesses, 0), 'places', coalesce(rc.places, 0),
 	'version', g.version, 'valid_from', g.valid_from, 'valid_to', g.valid_to) AS props, g.geom
 FROM grid_versions g ` + workerJoin + `
-LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
-WHERE ((@asof::timestamptz IS NULL AND g.valid_to IS NULL) OR
-       (@asof::timestamptz IS NOT NULL AND g.valid_from <= @asof AND (g.valid_to IS NULL OR g.valid_to > @asof)))
-  AND (@level::int IS NULL OR g.level = @level)
-  AND (@minx::float8 IS NULL OR g.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
-  AND (@fid::text IS NULL OR g.code = @fid)
-  AND (@scope::text[] IS NULL OR g.code IN (
-	WITH RECURSIVE scope AS (
-		SELECT s.code FROM grid_versions s WHERE s.code = ANY(@scope::text[])
-		  AND ((@asof::timestamptz IS NULL AND s.valid_to IS NULL) OR
-		       (@asof::timestamptz IS NOT NULL AND s.valid_from <= @asof AND (s.valid_to IS NULL OR s.valid_to > @asof)))
-		UNION
-		SELECT c.code FROM grid_versions c JOIN scope ON c.parent_code = scope.code
-		WHERE ((@asof::timestamptz IS NULL AND c.valid_to IS NULL) OR
-		       (@asof::timestamptz IS NOT NULL AND c.valid_from <= @asof AND (c.valid_to IS NULL OR c.valid_to > @asof)))
-	) SELECT code FROM scope))`,
+LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code` +
+		where(versionAt(q, "g"), level, bboxCond(q, "g.geom"), fidCond(q, "g.code = @fid"), scope)
+}
 
-	"audit": `
-WITH RECURSIVE ` + scopeCTE + `,
+// auditFeatureSource is the topology findings (gaps and overlaps) of the
+// parents in scope, as the audit tile layer draws them.
+func auditFeatureSource(q tiles.FeatureQuery) string {
+	with, scope := "WITH", ""
+	if q.Scope != nil {
+		with, scope = "WITH RECURSIVE "+scopeCTE+",", "p.code IN (SELECT code FROM scope)"
+	}
+	return `
+` + with + `
 parents AS (
-	SELECT p.code, p.geom FROM grid_versions p
-	WHERE p.valid_to IS NULL
-	  AND (@minx::float8 IS NULL OR p.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
-	  AND (@scope::text[] IS NULL OR p.code IN (SELECT code FROM scope))
+	SELECT p.code, p.geom FROM grid_versions p` + where("p.valid_to IS NULL", bboxCond(q, "p.geom"), scope) + `
 ), found AS (
 	SELECT 'gap'::text AS kind, p.code AS parent_code, ''::text AS codes,
 	       (ST_Dump(ST_CollectionExtract(ST_Difference(p.geom, ST_Union(c.geom)), 3))).geom AS geom
@@ -66,44 +126,30 @@ parents AS (
 SELECT kind || ':' || parent_code || ':' || codes || ':' || n AS id,
        json_build_object('kind', kind, 'parent_code', parent_code, 'codes', codes,
                          'area_m2', round(ST_Area(geom::geography)::numeric, 1)) AS props, geom
-FROM numbered
-WHERE (@fid::text IS NULL OR kind || ':' || parent_code || ':' || codes || ':' || n = @fid)
-  AND (@minx::float8 IS NULL OR geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))`,
-
-	"zones": `
-SELECT z.code AS id, json_build_object('code', z.code, 'name', z.name, 'kind', z.kind) AS props, z.geom
-FROM zones z
-WHERE (@minx::float8 IS NULL OR z.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
-  AND (@fid::text IS NULL OR z.code = @fid)`,
-
-	"roads": `
-SELECT r.code AS id, json_build_object('code', r.code, 'name', r.name, 'kind', r.kind) AS props, r.geom
-FROM roads r
-WHERE (@minx::float8 IS NULL OR r.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
-  AND (@fid::text IS NULL OR r.code = @fid)`,
+FROM numbered` + where(fidCond(q, "kind || ':' || parent_code || ':' || codes || ':' || n = @fid"), bboxCond(q, "geom"))
 }
 
-func featureArgs(q tiles.FeatureQuery) (pgx.NamedArgs, error) {
+func featureArgs(q tiles.FeatureQuery) (pgx.NamedArgs, string, error) {
+	src, ok := featureQueries[q.Layer]
+	if !ok {
+		return nil, "", fmt.Errorf("features: no query for layer %q", q.Layer)
+	}
 	a := pgx.NamedArgs{"scope": q.Scope, "level": q.Level, "asof": q.AsOf, "day": q.Day, "fid": q.ID,
-		"minx": nil, "miny": nil, "maxx": nil, "maxy": nil, "limit": q.Limit, "offset": q.Offset}
+		"limit": q.Limit, "offset": q.Offset}
 	if q.BBox != nil {
 		a["minx"], a["miny"], a["maxx"], a["maxy"] = q.BBox.Min[0], q.BBox.Min[1], q.BBox.Max[0], q.BBox.Max[1]
 	}
-	if _, ok := featureQueries[q.Layer]; !ok {
-		return nil, fmt.Errorf("features: no query for layer %q", q.Layer)
-	}
-	return a, nil
+	return a, src(q), nil
 }
 
 // Features returns one page of q's features ordered by id, and how many
 // match in all.
 func (s *TileStore) Features(ctx context.Context, q tiles.FeatureQuery) ([]tiles.Feature, int, error) {
-	a, err := featureArgs(q)
+	a, src, err := featureArgs(q)
 	if err != nil {
 		return nil, 0, err
 	}
 	a["now"] = s.db.Now()
-	src := featureQueries[q.Layer]
 	sql := `SELECT id, props, ST_AsGeoJSON(geom, 7, 0), count(*) OVER () FROM (` + src + `) src ORDER BY id LIMIT @limit OFFSET @offset`
 	rows, err := s.db.Pool.Query(ctx, sql, a)
 	if err != nil {
@@ -137,15 +183,14 @@ func (s *TileStore) Feature(ctx context.Context, q tiles.FeatureQuery, id string
 
 // Extent returns the WGS84 bounds of q's features, nil when there are none.
 func (s *TileStore) Extent(ctx context.Context, q tiles.FeatureQuery) ([]float64, error) {
-	a, err := featureArgs(q)
+	a, src, err := featureArgs(q)
 	if err != nil {
 		return nil, err
 	}
 	a["now"] = s.db.Now()
-	src := featureQueries[q.Layer]
 	if q.Layer == "audit" {
 		// Findings lie inside the grids: their extent is the grids'.
-		src = featureQueries["grids"]
+		src = gridsFeatureSource(q)
 	}
 	var minx, miny, maxx, maxy *float64
 	err = s.db.Pool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM (`+src+`) src) x`, a).

@@ -17,9 +17,15 @@ var _ registry.Store = (*GridStore)(nil)
 // NewGridStore returns the grid store on db.
 func NewGridStore(db *DB) *GridStore { return &GridStore{db: db} }
 
-// asOfCond selects the version valid at $n, or the current one when $n is NULL.
-const asOfCond = `(($%[1]d::timestamptz IS NULL AND g.valid_to IS NULL) OR
-	($%[1]d::timestamptz IS NOT NULL AND g.valid_from <= $%[1]d AND (g.valid_to IS NULL OR g.valid_to > $%[1]d)))`
+// validAt is the condition "version alias is the one valid at asOf", or the
+// current version when asOf is nil, with its parameter added to a.
+func validAt(a *sqlArgs, alias string, asOf *time.Time) string {
+	if asOf == nil {
+		return alias + ".valid_to IS NULL"
+	}
+	t := a.add(*asOf) + "::timestamptz"
+	return alias + ".valid_from <= " + t + " AND (" + alias + ".valid_to IS NULL OR " + alias + ".valid_to > " + t + ")"
+}
 
 const gridColumns = `g.code, g.name, g.level, coalesce(g.parent_code, ''), g.geom, g.area_m2,
 	g.version, g.valid_from, g.valid_to, g.households, g.population`
@@ -41,8 +47,9 @@ func scanGrid(row pgx.Row) (*registry.Grid, error) {
 
 // FindGridByCode returns the version of code valid at asOf (current when nil).
 func (s *GridStore) FindGridByCode(ctx context.Context, code string, asOf *time.Time) (*registry.Grid, error) {
-	q := `SELECT ` + gridColumns + ` FROM grid_versions g WHERE g.code = $1 AND ` + sprintf(asOfCond, 2)
-	g, err := scanGrid(s.db.Pool.QueryRow(ctx, q, code, asOf))
+	a := &sqlArgs{}
+	q := `SELECT ` + gridColumns + ` FROM grid_versions g WHERE g.code = ` + a.add(code) + ` AND ` + validAt(a, "g", asOf)
+	g, err := scanGrid(s.db.Pool.QueryRow(ctx, q, a.vals...))
 	if err != nil {
 		return nil, translate(err, "grid "+code)
 	}
@@ -51,30 +58,35 @@ func (s *GridStore) FindGridByCode(ctx context.Context, code string, asOf *time.
 
 // FindGrids returns grids matching f ordered by code, at most f.Limit.
 func (s *GridStore) FindGrids(ctx context.Context, f registry.GridFilter) ([]*registry.Grid, error) {
-	var minX, minY, maxX, maxY *float64
-	if f.BBox != nil {
-		minX, minY, maxX, maxY = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 1000
 	}
-	q := `
-WITH RECURSIVE scope AS (
-	SELECT g.code FROM grid_versions g WHERE $8::text[] IS NOT NULL AND g.code = ANY($8) AND ` + sprintf(asOfCond, 1) + `
+	a := &sqlArgs{}
+	w := []string{validAt(a, "g", f.AsOf)}
+	if f.Level != nil {
+		w = append(w, "g.level = "+a.add(*f.Level))
+	}
+	if f.Parent != nil {
+		w = append(w, "g.parent_code = "+a.add(*f.Parent))
+	}
+	if f.BBox != nil {
+		w = append(w, "g.geom && ST_MakeEnvelope("+a.add(f.BBox.Min[0])+", "+a.add(f.BBox.Min[1])+", "+
+			a.add(f.BBox.Max[0])+", "+a.add(f.BBox.Max[1])+", 4326)")
+	}
+	if f.Within != nil {
+		// The subtree of the versions valid at the same instant.
+		w = append(w, `g.code IN (WITH RECURSIVE scope AS (
+	SELECT s.code FROM grid_versions s WHERE s.code = ANY(`+a.add(f.Within)+`::text[]) AND `+validAt(a, "s", f.AsOf)+`
 	UNION
-	SELECT g.code FROM grid_versions g JOIN scope ON g.parent_code = scope.code WHERE ` + sprintf(asOfCond, 1) + `
-)
-SELECT ` + gridColumns + ` FROM grid_versions g
-WHERE ` + sprintf(asOfCond, 1) + `
-  AND ($2::int IS NULL OR g.level = $2)
-  AND ($3::text IS NULL OR g.parent_code = $3)
-  AND ($4::float8 IS NULL OR g.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
-  AND ($8::text[] IS NULL OR g.code IN (SELECT code FROM scope))
-  AND g.code > $9
+	SELECT s.code FROM grid_versions s JOIN scope ON s.parent_code = scope.code WHERE `+validAt(a, "s", f.AsOf)+`
+) SELECT code FROM scope)`)
+	}
+	w = append(w, "g.code > "+a.add(f.Cursor))
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+gridColumns+` FROM grid_versions g
+WHERE `+and(w)+`
 ORDER BY g.code
-LIMIT $10`
-	rows, err := s.db.Pool.Query(ctx, q, f.AsOf, f.Level, f.Parent, minX, minY, maxX, maxY, f.Within, f.Cursor, limit)
+LIMIT `+a.add(limit), a.vals...)
 	if err != nil {
 		return nil, translate(err, "grids")
 	}

@@ -54,7 +54,7 @@ RETURNING id, version, created_at`, t.Code, t.Name, t.Kind, t.Category, items, t
 
 // FindTemplates returns the latest version of every code, by code.
 func (s *InspectionStore) FindTemplates(ctx context.Context, kind, category string) ([]*inspection.Template, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	var w []string
 	if kind != "" {
 		w = append(w, "kind = "+a.add(kind))
@@ -168,19 +168,9 @@ func (s *InspectionStore) FindInspection(ctx context.Context, id int64) (*inspec
 	return in, translate(err, "inspection")
 }
 
-// gridScopeCondition is the condition "column lies in one of the current
-// grid subtrees rooted at roots", with its parameter added to a.
-func gridScopeCondition(a *caseArgs, column string, roots []string) string {
-	return column + ` IN (WITH RECURSIVE scope AS (
-	SELECT code FROM grid_versions WHERE valid_to IS NULL AND code = ANY(` + a.add(roots) + `::text[])
-	UNION
-	SELECT g.code FROM grid_versions g JOIN scope ON g.parent_code = scope.code WHERE g.valid_to IS NULL
-) SELECT code FROM scope)`
-}
-
 // FindInspections returns the inspections matching f, newest first.
 func (s *InspectionStore) FindInspections(ctx context.Context, f inspection.Filter) ([]*inspection.Inspection, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	w := []string{"TRUE"}
 	if f.ScopeGrids != nil {
 		w = append(w, gridScopeCondition(a, "i.grid_code", f.ScopeGrids))
@@ -236,7 +226,7 @@ func (s *InspectionStore) CheckPhotos(ctx context.Context, owner int64, ids []in
 
 // LicencesDue lists business licences expiring on or before until.
 func (s *InspectionStore) LicencesDue(ctx context.Context, scope []string, until time.Time) ([]inspection.LicenceDue, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	// The CASE keeps a malformed expiry from being cast (AND does not order
 	// its operands); the registers validate dates on the way in.
 	w := []string{"r.kind = 'business'", "CASE WHEN l->>'expires' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN (l->>'expires')::date END <= " + a.add(until)}

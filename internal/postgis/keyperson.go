@@ -186,28 +186,28 @@ func (s *KeyPersonStore) FindKeyPersons(ctx context.Context, f registers.KeyPers
 	if limit <= 0 {
 		limit = 100
 	}
-	var within any
+	a := &sqlArgs{}
+	var w []string
 	if f.Within != nil {
-		within = f.Within
+		w = append(w, gridScopeCondition(a, "k.grid_code", f.Within))
 	}
-	cond := `($1::text[] IS NULL OR k.grid_code IN (SELECT code FROM scope))
-  AND ($2::text IS NULL OR k.grid_code = $2) AND ($3::bytea IS NULL OR k.category_idx = $3)
-  AND ($4::bytea IS NULL OR k.id_number_idx = $4)`
-	var catIdx, idIdx []byte
+	if f.GridCode != nil {
+		w = append(w, "k.grid_code = "+a.add(*f.GridCode))
+	}
 	if f.Category != nil {
-		catIdx = s.Cipher.Index("category", *f.Category)
+		w = append(w, "k.category_idx = "+a.add(s.Cipher.Index("category", *f.Category)))
 	}
 	if f.IDNumber != nil {
-		idIdx = s.Cipher.Index("id_number", *f.IDNumber)
+		w = append(w, "k.id_number_idx = "+a.add(s.Cipher.Index("id_number", *f.IDNumber)))
 	}
+	cond := and(w)
 	var total int
-	if err := s.db.Pool.QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM key_persons k WHERE `+cond,
-		within, f.GridCode, catIdx, idIdx).Scan(&total); err != nil {
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM key_persons k WHERE `+cond, a.vals...).Scan(&total); err != nil {
 		return nil, 0, translate(err, "key persons")
 	}
-	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+` SELECT `+keyPersonColumns+`
-FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+` AND k.id > $5 ORDER BY k.id LIMIT $6`,
-		within, f.GridCode, catIdx, idIdx, f.After, limit)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+keyPersonColumns+`
+FROM key_persons k JOIN users u ON u.id = k.responsible_user_id WHERE `+cond+`
+  AND k.id > `+a.add(f.After)+` ORDER BY k.id LIMIT `+a.add(limit), a.vals...)
 	if err != nil {
 		return nil, 0, translate(err, "key persons")
 	}

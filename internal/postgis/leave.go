@@ -67,14 +67,14 @@ func (s *LeaveStore) FindLeave(ctx context.Context, id int64) (*attendance.Leave
 
 // assignedUnder is the condition "user column holds a current grid
 // assignment under one of roots".
-func assignedUnder(a *caseArgs, column string, roots []string) string {
+func assignedUnder(a *sqlArgs, column string, roots []string) string {
 	return column + ` IN (SELECT ga.user_id FROM grid_assignments ga WHERE (ga.valid_to IS NULL OR ga.valid_to > current_date) AND ` +
 		gridScopeCondition(a, "ga.grid_code", roots) + `)`
 }
 
 // FindLeaves returns requests matching f, newest first.
 func (s *LeaveStore) FindLeaves(ctx context.Context, f attendance.Filter) ([]*attendance.Leave, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	w := []string{"TRUE"}
 	if f.UserID != nil {
 		w = append(w, "l.user_id = "+a.add(*f.UserID))
@@ -121,7 +121,7 @@ WHERE id = $1 AND version = $5 AND status = 'pending' RETURNING version`, l.ID, 
 
 // InScope reports whether user holds a current assignment under roots.
 func (s *LeaveStore) InScope(ctx context.Context, userID int64, roots []string) (bool, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	cond := assignedUnder(a, a.add(userID)+"::bigint", roots)
 	var ok bool
 	err := s.db.Pool.QueryRow(ctx, `SELECT `+cond, a.vals...).Scan(&ok)

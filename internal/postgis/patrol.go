@@ -216,10 +216,15 @@ func (s *PatrolStore) day(d time.Time) time.Time {
 
 // DirtyDays returns the dirty days with from ≤ day < to.
 func (s *PatrolStore) DirtyDays(ctx context.Context, workerIDs []int64, from, to time.Time) ([]patrol.DirtyDay, error) {
+	a := &sqlArgs{}
+	w := []string{"day >= " + a.add(s.civilDay(from)) + "::date", "day < " + a.add(s.civilDay(to)) + "::date"}
+	if workerIDs != nil {
+		w = append(w, "worker_id = ANY("+a.add(workerIDs)+"::bigint[])")
+	}
 	rows, err := s.db.Pool.Query(ctx, `
 SELECT worker_id, day, seq FROM patrol_dirty_days
-WHERE ($1::bigint[] IS NULL OR worker_id = ANY($1)) AND day >= $2::date AND day < $3::date
-ORDER BY worker_id, day`, workerIDs, s.civilDay(from), s.civilDay(to))
+WHERE `+and(w)+`
+ORDER BY worker_id, day`, a.vals...)
 	if err != nil {
 		return nil, translate(err, "patrol days")
 	}

@@ -161,43 +161,45 @@ func (s *RegisterStore) FindRecord(ctx context.Context, kind registers.Kind, id 
 	return r, nil
 }
 
-// registerScopeCTE lists the current grids under the roots in $1 (NULL = all).
-const registerScopeCTE = `WITH RECURSIVE scope AS (
-	SELECT code FROM grid_versions WHERE valid_to IS NULL AND code = ANY($1::text[])
-	UNION
-	SELECT g.code FROM grid_versions g JOIN scope ON g.parent_code = scope.code WHERE g.valid_to IS NULL
-)`
-
 // FindRecords returns a page of records (by id after f.After) and the
 // total count matching f.
 func (s *RegisterStore) FindRecords(ctx context.Context, f registers.Filter) ([]*registers.Record, int, error) {
-	var minX, minY, maxX, maxY *float64
-	if f.BBox != nil {
-		minX, minY, maxX, maxY = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	var within []string
+	a := &sqlArgs{}
+	w := []string{"r.kind = " + a.add(string(f.Kind))}
 	if f.Within != nil {
-		within = f.Within
+		w = append(w, gridScopeCondition(a, "r.grid_code", f.Within))
 	}
-	cond := `r.kind = $2
-  AND ($1::text[] IS NULL OR r.grid_code IN (SELECT code FROM scope))
-  AND ($3::text IS NULL OR coalesce(r.grid_code, '') = $3)
-  AND ($4::text IS NULL OR r.category = $4)
-  AND ($5::text IS NULL OR $5 = ANY(r.tags))
-  AND ($6 = '' OR r.name ILIKE '%' || $6 || '%' OR r.address ILIKE '%' || $6 || '%')
-  AND ($7::float8 IS NULL OR r.point && ST_MakeEnvelope($7, $8, $9, $10, 4326))
-  AND ($11::bigint IS NULL OR r.household_id = $11)`
-	args := []any{nilIfNil(f.Within, within), string(f.Kind), f.GridCode, f.Category, f.Tag, f.Q, minX, minY, maxX, maxY, f.HouseholdID}
+	if f.GridCode != nil {
+		w = append(w, "coalesce(r.grid_code, '') = "+a.add(*f.GridCode))
+	}
+	if f.Category != nil {
+		w = append(w, "r.category = "+a.add(*f.Category))
+	}
+	if f.Tag != nil {
+		w = append(w, a.add(*f.Tag)+" = ANY(r.tags)")
+	}
+	if f.Q != "" {
+		q := a.add(f.Q)
+		w = append(w, "(r.name ILIKE '%' || "+q+" || '%' OR r.address ILIKE '%' || "+q+" || '%')")
+	}
+	if f.BBox != nil {
+		w = append(w, "r.point && ST_MakeEnvelope("+a.add(f.BBox.Min[0])+", "+a.add(f.BBox.Min[1])+", "+
+			a.add(f.BBox.Max[0])+", "+a.add(f.BBox.Max[1])+", 4326)")
+	}
+	if f.HouseholdID != nil {
+		w = append(w, "r.household_id = "+a.add(*f.HouseholdID))
+	}
+	cond := and(w)
 	var total int
-	if err := s.db.Pool.QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM register_records r WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM register_records r WHERE `+cond, a.vals...).Scan(&total); err != nil {
 		return nil, 0, translate(err, "registers")
 	}
-	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+` SELECT `+recordColumns+` FROM register_records r WHERE `+cond+`
-  AND r.id > $12 ORDER BY r.id LIMIT $13`, append(args, f.After, limit)...)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+recordColumns+` FROM register_records r WHERE `+cond+`
+  AND r.id > `+a.add(f.After)+` ORDER BY r.id LIMIT `+a.add(limit), a.vals...)
 	if err != nil {
 		return nil, 0, translate(err, "registers")
 	}
@@ -211,13 +213,6 @@ func (s *RegisterStore) FindRecords(ctx context.Context, f registers.Filter) ([]
 		out = append(out, r)
 	}
 	return out, total, translate(rows.Err(), "registers")
-}
-
-func nilIfNil(orig, v []string) any {
-	if orig == nil {
-		return nil
-	}
-	return v
 }
 
 // LocatedRecords lists every located record (not people) and key person with a point.
@@ -301,23 +296,25 @@ FROM grid_register_counts WHERE grid_code = $1`, code).
 // CoverageRows returns per-grid totals for the subtree of parent ("" =
 // all grids) and, for the whole registry, the records outside every grid.
 func (s *RegisterStore) CoverageRows(ctx context.Context, parent string, on time.Time) ([]registers.GridCoverage, []registers.Outside, error) {
-	var roots []string
-	if parent != "" {
-		roots = []string{parent}
-	}
 	day := time.Date(on.Year(), on.Month(), on.Day(), 0, 0, 0, 0, time.UTC)
-	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+`
+	a := &sqlArgs{}
+	dayP := a.add(day)
+	w := []string{"g.valid_to IS NULL"}
+	if parent != "" {
+		w = append(w, gridScopeCondition(a, "g.code", []string{parent}))
+	}
+	rows, err := s.db.Pool.Query(ctx, `
 SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''),
        NOT EXISTS (SELECT 1 FROM grid_versions c WHERE c.parent_code = g.code AND c.valid_to IS NULL),
        count(r.id) FILTER (WHERE r.kind = 'household'), count(r.id) FILTER (WHERE r.kind = 'person'),
        count(r.id) FILTER (WHERE r.kind NOT IN ('household', 'person')),
        g.households, g.population,
        (SELECT count(DISTINCT a.user_id) FROM grid_assignments a WHERE a.grid_code = g.code
-          AND a.grid_role IN ('worker', 'head') AND a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to > $2))
+          AND a.grid_role IN ('worker', 'head') AND a.valid_from <= `+dayP+` AND (a.valid_to IS NULL OR a.valid_to > `+dayP+`))
 FROM grid_versions g LEFT JOIN register_records r ON r.grid_code = g.code
-WHERE g.valid_to IS NULL AND ($1::text[] IS NULL OR g.code IN (SELECT code FROM scope))
+WHERE `+and(w)+`
 GROUP BY g.code, g.name, g.level, g.parent_code, g.households, g.population
-ORDER BY g.code`, roots, day)
+ORDER BY g.code`, a.vals...)
 	if err != nil {
 		return nil, nil, translate(err, "coverage")
 	}

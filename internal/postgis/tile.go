@@ -43,7 +43,7 @@ func (s *TileStore) HasLayer(layer string) bool {
 
 // scopeCTE expands @scope into the current codes of those subtrees.
 const scopeCTE = `scope AS (
-	SELECT code FROM grid_versions WHERE valid_to IS NULL AND @scope::text[] IS NOT NULL AND code = ANY(@scope::text[])
+	SELECT code FROM grid_versions WHERE valid_to IS NULL AND code = ANY(@scope::text[])
 	UNION
 	SELECT g.code FROM grid_versions g JOIN scope s ON g.parent_code = s.code WHERE g.valid_to IS NULL
 )`
@@ -61,9 +61,9 @@ const workerJoin = `LEFT JOIN LATERAL (
 // NULL OR …)" costs a quarter of the throughput on 20k grids, because the
 // cached generic plan cannot drop the unused branch.
 func gridTile(scoped bool) string {
-	with, filter := "", ""
+	with := ""
 	if scoped {
-		with, filter = "WITH RECURSIVE "+scopeCTE, "AND g.code IN (SELECT code FROM scope)"
+		with = "WITH RECURSIVE " + scopeCTE
 	}
 	return with + `
 SELECT coalesce(ST_AsMVT(f, 'grids', 4096, 'geom'), '') FROM (
@@ -78,29 +78,47 @@ SELECT coalesce(ST_AsMVT(f, 'grids', 4096, 'geom'), '') FROM (
 	LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
 	WHERE g.valid_to IS NULL
 	  AND g.geom && ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 0.015625), 4326)
-	  ` + filter + `
+	  ` + scopeFilter(scoped, "g.code IN (SELECT code FROM scope)") + `
 ) f`
 }
 
-// unscopedTileQueries are variants of tileQueries for readers who see
-// every feature (scope nil), where a layer has one.
-var unscopedTileQueries = map[string]string{"grids": gridTile(false)}
+// scopeFilter is "AND <cond>" for a scoped reader, "" for one who sees
+// every feature: a catch-all "(@scope IS NULL OR …)" would cost a quarter
+// of the throughput on 20k grids, because the cached generic plan cannot
+// drop the unused branch.
+func scopeFilter(scoped bool, cond string) string {
+	if !scoped {
+		return ""
+	}
+	return "AND " + cond
+}
 
-var tileQueries = map[string]string{
-	"grids": gridTile(true),
-	"cases": casesTileQuery,
+// tileQueries hold each layer's tile query for a scoped reader (true) or
+// one who sees every feature (false).
+var tileQueries = map[string]func(scoped bool) string{
+	"grids": gridTile,
+	"cases": casesTile,
 
 	// Gaps (a parent not covered by the union of its children) and
 	// overlaps (siblings sharing area) of every parent in scope that meets
 	// the tile; findings under 1 m² are slivers and left out, as in the
 	// topology audit's default.
-	"audit": `
-WITH RECURSIVE ` + scopeCTE + `,
+	"audit": auditTile,
+	"zones": func(bool) string { return zonesTile },
+	"roads": func(bool) string { return roadsTile },
+}
+
+func auditTile(scoped bool) string {
+	with := "WITH"
+	if scoped {
+		with = "WITH RECURSIVE " + scopeCTE + ","
+	}
+	return with + `
 parents AS (
 	SELECT p.code, p.geom FROM grid_versions p
 	WHERE p.valid_to IS NULL
 	  AND p.geom && ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 0.015625), 4326)
-	  AND (@scope::text[] IS NULL OR p.code IN (SELECT code FROM scope))
+	  ` + scopeFilter(scoped, "p.code IN (SELECT code FROM scope)") + `
 ), found AS (
 	SELECT 'gap'::text AS kind, p.code AS parent_code, ''::text AS codes,
 	       (ST_Dump(ST_CollectionExtract(ST_Difference(p.geom, ST_Union(c.geom)), 3))).geom AS geom
@@ -121,38 +139,36 @@ SELECT coalesce(ST_AsMVT(f, 'audit', 4096, 'geom'), '') FROM (
 	FROM found
 	WHERE geom && ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 0.015625), 4326)
 	  AND ST_Area(geom::geography) >= 1
-) f`,
+) f`
+}
 
-	"zones": `
+const zonesTile = `
 SELECT coalesce(ST_AsMVT(f, 'zones', 4096, 'geom'), '') FROM (
 	SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(z.geom, 3857), 40075016.68557849 / (4096 * 2 ^ @z::int), true),
 	                    ST_TileEnvelope(@z, @x, @y), 4096, 64, true) AS geom,
 	       z.code, z.name, z.kind
 	FROM zones z
 	WHERE z.geom && ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 0.015625), 4326)
-) f`,
+) f`
 
-	"roads": `
+const roadsTile = `
 SELECT coalesce(ST_AsMVT(f, 'roads', 4096, 'geom'), '') FROM (
 	SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(r.geom, 3857), 40075016.68557849 / (4096 * 2 ^ @z::int), true),
 	                    ST_TileEnvelope(@z, @x, @y), 4096, 64, true) AS geom,
 	       r.code, r.name, r.kind
 	FROM roads r
 	WHERE r.geom && ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 0.015625), 4326)
-) f`,
-}
+) f`
 
 // Tile renders one tile of layer. scope nil means every feature; an empty
 // scope matches none of a scoped layer.
 func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error) {
 	layer, c, scope, day := tq.Layer, tq.Coord, tq.Scope, tq.Day
-	q, ok := tileQueries[layer]
+	query, ok := tileQueries[layer]
 	if !ok {
 		return nil, fmt.Errorf("tile: no query for layer %q", layer)
 	}
-	if u, ok := unscopedTileQueries[layer]; ok && scope == nil {
-		q = u
-	}
+	q := query(scope != nil)
 	var b []byte
 	err := s.db.Pool.QueryRow(ctx, q, pgx.NamedArgs{"z": c.Z, "x": c.X, "y": c.Y, "scope": scope, "day": day, "now": s.db.Now()}).Scan(&b)
 	if err != nil {

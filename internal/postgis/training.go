@@ -46,7 +46,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`, se.Title, se.Date
 
 // FindSessions returns sessions with their attendees, by date.
 func (s *TrainingStore) FindSessions(ctx context.Context, scope []string, from, to *time.Time) ([]*training.Session, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	w := []string{"TRUE"}
 	if scope != nil {
 		w = append(w, "(ts.scope_code IS NULL OR "+gridScopeCondition(a, "ts.scope_code", scope)+")")
@@ -119,7 +119,7 @@ func (s *TrainingStore) FindMeeting(ctx context.Context, id int64) (*training.Me
 
 // FindMeetings returns meetings newest first.
 func (s *TrainingStore) FindMeetings(ctx context.Context, scope []string, kind string, from, to *time.Time) ([]*training.Meeting, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	w := []string{"TRUE"}
 	if scope != nil {
 		w = append(w, gridScopeCondition(a, "m.grid_code", scope))

@@ -143,25 +143,29 @@ func (s *PeopleStore) EndAssignment(ctx context.Context, id int64, on time.Time)
 
 // FindAssignments returns assignments matching f, ordered by grid, role, start.
 func (s *PeopleStore) FindAssignments(ctx context.Context, f people.AssignmentFilter) ([]*people.Assignment, error) {
-	var role *string
-	if f.Role != nil {
-		r := string(*f.Role)
-		role = &r
+	var a sqlArgs
+	var w []string
+	if f.GridCode != nil {
+		w = append(w, "a.grid_code = "+a.add(*f.GridCode))
 	}
-	var on *string
+	if f.UserID != nil {
+		w = append(w, "a.user_id = "+a.add(*f.UserID))
+	}
+	if f.Role != nil {
+		w = append(w, "a.grid_role = "+a.add(string(*f.Role)))
+	}
 	if f.On != nil {
-		c := civil(*f.On)
-		on = &c
+		on := a.add(civil(*f.On)) + "::date"
+		w = append(w, "a.valid_from <= "+on+" AND (a.valid_to IS NULL OR a.valid_to > "+on+")")
+	}
+	if f.GridCodes != nil {
+		w = append(w, "a.grid_code = ANY("+a.add(f.GridCodes)+"::text[])")
 	}
 	rows, err := s.db.Pool.Query(ctx, `
 SELECT a.id, a.user_id, u.username, u.name, a.grid_code, a.grid_role, a.full_time, a.valid_from, a.valid_to
 FROM grid_assignments a JOIN users u ON u.id = a.user_id
-WHERE ($1::text IS NULL OR a.grid_code = $1)
-  AND ($2::bigint IS NULL OR a.user_id = $2)
-  AND ($3::text IS NULL OR a.grid_role = $3)
-  AND ($4::date IS NULL OR (a.valid_from <= $4 AND (a.valid_to IS NULL OR a.valid_to > $4)))
-  AND ($5::text[] IS NULL OR a.grid_code = ANY($5))
-ORDER BY a.grid_code, a.grid_role, a.valid_from, a.id`, f.GridCode, f.UserID, role, on, f.GridCodes)
+WHERE `+and(w)+`
+ORDER BY a.grid_code, a.grid_role, a.valid_from, a.id`, a.vals...)
 	if err != nil {
 		return nil, translate(err, "assignments")
 	}
