@@ -281,14 +281,21 @@ func (a *app) serve(ctx context.Context, c Config) error {
 		return err
 	}
 	gridsChanged := make(chan struct{}, 1)
-	go a.listenLayers(ctx, func(layer string) {
-		if layer == "grids" {
-			select {
-			case gridsChanged <- struct{}{}:
-			default: // a refresh is already due
-			}
+	// The grid index hears of grid edits made through any instance.
+	wakeGrids := func() {
+		select {
+		case gridsChanged <- struct{}{}:
+		default: // a refresh is already due
 		}
+	}
+	stopGridsListener := a.keepListening(ctx, "listen for layer changes", func(ctx context.Context) error {
+		return a.db.Listen(ctx, "gridd_layers", wakeGrids, func(layer string) {
+			if layer == "grids" {
+				wakeGrids()
+			}
+		})
 	})
+	defer stopGridsListener()
 	poll := c.GridsPoll
 	if poll <= 0 {
 		poll = 5 * time.Second
@@ -336,23 +343,6 @@ func (a *app) serve(ctx context.Context, c Config) error {
 		return err
 	}
 	return nil
-}
-
-// listenLayers calls changed with the name of each layer another process
-// (or this one) changed, as told on the channel gridd_layers, listening
-// again after a lost connection until ctx ends.
-func (a *app) listenLayers(ctx context.Context, changed func(layer string)) {
-	for ctx.Err() == nil {
-		err := a.db.Listen(ctx, "gridd_layers", func() { changed("grids") }, changed)
-		if ctx.Err() != nil {
-			return
-		}
-		a.log.Warn("listen for layer changes", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
 }
 
 func newLogger(level slog.Level) *slog.Logger {

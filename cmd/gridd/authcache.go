@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
-	"time"
 
 	"github.com/gridd/gridd/internal/auth"
 )
@@ -40,26 +38,13 @@ func (a *app) startAuthCache(cache *auth.Cache) {
 	if cache == nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for ctx.Err() == nil {
+	a.stopAuthCache = a.keepListening(context.Background(),
+		"auth cache: listen failed; reading every token from the database until it reconnects",
+		func(ctx context.Context) error {
 			err := a.db.ListenAuth(ctx, func() { cache.SetListening(true) }, cache.Note)
 			cache.SetListening(false)
-			if ctx.Err() != nil {
-				return
-			}
-			a.log.Warn("auth cache: listen failed; reading every token from the database until it reconnects", "err", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	}()
-	a.stopAuthCache = func() { cancel(); wg.Wait() }
+			return err
+		})
 }
 
 func (a *app) closeAuthCache() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,8 +45,12 @@ func haproxyPath(t testing.TB) string {
 	return ""
 }
 
-// startHAProxy runs HAProxy in the foreground in front of backends,
-// health-checking /readyz every 200 ms, and returns its address.
+// startHAProxy runs HAProxy in the foreground in front of backends
+// (servers g0, g1, …), health-checking /readyz every 200 ms — down after
+// two failed checks, up after two passed, a check taking up to a second
+// (a loaded machine answers late; one slow check must not take a serving
+// instance out) — and returns its address. Its statistics, as CSV, are at
+// /haproxy-stats;csv on the same address (waitBackendUp).
 func startHAProxy(t testing.TB, backends ...string) string {
 	t.Helper()
 	front := freeAddr(t)
@@ -55,6 +60,7 @@ func startHAProxy(t testing.TB, backends ...string) string {
 defaults
     mode http
     timeout connect 2s
+    timeout check 1s
     timeout client 60s
     timeout server 60s
     retries 3
@@ -62,12 +68,14 @@ defaults
     retry-on conn-failure empty-response 503
 frontend web
     bind %s
+    stats enable
+    stats uri /haproxy-stats
     default_backend gridd
 backend gridd
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 200ms fall 1 rise 2
+    default-server inter 200ms fall 2 rise 2
 `, front)
 	for i, be := range backends {
 		fmt.Fprintf(&b, "    server g%d %s check\n", i, be)
@@ -90,6 +98,40 @@ backend gridd
 		}
 	})
 	return front
+}
+
+// waitBackendUp waits until HAProxy at lb reports backend server name
+// (g0, g1, …) UP, as an operator restarting instances one by one would.
+func waitBackendUp(t testing.TB, lb, name string) {
+	t.Helper()
+	var last string
+	for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get(lb + "/haproxy-stats;csv")
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		rows, err := csv.NewReader(res.Body).ReadAll()
+		res.Body.Close()
+		if err != nil || len(rows) < 2 {
+			last = fmt.Sprint("stats: ", err)
+			continue
+		}
+		status := -1
+		for i, col := range rows[0] {
+			if strings.TrimPrefix(col, "# ") == "status" {
+				status = i
+			}
+		}
+		for _, r := range rows[1:] {
+			if status >= 0 && len(r) > status && r[0] == "gridd" && r[1] == name {
+				if last = r[status]; last == "UP" {
+					return
+				}
+			}
+		}
+	}
+	t.Fatalf("HAProxy never reported %s up (last: %s)", name, last)
 }
 
 // griddInstance is one `gridd serve` run in the test process.
@@ -232,13 +274,15 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 		}()
 	}
 	time.Sleep(500 * time.Millisecond)
-	// Stop a and serve again on its address, then the same for b.
-	for _, g := range []*griddInstance{a, b} {
+	// Stop a and serve again on its address, then the same for b — each
+	// only once the balancer has the other one up.
+	for i, g := range []*griddInstance{a, b} {
+		waitBackendUp(t, lb, fmt.Sprintf("g%d", 1-i))
 		if err := g.stop(); err != nil {
 			t.Errorf("stopping %s: %v", g.addr, err)
 		}
 		startGridd(t, url, g.addr, "--drain-delay", "1500ms")
-		time.Sleep(time.Second) // HAProxy's rise: 2 checks 200 ms apart, with room
+		waitBackendUp(t, lb, fmt.Sprintf("g%d", i))
 	}
 	time.Sleep(500 * time.Millisecond)
 	close(stop)
