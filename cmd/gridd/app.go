@@ -138,6 +138,13 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	dummy, _ := auth.DefaultHasher.Hash("not a password")
 	a.startAuthCache(newAuthCache(c))
 	a.startLayerRevisions()
+	// From here a failure closes what was started, listeners included.
+	opened := false
+	defer func() {
+		if !opened {
+			a.close()
+		}
+	}()
 	a.auth = auth.NewService(auth.Config{Now: now, TokenTTL: c.TokenTTL, Location: workday.Shanghai(), DummyHash: dummy, Cache: a.principals,
 		SecondFactorRoles: c.SecondFactorRoles}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
@@ -155,7 +162,6 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 			Attrs: a.tileStore.GridAttributes, Shapes: "grids"}}}
 	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer(), analytics.Layer())...)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	a.tiles = &tiles.Service{Registry: layers, Store: a.layerStores, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
@@ -168,7 +174,6 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.clockEvery = c.ClockEvery
 	akey, err := auditKey(c)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	a.auditStore = postgis.NewAuditLogStore(db)
@@ -186,14 +191,13 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.leaders = &analytics.Leaders{Store: postgis.NewLeaderStore(db), Results: a.results, Stats: a.cases.Stats}
 	a.openForces()
 	if err := a.openRegisters(c); err != nil {
-		db.Close()
 		return nil, err
 	}
 	if err := a.openLive(c); err != nil {
-		db.Close()
 		return nil, err
 	}
 	a.openDuties()
+	opened = true
 	return a, nil
 }
 
