@@ -360,20 +360,24 @@ func (s *Server) itemsQuery(r *http.Request, c ogcCollection) (tiles.FeatureQuer
 	return q, nil
 }
 
+// itemsRequest reads what the items and item routes share: the format
+// asked for, the collection, the query and the output CRS.
+func (s *Server) itemsRequest(w http.ResponseWriter, r *http.Request) (html bool, c ogcCollection, q tiles.FeatureQuery, crs string, err error) {
+	if html, err = wantHTML(r); err != nil {
+		return
+	}
+	if c, err = s.findCollection(r); err != nil {
+		return
+	}
+	if q, err = s.itemsQuery(r, c); err != nil {
+		return
+	}
+	crs, err = outputCRS(w, r)
+	return
+}
+
 func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
-	html, err := wantHTML(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.findCollection(r)
-	if err != nil {
-		return err
-	}
-	q, err := s.itemsQuery(r, c)
-	if err != nil {
-		return err
-	}
-	crs, err := outputCRS(w, r)
+	html, c, q, crs, err := s.itemsRequest(w, r)
 	if err != nil {
 		return err
 	}
@@ -416,19 +420,7 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) ogcItem(w http.ResponseWriter, r *http.Request) error {
-	html, err := wantHTML(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.findCollection(r)
-	if err != nil {
-		return err
-	}
-	q, err := s.itemsQuery(r, c)
-	if err != nil {
-		return err
-	}
-	crs, err := outputCRS(w, r)
+	html, c, q, crs, err := s.itemsRequest(w, r)
 	if err != nil {
 		return err
 	}
