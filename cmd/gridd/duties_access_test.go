@@ -140,8 +140,8 @@ func forceRouteCases() map[string]routeCase {
 // dutyMeeting stores a grid meeting in otherGrid and returns its id.
 func dutyMeeting(ta *testApp) int64 {
 	ta.t.Helper()
-	m, err := ta.training.RecordMeeting(context.Background(), principalOf(ta, "admin"), training.MeetingIn{Kind: "grid", Date: "2026-11-20",
-		Grid: otherGrid, Attendees: []string{"center"}})
+	m, _, err := ta.training.RecordMeeting(context.Background(), principalOf(ta, "admin"), training.MeetingIn{Kind: "grid", Date: "2026-11-20",
+		Grid: otherGrid, Attendees: []string{"center"}}, "")
 	if err != nil {
 		ta.t.Fatal(err)
 	}

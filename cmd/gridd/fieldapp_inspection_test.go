@@ -100,8 +100,8 @@ func TestConsoleDuties(t *testing.T) {
 		t.Fatal(err)
 	}
 	score := 40.0
-	if _, err := ta.training.RecordSession(ctx0, admin, training.SessionIn{Title: "季度培训", Date: "2026-11-10", Hours: 1, PassMark: 60,
-		Scope: ownGrid, Attendees: []training.AttendeeIn{{Username: ownGrid, Attended: true, Score: &score}}}); err != nil {
+	if _, _, err := ta.training.RecordSession(ctx0, admin, training.SessionIn{Title: "季度培训", Date: "2026-11-10", Hours: 1, PassMark: 60,
+		Scope: ownGrid, Attendees: []training.AttendeeIn{{Username: ownGrid, Attended: true, Score: &score}}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser(t)

@@ -12,10 +12,10 @@ import (
 
 // registerTrainingRoutes:
 //
-//	POST /api/v1/training/sessions          {"title","date","hours","pass_mark","scope","attendees":[{"username","attended","score"}]}
+//	POST /api/v1/training/sessions          (Idempotency-Key) {"title","date","hours","pass_mark","scope","attendees":[{"username","attended","score"}]}
 //	GET  /api/v1/training/sessions?from=&to=  sessions in scope with attendance and scores
 //	GET  /api/v1/training/retrain             who must retrain (latest session missed or failed)
-//	POST /api/v1/meetings                     {"kind":"party_group|grid|dispatch","date","grid","title","minutes","attendees":[username]}
+//	POST /api/v1/meetings                     (Idempotency-Key) {"kind":"party_group|grid|dispatch","date","grid","title","minutes","attendees":[username]}
 //	GET  /api/v1/meetings?kind=&from=&to=     meetings in scope, newest first
 //	GET  /api/v1/meetings/{id}                one meeting with attendees and minutes
 //	GET  /api/v1/meetings/{id}/pack           the meeting with last week's case figures (and the retrain list for the center)
@@ -80,11 +80,11 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	se, err := s.Training.RecordSession(r.Context(), principal(r), in)
+	se, replayed, err := s.Training.RecordSession(r.Context(), principal(r), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", toSessionJSON(se))
+	s.writeJSON(w, r, createdStatus(w, replayed), "application/json", toSessionJSON(se))
 	return nil
 }
 
@@ -121,12 +121,12 @@ func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	m, err := s.Training.RecordMeeting(r.Context(), principal(r), in)
+	m, replayed, err := s.Training.RecordMeeting(r.Context(), principal(r), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/meetings/%d", m.ID))
-	s.writeJSON(w, r, http.StatusCreated, "application/json", toMeetingJSON(m))
+	s.writeJSON(w, r, createdStatus(w, replayed), "application/json", toMeetingJSON(m))
 	return nil
 }
 
@@ -185,4 +185,14 @@ func (s *Server) meetingPack(w http.ResponseWriter, r *http.Request) error {
 		Retrain   []training.Retrain `json:"retrain"`
 		PackURL   string             `json:"pack_url"`
 	}{toMeetingJSON(pk.Meeting), pk.Week, pk.From, pk.To, pk.ByUnit, pk.ByVillage, retrain, "/api/v1/reports/weekly?week=" + pk.Week})
+}
+
+// createdStatus is 201 for a new object, 200 with Idempotent-Replayed for
+// a retry answered with the object stored first.
+func createdStatus(w http.ResponseWriter, replayed bool) int {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+		return http.StatusOK
+	}
+	return http.StatusCreated
 }
