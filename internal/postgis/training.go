@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -196,8 +197,14 @@ func (s *TrainingStore) FindMeetings(ctx context.Context, scope []string, kind s
 	if to != nil {
 		w = append(w, "m.held_on <= "+a.add(*to))
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+meetingColumns+` FROM meetings m WHERE `+strings.Join(w, " AND ")+`
-ORDER BY m.held_on DESC, m.id DESC LIMIT 500`, a.vals...)
+	return s.queryMeetings(ctx, strings.Join(w, " AND "), 500, a.vals)
+}
+
+// queryMeetings returns the meetings matching where (bound to vals),
+// newest first, at most limit.
+func (s *TrainingStore) queryMeetings(ctx context.Context, where string, limit int, vals []any) ([]*training.Meeting, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+meetingColumns+` FROM meetings m WHERE `+where+`
+ORDER BY m.held_on DESC, m.id DESC LIMIT `+strconv.Itoa(limit), vals...)
 	if err != nil {
 		return nil, translate(err, "meetings")
 	}
@@ -211,4 +218,21 @@ ORDER BY m.held_on DESC, m.id DESC LIMIT 500`, a.vals...)
 		out = append(out, m)
 	}
 	return out, translate(rows.Err(), "meetings")
+}
+
+// FindUserSessions returns the sessions userID was expected at, by date,
+// with userID's attendee row only.
+func (s *TrainingStore) FindUserSessions(ctx context.Context, userID int64) ([]*training.Session, error) {
+	return s.findSessions(ctx, "ta.user_id = $1", []any{userID})
+}
+
+// FindUserMeetings returns the meetings userID attended and those of the
+// grids under scope, newest first (at most 200).
+func (s *TrainingStore) FindUserMeetings(ctx context.Context, userID int64, scope []string) ([]*training.Meeting, error) {
+	a := &caseArgs{}
+	w := "m.attendees @> ARRAY[" + a.add(userID) + "::bigint]"
+	if scope != nil {
+		w += " OR " + gridScopeCondition(a, "m.grid_code", scope)
+	}
+	return s.queryMeetings(ctx, w, 200, a.vals)
 }

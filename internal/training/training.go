@@ -92,6 +92,12 @@ type Store interface {
 	FindSessions(ctx context.Context, scope []string, from, to *time.Time) ([]*Session, error)
 	// CreateMeeting stores m; with key as CreateSession.
 	CreateMeeting(ctx context.Context, m *Meeting, key string, hash []byte) (replayed bool, storedHash []byte, err error)
+	// FindUserSessions returns the sessions userID was expected at, by
+	// date, each with userID's attendee row only.
+	FindUserSessions(ctx context.Context, userID int64) ([]*Session, error)
+	// FindUserMeetings returns, newest first, the meetings userID
+	// attended and those held for the grids under scope (nil: none).
+	FindUserMeetings(ctx context.Context, userID int64, scope []string) ([]*Meeting, error)
 	FindMeeting(ctx context.Context, id int64) (*Meeting, error)
 	FindMeetings(ctx context.Context, scope []string, kind string, from, to *time.Time) ([]*Meeting, error)
 }
