@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/workday"
 )
 
 // TestRetrainAfterFailedExam: a worker who fails a session's exam and one
@@ -179,5 +182,69 @@ func TestDutyRetriesTakeEffectOnce(t *testing.T) {
 	ta.do("GET", "/api/v1/worklog", worker, nil, nil).decode(t, &d)
 	if d.Entry.Notes != "上午巡查，下午走访" || d.Entry.Version != 2 {
 		t.Errorf("the entry after the retries: %+v", d.Entry)
+	}
+}
+
+// TestMyTraining: a worker's own record holds its sessions newest first
+// with its attendance and score only, the hours attended this quarter and
+// year (last year's session not counted), no retrain notice once its
+// latest session passed, and the meetings it attended or held for its
+// grids — not another grid's.
+func TestMyTraining(t *testing.T) {
+	ta := newTestApp(t, true)
+	center, worker := ta.login("center"), ta.login(ownGrid)
+	today := todayCivil()
+	lastYear := fmt.Sprintf("%d-12-31", time.Now().In(workday.Shanghai()).Year()-1)
+	for _, s := range []map[string]any{
+		{"title": "去年培训", "date": lastYear, "hours": 2, "pass_mark": 60, "scope": "370114001000000",
+			"attendees": []map[string]any{{"username": ownGrid, "attended": true, "score": 30}, {"username": otherGrid, "attended": true, "score": 90}}},
+		{"title": "今天培训", "date": today, "hours": 1.5, "pass_mark": 60, "scope": "370114001000000",
+			"attendees": []map[string]any{{"username": ownGrid, "attended": true, "score": 75}}},
+		{"title": "别人的培训", "date": today, "hours": 3, "pass_mark": 60, "scope": "370114001000000",
+			"attendees": []map[string]any{{"username": otherGrid, "attended": false}}},
+	} {
+		if res := ta.do("POST", "/api/v1/training/sessions", center, s, nil); res.Status != 201 {
+			t.Fatalf("session: %d %s", res.Status, res.Body)
+		}
+	}
+	for _, m := range []map[string]any{
+		{"kind": "grid", "date": today, "grid": ownGrid, "title": "本网格例会", "attendees": []string{"center"}},
+		{"kind": "grid", "date": today, "grid": otherGrid, "title": "别的网格例会", "attendees": []string{"center"}},
+	} {
+		if res := ta.do("POST", "/api/v1/meetings", center, m, nil); res.Status != 201 {
+			t.Fatalf("meeting: %d %s", res.Status, res.Body)
+		}
+	}
+	var mine struct {
+		Sessions []struct {
+			Title    string
+			Attended bool
+			Score    *float64
+			Passed   bool
+		}
+		HoursQuarter  float64 `json:"hours_quarter"`
+		HoursYear     float64 `json:"hours_year"`
+		SessionsMonth int     `json:"sessions_month"`
+		Retrain       *struct{ Title string }
+		Meetings      []struct {
+			Title    string
+			Attended bool
+		}
+	}
+	ta.do("GET", "/api/v1/me/training", worker, nil, nil).decode(t, &mine)
+	if len(mine.Sessions) != 2 || mine.Sessions[0].Title != "今天培训" || !mine.Sessions[0].Passed || mine.Sessions[1].Passed ||
+		mine.Sessions[1].Score == nil || *mine.Sessions[1].Score != 30 {
+		t.Errorf("sessions %+v", mine.Sessions)
+	}
+	if mine.HoursQuarter != 1.5 || mine.HoursYear != 1.5 || mine.SessionsMonth != 1 || mine.Retrain != nil {
+		t.Errorf("hours %v/%v, %d this month, retrain %+v", mine.HoursQuarter, mine.HoursYear, mine.SessionsMonth, mine.Retrain)
+	}
+	if fmt.Sprint(mine.Meetings) != "[{本网格例会 false}]" {
+		t.Errorf("meetings %+v", mine.Meetings)
+	}
+	// The other grid's worker missed its latest session: it must retrain.
+	ta.do("GET", "/api/v1/me/training", ta.login(otherGrid), nil, nil).decode(t, &mine)
+	if mine.Retrain == nil || mine.Retrain.Title != "别人的培训" || mine.HoursYear != 0 {
+		t.Errorf("the other worker: retrain %+v, hours %v", mine.Retrain, mine.HoursYear)
 	}
 }
