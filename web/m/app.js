@@ -295,8 +295,9 @@ function renderNotWorker() {
 
 async function logout() {
   try { await call('POST', '/api/v1/auth/logout'); } catch (e) { /* gone anyway */ }
-  S.token = ''; S.me = null; S.today = null; S.month = null;
-  for (const k of Object.values(LS)) localStorage.removeItem(k);
+  S.token = ''; S.me = null; S.today = null; S.month = null; S.worklog = null; S.training = null;
+  // The duty screens keep their last data too (worklog.js, training.js).
+  for (const k of [...Object.values(LS), 'gridd.m.worklog', 'gridd.m.training']) localStorage.removeItem(k);
   sessionStorage.removeItem('gridd.token');
   render();
 }
