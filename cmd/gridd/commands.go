@@ -80,7 +80,8 @@ func cmdDev(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("\ngridd console: http://%s\n", host)
 	if loaded {
-		fmt.Printf("demo logins (password %s): admin, center, and one worker per grid named after its code, e.g. 370114001001001\n\n", password)
+		fmt.Printf("demo logins (password %s): admin, center, one worker per grid named after its code, e.g. 370114001001001,\n"+
+			"and the other grid forces volunteer-1, informant-1, police-1 … police-9, liaison-1\n\n", password)
 	}
 	return a.serve(ctx, c)
 }
@@ -133,7 +134,7 @@ func cmdDemo(ctx context.Context, args []string) error {
 	if !loaded {
 		return fmt.Errorf("the database already holds grids; the demo loads only into an empty registry")
 	}
-	fmt.Printf("demo town loaded (seed %d); logins admin, center and one per grid, password %s\n", seed, password)
+	fmt.Printf("demo town loaded (seed %d); logins admin, center, one per grid, volunteer-1, informant-1, police-1 … police-9, liaison-1, password %s\n", seed, password)
 	return nil
 }
 

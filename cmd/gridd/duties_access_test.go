@@ -121,6 +121,10 @@ func forceRouteCases() map[string]routeCase {
 			return fmt.Sprintf("/api/v1/meetings/%d/pack", dutyMeeting(ta)), nil, nil
 		}, only(200, "admin", "center", "viewer")},
 
+		// Everyone signed in reads its own training record and meetings.
+		"GET /api/v1/me/training": {fixed("/api/v1/me/training"), only(200, "admin", "center", "department", "worker", "viewer",
+			"volunteer", "informant", "police", "liaison")},
+
 		// Leave: a worker asks for itself, the center for a worker in its
 		// scope and decides.
 		"POST /api/v1/leave": {func(*testApp, string) (string, any, map[string]string) {
@@ -140,8 +144,8 @@ func forceRouteCases() map[string]routeCase {
 // dutyMeeting stores a grid meeting in otherGrid and returns its id.
 func dutyMeeting(ta *testApp) int64 {
 	ta.t.Helper()
-	m, err := ta.training.RecordMeeting(context.Background(), principalOf(ta, "admin"), training.MeetingIn{Kind: "grid", Date: "2026-11-20",
-		Grid: otherGrid, Attendees: []string{"center"}})
+	m, _, err := ta.training.RecordMeeting(context.Background(), principalOf(ta, "admin"), training.MeetingIn{Kind: "grid", Date: "2026-11-20",
+		Grid: otherGrid, Attendees: []string{"center"}}, "")
 	if err != nil {
 		ta.t.Fatal(err)
 	}

@@ -7,14 +7,18 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gridd/gridd/internal/training"
 	"github.com/gridd/gridd/internal/workday"
 )
 
 // TestFieldAppVisitAndLog: at phone size (390×844), a worker standing at
 // a household it answers for opens the visits due from home, records the
 // visit with a photo (the camera's file) and the phone's position, and
-// then submits today's daily log, which lists the visit; the server holds
-// the visit on site with its photo and the log on time.
+// then submits today's daily log, which lists the visit, with the network
+// off: the log waits in the outbox and is sent once when the network
+// returns; the server holds the visit on site with its photo and the log on
+// time. Then the worker sees its training (a failed exam: must retrain,
+// hours, score) and meetings, and records a grid meeting from the phone.
 func TestFieldAppVisitAndLog(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
@@ -57,23 +61,86 @@ func TestFieldAppVisitAndLog(t *testing.T) {
 	}
 	waitFor[bool](t, ctx, "the due list refreshed", `!!(window.__griddM.due && window.__griddM.due.items.length === 1 && window.__griddM.due.items[0].last_visit)`)
 
-	// Today's log lists the visit; the worker writes and submits it.
+	// Today's log lists the visit; the worker writes it with no network:
+	// the entry waits in the outbox and is sent, once, when the network
+	// returns.
 	cdpDo(t, ctx, "back home", chromedp.Tap(chromedp.CSS("#back")))
 	waitHome(t, ctx)
 	tapUntil(t, ctx, "today's log", "#btn-worklog", `!!document.querySelector('#worklog-notes')`)
 	waitFor[bool](t, ctx, "the visit in the log", `document.querySelectorAll('#wl-visits li').length === 1`)
+	setNetwork(t, ctx, true, 0, -1, -1)
+	waitFor[bool](t, ctx, "the app offline", `!navigator.onLine && document.querySelector('#net').classList.contains('off')`)
 	cdpDo(t, ctx, "write the log", chromedp.SendKeys(chromedp.CSS("#worklog-notes"), "上午走访一户，下午巡查"))
 	noHorizontalScroll(t, ctx, "daily log")
 	cdpDo(t, ctx, "submit the log", chromedp.Tap(chromedp.CSS("#worklog-submit")))
-	waitFor[bool](t, ctx, "the log submitted", `!!(window.__griddM.worklog && window.__griddM.worklog.entry) && document.querySelector('#worklog-submit').textContent === '修改日志'`)
-	artifact(t, "field-worklog-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
-	var late bool
-	var logNotes string
-	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT late, notes FROM worklogs w JOIN users u ON u.id = w.user_id WHERE u.username = $1`, ownGrid).Scan(&late, &logNotes); err != nil {
-		t.Fatalf("the submitted log: %v", err)
+	waitFor[bool](t, ctx, "the log in the outbox", `(async () => (await window.__griddM.Q.all()).filter((a) => a.kind === 'worklog').length === 1)()`)
+	waitFor[bool](t, ctx, "the log shown waiting", `document.querySelector('#worklog-status').textContent.includes('待发送')`)
+	artifact(t, "field-worklog-offline-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	countLogs := func() (n int, late bool, notes string) {
+		t.Helper()
+		if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*), coalesce(bool_or(late), false), coalesce(max(notes), '') FROM worklogs w JOIN users u ON u.id = w.user_id WHERE u.username = $1`,
+			ownGrid).Scan(&n, &late, &notes); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
-	if late || logNotes != "上午走访一户，下午巡查" {
-		t.Errorf("server holds the log late=%v notes %q", late, logNotes)
+	if n, _, _ := countLogs(); n != 0 {
+		t.Fatalf("the server holds %d log entries while the phone is offline", n)
+	}
+	setNetwork(t, ctx, false, 0, -1, -1)
+	waitFor[bool](t, ctx, "the log sent", `window.__griddM.sent.some((x) => x.kind === 'worklog' && x.status === 201)`)
+	waitFor[bool](t, ctx, "the log submitted", `(async () => (await window.__griddM.Q.all()).length === 0 && !!(window.__griddM.worklog && window.__griddM.worklog.entry) && document.querySelector('#worklog-submit').textContent === '修改日志')()`)
+	artifact(t, "field-worklog-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	if n, late, notes := countLogs(); n != 1 || late || notes != "上午走访一户，下午巡查" {
+		t.Errorf("server holds %d log entries, late=%v, notes %q", n, late, notes)
+	}
+	if sent := cdpGet(t, ctx, "log sends", chromedp.Evaluate[float64](`window.__griddM.sent.filter((x) => x.kind === 'worklog').length`)); sent != 1 {
+		t.Errorf("the log was sent %v times", sent)
+	}
+
+	// Training and meetings: the worker failed last month's exam and was
+	// at the dispatch meeting; it sees both, then records this week's grid
+	// meeting.
+	admin := principalOf(ta, "admin")
+	score := 40.0
+	if _, _, err := ta.training.RecordSession(t.Context(), admin, training.SessionIn{Title: "季度业务培训", Date: "2026-11-10", Hours: 2, PassMark: 60,
+		Scope: ownGrid, Attendees: []training.AttendeeIn{{Username: ownGrid, Attended: true, Score: &score}}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ta.training.RecordMeeting(t.Context(), admin, training.MeetingIn{Kind: "dispatch", Date: "2026-11-30", Title: "月度调度会",
+		Minutes: "部署十二月工作", Attendees: []string{ownGrid, "center"}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	cdpDo(t, ctx, "back home", chromedp.Tap(chromedp.CSS("#back")))
+	waitHome(t, ctx)
+	tapUntil(t, ctx, "training", "#btn-training", `!!document.querySelector('#training-page')`)
+	retrain := waitFor[string](t, ctx, "the retrain notice", `(() => { const e = document.querySelector('#tr-retrain'); return e && e.textContent.includes('季度业务培训') ? e.textContent : false })()`)
+	if !strings.Contains(retrain, "考试未通过") {
+		t.Errorf("retrain notice %q", retrain)
+	}
+	if s := cdpGet(t, ctx, "the session", chromedp.Evaluate[string](`document.querySelector('#tr-sessions li[data-passed="false"]')?.textContent || ''`)); !strings.Contains(s, "成绩 40/60") || !strings.Contains(s, "2 小时") {
+		t.Errorf("session row %q", s)
+	}
+	if s := cdpGet(t, ctx, "the meeting", chromedp.Evaluate[string](`document.querySelector('#tr-meetings li[data-attended="true"]')?.textContent || ''`)); !strings.Contains(s, "调度会") {
+		t.Errorf("meeting row %q", s)
+	}
+	noHorizontalScroll(t, ctx, "training")
+	artifact(t, "field-training-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	tapUntil(t, ctx, "record a meeting", "#btn-meeting", `!!document.querySelector('#meeting-send')`)
+	cdpDo(t, ctx, "the meeting",
+		chromedp.SendKeys(chromedp.CSS("#meeting-title"), "网格周例会"),
+		chromedp.SendKeys(chromedp.CSS("#meeting-minutes"), "通报上周案件"))
+	noHorizontalScroll(t, ctx, "record a meeting")
+	cdpDo(t, ctx, "send the meeting", chromedp.Tap(chromedp.CSS("#meeting-send")))
+	waitFor[bool](t, ctx, "the meeting sent", `window.__griddM.sent.some((x) => x.kind === 'meeting' && x.status === 201)`)
+	waitFor[bool](t, ctx, "the meeting listed", `document.querySelectorAll('#tr-meetings li[data-attended="true"]').length === 2`)
+	var kind, grid string
+	var attendees int
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT kind, grid_code, cardinality(attendees) FROM meetings WHERE title = '网格周例会'`).Scan(&kind, &grid, &attendees); err != nil {
+		t.Fatalf("the meeting from the app: %v", err)
+	}
+	if kind != "grid" || grid != ownGrid || attendees != 1 {
+		t.Errorf("the meeting from the app: %s %s with %d attendees", kind, grid, attendees)
 	}
 
 	// The center's console lists the household due (visited today) and

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 	"github.com/gridd/gridd/internal/attendance"
+	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/inspection"
 	"github.com/gridd/gridd/internal/training"
 )
@@ -88,7 +90,8 @@ func TestFieldAppInspection(t *testing.T) {
 
 // TestConsoleDuties: the center's duties tab lists a worker's pending
 // leave, which one click approves; who must retrain after a failed exam;
-// the checklists; the licences due.
+// the checklists, one edited into its next version; the licences due; the
+// police rota of a community filled and one officer taken off.
 func TestConsoleDuties(t *testing.T) {
 	t.Parallel()
 	ta := newConsoleApp(t)
@@ -100,8 +103,8 @@ func TestConsoleDuties(t *testing.T) {
 		t.Fatal(err)
 	}
 	score := 40.0
-	if _, err := ta.training.RecordSession(ctx0, admin, training.SessionIn{Title: "季度培训", Date: "2026-11-10", Hours: 1, PassMark: 60,
-		Scope: ownGrid, Attendees: []training.AttendeeIn{{Username: ownGrid, Attended: true, Score: &score}}}); err != nil {
+	if _, _, err := ta.training.RecordSession(ctx0, admin, training.SessionIn{Title: "季度培训", Date: "2026-11-10", Hours: 1, PassMark: 60,
+		Scope: ownGrid, Attendees: []training.AttendeeIn{{Username: ownGrid, Attended: true, Score: &score}}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser(t)
@@ -118,5 +121,71 @@ func TestConsoleDuties(t *testing.T) {
 	ta.do("GET", "/api/v1/leave?status=approved", ta.login("center"), nil, nil).decode(t, &list)
 	if len(list.Leave) != 1 || list.Leave[0].ID != l.ID {
 		t.Errorf("approved leave: %+v", list.Leave)
+	}
+
+	// The center edits the checklist: renamed, an item added; the save
+	// stores version 2 and version 1 stays as it was.
+	cdpDo(t, ctx, "edit the checklist", chromedp.Click(chromedp.CSS(`#duty-templates li[data-code="matrix"] button[data-action=edit]`)))
+	waitFor[bool](t, ctx, "the editor", `document.querySelectorAll('#ck-form .ck-item').length === 1 && document.querySelector('#ck-code').readOnly`)
+	cdpDo(t, ctx, "rename and add an item",
+		chromedp.SetValue(chromedp.CSS("#ck-name"), "矩阵检查（修订）"),
+		chromedp.Click(chromedp.CSS("#ck-add")))
+	waitFor[bool](t, ctx, "the new item row", `document.querySelectorAll('#ck-form .ck-item').length === 2`)
+	cdpDo(t, ctx, "fill the new item",
+		chromedp.SendKeys(chromedp.CSS("#ck-form .ck-item:nth-child(2) .ck-item-code"), "lights"),
+		chromedp.SendKeys(chromedp.CSS("#ck-form .ck-item:nth-child(2) .ck-item-text"), "应急照明完好"),
+		chromedp.SendKeys(chromedp.CSS("#ck-form .ck-item:nth-child(2) .ck-item-category"), "0801"),
+		chromedp.Click(chromedp.CSS("#ck-save")))
+	waitFor[bool](t, ctx, "version 2 listed", `(document.querySelector('#duty-templates li[data-code="matrix"]') || {}).textContent?.includes('2 项 · 第2版') || false`)
+	if msg := cdpGet(t, ctx, "saved", chromedp.Evaluate[string](`document.querySelector('#ck-msg').textContent`)); msg != "已保存：矩阵检查（修订） 第2版" {
+		t.Errorf("editor says %q", msg)
+	}
+	var versions []string
+	rows, err := ta.db.Pool.Query(ctx0, `SELECT version || ':' || name || ':' || jsonb_array_length(items) FROM inspection_templates WHERE code = 'matrix' ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v)
+	}
+	if fmt.Sprint(versions) != "[1:矩阵检查:1 2:矩阵检查（修订）:2]" {
+		t.Errorf("stored versions %v", versions)
+	}
+	artifact(t, "console-checklist-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+	// The police rota of the demo's community: three officers on the first
+	// shift of a day, one taken off again; the norms' flags say what is short.
+	day := "2026-12-14"
+	cdpDo(t, ctx, "the community's week",
+		chromedp.SetValue(chromedp.CSS("#rota-community"), demo.PoliceCommunity),
+		chromedp.SetValue(chromedp.CSS("#rota-from"), day),
+		chromedp.Click(chromedp.CSS("#rota-show")))
+	waitFor[bool](t, ctx, "the empty week", `document.querySelectorAll('#rota-table tbody tr').length === 7 && !!document.querySelector('#rota-flags li[data-reason=officers_below_norm]')`)
+	cell := fmt.Sprintf(`#rota-table td[data-date="%s"][data-shift="1"] .officer`, day)
+	for i := 1; i <= 3; i++ {
+		cdpDo(t, ctx, "an officer on the shift",
+			chromedp.SetValue(chromedp.CSS("#rota-add-date"), day),
+			chromedp.SetValue(chromedp.CSS("#rota-add-shift"), "1"),
+			chromedp.SendKeys(chromedp.CSS("#rota-add-user"), fmt.Sprintf("police-%d", i)),
+			chromedp.Click(chromedp.CSS("#rota-add")))
+		waitFor[bool](t, ctx, "the officer shown", fmt.Sprintf(`document.querySelectorAll('%s').length === %d`, cell, i))
+	}
+	flags := cdpGet(t, ctx, "the flags", chromedp.Evaluate[string](`document.querySelector('#rota-flags').textContent`))
+	if !strings.Contains(flags, "民警不足：3 名，标准 9 名") || strings.Contains(flags, day+" 第1班") || !strings.Contains(flags, day+" 第2班 0 人，标准 3 人") {
+		t.Errorf("rota flags %q", flags)
+	}
+	artifact(t, "console-rota-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	cdpDo(t, ctx, "take one off", chromedp.Click(chromedp.CSS(cell+" button")))
+	waitFor[bool](t, ctx, "two left", fmt.Sprintf(`document.querySelectorAll('%s').length === 2 && document.querySelector('#rota-flags').textContent.includes('%s 第1班 2 人')`, cell, day))
+	var shifts int
+	if err := ta.db.Pool.QueryRow(ctx0, `SELECT count(*) FROM police_shifts WHERE community_code = $1`, demo.PoliceCommunity).Scan(&shifts); err != nil {
+		t.Fatal(err)
+	}
+	if shifts != 2 {
+		t.Errorf("%d shifts stored, want 2", shifts)
 	}
 }

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/gridd/gridd/internal/workday"
 )
 
 // TestRetrainAfterFailedExam: a worker who fails a session's exam and one
@@ -91,5 +95,156 @@ func TestRetrainAfterFailedExam(t *testing.T) {
 	}
 	if res := ta.do("GET", fmt.Sprintf("/api/v1/meetings/%d", m.ID), ta.login("370114001001002"), nil, nil); res.Status != 403 {
 		t.Errorf("another grid's worker reads the meeting: %d", res.Status)
+	}
+}
+
+// TestDutyRetriesTakeEffectOnce: a training session, a meeting and a daily
+// log entry (its submission and an amendment) sent twice under one
+// Idempotency-Key are stored once; the retry answers 200 with the first
+// object and Idempotent-Replayed; the key with another body is 422.
+func TestDutyRetriesTakeEffectOnce(t *testing.T) {
+	ta := newTestApp(t, true)
+	center, worker := ta.login("center"), ta.login(ownGrid)
+	session := map[string]any{"title": "季度培训", "date": "2026-11-10", "hours": 1, "pass_mark": 60, "scope": "370114001000000",
+		"attendees": []map[string]any{{"username": ownGrid, "attended": true, "score": 80}}}
+	meeting := map[string]any{"kind": "grid", "date": "2026-12-04", "grid": ownGrid, "title": "网格周例会", "attendees": []string{ownGrid}}
+	for _, c := range []struct {
+		name, path, token string
+		body              map[string]any
+		list              string
+	}{
+		{"session", "/api/v1/training/sessions", center, session, "/api/v1/training/sessions"},
+		{"meeting", "/api/v1/meetings", worker, meeting, "/api/v1/meetings"},
+	} {
+		key := map[string]string{"Idempotency-Key": "retry-" + c.name}
+		first := ta.do("POST", c.path, c.token, c.body, key)
+		again := ta.do("POST", c.path, c.token, c.body, key)
+		var a, b struct{ ID int64 }
+		first.decode(t, &a)
+		again.decode(t, &b)
+		if first.Status != 201 || again.Status != 200 || again.Header.Get("Idempotent-Replayed") != "true" || a.ID == 0 || a.ID != b.ID {
+			t.Errorf("%s: %d then %d (%s), ids %d %d", c.name, first.Status, again.Status, again.Header.Get("Idempotent-Replayed"), a.ID, b.ID)
+		}
+		other := map[string]any{}
+		for k, v := range c.body {
+			other[k] = v
+		}
+		other["title"] = "另一次"
+		if res := ta.do("POST", c.path, c.token, other, key); res.Status != 422 || !bytes.Contains(res.Body, []byte("idempotency_key_reused")) {
+			t.Errorf("%s: the key with another body: %d %s", c.name, res.Status, res.Body)
+		}
+		var list map[string][]json.RawMessage
+		ta.do("GET", c.list, center, nil, nil).decode(t, &list)
+		n := 0
+		for _, v := range list {
+			n += len(v)
+		}
+		if n != 1 {
+			t.Errorf("%s: %d stored, want 1", c.name, n)
+		}
+		if res := ta.do("POST", c.path, c.token, c.body, nil); res.Status != 201 {
+			t.Errorf("%s without a key: %d", c.name, res.Status)
+		}
+	}
+
+	// The daily log: submitted, the answer lost, sent again; then amended twice the same way.
+	log := map[string]any{"notes": "上午巡查"}
+	k1 := map[string]string{"Idempotency-Key": "log-1"}
+	if res := ta.do("POST", "/api/v1/worklog", worker, log, k1); res.Status != 201 {
+		t.Fatalf("submit: %d %s", res.Status, res.Body)
+	}
+	if res := ta.do("POST", "/api/v1/worklog", worker, log, k1); res.Status != 200 || res.Header.Get("ETag") != `"1"` {
+		t.Errorf("submit again under its key: %d %s", res.Status, res.Header.Get("ETag"))
+	}
+	if res := ta.do("POST", "/api/v1/worklog", worker, log, map[string]string{"Idempotency-Key": "log-other"}); res.Status != 409 {
+		t.Errorf("a second submission under another key: %d", res.Status)
+	}
+	k2 := map[string]string{"Idempotency-Key": "log-2", "If-Match": `"1"`}
+	amend := map[string]any{"notes": "上午巡查，下午走访"}
+	for i, want := range []int{200, 200} {
+		res := ta.do("PUT", "/api/v1/worklog", worker, amend, k2)
+		if res.Status != want || res.Header.Get("ETag") != `"2"` || (i == 1) != (res.Header.Get("Idempotent-Replayed") == "true") {
+			t.Errorf("amend #%d: %d %s replayed %q", i+1, res.Status, res.Header.Get("ETag"), res.Header.Get("Idempotent-Replayed"))
+		}
+	}
+	if res := ta.do("PUT", "/api/v1/worklog", worker, map[string]any{"notes": "别的"}, k2); res.Status != 422 {
+		t.Errorf("the amendment's key with other notes: %d", res.Status)
+	}
+	if res := ta.do("PUT", "/api/v1/worklog", worker, amend, map[string]string{"If-Match": `"1"`}); res.Status != 409 {
+		t.Errorf("a stale amendment without a key: %d", res.Status)
+	}
+	var d struct {
+		Entry struct {
+			Notes   string
+			Version int
+		}
+	}
+	ta.do("GET", "/api/v1/worklog", worker, nil, nil).decode(t, &d)
+	if d.Entry.Notes != "上午巡查，下午走访" || d.Entry.Version != 2 {
+		t.Errorf("the entry after the retries: %+v", d.Entry)
+	}
+}
+
+// TestMyTraining: a worker's own record holds its sessions newest first
+// with its attendance and score only, the hours attended this quarter and
+// year (last year's session not counted), no retrain notice once its
+// latest session passed, and the meetings it attended or held for its
+// grids — not another grid's.
+func TestMyTraining(t *testing.T) {
+	ta := newTestApp(t, true)
+	center, worker := ta.login("center"), ta.login(ownGrid)
+	today := todayCivil()
+	lastYear := fmt.Sprintf("%d-12-31", time.Now().In(workday.Shanghai()).Year()-1)
+	for _, s := range []map[string]any{
+		{"title": "去年培训", "date": lastYear, "hours": 2, "pass_mark": 60, "scope": "370114001000000",
+			"attendees": []map[string]any{{"username": ownGrid, "attended": true, "score": 30}, {"username": otherGrid, "attended": true, "score": 90}}},
+		{"title": "今天培训", "date": today, "hours": 1.5, "pass_mark": 60, "scope": "370114001000000",
+			"attendees": []map[string]any{{"username": ownGrid, "attended": true, "score": 75}}},
+		{"title": "别人的培训", "date": today, "hours": 3, "pass_mark": 60, "scope": "370114001000000",
+			"attendees": []map[string]any{{"username": otherGrid, "attended": false}}},
+	} {
+		if res := ta.do("POST", "/api/v1/training/sessions", center, s, nil); res.Status != 201 {
+			t.Fatalf("session: %d %s", res.Status, res.Body)
+		}
+	}
+	for _, m := range []map[string]any{
+		{"kind": "grid", "date": today, "grid": ownGrid, "title": "本网格例会", "attendees": []string{"center"}},
+		{"kind": "grid", "date": today, "grid": otherGrid, "title": "别的网格例会", "attendees": []string{"center"}},
+	} {
+		if res := ta.do("POST", "/api/v1/meetings", center, m, nil); res.Status != 201 {
+			t.Fatalf("meeting: %d %s", res.Status, res.Body)
+		}
+	}
+	var mine struct {
+		Sessions []struct {
+			Title    string
+			Attended bool
+			Score    *float64
+			Passed   bool
+		}
+		HoursQuarter  float64 `json:"hours_quarter"`
+		HoursYear     float64 `json:"hours_year"`
+		SessionsMonth int     `json:"sessions_month"`
+		Retrain       *struct{ Title string }
+		Meetings      []struct {
+			Title    string
+			Attended bool
+		}
+	}
+	ta.do("GET", "/api/v1/me/training", worker, nil, nil).decode(t, &mine)
+	if len(mine.Sessions) != 2 || mine.Sessions[0].Title != "今天培训" || !mine.Sessions[0].Passed || mine.Sessions[1].Passed ||
+		mine.Sessions[1].Score == nil || *mine.Sessions[1].Score != 30 {
+		t.Errorf("sessions %+v", mine.Sessions)
+	}
+	if mine.HoursQuarter != 1.5 || mine.HoursYear != 1.5 || mine.SessionsMonth != 1 || mine.Retrain != nil {
+		t.Errorf("hours %v/%v, %d this month, retrain %+v", mine.HoursQuarter, mine.HoursYear, mine.SessionsMonth, mine.Retrain)
+	}
+	if fmt.Sprint(mine.Meetings) != "[{本网格例会 false}]" {
+		t.Errorf("meetings %+v", mine.Meetings)
+	}
+	// The other grid's worker missed its latest session: it must retrain.
+	ta.do("GET", "/api/v1/me/training", ta.login(otherGrid), nil, nil).decode(t, &mine)
+	if mine.Retrain == nil || mine.Retrain.Title != "别人的培训" || mine.HoursYear != 0 {
+		t.Errorf("the other worker: retrain %+v, hours %v", mine.Retrain, mine.HoursYear)
 	}
 }

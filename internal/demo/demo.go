@@ -38,7 +38,16 @@ const (
 	RoleDepartment = "department"
 	RoleWorker     = "worker"
 	RoleViewer     = "viewer"
+	// The other grid forces (issue 18).
+	RoleVolunteer = "volunteer" // 志愿者: reports and rates
+	RoleInformant = "informant" // 信息员: reports
+	RolePolice    = "police"    // 社区民警: on the rota of its community (ScopeGridCode)
+	RoleLiaison   = "liaison"   // 部门联络员 (DepartmentCode)
 )
+
+// PoliceCommunity is the village whose community police are demo logins
+// (police-1 … police-9: the norm of nine officers, three per shift).
+const PoliceCommunity = "370114001001000"
 
 // Grid roles (Assignment.GridRole).
 const (
@@ -85,7 +94,7 @@ type Department struct {
 // username ("p0001", …). ScopeGridCode is the grid a center login is scoped to (the town).
 type Person struct {
 	Username, Name, Phone string
-	Role                  string // admin|center|department|worker|viewer
+	Role                  string // admin|center|department|worker|viewer|volunteer|informant|police|liaison
 	DepartmentCode        string
 	ScopeGridCode         string
 	Assignments           []Assignment

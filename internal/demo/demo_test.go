@@ -571,7 +571,8 @@ func TestPeople(t *testing.T) {
 			depts[d.Code] = true
 		}
 		phone := regexp.MustCompile(`^1[358]\d{9}$`)
-		roles := map[string]bool{RoleAdmin: true, RoleCenter: true, RoleDepartment: true, RoleWorker: true, RoleViewer: true}
+		roles := map[string]bool{RoleAdmin: true, RoleCenter: true, RoleDepartment: true, RoleWorker: true, RoleViewer: true,
+			RoleVolunteer: true, RoleInformant: true, RolePolice: true, RoleLiaison: true}
 		users := map[string]Person{}
 		phones := map[string]bool{}
 		// holders[grid][role] lists the usernames holding that role in that grid.
@@ -588,7 +589,7 @@ func TestPeople(t *testing.T) {
 			if p.Name == "" || !roles[p.Role] {
 				t.Errorf("%s: name %q role %q", p.Username, p.Name, p.Role)
 			}
-			if (p.Role == RoleDepartment) != (p.DepartmentCode != "") || (p.DepartmentCode != "" && !depts[p.DepartmentCode]) {
+			if (p.Role == RoleDepartment || p.Role == RoleLiaison) != (p.DepartmentCode != "") || (p.DepartmentCode != "" && !depts[p.DepartmentCode]) {
 				t.Errorf("%s: role %s department %q", p.Username, p.Role, p.DepartmentCode)
 			}
 			for _, a := range p.Assignments {
@@ -609,6 +610,26 @@ func TestPeople(t *testing.T) {
 		}
 		if c := users["center"]; c.Role != RoleCenter || c.ScopeGridCode != TownCode {
 			t.Errorf("center = %+v", c)
+		}
+		// The other grid forces: one volunteer, one informant, one liaison
+		// and the nine police of PoliceCommunity, a village.
+		if grids[PoliceCommunity].Level != 2 {
+			t.Errorf("police community %s is not a village", PoliceCommunity)
+		}
+		forces := map[string]int{}
+		for _, p := range town.People {
+			switch p.Role {
+			case RoleVolunteer, RoleInformant, RoleLiaison:
+				forces[p.Role]++
+			case RolePolice:
+				forces[p.Role]++
+				if p.ScopeGridCode != PoliceCommunity || !p.IsLogin() {
+					t.Errorf("%s: community %q, login %v", p.Username, p.ScopeGridCode, p.IsLogin())
+				}
+			}
+		}
+		if fmt.Sprint(forces) != "map[informant:1 liaison:1 police:9 volunteer:1]" {
+			t.Errorf("the other grid forces: %v", forces)
 		}
 		for d := range depts {
 			if p := users["dept-"+d]; p.Role != RoleDepartment || p.DepartmentCode != d {

@@ -43,7 +43,7 @@ type LoadOptions struct {
 // IsLogin reports whether a demo person gets the demo password.
 func (p Person) IsLogin() bool {
 	switch p.Role {
-	case RoleAdmin, RoleCenter, RoleWorker, RoleDepartment:
+	case RoleAdmin, RoleCenter, RoleWorker, RoleDepartment, RoleVolunteer, RoleInformant, RolePolice, RoleLiaison:
 		return true
 	}
 	return false

@@ -82,7 +82,9 @@ func (r *roster) phone() string {
 // people returns the users: admin and center logins, one login per department, one full-time
 // worker per basic grid (username = grid code), and per village the "1+N" team: a grid head for
 // both grids, a party-group leader per grid, a supervising leader and cadre for both grids and a
-// volunteer per grid.
+// volunteer per grid; then the logins of the other grid forces: volunteer-1, informant-1, nine
+// community police of PoliceCommunity (police-1 … police-9) and the liaison of the first
+// department (liaison-1). They are drawn last, so the rest of the roster stays as it was.
 func people(rng *rand.Rand, grids []Grid, depts []Department) []Person {
 	r := &roster{rng: rng, names: map[string]bool{}, phones: map[string]bool{}}
 	admin := r.person("admin", RoleAdmin)
@@ -131,5 +133,13 @@ func people(rng *rand.Rand, grids []Grid, depts []Department) []Person {
 			out = append(out, p)
 		}
 	}
-	return out
+	out = append(out, r.person("volunteer-1", RoleVolunteer), r.person("informant-1", RoleInformant))
+	for i := 1; i <= 9; i++ {
+		p := r.person(fmt.Sprintf("police-%d", i), RolePolice)
+		p.ScopeGridCode = PoliceCommunity
+		out = append(out, p)
+	}
+	liaison := r.person("liaison-1", RoleLiaison)
+	liaison.DepartmentCode = depts[0].Code
+	return append(out, liaison)
 }

@@ -12,13 +12,14 @@ import (
 
 // registerTrainingRoutes:
 //
-//	POST /api/v1/training/sessions          {"title","date","hours","pass_mark","scope","attendees":[{"username","attended","score"}]}
+//	POST /api/v1/training/sessions          (Idempotency-Key) {"title","date","hours","pass_mark","scope","attendees":[{"username","attended","score"}]}
 //	GET  /api/v1/training/sessions?from=&to=  sessions in scope with attendance and scores
 //	GET  /api/v1/training/retrain             who must retrain (latest session missed or failed)
-//	POST /api/v1/meetings                     {"kind":"party_group|grid|dispatch","date","grid","title","minutes","attendees":[username]}
+//	POST /api/v1/meetings                     (Idempotency-Key) {"kind":"party_group|grid|dispatch","date","grid","title","minutes","attendees":[username]}
 //	GET  /api/v1/meetings?kind=&from=&to=     meetings in scope, newest first
 //	GET  /api/v1/meetings/{id}                one meeting with attendees and minutes
 //	GET  /api/v1/meetings/{id}/pack           the meeting with last week's case figures (and the retrain list for the center)
+//	GET  /api/v1/me/training                  the caller's sessions (attendance, hours, score), hours, whether it must retrain, its meetings
 func (s *Server) registerTrainingRoutes(r chi.Router) {
 	if s.Training == nil {
 		return
@@ -30,6 +31,7 @@ func (s *Server) registerTrainingRoutes(r chi.Router) {
 	r.Get("/meetings", s.h(s.listMeetings))
 	r.Get("/meetings/{id}", s.h(s.getMeeting))
 	r.Get("/meetings/{id}/pack", s.h(s.meetingPack))
+	r.Get("/me/training", s.h(s.myTraining))
 }
 
 type sessionJSON struct {
@@ -80,11 +82,11 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	se, err := s.Training.RecordSession(r.Context(), principal(r), in)
+	se, replayed, err := s.Training.RecordSession(r.Context(), principal(r), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", toSessionJSON(se))
+	s.writeJSON(w, r, createdStatus(w, replayed), "application/json", toSessionJSON(se))
 	return nil
 }
 
@@ -121,12 +123,12 @@ func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	m, err := s.Training.RecordMeeting(r.Context(), principal(r), in)
+	m, replayed, err := s.Training.RecordMeeting(r.Context(), principal(r), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/meetings/%d", m.ID))
-	s.writeJSON(w, r, http.StatusCreated, "application/json", toMeetingJSON(m))
+	s.writeJSON(w, r, createdStatus(w, replayed), "application/json", toMeetingJSON(m))
 	return nil
 }
 
@@ -185,4 +187,38 @@ func (s *Server) meetingPack(w http.ResponseWriter, r *http.Request) error {
 		Retrain   []training.Retrain `json:"retrain"`
 		PackURL   string             `json:"pack_url"`
 	}{toMeetingJSON(pk.Meeting), pk.Week, pk.From, pk.To, pk.ByUnit, pk.ByVillage, retrain, "/api/v1/reports/weekly?week=" + pk.Week})
+}
+
+type myMeetingJSON struct {
+	meetingJSON
+	Attended bool `json:"attended"`
+}
+
+func (s *Server) myTraining(w http.ResponseWriter, r *http.Request) error {
+	mine, err := s.Training.Mine(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	ms := make([]myMeetingJSON, 0, len(mine.Meetings))
+	for _, m := range mine.Meetings {
+		ms = append(ms, myMeetingJSON{toMeetingJSON(m.Meeting), m.Attended})
+	}
+	return s.ok(w, r, struct {
+		Sessions      []training.MySession `json:"sessions"`
+		HoursYear     float64              `json:"hours_year"`
+		HoursQuarter  float64              `json:"hours_quarter"`
+		SessionsMonth int                  `json:"sessions_month"`
+		Retrain       *training.Retrain    `json:"retrain"`
+		Meetings      []myMeetingJSON      `json:"meetings"`
+	}{mine.Sessions, mine.HoursYear, mine.HoursQuarter, mine.SessionsMonth, mine.Retrain, ms})
+}
+
+// createdStatus is 201 for a new object, 200 with Idempotent-Replayed for
+// a retry answered with the object stored first.
+func createdStatus(w http.ResponseWriter, replayed bool) int {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+		return http.StatusOK
+	}
+	return http.StatusCreated
 }

@@ -18,8 +18,8 @@ import (
 //
 //	GET  /api/v1/worklog?worker=&date=   a worker's day assembled (patrol, reports, visits, verifications, inspections) with its entry;
 //	                                     a worker its own, a center or viewer any worker of its scope (ETag = the entry's version)
-//	POST /api/v1/worklog                 {"date", "notes"}: the caller's entry for the day, once (again: 409); late after the day ends
-//	PUT  /api/v1/worklog + If-Match      {"date", "notes"}: amend the caller's entry (stale version: 409)
+//	POST /api/v1/worklog                 {"date", "notes"}: the caller's entry for the day, once (again: 409); late after the day ends (Idempotency-Key: a retry answers 200)
+//	PUT  /api/v1/worklog + If-Match      {"date", "notes"}: amend the caller's entry (stale version: 409; Idempotency-Key: a retry of the last amendment answers 200)
 func (s *Server) registerWorklogRoutes(r chi.Router) {
 	if s.Worklog == nil {
 		return
@@ -142,12 +142,12 @@ func (s *Server) submitWorklog(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	e, err := s.Worklog.Submit(r.Context(), principal(r), worklog.Submission{Date: in.Date, Notes: in.Notes})
+	e, replayed, err := s.Worklog.Submit(r.Context(), principal(r), worklog.Submission{Date: in.Date, Notes: in.Notes}, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, e.Version))
-	s.writeJSON(w, r, http.StatusCreated, "application/json", s.entryOut(msg.Lang(lang(r)), e))
+	s.writeJSON(w, r, createdStatus(w, replayed), "application/json", s.entryOut(msg.Lang(lang(r)), e))
 	return nil
 }
 
@@ -164,9 +164,12 @@ func (s *Server) amendWorklog(w http.ResponseWriter, r *http.Request) error {
 		}
 		version = v
 	}
-	e, err := s.Worklog.Amend(r.Context(), principal(r), worklog.Submission{Date: in.Date, Notes: in.Notes, Version: version})
+	e, replayed, err := s.Worklog.Amend(r.Context(), principal(r), worklog.Submission{Date: in.Date, Notes: in.Notes, Version: version}, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, e.Version))
 	return s.ok(w, r, s.entryOut(msg.Lang(lang(r)), e))

@@ -110,35 +110,62 @@ func (s *WorklogStore) FindEntry(ctx context.Context, userID int64, day workday.
 	return &e, nil
 }
 
-// CreateEntry inserts e; the day's second entry is a Conflict.
-func (s *WorklogStore) CreateEntry(ctx context.Context, e *worklog.Entry) error {
+// CreateEntry inserts e; the day's second entry is a Conflict, unless key
+// is the key its entry was last written with: then e is filled from the
+// stored row and replayed is true, with the stored request hash.
+func (s *WorklogStore) CreateEntry(ctx context.Context, e *worklog.Entry, key string, hash []byte) (bool, []byte, error) {
+	k, h := idemArgs(key, hash)
 	tag, err := s.db.Pool.Exec(ctx, `
-INSERT INTO worklogs (user_id, day, notes, late, submitted_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, 1)
-ON CONFLICT (user_id, day) DO NOTHING`, e.UserID, e.Day.String(), e.Notes, e.Late, e.SubmittedAt, e.UpdatedAt)
+INSERT INTO worklogs (user_id, day, notes, late, submitted_at, updated_at, version, idem_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
+ON CONFLICT (user_id, day) DO NOTHING`, e.UserID, e.Day.String(), e.Notes, e.Late, e.SubmittedAt, e.UpdatedAt, k, h)
 	if err != nil {
-		return translate(err, "daily log entry")
+		return false, nil, translate(err, "daily log entry")
 	}
-	if tag.RowsAffected() == 0 {
-		return errs.Conflictf("already_submitted", "the log of %s was already submitted: amend it with PUT and If-Match", e.Day)
+	if tag.RowsAffected() == 1 {
+		return false, nil, nil
 	}
-	return nil
+	if stored, ok, err := s.replay(ctx, e, key); err != nil || ok {
+		return ok, stored, err
+	}
+	return false, nil, errs.Conflictf("already_submitted", "the log of %s was already submitted: amend it with PUT and If-Match", e.Day)
+}
+
+// replay fills e from the stored entry when its last write carried key.
+func (s *WorklogStore) replay(ctx context.Context, e *worklog.Entry, key string) ([]byte, bool, error) {
+	if key == "" {
+		return nil, false, nil
+	}
+	var storedKey *string
+	var stored []byte
+	err := s.db.Pool.QueryRow(ctx, `SELECT notes, late, submitted_at, updated_at, version, idem_key, request_hash FROM worklogs WHERE user_id = $1 AND day = $2`,
+		e.UserID, e.Day.String()).Scan(&e.Notes, &e.Late, &e.SubmittedAt, &e.UpdatedAt, &e.Version, &storedKey, &stored)
+	if err != nil {
+		return nil, false, translate(err, "daily log entry of "+e.Day.String())
+	}
+	return stored, storedKey != nil && *storedKey == key, nil
 }
 
 // UpdateEntry replaces the notes when the stored version is e.Version-1;
-// it fills e from the stored row.
-func (s *WorklogStore) UpdateEntry(ctx context.Context, e *worklog.Entry) error {
+// it fills e from the stored row. A stale version is a Conflict unless the
+// entry was last written under key (a retry): then replayed is true.
+func (s *WorklogStore) UpdateEntry(ctx context.Context, e *worklog.Entry, key string, hash []byte) (bool, []byte, error) {
+	k, h := idemArgs(key, hash)
+	read := *e
 	err := s.db.Pool.QueryRow(ctx, `
-UPDATE worklogs SET notes = $3, updated_at = $4, version = version + 1
+UPDATE worklogs SET notes = $3, updated_at = $4, version = version + 1, idem_key = $6, request_hash = $7
 WHERE user_id = $1 AND day = $2 AND version = $5
-RETURNING late, submitted_at, version`, e.UserID, e.Day.String(), e.Notes, e.UpdatedAt, e.Version-1).Scan(&e.Late, &e.SubmittedAt, &e.Version)
+RETURNING late, submitted_at, version`, e.UserID, e.Day.String(), e.Notes, e.UpdatedAt, e.Version-1, k, h).Scan(&e.Late, &e.SubmittedAt, &e.Version)
 	if err == nil {
-		return nil
+		return false, nil, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return translate(err, "daily log entry")
+		return false, nil, translate(err, "daily log entry")
 	}
 	if _, ferr := s.FindEntry(ctx, e.UserID, e.Day); ferr != nil {
-		return ferr
+		return false, nil, ferr
 	}
-	return errs.Conflictf("stale_version", "the log of %s was changed since version %d: read it again", e.Day, e.Version-1)
+	if stored, ok, err := s.replay(ctx, e, key); err != nil || ok {
+		return ok, stored, err
+	}
+	return false, nil, errs.Conflictf("stale_version", "the log of %s was changed since version %d: read it again", read.Day, read.Version-1)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/idem"
 	"github.com/gridd/gridd/internal/people"
 )
 
@@ -29,8 +30,21 @@ const MaxMinutes = 20000
 
 // RecordMeeting stores a meeting. The center records any kind in its
 // scope; a grid worker records its own grid's party-group and grid
-// meetings.
-func (s *Service) RecordMeeting(ctx context.Context, p *auth.Principal, in MeetingIn) (*Meeting, error) {
+// meetings. With key (Idempotency-Key) a retry returns the meeting stored
+// first (replayed true); the key with another body is Unprocessable.
+func (s *Service) RecordMeeting(ctx context.Context, p *auth.Principal, in MeetingIn, key string) (*Meeting, bool, error) {
+	m, err := s.checkMeeting(ctx, p, in)
+	if err != nil {
+		return nil, false, err
+	}
+	replayed, err := idem.Once(key, in, func(hash []byte) (bool, []byte, error) { return s.Store.CreateMeeting(ctx, m, key, hash) })
+	if err != nil {
+		return nil, false, err
+	}
+	return m, replayed, nil
+}
+
+func (s *Service) checkMeeting(ctx context.Context, p *auth.Principal, in MeetingIn) (*Meeting, error) {
 	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker); err != nil {
 		return nil, err
 	}
@@ -65,11 +79,7 @@ func (s *Service) RecordMeeting(ctx context.Context, p *auth.Principal, in Meeti
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	m := &Meeting{Kind: in.Kind, Date: day, GridCode: in.Grid, Title: strings.TrimSpace(in.Title), Minutes: in.Minutes, Attendees: at, CreatedBy: p.User.ID}
-	if err := s.Store.CreateMeeting(ctx, m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return &Meeting{Kind: in.Kind, Date: day, GridCode: in.Grid, Title: strings.TrimSpace(in.Title), Minutes: in.Minutes, Attendees: at, CreatedBy: p.User.ID}, nil
 }
 
 func (s *Service) meetingScope(p *auth.Principal) ([]string, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/idem"
 	"github.com/gridd/gridd/internal/people"
 )
 
@@ -81,12 +82,22 @@ type Meeting struct {
 
 // Store keeps sessions and meetings.
 type Store interface {
-	CreateSession(ctx context.Context, s *Session) error
+	// CreateSession stores s. With key, a session the same creator stored
+	// under key before is loaded into s instead (replayed true) and its
+	// request hash returned.
+	CreateSession(ctx context.Context, s *Session, key string, hash []byte) (replayed bool, storedHash []byte, err error)
 	// FindSessions returns the sessions held in [from, to] (nil: open) for
 	// the scope roots (nil: all; a session with no scope is everyone's),
 	// by date, with their attendees.
 	FindSessions(ctx context.Context, scope []string, from, to *time.Time) ([]*Session, error)
-	CreateMeeting(ctx context.Context, m *Meeting) error
+	// CreateMeeting stores m; with key as CreateSession.
+	CreateMeeting(ctx context.Context, m *Meeting, key string, hash []byte) (replayed bool, storedHash []byte, err error)
+	// FindUserSessions returns the sessions userID was expected at, by
+	// date, each with userID's attendee row only.
+	FindUserSessions(ctx context.Context, userID int64) ([]*Session, error)
+	// FindUserMeetings returns, newest first, the meetings userID
+	// attended and those held for the grids under scope (nil: none).
+	FindUserMeetings(ctx context.Context, userID int64, scope []string) ([]*Meeting, error)
 	FindMeeting(ctx context.Context, id int64) (*Meeting, error)
 	FindMeetings(ctx context.Context, scope []string, kind string, from, to *time.Time) ([]*Meeting, error)
 }
@@ -181,7 +192,21 @@ func (s *Service) attendees(ctx context.Context, f *fields, in []AttendeeIn, fie
 }
 
 // RecordSession stores a training session with its attendance and scores.
-func (s *Service) RecordSession(ctx context.Context, p *auth.Principal, in SessionIn) (*Session, error) {
+// With key (Idempotency-Key) a retry returns the session stored first
+// (replayed true); the key with another body is Unprocessable.
+func (s *Service) RecordSession(ctx context.Context, p *auth.Principal, in SessionIn, key string) (*Session, bool, error) {
+	se, err := s.checkSession(ctx, p, in)
+	if err != nil {
+		return nil, false, err
+	}
+	replayed, err := idem.Once(key, in, func(hash []byte) (bool, []byte, error) { return s.Store.CreateSession(ctx, se, key, hash) })
+	if err != nil {
+		return nil, false, err
+	}
+	return se, replayed, nil
+}
+
+func (s *Service) checkSession(ctx context.Context, p *auth.Principal, in SessionIn) (*Session, error) {
 	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
 		return nil, err
 	}
@@ -209,12 +234,8 @@ func (s *Service) RecordSession(ctx context.Context, p *auth.Principal, in Sessi
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	se := &Session{Title: strings.TrimSpace(in.Title), Date: day, Hours: in.Hours, PassMark: in.PassMark, ScopeCode: in.Scope,
-		Attendees: at, CreatedBy: p.User.ID}
-	if err := s.Store.CreateSession(ctx, se); err != nil {
-		return nil, err
-	}
-	return se, nil
+	return &Session{Title: strings.TrimSpace(in.Title), Date: day, Hours: in.Hours, PassMark: in.PassMark, ScopeCode: in.Scope,
+		Attendees: at, CreatedBy: p.User.ID}, nil
 }
 
 func (s *Service) readScope(p *auth.Principal) ([]string, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/idem"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/workday"
 )
@@ -90,11 +91,14 @@ type Store interface {
 	DayCases(ctx context.Context, userID int64, from, to time.Time) (reports, verifications []CaseItem, err error)
 	DayVisits(ctx context.Context, userID int64, day workday.Date) ([]VisitItem, error)
 	FindEntry(ctx context.Context, userID int64, day workday.Date) (*Entry, error)
-	// CreateEntry stores e; Conflict when the day already has an entry.
-	CreateEntry(ctx context.Context, e *Entry) error
+	// CreateEntry stores e; Conflict when the day already has an entry,
+	// unless that entry was last written under key (a retry): then e is
+	// filled from it and replayed is true, with its stored request hash.
+	CreateEntry(ctx context.Context, e *Entry, key string, hash []byte) (replayed bool, stored []byte, err error)
 	// UpdateEntry replaces the notes when the stored version is
-	// e.Version-1 (Conflict otherwise, NotFound without an entry).
-	UpdateEntry(ctx context.Context, e *Entry) error
+	// e.Version-1 (Conflict otherwise, NotFound without an entry); a
+	// retry under the key of the last write replays as CreateEntry.
+	UpdateEntry(ctx context.Context, e *Entry, key string, hash []byte) (replayed bool, stored []byte, err error)
 }
 
 // Service assembles and stores daily logs.
@@ -239,34 +243,38 @@ func (s *Service) checkSubmission(p *auth.Principal, in Submission) (workday.Dat
 
 // Submit stores the caller's entry for a day, once: a second submission
 // of the same day is a Conflict (amend it with Amend). The entry is late
-// when submitted after its day ended.
-func (s *Service) Submit(ctx context.Context, p *auth.Principal, in Submission) (*Entry, error) {
+// when submitted after its day ended. With key (Idempotency-Key) a retry
+// answers with the entry stored (replayed true).
+func (s *Service) Submit(ctx context.Context, p *auth.Principal, in Submission, key string) (*Entry, bool, error) {
 	day, notes, err := s.checkSubmission(p, in)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.now()
 	e := &Entry{UserID: p.User.ID, Day: day, Notes: notes, Late: !now.Before(day.End()), SubmittedAt: now, UpdatedAt: now, Version: 1}
-	if err := s.Store.CreateEntry(ctx, e); err != nil {
-		return nil, err
+	replayed, err := idem.Once(key, in, func(hash []byte) (bool, []byte, error) { return s.Store.CreateEntry(ctx, e, key, hash) })
+	if err != nil {
+		return nil, false, err
 	}
-	return e, nil
+	return e, replayed, nil
 }
 
 // Amend replaces the notes of the caller's submitted entry; in.Version is
 // the version read (a stale one is a Conflict). Lateness is kept from the
-// first submission.
-func (s *Service) Amend(ctx context.Context, p *auth.Principal, in Submission) (*Entry, error) {
+// first submission. With key (Idempotency-Key) a retry of the last
+// amendment answers with the entry stored (replayed true), not a Conflict.
+func (s *Service) Amend(ctx context.Context, p *auth.Principal, in Submission, key string) (*Entry, bool, error) {
 	day, notes, err := s.checkSubmission(p, in)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if in.Version < 1 {
-		return nil, errs.Invalidf("If-Match", "if_match_required", "send If-Match with the entry's version (its ETag) to amend it")
+		return nil, false, errs.Invalidf("If-Match", "if_match_required", "send If-Match with the entry's version (its ETag) to amend it")
 	}
 	e := &Entry{UserID: p.User.ID, Day: day, Notes: notes, UpdatedAt: s.now(), Version: in.Version + 1}
-	if err := s.Store.UpdateEntry(ctx, e); err != nil {
-		return nil, err
+	replayed, err := idem.Once(key, in, func(hash []byte) (bool, []byte, error) { return s.Store.UpdateEntry(ctx, e, key, hash) })
+	if err != nil {
+		return nil, false, err
 	}
-	return e, nil
+	return e, replayed, nil
 }

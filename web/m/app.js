@@ -8,6 +8,7 @@ import * as Q from './queue.js';
 import { MiniMap, segDist, dist } from './map.js';
 import * as visits from './visits.js';
 import * as worklog from './worklog.js';
+import * as training from './training.js';
 import { setupDuties } from './duties.js';
 import './style.css';
 
@@ -225,7 +226,7 @@ function render() {
   if (S.view === 'report') return renderReport();
   if (S.view === 'verify') return renderVerify();
   if (S.view === 'queue') return renderQueue();
-  const duty = visits.views[S.view] || worklog.views[S.view];
+  const duty = visits.views[S.view] || worklog.views[S.view] || training.views[S.view];
   if (duty) return duty();
   return renderHome();
 }
@@ -294,8 +295,9 @@ function renderNotWorker() {
 
 async function logout() {
   try { await call('POST', '/api/v1/auth/logout'); } catch (e) { /* gone anyway */ }
-  S.token = ''; S.me = null; S.today = null; S.month = null;
-  for (const k of Object.values(LS)) localStorage.removeItem(k);
+  S.token = ''; S.me = null; S.today = null; S.month = null; S.worklog = null; S.training = null;
+  // The duty screens keep their last data too (worklog.js, training.js).
+  for (const k of [...Object.values(LS), 'gridd.m.worklog', 'gridd.m.training']) localStorage.removeItem(k);
   sessionStorage.removeItem('gridd.token');
   render();
 }
@@ -329,7 +331,7 @@ function renderHome() {
     duties.buttons(),
     h('section', { class: 'card', id: 'patrol' }),
     h('section', { class: 'card', id: 'tasks' }),
-    h('div', { id: 'duty-visits' }), h('div', { id: 'duty-worklog' }),
+    h('div', { id: 'duty-visits' }), h('div', { id: 'duty-worklog' }), h('div', { id: 'duty-training' }),
     h('section', { class: 'card', id: 'checkpoints' }),
     h('section', { class: 'card', id: 'month' }),
     h('button', { class: 'card queue', id: 'queue-state', onclick: () => go('queue') }),
@@ -340,6 +342,7 @@ function renderHome() {
   renderMonth();
   visits.homeCard();
   worklog.homeCard();
+  training.homeCard();
   updateQueueBadge();
 }
 
@@ -751,6 +754,7 @@ async function start() {
     refreshMonth();
     visits.refreshDue();
     worklog.load();
+    training.load();
     drainSoon();
   }
   hooks.ready = true;
@@ -767,8 +771,8 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.addEventListener('message', (e) => { if (e.data?.type === 'drain') drainSoon(); });
 }
 
-// The field duties' screens (visits.js, worklog.js) share the app's parts.
-for (const m of [visits, worklog]) {
+// The field duties' screens (visits.js, worklog.js, training.js) share the app's parts.
+for (const m of [visits, worklog, training]) {
   m.init({ S, Q, hooks, call, get, go, enqueue, header, toast, showError, icon, shrink, upload, dist });
 }
 

@@ -1,6 +1,9 @@
 // The daily grid log (网格日志) in the field app: today's recorded work as
-// the server assembles it (GET /api/v1/worklog) and the worker's notes,
-// submitted once (POST) and amended after (PUT with If-Match).
+// the server assembles it (GET /api/v1/worklog, kept on the phone) and the
+// worker's notes, submitted once (POST) and amended after (PUT with
+// If-Match) through the outbox like a report (kind 'worklog', its
+// Idempotency-Key made when the notes are submitted): offline, the entry
+// waits in IndexedDB and is sent, once, when the network returns.
 import { h, clear } from '../src/dom.js';
 import { t, extend, fmtTime } from './i18n.js';
 
@@ -18,6 +21,8 @@ extend({
   wl_saved: '日志已提交',
   wl_need_notes: '请填写今日工作情况',
   wl_off_site: '（不在现场）',
+  wl_queued: '日志待发送，联网后自动提交',
+  kind_worklog: '日志',
 }, {
   worklog: 'Daily log',
   worklog_open: "Today's log",
@@ -32,11 +37,30 @@ extend({
   wl_saved: 'Log submitted',
   wl_need_notes: "Write what today's work held",
   wl_off_site: ' (not on site)',
+  wl_queued: 'The log waits in the outbox and is sent when online',
+  kind_worklog: 'Daily log',
 });
 
+const LS = 'gridd.m.worklog';
 let ctx = null;
 
-export function init(c) { ctx = c; }
+export function init(c) {
+  ctx = c;
+  try { c.S.worklog = JSON.parse(localStorage.getItem(LS) || 'null'); } catch { c.S.worklog = null; }
+  c.Q.handle('worklog', async (a) => {
+    const headers = { 'Idempotency-Key': a.key };
+    if (a.method === 'PUT') headers['If-Match'] = `"${a.version}"`;
+    const r = await c.call(a.method, '/api/v1/worklog', a.body, headers);
+    c.hooks.sent.push({ kind: 'worklog', key: a.key, status: r.status, version: r.data.version, replayed: r.headers.get('Idempotent-Replayed') === 'true' });
+    c.toast(t('wl_saved'));
+    await load();
+  });
+}
+
+// pending reads whether a log entry waits in the outbox.
+async function pending() {
+  return (await ctx.Q.all()).some((a) => a.kind === 'worklog' && a.state !== 'failed');
+}
 
 export const views = { worklog: renderLog };
 
@@ -55,6 +79,7 @@ export async function load() {
   try {
     const r = await ctx.call('GET', '/api/v1/worklog');
     S.worklog = r.data;
+    try { localStorage.setItem(LS, JSON.stringify(r.data)); } catch { /* quota: keep going */ }
     ctx.hooks.worklog = r.data;
     if (S.view === 'worklog') renderLog();
     homeCard();
@@ -86,19 +111,18 @@ function renderLog() {
   notes.value = d.entry ? d.entry.notes : '';
   const status = h('p', { id: 'worklog-status', class: d.entry ? (d.entry.late ? 'warn' : 'ok') : 'muted' }, d.status_text);
   const send = h('button', { class: 'primary huge', id: 'worklog-submit' }, d.entry ? t('wl_amend') : t('wl_submit'));
+  pending().then((p) => {
+    if (p && S.view === 'worklog') { status.className = 'warn'; status.textContent = t('wl_queued'); }
+  }).catch(() => {});
   send.addEventListener('click', async () => {
     const text = notes.value.trim();
     if (!text) return ctx.toast(t('wl_need_notes'));
     send.disabled = true;
-    try {
-      if (d.entry) await ctx.call('PUT', '/api/v1/worklog', { date: d.date, notes: text }, { 'If-Match': `"${d.entry.version}"` });
-      else await ctx.call('POST', '/api/v1/worklog', { date: d.date, notes: text });
-      ctx.toast(t('wl_saved'));
-      await load();
-    } catch (e) {
-      send.disabled = false;
-      ctx.showError(e);
-    }
+    const a = d.entry ? { method: 'PUT', version: d.entry.version } : { method: 'POST' };
+    await ctx.enqueue({ kind: 'worklog', key: ctx.Q.newKey(), photos: [], label: d.date, body: { date: d.date, notes: text }, ...a });
+    status.className = 'warn';
+    status.textContent = t('wl_queued');
+    ctx.toast(navigator.onLine ? t('sent') : t('queued'));
   });
   main.append(notes, status, send);
 }

@@ -1,9 +1,12 @@
 // The center's field-duty views: leave requests to decide, who must
-// retrain, the checklist templates and the licences due. main.js adds the
-// tab and calls view; nothing else.
+// retrain, the checklist templates (edited in checklists.js), the police
+// rota (rota.js) and the licences due. main.js adds the tab and calls view;
+// nothing else.
 import { api } from './api.js';
 import { t, extend } from './i18n.js';
 import { h, clear } from './dom.js';
+import { editor } from './checklists.js';
+import * as rota from './rota.js';
 
 extend({
   tab_forces: '队伍与检查',
@@ -64,7 +67,8 @@ export function view(side, canDecide) {
   const [retrainSec, retrainBody] = section('duty-retrain', t('duty_retrain'));
   const [tplSec, tplBody] = section('duty-templates', t('duty_templates'));
   const [licSec, licBody] = section('duty-licences', t('duty_licences'));
-  side.append(...(canDecide ? [leaveSec] : []), retrainSec, tplSec, licSec);
+  const [rotaSec, rotaBody] = section('duty-rota', t('rota'));
+  side.append(...(canDecide ? [leaveSec] : []), retrainSec, tplSec, ...(canDecide ? [rotaSec] : []), licSec);
   const loadLeave = () => fill(leaveBody, async () => (await api.get('/api/v1/leave?status=pending')).leave, (l) => h('li', { dataset: { id: l.id } },
     h('span', {}, `${l.name || l.username} · ${t('duty_leave_kind_' + l.kind)} · ${l.from}–${l.to}${l.reason ? ' · ' + l.reason : ''}`), ' ',
     ...[[true, 'duty_approve', 'primary'], [false, 'duty_reject', 'ghost']].map(([approve, key, cls]) => h('button', {
@@ -79,8 +83,18 @@ export function view(side, canDecide) {
   if (canDecide) loadLeave();
   fill(retrainBody, async () => (await api.get('/api/v1/training/retrain')).retrain, (r) => h('li', {},
     `${r.name || r.username} · ${t('duty_retrain_' + r.reason)} · ${r.title} ${r.date}${r.score != null ? ` · ${r.score}/${r.pass_mark}` : ''}`), 'duty_retrain_none');
-  fill(tplBody, async () => (await api.get('/api/v1/inspection-templates')).templates, (tp) => h('li', {},
-    `${tp.name} (${tp.kind}/${tp.category}) · ${t('duty_template_items', { n: tp.items.length, v: tp.version })}`), 'duty_templates_none');
+  // Checklists: the center edits one (or starts one) in the box below the
+  // list; a save stores the next version and the list shows it.
+  const tplEdit = h('div', { id: 'duty-template-editor' });
+  const loadTemplates = () => fill(tplBody, async () => (await api.get('/api/v1/inspection-templates')).templates, (tp) => h('li', { dataset: { code: tp.code } },
+    `${tp.name} (${tp.kind}/${tp.category}) · ${t('duty_template_items', { n: tp.items.length, v: tp.version })}`,
+    canDecide ? [' ', h('button', { type: 'button', class: 'ghost', dataset: { action: 'edit' }, onclick: () => editor(tplEdit, tp, loadTemplates) }, t('ck_edit'))] : null),
+  'duty_templates_none');
+  loadTemplates();
+  if (canDecide) {
+    tplSec.append(h('button', { type: 'button', class: 'ghost', id: 'duty-template-new', onclick: () => editor(tplEdit, null, loadTemplates) }, t('ck_new')), tplEdit);
+    rota.view(rotaBody);
+  }
   fill(licBody, async () => (await api.get('/api/v1/licences/due?days=30')).licences, (l) => h('li', { class: l.expired ? 'warn' : '' },
     `${l.name} · ${l.type} ${l.number} · ${l.expires}${l.expired ? ' · ' + t('duty_expired') : ''}`), 'duty_licences_none');
 }
