@@ -229,7 +229,7 @@ func (s *TrainingStore) FindUserSessions(ctx context.Context, userID int64) ([]*
 // FindUserMeetings returns the meetings userID attended and those of the
 // grids under scope, newest first (at most 200).
 func (s *TrainingStore) FindUserMeetings(ctx context.Context, userID int64, scope []string) ([]*training.Meeting, error) {
-	a := &caseArgs{}
+	a := &sqlArgs{}
 	w := "m.attendees @> ARRAY[" + a.add(userID) + "::bigint]"
 	if scope != nil {
 		w += " OR " + gridScopeCondition(a, "m.grid_code", scope)
