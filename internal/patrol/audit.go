@@ -1,6 +1,8 @@
 package patrol
 
 import (
+	"github.com/gridd/gridd/spatial/predicate"
+
 	"context"
 	"fmt"
 	"sort"
@@ -262,7 +264,7 @@ func (s *Service) missedCheckpoints(ctx context.Context, leaves map[string]*regi
 	var mine []*Checkpoint
 	for _, c := range cps {
 		for _, g := range leaves {
-			if g.Geometry.Bound().Contains(orb.Point{c.Lon, c.Lat}) && containsMP(g.Geometry, orb.Point{c.Lon, c.Lat}) {
+			if predicate.InMultiPolygon(g.Geometry, orb.Point{c.Lon, c.Lat}) {
 				mine = append(mine, c)
 				break
 			}
@@ -310,20 +312,4 @@ func (s *Service) missedCheckpoints(ctx context.Context, leaves map[string]*regi
 		}
 	}
 	return out, nil
-}
-
-// containsMP is the even-odd point-in-multipolygon test.
-func containsMP(mp orb.MultiPolygon, p orb.Point) bool {
-	in := false
-	for _, poly := range mp {
-		for _, r := range poly {
-			for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
-				a, b := r[i], r[j]
-				if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0]-a[0])*(p[1]-a[1])/(b[1]-a[1])+a[0] {
-					in = !in
-				}
-			}
-		}
-	}
-	return in
 }

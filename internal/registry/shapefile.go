@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"github.com/gridd/gridd/spatial/validity"
+
 	"archive/zip"
 	"bufio"
 	"bytes"
@@ -550,7 +552,7 @@ func shpAssemble(rings []orb.Ring) orb.MultiPolygon {
 	}
 	for _, r := range rings {
 		for _, p := range r {
-			if !geomFinite(p[0]) || !geomFinite(p[1]) {
+			if !validity.Finite(p[0]) || !validity.Finite(p[1]) {
 				// Leave the parts alone; validation reports the bad number.
 				mp := make(orb.MultiPolygon, len(rings))
 				for i, r := range rings {
@@ -571,7 +573,7 @@ func shpAssemble(rings []orb.Ring) orb.MultiPolygon {
 	}
 	var holes []hole
 	for _, r := range rings {
-		a := geomSignedArea(r)
+		a := validity.SignedArea(r)
 		if a > 0 {
 			holes = append(holes, hole{r, a})
 		} else {
@@ -584,10 +586,10 @@ func shpAssemble(rings []orb.Ring) orb.MultiPolygon {
 		hb := h.ring.Bound()
 		for _, e := range exts {
 			eb := e.poly[0].Bound()
-			if !geomWithin(hb, eb) || (best != nil && e.area >= best.area) {
+			if !validity.Within(hb, eb) || (best != nil && e.area >= best.area) {
 				continue
 			}
-			if geomRingIn(h.ring, e.poly[0]) == 1 {
+			if validity.RingIn(h.ring, e.poly[0]) == 1 {
 				best = e
 			}
 		}
@@ -643,7 +645,7 @@ func WriteShapefileZip(w io.Writer, grids []*Grid) error {
 				if pts[0] != pts[len(pts)-1] {
 					pts = append(pts, pts[0])
 				}
-				a := geomSignedArea(orb.Ring(pts))
+				a := validity.SignedArea(orb.Ring(pts))
 				if (k == 0 && a > 0) || (k > 0 && a < 0) { // exterior CW, holes CCW
 					orb.Ring(pts).Reverse()
 				}

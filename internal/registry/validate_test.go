@@ -1,10 +1,10 @@
 package registry
 
 import (
+	"github.com/gridd/gridd/spatial/validity"
+
 	"fmt"
 	"math"
-	"math/big"
-	"math/rand"
 	"strings"
 	"testing"
 
@@ -144,27 +144,6 @@ func TestValidateGeometryVertexCapDefault(t *testing.T) {
 	}
 }
 
-func TestGeomOrientExactness(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	exact := func(a, b, c orb.Point) int {
-		r := func(v float64) *big.Rat { return new(big.Rat).SetFloat64(v) }
-		l := new(big.Rat).Mul(new(big.Rat).Sub(r(b[0]), r(a[0])), new(big.Rat).Sub(r(c[1]), r(a[1])))
-		rr := new(big.Rat).Mul(new(big.Rat).Sub(r(b[1]), r(a[1])), new(big.Rat).Sub(r(c[0]), r(a[0])))
-		return l.Cmp(rr)
-	}
-	for i := 0; i < 20000; i++ {
-		a := orb.Point{116 + rng.Float64(), 39 + rng.Float64()}
-		b := orb.Point{116 + rng.Float64(), 39 + rng.Float64()}
-		// c on (or within a few ulps of) the line ab.
-		t0 := rng.Float64()
-		c := orb.Point{a[0] + t0*(b[0]-a[0]), a[1] + t0*(b[1]-a[1])}
-		c[0] = math.Nextafter(c[0], c[0]+float64(rng.Intn(3)-1))
-		if got, want := geomOrient(a, b, c), exact(a, b, c); got != want {
-			t.Fatalf("orient(%v, %v, %v) = %d, exact %d", a, b, c, got, want)
-		}
-	}
-}
-
 func TestValidateFeatures(t *testing.T) {
 	sq := orb.MultiPolygon{{lsq(0, 0, 10, 10)}}
 	fs := []Feature{
@@ -249,8 +228,8 @@ func TestValidateGeometryTooComplex(t *testing.T) {
 	if _, ps := ValidateGeometry(orb.MultiPolygon{{zigzag(100)}}, Limits{}); len(ps) != 0 {
 		t.Fatalf("a small zigzag is valid: %+v", ps)
 	}
-	defer func(b int) { geomSweepBudget = b }(geomSweepBudget)
-	geomSweepBudget = 100_000
+	defer func(b int) { validity.SweepBudget = b }(validity.SweepBudget)
+	validity.SweepBudget = 100_000
 	_, ps := ValidateGeometry(orb.MultiPolygon{{zigzag(400)}}, Limits{})
 	if len(ps) != 1 || ps[0].Reason != "too_complex" {
 		t.Fatalf("want too_complex, got %+v", ps)

@@ -1,6 +1,8 @@
 package gridindex
 
 import (
+	"github.com/gridd/gridd/spatial/predicate"
+
 	"cmp"
 	"errors"
 	"fmt"
@@ -621,7 +623,7 @@ func (b *builder) onAnyEdge(pcs []piece, x, y float64) bool {
 	for _, pc := range pcs {
 		for e := pc.start; e < pc.start+pc.n; e++ {
 			a, c := b.edge(pc.ring, e)
-			if onSegment(a[0], a[1], c[0], c[1], x, y) {
+			if predicate.OnSegment(a[0], a[1], c[0], c[1], x, y) {
 				return true
 			}
 		}
@@ -781,7 +783,7 @@ func (w *worker) processRow(row int) error {
 		x := lo[0] + (yr-lo[1])*(hi[0]-lo[0])/(hi[1]-lo[1])
 		k := floorClamp((x-f.x0)*f.invW, nx)
 		// leftOf(j): reference j is strictly left of the upward edge.
-		leftOf := func(j int) bool { return orient(lo[0], lo[1], hi[0], hi[1], refX[j], yr) > 0 }
+		leftOf := func(j int) bool { return predicate.Orient(lo[0], lo[1], hi[0], hi[1], refX[j], yr) > 0 }
 		for k > 0 && !leftOf(k-1) {
 			k--
 		}

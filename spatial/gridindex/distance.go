@@ -1,6 +1,8 @@
 package gridindex
 
 import (
+	"github.com/gridd/gridd/spatial/predicate"
+
 	"math"
 
 	"github.com/paulmach/orb"
@@ -159,7 +161,7 @@ func (d *distSearch) segDist(a, b orb.Point) float64 {
 		t = math.Min(math.Max(-(ax*ex+ay*ey)/l2, 0), 1)
 	}
 	dist := math.Hypot(ax+t*ex, ay+t*ey)
-	if dist < 1e-3 && onSegment(a[0], a[1], b[0], b[1], d.px, d.py) {
+	if dist < 1e-3 && predicate.OnSegment(a[0], a[1], b[0], b[1], d.px, d.py) {
 		return 0
 	}
 	return dist

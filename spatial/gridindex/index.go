@@ -52,6 +52,8 @@
 package gridindex
 
 import (
+	"github.com/gridd/gridd/spatial/predicate"
+
 	"math"
 	"math/bits"
 	"sort"
@@ -336,7 +338,7 @@ func winner(rec, cov []uint64, l int) int {
 // the segment crosses its boundary an odd number of times (c must not lie on
 // any edge).
 //
-// Exactness: a vertex v is "above" the line c->p when orient(c, p, v) > 0;
+// Exactness: a vertex v is "above" the line c->p when predicate.Orient(c, p, v) > 0;
 // vertices on the line count as below. This is the half-open rule of ray
 // casting generalised to any direction; it is equivalent to shifting the
 // segment by an infinitesimal amount, which changes no answer because c and
@@ -344,14 +346,14 @@ func winner(rec, cov []uint64, l int) int {
 // crosses the segment iff c and p are strictly on different sides of the
 // edge's line. All orientation tests are exact.
 func crossMasks(w []uint64, nch, mw int, cx, cy, px, py, R float64, on, par []uint64) {
-	// Orientation filter: orient(c, p, v) is evaluated as Shewchuk's
+	// Orientation filter: predicate.Orient(c, p, v) is evaluated as Shewchuk's
 	// orient2d(p, v, c) = dx*(vy-cy) - dy*(vx-cx), whose rounding error is at
-	// most ccwErrBoundA*(|dx*(vy-cy)| + |dy*(vx-cx)|) <= ccwErrBoundA*(|dx|+|dy|)*R
+	// most predicate.ErrBoundA*(|dx*(vy-cy)| + |dy*(vx-cx)|) <= predicate.ErrBoundA*(|dx|+|dy|)*R
 	// (R bounds the rounded |vx-cx| and |vy-cy| of every vertex of the
 	// record); the factor covers the rounding of the bound itself. Values
 	// within the bound are decided by the exact predicate.
 	dx, dy := px-cx, py-cy
-	bound := ccwErrBoundA * ((math.Abs(dx) + math.Abs(dy)) * R) * (1 + 1e-14)
+	bound := predicate.ErrBoundA * ((math.Abs(dx) + math.Abs(dy)) * R) * (1 + 1e-14)
 	i := 0
 	for ; nch > 0; nch-- {
 		h := w[i]
@@ -372,18 +374,18 @@ func crossMasks(w []uint64, nch, mw int, cx, cy, px, py, R float64, on, par []ui
 			if det < -bound {
 				sa = -1
 			} else {
-				sa = orient(cx, cy, px, py, ax, ay)
+				sa = predicate.Orient(cx, cy, px, py, ax, ay)
 			}
 		}
 		for k := 2; k+1 < len(c); k += 2 {
 			bx, by := math.Float64frombits(c[k]), math.Float64frombits(c[k+1])
-			// sb = sign of orient(c, p, b), filtered (inlined by hand).
+			// sb = sign of predicate.Orient(c, p, b), filtered (inlined by hand).
 			sb := 1
 			if det := float64(dx*(by-cy)) - float64(dy*(bx-cx)); det <= bound {
 				if det < -bound {
 					sb = -1
 				} else {
-					sb = orient(cx, cy, px, py, bx, by)
+					sb = predicate.Orient(cx, cy, px, py, bx, by)
 				}
 			}
 			if sa != sb || sa == 0 {
@@ -425,11 +427,11 @@ func edgeEvent(ax, ay, bx, by float64, sa, sb int, cx, cy, px, py float64) (on, 
 	if (sa > 0) == (sb > 0) {
 		return false, false
 	}
-	op := orient(ax, ay, bx, by, px, py)
+	op := predicate.Orient(ax, ay, bx, by, px, py)
 	if op == 0 {
 		return true, false
 	}
-	return false, op != orient(ax, ay, bx, by, cx, cy)
+	return false, op != predicate.Orient(ax, ay, bx, by, cx, cy)
 }
 
 // crossChains is the single-polygon variant used while building: it
@@ -460,7 +462,7 @@ func crossChains(w []uint64, cx, cy, px, py float64) (on, odd bool) {
 	return false, odd
 }
 
-// sideOf returns the exact sign of orient(c, p, v), with an inlined fast
+// sideOf returns the exact sign of predicate.Orient(c, p, v), with an inlined fast
 // path.
 func sideOf(cx, cy, px, py, vx, vy float64) int {
 	acx := cx - vx
@@ -470,14 +472,14 @@ func sideOf(cx, cy, px, py, vx, vy float64) int {
 	detl := float64(acx * bcy)
 	detr := float64(acy * bcx)
 	det := detl - detr
-	bound := ccwErrBoundA * (math.Abs(detl) + math.Abs(detr))
+	bound := predicate.ErrBoundA * (math.Abs(detl) + math.Abs(detr))
 	if det > bound {
 		return 1
 	}
 	if det < -bound {
 		return -1
 	}
-	return orient(cx, cy, px, py, vx, vy)
+	return predicate.Orient(cx, cy, px, py, vx, vy)
 }
 
 // LocateEach calls fn(i, grids) with the result of Locate(pts[i]) for every

@@ -1,4 +1,4 @@
-package gridindex
+package predicate
 
 import (
 	"math"
@@ -20,11 +20,11 @@ func TestOrient_exact(t *testing.T) {
 	check := func(ax, ay, bx, by, cx, cy float64) {
 		t.Helper()
 		want := ratOrient(ax, ay, bx, by, cx, cy)
-		if got := orient(ax, ay, bx, by, cx, cy); got != want {
-			t.Fatalf("orient(%v,%v,%v,%v,%v,%v) = %d, want %d", ax, ay, bx, by, cx, cy, got, want)
+		if got := Orient(ax, ay, bx, by, cx, cy); got != want {
+			t.Fatalf("Orient(%v,%v,%v,%v,%v,%v) = %d, want %d", ax, ay, bx, by, cx, cy, got, want)
 		}
-		if got := orientExact(ax, ay, bx, by, cx, cy); got != want {
-			t.Fatalf("orientExact(%v,%v,%v,%v,%v,%v) = %d, want %d", ax, ay, bx, by, cx, cy, got, want)
+		if got := OrientExact(ax, ay, bx, by, cx, cy); got != want {
+			t.Fatalf("OrientExact(%v,%v,%v,%v,%v,%v) = %d, want %d", ax, ay, bx, by, cx, cy, got, want)
 		}
 	}
 	for range 5000 {
