@@ -90,6 +90,8 @@ type app struct {
 	dutyParts
 	// field duties: inspections, grid forces, training, leave (forces.go).
 	forceParts
+	// the province instance's database and service (province.go).
+	provinceParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -194,10 +196,20 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.openDuties()
+	if err := a.openProvince(ctx, c); err != nil {
+		a.close()
+		return nil, err
+	}
 	return a, nil
 }
 
-func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
+func (a *app) close() {
+	a.closeLive()
+	a.closeAuthCache()
+	a.closeLayerRevisions()
+	a.closeProvince()
+	a.db.Close()
+}
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
@@ -249,6 +261,8 @@ func (a *app) server(c Config) *httpapi.Server {
 		PublicBurst:    c.PublicBurst,
 		Visits:         a.visits,
 		Worklog:        a.worklog,
+
+		Province: a.province,
 	})
 }
 
