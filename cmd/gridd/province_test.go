@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,24 +41,18 @@ func provinceCluster(ctx context.Context, name string) (*devdb.Cluster, error) {
 }
 
 // migrateDemo migrates the database at url and loads the demo town.
-func migrateDemo(t *testing.T, ctx context.Context, url string, withDemo bool) {
-	t.Helper()
+func migrateDemo(ctx context.Context, url string, withDemo bool) error {
 	db, err := postgis.Open(ctx, postgis.Config{URL: url})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if !withDemo {
-		return
+	if err := db.Migrate(ctx); err != nil || !withDemo {
+		return err
 	}
 	town := demo.Generate(dbtest.DemoSeed)
-	if err := demo.Load(ctx, town, demo.Stores{Grids: postgis.NewGridStore(db), People: postgis.NewPeopleStore(db), Layers: postgis.NewLayerStore(db)},
-		demo.LoadOptions{Password: dbtest.DemoPassword, Hasher: dbtest.FastHasher}); err != nil {
-		t.Fatal(err)
-	}
+	return demo.Load(ctx, town, demo.Stores{Grids: postgis.NewGridStore(db), People: postgis.NewPeopleStore(db), Layers: postgis.NewLayerStore(db)},
+		demo.LoadOptions{Password: dbtest.DemoPassword, Hasher: dbtest.FastHasher})
 }
 
 // TestProvinceAggregation: two city clusters and a province cluster, all
@@ -97,9 +92,18 @@ func TestProvinceAggregation(t *testing.T) {
 	clA, clB, clP := clusters[0], clusters[1], clusters[2]
 	step("three clusters started")
 	urlA, urlB := clA.URL("gridd"), clB.URL("gridd")
-	migrateDemo(t, ctx, urlA, true)
-	migrateDemo(t, ctx, urlB, true)
-	migrateDemo(t, ctx, clP.URL("gridd"), false) // the province instance's own database: its logins
+	// The cities' demo towns and the province instance's own database (its
+	// logins), side by side.
+	for i, u := range []string{urlA, urlB, clP.URL("gridd")} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = migrateDemo(ctx, u, i < 2) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := clP.CreateDatabase(ctx, "province"); err != nil {
 		t.Fatal(err)
 	}
@@ -298,9 +302,45 @@ func TestProvinceAggregation(t *testing.T) {
 	})
 	t.Logf("a new case of city A seen through the province's API after %s", lag.Round(time.Millisecond))
 
+	// Monthly figures: city A assesses this month; the province has the
+	// month's aggregate, no worker named.
+	res := cityA.do("POST", "/api/v1/assessments/run?month="+now.Format("2006-01"), centerA, nil, nil)
+	if res.Status != 201 {
+		t.Fatalf("assess city A: %d %s", res.Status, res.Body)
+	}
+	var run struct {
+		Workers []struct {
+			Total     float64 `json:"total"`
+			Qualified bool    `json:"qualified"`
+		} `json:"workers"`
+	}
+	res.decode(t, &run)
+	qualified, sum := 0, 0.0
+	for _, w := range run.Workers {
+		sum += w.Total
+		if w.Qualified {
+			qualified++
+		}
+	}
+	var got *province.AssessmentFigures
+	waitFor("city A's assessment in the province", 30*time.Second, func() bool {
+		for _, c := range readProv().Counties {
+			for _, m := range c.Months {
+				if c.CountyCode == codeA && m.Month == now.Format("2006-01") && m.Assessment != nil {
+					got = m.Assessment
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if len(run.Workers) == 0 || got.Workers != len(run.Workers) || got.Qualified != qualified || math.Abs(got.TotalSum-sum) > 1e-6 {
+		t.Errorf("province assessment of A %+v; city A: %d workers, %d qualified, total %.2f", got, len(run.Workers), qualified, sum)
+	}
+
 	// Tiles: the grids of both cities.
 	tile := maptile.At(pointIn(ownGrid, 1, 30), 12)
-	res := prov.do("GET", fmt.Sprintf("/api/v1/province/tiles/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y), padmin, nil, nil)
+	res = prov.do("GET", fmt.Sprintf("/api/v1/province/tiles/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y), padmin, nil, nil)
 	if res.Status != 200 {
 		t.Fatalf("province tile: %d %s", res.Status, res.Body)
 	}
