@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
@@ -90,14 +91,7 @@ func (db *DB) Close() { db.Pool.Close() }
 
 // Migrate applies every pending migration. It is idempotent.
 func (db *DB) Migrate(ctx context.Context) error {
-	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	defer sqlDB.Close()
-	goose.SetLogger(goose.NopLogger())
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
+	if err := db.gooseUp(ctx, migrations.FS); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	// River's tables (the job queue of internal/jobs), at the version this
@@ -112,6 +106,19 @@ func (db *DB) Migrate(ctx context.Context) error {
 	// Connections opened before postgis existed lack the geometry codec.
 	db.Pool.Reset()
 	return nil
+}
+
+// gooseUp applies the pending goose migrations of fsys.
+func (db *DB) gooseUp(ctx context.Context, fsys fs.FS) error {
+	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	defer sqlDB.Close()
+	goose.SetLogger(goose.NopLogger())
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
 }
 
 // CheckSchema fails, naming the pending migrations, unless every embedded

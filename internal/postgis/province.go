@@ -11,9 +11,7 @@ import (
 	"github.com/gridd/gridd/internal/province"
 	provmigrations "github.com/gridd/gridd/migrations/province"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/paulmach/orb"
-	"github.com/pressly/goose/v3"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -115,14 +113,7 @@ func PublishedCountyCode(ctx context.Context, conn *pgx.Conn) (string, error) {
 // MigrateProvince applies the province database's migrations
 // (migrations/province). Idempotent.
 func (db *DB) MigrateProvince(ctx context.Context) error {
-	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	defer sqlDB.Close()
-	goose.SetLogger(goose.NopLogger())
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, provmigrations.FS)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
+	if err := db.gooseUp(ctx, provmigrations.FS); err != nil {
 		return fmt.Errorf("migrate province: %w", err)
 	}
 	db.Pool.Reset() // connections opened before postgis existed lack the geometry codec
@@ -436,30 +427,8 @@ func (s *ProvinceStore) StudyArea(ctx context.Context, roots []string) (orb.Mult
 	if roots != nil {
 		return nil, errs.Invalidf("parent", "parent_not_supported", "province hot spots cover every city")
 	}
-	rows, err := s.db.Pool.Query(ctx, `
+	return queryPolygons(ctx, s.db, "province study area", `
 SELECT g.geom FROM grid_versions g
 WHERE g.valid_to IS NULL
   AND g.level = (SELECT min(level) FROM grid_versions t WHERE t.county_code = g.county_code AND t.valid_to IS NULL)`)
-	if err != nil {
-		return nil, translate(err, "province study area")
-	}
-	defer rows.Close()
-	var out orb.MultiPolygon
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
-		}
-		g, err := decodeGeom(b)
-		if err != nil {
-			return nil, err
-		}
-		switch v := g.(type) {
-		case orb.MultiPolygon:
-			out = append(out, v...)
-		case orb.Polygon:
-			out = append(out, v)
-		}
-	}
-	return out, translate(rows.Err(), "province study area")
 }
