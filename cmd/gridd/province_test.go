@@ -117,8 +117,12 @@ func TestProvinceAggregation(t *testing.T) {
 	if err := cityA.db.PublishProvince(ctx, codeA); err != nil {
 		t.Fatal(err)
 	}
-	if err := cityB.db.PublishProvince(ctx, codeB); err != nil {
+	// City B through the command line, as an operator would.
+	if err := run(ctx, []string{"province", "publish", "--database-url", urlB, "--county-code", codeB}); err != nil {
 		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"province", "publish", "--database-url", urlB, "--county-code", "37010"}); err == nil {
+		t.Fatal("published under a five-digit county code")
 	}
 	// Publishing again is idempotent; under another code it is refused.
 	if err := cityA.db.PublishProvince(ctx, codeA); err != nil {
@@ -142,7 +146,10 @@ func TestProvinceAggregation(t *testing.T) {
 	if err := pdb.SubscribeCity(ctx, codeA, urlA); err != nil {
 		t.Fatal(err)
 	}
-	if err := pdb.SubscribeCity(ctx, codeB, urlB); err != nil {
+	if err := run(ctx, []string{"province", "subscribe", "--province-url", provURL, "--city-code", codeB, "--conninfo", urlB}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"province", "status", "--province-url", provURL}); err != nil {
 		t.Fatal(err)
 	}
 
