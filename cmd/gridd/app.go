@@ -282,6 +282,11 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	if err := a.db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if a.provinceDB != nil {
+		if err := a.provinceDB.CheckProvinceSchema(ctx); err != nil {
+			return fmt.Errorf("province database: %w", err)
+		}
+	}
 	if err := a.checkDataKey(ctx); err != nil {
 		return err
 	}

@@ -137,7 +137,13 @@ func TestProvinceAggregation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pdb.Close()
+	if err := pdb.CheckProvinceSchema(ctx); err == nil {
+		t.Fatal("an empty province database passed the schema check")
+	}
 	if err := pdb.MigrateProvince(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := pdb.CheckProvinceSchema(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := pdb.SubscribeCity(ctx, codeB, urlA); err == nil {

@@ -125,10 +125,16 @@ func (db *DB) gooseUp(ctx context.Context, fsys fs.FS) error {
 // migration has been applied: a gridd serving a database an older gridd
 // migrated would fail on its first query of a new table instead.
 func (db *DB) CheckSchema(ctx context.Context) error {
+	return db.checkSchema(ctx, migrations.FS, "gridd migrate")
+}
+
+// checkSchema fails, naming how to migrate, unless every migration of
+// fsys has been applied.
+func (db *DB) checkSchema(ctx context.Context, fsys fs.FS, migrate string) error {
 	sqlDB := stdlib.OpenDBFromPool(db.Pool)
 	defer sqlDB.Close()
 	goose.SetLogger(goose.NopLogger())
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys)
 	if err != nil {
 		return err
 	}
@@ -141,7 +147,7 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 		return nil
 	}
 	if want := sources[len(sources)-1].Version; cur < want {
-		return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run 'gridd migrate' first", cur, want)
+		return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run '%s' first", cur, want, migrate)
 	}
 	return nil
 }

@@ -120,6 +120,12 @@ func (db *DB) MigrateProvince(ctx context.Context) error {
 	return nil
 }
 
+// CheckProvinceSchema fails unless the province database is migrated
+// (gridd province subscribe migrates it).
+func (db *DB) CheckProvinceSchema(ctx context.Context) error {
+	return db.checkSchema(ctx, provmigrations.FS, "gridd province subscribe")
+}
+
 // SubscribeCity subscribes the province database to the city publishing
 // under code at conninfo (a libpq connection string or URL the province's
 // PostgreSQL server uses to reach the city: its host as seen from the
