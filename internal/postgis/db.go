@@ -110,6 +110,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // gooseUp applies the pending goose migrations of fsys.
 func (db *DB) gooseUp(ctx context.Context, fsys fs.FS) error {
+	return db.withGoose(fsys, func(p *goose.Provider) error {
+		_, err := p.Up(ctx)
+		return err
+	})
+}
+
+// withGoose runs fn with a goose provider of fsys on this pool.
+func (db *DB) withGoose(fsys fs.FS, fn func(*goose.Provider) error) error {
 	sqlDB := stdlib.OpenDBFromPool(db.Pool)
 	defer sqlDB.Close()
 	goose.SetLogger(goose.NopLogger())
@@ -117,8 +125,7 @@ func (db *DB) gooseUp(ctx context.Context, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.Up(ctx)
-	return err
+	return fn(p)
 }
 
 // CheckSchema fails, naming the pending migrations, unless every embedded
@@ -131,25 +138,20 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 // checkSchema fails, naming how to migrate, unless every migration of
 // fsys has been applied.
 func (db *DB) checkSchema(ctx context.Context, fsys fs.FS, migrate string) error {
-	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	defer sqlDB.Close()
-	goose.SetLogger(goose.NopLogger())
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys)
-	if err != nil {
-		return err
-	}
-	cur, err := p.GetDBVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("schema version: %w", err)
-	}
-	sources := p.ListSources()
-	if len(sources) == 0 {
+	return db.withGoose(fsys, func(p *goose.Provider) error {
+		cur, err := p.GetDBVersion(ctx)
+		if err != nil {
+			return fmt.Errorf("schema version: %w", err)
+		}
+		sources := p.ListSources()
+		if len(sources) == 0 {
+			return nil
+		}
+		if want := sources[len(sources)-1].Version; cur < want {
+			return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run '%s' first", cur, want, migrate)
+		}
 		return nil
-	}
-	if want := sources[len(sources)-1].Version; cur < want {
-		return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run '%s' first", cur, want, migrate)
-	}
-	return nil
+	})
 }
 
 // tx runs fn in a transaction, committing when fn returns nil. When ctx
