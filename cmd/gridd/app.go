@@ -90,6 +90,8 @@ type app struct {
 	dutyParts
 	// field duties: inspections, grid forces, training, leave (forces.go).
 	forceParts
+	// the province instance's database and service (province.go).
+	provinceParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -197,11 +199,20 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.openDuties()
+	if err := a.openProvince(ctx, c); err != nil {
+		return nil, err
+	}
 	opened = true
 	return a, nil
 }
 
-func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
+func (a *app) close() {
+	a.closeLive()
+	a.closeAuthCache()
+	a.closeLayerRevisions()
+	a.closeProvince()
+	a.db.Close()
+}
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
@@ -253,6 +264,8 @@ func (a *app) server(c Config) *httpapi.Server {
 		PublicBurst:    c.PublicBurst,
 		Visits:         a.visits,
 		Worklog:        a.worklog,
+
+		Province: a.province,
 	})
 }
 
@@ -271,6 +284,11 @@ func (a *app) console(c Config) http.Handler {
 func (a *app) serve(ctx context.Context, c Config) error {
 	if err := a.db.CheckSchema(ctx); err != nil {
 		return err
+	}
+	if a.provinceDB != nil {
+		if err := a.provinceDB.CheckProvinceSchema(ctx); err != nil {
+			return fmt.Errorf("province database: %w", err)
+		}
 	}
 	if err := a.checkDataKey(ctx); err != nil {
 		return err

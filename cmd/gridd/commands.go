@@ -327,19 +327,20 @@ func cmdAudit(ctx context.Context, args []string) error {
 
 func cmdDB(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: gridd db start|stop|url [--dir DIR] [--ephemeral]")
+		return fmt.Errorf("usage: gridd db start|stop|url [--dir DIR] [--ephemeral] [--logical]")
 	}
 	var dir string
-	var ephemeral bool
+	var ephemeral, logical bool
 	fs := flag.NewFlagSet("db", flag.ContinueOnError)
 	fs.StringVar(&dir, "dir", envOr("GRIDD_DIR", ".gridd"), "cluster directory")
 	fs.BoolVar(&ephemeral, "ephemeral", false, "throw-away cluster: durability off (tests only)")
+	fs.BoolVar(&logical, "logical", false, "wal_level = logical: the cluster can publish to or subscribe as a province (gridd province)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	switch args[0] {
 	case "start":
-		cl, err := devdb.Start(ctx, devdb.Options{Dir: dir, Database: "gridd", Durable: !ephemeral})
+		cl, err := devdb.Start(ctx, devdb.Options{Dir: dir, Database: "gridd", Durable: !ephemeral, Logical: logical})
 		if err != nil {
 			return err
 		}

@@ -86,6 +86,10 @@ type Config struct {
 	// checks the newest one.
 	AuditCheckpointDir   string
 	AuditCheckpointEvery time.Duration
+	// ProvinceURL, when set, makes `gridd serve` a read-only province
+	// instance over this province database (the subscriptions' tables);
+	// DatabaseURL stays the instance's own gridd database (logins).
+	ProvinceURL string
 }
 
 func envOr(name, def string) string {
@@ -125,6 +129,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.PublicBurst, "public-burst", 10, "burst of public who-answers lookups per client address")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
 	fs.DurationVar(&c.AuditCheckpointEvery, "audit-checkpoint-every", time.Minute, "how often a signed checkpoint of the audit log's head is written")
+	fs.StringVar(&c.ProvinceURL, "province-url", os.Getenv("GRIDD_PROVINCE_URL"), "serve as a read-only province instance over this province database (the cities' subscriptions; gridd province subscribe); the database URL stays this instance's own, for logins (env GRIDD_PROVINCE_URL)")
 	fs.DurationVar(&c.APIKeyTTL, "api-key-ttl", 90*24*time.Hour, "default lifetime of a new API key")
 	fs.DurationVar(&c.APIKeyMaxTTL, "api-key-max-ttl", 365*24*time.Hour, "longest lifetime a new API key may ask for")
 	c.SecondFactorRoles = []people.Role{people.RoleAdmin, people.RoleCenter}

@@ -15,6 +15,7 @@ const usage = `gridd — grid-based community management (网格化管理)
 
 Usage:
   gridd serve                 serve the API and console (DATABASE_URL, GRIDD_ADDR)
+  gridd serve --province-url URL   a read-only province instance over the subscribed cities
   gridd dev [--dir .gridd]    start a private PostGIS (unless DATABASE_URL), migrate, load the demo if empty, serve
   gridd migrate               apply database migrations (idempotent)
   gridd demo [--seed N] [--password P]   load the demo town into an empty database
@@ -29,7 +30,10 @@ Usage:
   gridd audit registers [--parent CODE] [--norm 300] [--tolerance 0.5]   register coverage audit
   gridd audit patrols --month YYYY-MM [--parent CODE] [--cells]   patrol coverage against the assessment rules
   gridd assess --month YYYY-MM [--rubric FILE] [--json] [--xlsx FILE]   monthly assessment (月考核): compute, store a version, print
-  gridd db start|stop|url [--dir DIR] [--ephemeral]
+  gridd db start|stop|url [--dir DIR] [--ephemeral] [--logical]
+  gridd province publish --county-code CODE              on a city database: publish grids, cases, monthly figures (wal_level=logical)
+  gridd province subscribe --city-code CODE --conninfo STR --province-url URL   on the province database: subscribe to a city
+  gridd province status --province-url URL               the subscribed cities, connected or not, lag
 
 Environment:
   DATABASE_URL   PostgreSQL URL (default: the private cluster under --dir)
@@ -73,6 +77,8 @@ func run(ctx context.Context, args []string) error {
 		return cmdAssess(ctx, rest)
 	case "db":
 		return cmdDB(ctx, rest)
+	case "province":
+		return cmdProvince(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

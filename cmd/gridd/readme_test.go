@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/casework"
+	"github.com/gridd/gridd/internal/httpapi"
+	"github.com/gridd/gridd/internal/province"
 )
 
 // readmeRoute is a route the README names: methods (none: any) and a path
@@ -139,14 +141,23 @@ func TestReadmeContract(t *testing.T) {
 		route  string
 	}
 	var routes []served
-	err = chi.Walk(ta.server(Config{}).Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	walk := func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.ReplaceAll(route, "/*/", "/")
 		pat := regexp.QuoteMeta(route)
 		pat = regexp.MustCompile(`\\\{[^}]*\\\}`).ReplaceAllString(pat, `[^/]+`)
 		pat = strings.ReplaceAll(pat, `\*`, `.*`)
 		routes = append(routes, served{method, regexp.MustCompile("^" + strings.TrimSuffix(pat, "/") + "/?$"), route})
 		return nil
-	})
+	}
+	// The province instance's routes (a province instance serves them
+	// instead of the city's; province.go).
+	pc := Config{}
+	prov := ta.app.server(pc)
+	prov.Province = &province.Service{}
+	if err := chi.Walk(httpapi.New(prov.Deps).Router(), walk); err != nil {
+		t.Fatal(err)
+	}
+	err = chi.Walk(ta.server(Config{}).Router(), walk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	Database string // database to create (with the postgis extension)
 	// Durable keeps fsync on. Only throw-away test clusters turn it off.
 	Durable bool
+	// Logical sets wal_level = logical, so that the cluster can publish
+	// tables to a province database (logical replication; province.go in
+	// cmd/gridd) and, as the province, subscribe to cities.
+	Logical bool
 }
 
 // Cluster is a running private cluster.
@@ -264,6 +268,10 @@ func (c *Cluster) writeConf() error {
 		// server pays nothing): many concurrent intakes, each its own
 		// durable commit, are what this service does.
 		conf = append(conf, "fsync = on", "synchronous_commit = on", "full_page_writes = on", "commit_delay = 1000", "commit_siblings = 4")
+	}
+	if c.opts.Logical {
+		conf = append(conf, "wal_level = logical", "max_replication_slots = 20", "max_wal_senders = 20",
+			"max_logical_replication_workers = 20", "max_worker_processes = 32")
 	}
 	path := filepath.Join(c.Dir, "data", "gridd.conf")
 	if err := os.WriteFile(path, []byte(strings.Join(conf, "\n")+"\n"), 0o644); err != nil {

@@ -25,6 +25,7 @@ const (
 	TooLarge                  // body or batch too large (413)
 	Unavailable               // a dependency (the database) is away; retry later (503)
 	UnsupportedMediaType      // the body's Content-Type is not one the route reads (415)
+	MethodNotAllowed          // the resource exists but not for this method, e.g. a write on a read-only province instance (405)
 )
 
 // Field names one offending part of the input: a field, a feature or a row.

@@ -27,6 +27,7 @@ var statusOf = map[errs.Kind]int{
 	errs.TooLarge:             http.StatusRequestEntityTooLarge,
 	errs.Unavailable:          http.StatusServiceUnavailable,
 	errs.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	errs.MethodNotAllowed:     http.StatusMethodNotAllowed,
 }
 
 // retryAfterUnavailable is the Retry-After (seconds) of a 503: a restarting
@@ -51,6 +52,7 @@ var titles = map[errs.Kind]msg.Key{
 	errs.TooLarge:             msg.ProblemTooLarge,
 	errs.Unavailable:          msg.ProblemUnavailable,
 	errs.UnsupportedMediaType: msg.ProblemUnsupportedMedia,
+	errs.MethodNotAllowed:     msg.ProblemMethodNotAllowed,
 }
 
 // Problem is an RFC 9457 problem details body.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/analytics"
@@ -39,15 +40,29 @@ type hotspotCollection struct {
 }
 
 func (s *Server) hotspots(w http.ResponseWriter, r *http.Request) error {
-	q := analytics.HotspotQuery{}
-	q.From, q.To = s.Hotspots.DefaultPeriod()
-	from, err := queryDay(r, "from", false)
+	q, err := hotspotQuery(r, s.Hotspots.DefaultPeriod)
 	if err != nil {
 		return err
 	}
-	to, err := queryDay(r, "to", true)
+	h, err := s.Hotspots.Hotspots(r.Context(), principal(r), q)
 	if err != nil {
 		return err
+	}
+	return s.writeHotspots(w, r, h)
+}
+
+// hotspotQuery parses the period, resolution and category of a hot-spot
+// analysis (defaults: the twelve months up to today, DefaultResolution).
+func hotspotQuery(r *http.Request, defaultPeriod func() (time.Time, time.Time)) (analytics.HotspotQuery, error) {
+	q := analytics.HotspotQuery{}
+	q.From, q.To = defaultPeriod()
+	from, err := queryDay(r, "from", false)
+	if err != nil {
+		return q, err
+	}
+	to, err := queryDay(r, "to", true)
+	if err != nil {
+		return q, err
 	}
 	if to != nil {
 		q.To, q.From = *to, to.AddDate(-1, 0, 0)
@@ -58,7 +73,7 @@ func (s *Server) hotspots(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("res"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return errs.Invalidf("res", "invalid_resolution", "want an H3 resolution from %d to %d; got %q", analytics.MinResolution, analytics.MaxResolution, v)
+			return q, errs.Invalidf("res", "invalid_resolution", "want an H3 resolution from %d to %d; got %q", analytics.MinResolution, analytics.MaxResolution, v)
 		}
 		q.Resolution = n
 	}
@@ -68,10 +83,12 @@ func (s *Server) hotspots(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("parent"); v != "" {
 		q.Parent = &v
 	}
-	h, err := s.Hotspots.Hotspots(r.Context(), principal(r), q)
-	if err != nil {
-		return err
-	}
+	return q, nil
+}
+
+// writeHotspots writes an analysis as a GeoJSON feature collection with
+// the trends named in the reader's language.
+func (s *Server) writeHotspots(w http.ResponseWriter, r *http.Request, h *analytics.Hotspots) error {
 	l := msg.Lang(lang(r))
 	fs := h.Features(nil, false)
 	for _, f := range fs {

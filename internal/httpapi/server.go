@@ -28,6 +28,7 @@ import (
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/planning"
+	"github.com/gridd/gridd/internal/province"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/report"
@@ -130,6 +131,10 @@ type Deps struct {
 	// DutyDeps: inspections, the other grid forces, training and
 	// meetings, leave (issue 18; duties.go).
 	DutyDeps
+	// Province, when set, makes this a province instance: only health,
+	// login, the caller's account and the province routes, and every
+	// other write refused with 405 (province.go).
+	Province *province.Service
 }
 
 // Server is the HTTP API.
@@ -174,11 +179,12 @@ func (s *Server) Handler() http.Handler { return s.router }
 func (s *Server) Router() chi.Routes { return s.router }
 
 func (s *Server) routes() chi.Router {
+	if s.Province != nil {
+		return s.provinceRoutes()
+	}
 	r := chi.NewRouter()
 	r.Use(s.withRequestID, s.recoverer, s.observe, s.rejectNUL, s.auditWrites)
-	r.Get("/healthz", s.h(s.healthz))
-	r.Get("/readyz", s.h(s.readyz))
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.registerHealthRoutes(r)
 	s.registerConsoleRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.limitBody, noStore)
@@ -226,13 +232,25 @@ func (s *Server) routes() chi.Router {
 		s.registerOGCRoutes(r)
 	})
 	r.Route("/open311/v2", s.registerOpen311Routes)
+	s.registerFallbacks(r)
+	return r
+}
+
+// registerHealthRoutes: GET /healthz, /readyz (public) and /metrics.
+func (s *Server) registerHealthRoutes(r chi.Router) {
+	r.Get("/healthz", s.h(s.healthz))
+	r.Get("/readyz", s.h(s.readyz))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+}
+
+// registerFallbacks answers unknown routes and methods with a problem.
+func (s *Server) registerFallbacks(r chi.Router) {
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFoundf("no route %s %s", r.Method, r.URL.Path)
 	}))
 	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Invalid, "method_not_allowed", "method %s is not allowed on %s", r.Method, r.URL.Path)
 	}))
-	return r
 }
 
 // handlerFunc is a handler that returns its failure.

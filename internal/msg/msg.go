@@ -31,6 +31,7 @@ type Text struct {
 // tables lists every area's messages; a new area adds its table here.
 var tables = []map[Key]Text{
 	problemTitles,
+	provinceTexts,
 	inboxTexts,
 	liveTexts,
 	caseListTexts,

@@ -15,6 +15,7 @@ const (
 	ProblemTooLarge           Key = "problem.too_large"
 	ProblemUnavailable        Key = "problem.unavailable"
 	ProblemUnsupportedMedia   Key = "problem.unsupported_media_type"
+	ProblemMethodNotAllowed   Key = "problem.method_not_allowed"
 )
 
 var problemTitles = map[Key]Text{
@@ -30,4 +31,5 @@ var problemTitles = map[Key]Text{
 	ProblemTooLarge:           {"请求体过大", "Request too large"},
 	ProblemUnavailable:        {"服务暂不可用", "Service unavailable"},
 	ProblemUnsupportedMedia:   {"不支持的内容类型", "Unsupported media type"},
+	ProblemMethodNotAllowed:   {"不允许的请求方法", "Method not allowed"},
 }

@@ -131,9 +131,15 @@ func (s *AnalyticsStore) StudyArea(ctx context.Context, roots []string) (orb.Mul
   AND level = (SELECT min(level) FROM grid_versions WHERE valid_to IS NULL)`
 		args = nil
 	}
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	return queryPolygons(ctx, s.db, "grids", sql, args...)
+}
+
+// queryPolygons runs a query of multipolygon geometries and returns their
+// polygons as one multipolygon (a study area).
+func queryPolygons(ctx context.Context, db *DB, what, sql string, args ...any) (orb.MultiPolygon, error) {
+	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, translate(err, "grids")
+		return nil, translate(err, what)
 	}
 	defer rows.Close()
 	var out orb.MultiPolygon
@@ -150,5 +156,5 @@ func (s *AnalyticsStore) StudyArea(ctx context.Context, roots []string) (orb.Mul
 			out = append(out, mp...)
 		}
 	}
-	return out, translate(rows.Err(), "grids")
+	return out, translate(rows.Err(), what)
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
@@ -90,14 +91,7 @@ func (db *DB) Close() { db.Pool.Close() }
 
 // Migrate applies every pending migration. It is idempotent.
 func (db *DB) Migrate(ctx context.Context) error {
-	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	defer sqlDB.Close()
-	goose.SetLogger(goose.NopLogger())
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
+	if err := db.gooseUp(ctx, migrations.FS); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	// River's tables (the job queue of internal/jobs), at the version this
@@ -114,29 +108,50 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// gooseUp applies the pending goose migrations of fsys.
+func (db *DB) gooseUp(ctx context.Context, fsys fs.FS) error {
+	return db.withGoose(fsys, func(p *goose.Provider) error {
+		_, err := p.Up(ctx)
+		return err
+	})
+}
+
+// withGoose runs fn with a goose provider of fsys on this pool.
+func (db *DB) withGoose(fsys fs.FS, fn func(*goose.Provider) error) error {
+	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	defer sqlDB.Close()
+	goose.SetLogger(goose.NopLogger())
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys)
+	if err != nil {
+		return err
+	}
+	return fn(p)
+}
+
 // CheckSchema fails, naming the pending migrations, unless every embedded
 // migration has been applied: a gridd serving a database an older gridd
 // migrated would fail on its first query of a new table instead.
 func (db *DB) CheckSchema(ctx context.Context) error {
-	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	defer sqlDB.Close()
-	goose.SetLogger(goose.NopLogger())
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	if err != nil {
-		return err
-	}
-	cur, err := p.GetDBVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("schema version: %w", err)
-	}
-	sources := p.ListSources()
-	if len(sources) == 0 {
+	return db.checkSchema(ctx, migrations.FS, "gridd migrate")
+}
+
+// checkSchema fails, naming how to migrate, unless every migration of
+// fsys has been applied.
+func (db *DB) checkSchema(ctx context.Context, fsys fs.FS, migrate string) error {
+	return db.withGoose(fsys, func(p *goose.Provider) error {
+		cur, err := p.GetDBVersion(ctx)
+		if err != nil {
+			return fmt.Errorf("schema version: %w", err)
+		}
+		sources := p.ListSources()
+		if len(sources) == 0 {
+			return nil
+		}
+		if want := sources[len(sources)-1].Version; cur < want {
+			return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run '%s' first", cur, want, migrate)
+		}
 		return nil
-	}
-	if want := sources[len(sources)-1].Version; cur < want {
-		return fmt.Errorf("the database schema is at migration %d, this gridd needs %d: run 'gridd migrate' first", cur, want)
-	}
-	return nil
+	})
 }
 
 // tx runs fn in a transaction, committing when fn returns nil. When ctx
