@@ -16,7 +16,7 @@ import (
 // fixes (monthly partitions of patrol_points, retention).
 func cmdPatrols(ctx context.Context, args []string) error {
 	if len(args) == 0 || (args[0] != "partitions" && args[0] != "archive") {
-		return fmt.Errorf("usage: gridd patrols partitions [--ahead 2] | gridd patrols archive --before YYYY-MM [--dir DIR [--drop]]")
+		return fmt.Errorf("usage: gridd patrols partitions [--ahead 2] | gridd patrols archive --before YYYY-MM [--out DIR [--drop]]")
 	}
 	var c Config
 	var ahead int
@@ -28,14 +28,14 @@ func cmdPatrols(ctx context.Context, args []string) error {
 		fs.IntVar(&ahead, "ahead", patrolMonthsAhead, "months after the current one to create")
 	} else {
 		fs.StringVar(&before, "before", "", "archive the months before this one, YYYY-MM (required)")
-		fs.StringVar(&dir, "dir", "", "write each month's fixes to DIR/patrol_points_yYYYYmMM.csv.gz")
-		fs.BoolVar(&drop, "drop", false, "drop the detached tables once written (needs --dir)")
+		fs.StringVar(&dir, "out", "", "write each month's fixes to DIR/patrol_points_yYYYYmMM.csv.gz")
+		fs.BoolVar(&drop, "drop", false, "drop the detached tables once written (needs --out)")
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if args[0] == "archive" && before == "" {
-		return fmt.Errorf("usage: gridd patrols archive --before YYYY-MM [--dir DIR [--drop]]")
+		return fmt.Errorf("usage: gridd patrols archive --before YYYY-MM [--out DIR [--drop]]")
 	}
 	var bm time.Time
 	if before != "" {

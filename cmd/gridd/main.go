@@ -29,7 +29,7 @@ Usage:
   gridd audit registers [--parent CODE] [--norm 300] [--tolerance 0.5]   register coverage audit
   gridd audit patrols --month YYYY-MM [--parent CODE] [--cells]   patrol coverage against the assessment rules
   gridd patrols partitions [--ahead 2]   create this month's and the next months' patrol partitions; list them and the archived months
-  gridd patrols archive --before YYYY-MM [--dir DIR [--drop]]   detach the patrol fixes of months before YYYY-MM (kept in schema patrol_archive, or written to DIR as gzip CSV and dropped)
+  gridd patrols archive --before YYYY-MM [--out DIR [--drop]]   detach the patrol fixes of months before YYYY-MM (kept in schema patrol_archive, or written to DIR as gzip CSV and dropped)
   gridd assess --month YYYY-MM [--rubric FILE] [--json] [--xlsx FILE]   monthly assessment (月考核): compute, store a version, print
   gridd db start|stop|url [--dir DIR] [--ephemeral]
 

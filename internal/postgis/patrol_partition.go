@@ -221,7 +221,7 @@ type ArchivedMonth struct {
 func (s *PatrolStore) ArchivePatrols(ctx context.Context, o ArchiveOptions) ([]ArchivedMonth, error) {
 	if o.Drop && o.Dir == "" {
 		return nil, errs.E(errs.Invalid, "archive_drop_without_file", "dropping archived months needs a directory for their files").
-			WithFields(errs.Field{Field: "dir", Reason: "required", Detail: "give --dir to drop the detached tables"})
+			WithFields(errs.Field{Field: "dir", Reason: "required", Detail: "give --out to drop the detached tables"})
 	}
 	parts, err := s.PatrolPartitions(ctx)
 	if err != nil {
