@@ -47,7 +47,9 @@ func (w *patrolSettleWorker) Work(ctx context.Context, _ *river.Job[patrolSettle
 	return err
 }
 
-func (w *patrolSettleWorker) Timeout(*river.Job[patrolSettleArgs]) time.Duration { return 30 * time.Minute }
+func (w *patrolSettleWorker) Timeout(*river.Job[patrolSettleArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 // patrolJobs registers the partition job (every 6 hours and on start) and
 // the settle job (every PatrolSettleEvery; none when negative). As with

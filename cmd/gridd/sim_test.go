@@ -328,16 +328,27 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 		}()
 	}
 
-	// GIS clients: page every grid through OGC items, again and again.
+	// GIS clients: page every OGC collection's items, again and again.
+	out, err := c.do("", "GET", "/ogc/collections", center, nil, "", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var colls struct {
+		Collections []struct{ ID string } `json:"collections"`
+	}
+	if err := json.Unmarshal(out, &colls); err != nil || len(colls.Collections) == 0 {
+		t.Fatalf("OGC collections: %v %s", err, out)
+	}
 	for range *simGIS {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for runCtx.Err() == nil {
-				next := "/ogc/collections/grids/items?limit=50"
+			for i := 0; runCtx.Err() == nil; i++ {
+				next := "/ogc/collections/" + colls.Collections[i%len(colls.Collections)].ID + "/items?limit=100"
 				for next != "" && runCtx.Err() == nil {
-					out, err := c.do("GET /ogc/collections/grids/items", "GET", next, center, nil, "", 200)
+					out, err := c.do("GET /ogc/collections/{id}/items", "GET", next, center, nil, "", 200)
 					if err != nil {
+						time.Sleep(200 * time.Millisecond)
 						break
 					}
 					next = ""
@@ -346,11 +357,8 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 					}
 					_ = json.Unmarshal(out, &page)
 					for _, l := range page.Links {
-						if l.Rel == "next" {
-							next = strings.TrimPrefix(l.Href, lb)
-							if i := strings.Index(next, "/ogc/"); i > 0 {
-								next = next[i:]
-							}
+						if i := strings.Index(l.Href, "/ogc/"); l.Rel == "next" && i >= 0 {
+							next = l.Href[i:]
 						}
 					}
 				}
