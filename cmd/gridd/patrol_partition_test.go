@@ -346,3 +346,44 @@ ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workers, month.F
 		}
 	}
 }
+
+// TestPatrolJobs: with the job client running, the partitions of this
+// month and the next two exist, and fixes posted through the API have
+// their day computed by the patrol_settle job without any read.
+func TestPatrolJobs(t *testing.T) {
+	ta := newTestApp(t, true)
+	ta.patrolSettleEvery = time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	stop, err := ta.startJobs(ctx, Config{InstanceID: "patrol-jobs", JobPoll: 50 * time.Millisecond})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(); cancel() })
+	now := time.Now().In(workday.Shanghai())
+	for i := range 3 {
+		m := time.Date(now.Year(), now.Month()+time.Month(i), 1, 0, 0, 0, 0, workday.Shanghai())
+		name := "patrol_points_y" + m.Format("2006") + "m" + m.Format("01")
+		eventually(t, name+" made by the job", func() bool {
+			return countRows(t, ta, `SELECT count(*) FROM pg_class WHERE relname = $1`, name) == 1
+		})
+	}
+	tok := ta.login(ownGrid)
+	at := routeDay()
+	var pts []pt
+	for i := range 12 {
+		pts = append(pts, pt{T: at.Add(time.Duration(i) * 5 * time.Second), Lon: 117.53, Lat: 36.70, Acc: 5})
+	}
+	if res := ta.do("POST", "/api/v1/patrols/points", tok, pointsBody(ownGrid, "wgs84", pts), nil); res.Status != 200 {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	}
+	u, err := ta.people.FindUserByUsername(context.Background(), ownGrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := at.Format("2006-01-02")
+	eventually(t, "the day settled by the job", func() bool {
+		return countRows(t, ta, `SELECT count(*) FROM patrol_dirty_days WHERE worker_id = $1 AND day = $2::date`, u.ID, day) == 0 &&
+			countRows(t, ta, `SELECT count(*) FROM patrol_days WHERE worker_id = $1 AND day = $2::date AND fixes >= 12`, u.ID, day) == 1
+	})
+}
