@@ -63,6 +63,7 @@ type simStats struct {
 	fixes      atomic.Int64
 	sseEvents  atomic.Int64
 	sseDropped atomic.Int64
+	verified   atomic.Int64
 }
 
 func (s *simStats) add(route string, d time.Duration, err error) {
@@ -131,6 +132,53 @@ func (c *simClient) login(t *testing.T, user string) string {
 		t.Fatal(err)
 	}
 	return s.Token
+}
+
+// caseLoop takes a reported case through the loop to the reporter's
+// verification: the center accepts and dispatches it to unit jw, the
+// unit accepts and handles it with a photo, the center sends it for
+// verification and the reporting worker verifies it.
+func (c *simClient) caseLoop(created []byte, worker, center, unit string, photo []byte) {
+	var cs struct{ ID, Version int64 }
+	if json.Unmarshal(created, &cs) != nil {
+		return
+	}
+	act := func(token string, body map[string]any) bool {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/transitions", c.base, cs.ID), bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, cs.Version))
+		t0 := time.Now()
+		res, err := c.http.Do(req)
+		var out []byte
+		if err == nil {
+			out, err = io.ReadAll(res.Body)
+			res.Body.Close()
+			if err == nil && res.StatusCode != 200 {
+				err = fmt.Errorf("%s: %d %.200s", body["action"], res.StatusCode, out)
+			}
+		}
+		if err == nil {
+			err = json.Unmarshal(out, &cs)
+		}
+		c.stats.add("POST /api/v1/cases/{id}/transitions", time.Since(t0), err)
+		return err == nil
+	}
+	if !act(center, map[string]any{"action": "accept"}) || !act(center, map[string]any{"action": "dispatch", "unit": "jw"}) ||
+		!act(unit, map[string]any{"action": "unit_accept"}) {
+		return
+	}
+	out, err := c.do("POST /api/v1/uploads", "POST", "/api/v1/uploads", unit, photo, "image/png", 201)
+	var up struct{ ID int64 }
+	if err != nil || json.Unmarshal(out, &up) != nil {
+		return
+	}
+	if act(unit, map[string]any{"action": "handle", "comment": "已处置", "photos": []int64{up.ID}}) &&
+		act(center, map[string]any{"action": "send_verification"}) &&
+		act(worker, map[string]any{"action": "verify_pass", "comment": "核查通过"}) {
+		c.stats.verified.Add(1)
+	}
 }
 
 // griddProc is one `gridd serve` process.
@@ -230,6 +278,7 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 		w.token = c.login(t, w.user)
 	}
 	center := c.login(t, "center")
+	unit := c.login(t, "dept-jw")
 	var minLon, minLat, maxLon, maxLat float64
 	if err := db.Pool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM grid_versions WHERE valid_to IS NULL) x`).
 		Scan(&minLon, &minLat, &maxLon, &maxLat); err != nil {
@@ -270,7 +319,9 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 					if err == nil && json.Unmarshal(out, &up) == nil {
 						rep, _ := json.Marshal(map[string]any{"category": "0105", "description": "模拟上报", "lon": w.lon, "lat": w.lat,
 							"crs": "wgs84", "source": "worker_app", "photos": []int64{up.ID}})
-						_, _ = c.do("POST /api/v1/cases", "POST", "/api/v1/cases", w.token, rep, "application/json", 201)
+						if out, err := c.do("POST /api/v1/cases", "POST", "/api/v1/cases", w.token, rep, "application/json", 201); err == nil {
+							c.caseLoop(out, w.token, center, unit, photo)
+						}
 					}
 				}
 				select {
@@ -405,6 +456,7 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 	fmt.Fprintf(&sb, "total %d requests (%.1f/s), %d failed (%d after the kill); %d fixes stored (%.0f/s); %d SSE events, %d streams dropped\n",
 		total, float64(total)/elapsed.Seconds(), failed, failedAfter, stats.fixes.Load(), float64(stats.fixes.Load())/elapsed.Seconds(),
 		stats.sseEvents.Load(), stats.sseDropped.Load())
+	fmt.Fprintf(&sb, "%d cases reported and verified through the whole loop\n", stats.verified.Load())
 	fmt.Fprintf(&sb, "gridd CPU: %.1f s over both instances, %.2f ms per request\n", cpu, 1000*cpu/float64(max(total, 1)))
 	for _, e := range stats.examples {
 		fmt.Fprintf(&sb, "  e.g. %s\n", e)
