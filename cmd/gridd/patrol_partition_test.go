@@ -137,6 +137,9 @@ func TestPatrolArchive(t *testing.T) {
 	}
 	dir := t.TempDir()
 	next := month.AddDate(0, 1, 0).Format("2006-01")
+	if err := run(ctx, []string{"patrols", "archive", "--database-url", url}); err == nil || !strings.Contains(err.Error(), "--before") {
+		t.Errorf("archive without --before: %v", err)
+	}
 	if err := run(ctx, []string{"patrols", "archive", "--before", next, "--out", dir, "--drop", "--database-url", url}); err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +172,10 @@ func TestPatrolArchive(t *testing.T) {
 	}
 	if lines != fixes {
 		t.Errorf("archive file holds %d fixes, the partition held %d", lines, fixes)
+	}
+	// The listing runs and the scheduled months are made by hand too.
+	if err := run(ctx, []string{"patrols", "partitions", "--ahead", "1", "--database-url", url}); err != nil {
+		t.Fatal(err)
 	}
 	arch, err := ta.patrolStore.ArchivedMonths(ctx)
 	if err != nil || len(arch) != 1 || !arch[0].Month.Equal(month) || arch[0].Fixes != int64(fixes) {
