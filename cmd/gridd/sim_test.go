@@ -236,7 +236,10 @@ func TestSim(t *testing.T) {
 	}
 	a := startGriddProc(t, bin, url)
 	b := startGriddProc(t, bin, url)
-	lb := "http://" + simHAProxy(t, a.addr, b.addr)
+	// Health checks that a loaded machine does not fail by accident (3
+	// failed checks of up to 2 s mark a server down): the simulation
+	// measures the kill, not the checks' impatience.
+	lb := "http://" + startHAProxyChecks(t, "timeout check 2s\n    default-server inter 300ms fall 3 rise 2", a.addr, b.addr)
 	stats := &simStats{lat: map[string][]time.Duration{}, errs: map[string]int{}, afterKill: map[string]int{}}
 	c := &simClient{base: lb, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512}}, stats: stats}
 	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
@@ -470,47 +473,6 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 	if stored < stats.fixes.Load() {
 		t.Errorf("%d fixes acknowledged, %d stored", stats.fixes.Load(), stored)
 	}
-}
-
-// simHAProxy is startHAProxy with health checks that a loaded machine
-// does not fail by accident (3 failed checks of 2 s each mark a server
-// down): the simulation measures the kill, not the checks' impatience.
-func simHAProxy(t *testing.T, backends ...string) string {
-	front := freeAddr(t)
-	var b strings.Builder
-	fmt.Fprintf(&b, `global
-    maxconn 2048
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    timeout check 2s
-    retries 3
-    option redispatch 1
-    retry-on conn-failure empty-response 503
-frontend web
-    bind %s
-    default_backend gridd
-backend gridd
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-    default-server inter 300ms fall 3 rise 2
-`, front)
-	for i, be := range backends {
-		fmt.Fprintf(&b, "    server g%d %s check\n", i, be)
-	}
-	cfg := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(haproxyPath(t), "-db", "-f", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return front
 }
 
 // tileOf returns the web-mercator tile of a point at zoom z.
