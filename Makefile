@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PG_PACKAGES   := postgresql postgresql-postgis
 TEST_PACKAGES := gdal-bin chromium
 
-.PHONY: all build run stop test bench fuzz deps-pg deps-test vet clean
+.PHONY: all build run stop test bench sim fuzz deps-pg deps-test vet clean
 .PHONY: web deps-web deps-fonts
 
 all: build
@@ -115,6 +115,14 @@ bench: deps-pg deps-test build
 	admin=$$(echo "$$url" | sed 's#/gridd?#/postgres?#'); \
 	GRIDD_TEST_DB="$$admin" GRIDD_BENCH_FULL=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./... > bench.out 2>&1 || status=$$?; \
 	cat bench.out; exit $${status:-0}
+
+# The city simulation (cmd/gridd/sim_test.go): two gridd processes behind
+# HAProxy on a private cluster, simulated phones, console users and a GIS
+# client; one instance killed halfway. Not part of `make test`. Sizes:
+# make sim SIM_ARGS='-sim.phones 300 -sim.duration 3m'
+SIM_ARGS ?=
+sim: deps-pg deps-test
+	$(GO) test -tags sim -run '^TestSim$$' -count=1 -v -timeout 30m ./cmd/gridd -args $(SIM_ARGS)
 
 clean:
 	rm -rf bin bench.out

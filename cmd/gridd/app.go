@@ -67,6 +67,10 @@ type app struct {
 	cases     *casework.Service
 	// patrols: GPS tracks and coverage.
 	patrols *patrol.Service
+	// patrolStore: the patrol tables (partitions, archive);
+	// patrolSettleEvery: the patrol_settle job's period.
+	patrolStore       *postgis.PatrolStore
+	patrolSettleEvery time.Duration
 	// assessments: the monthly assessment (月考核).
 	assessments *assessment.Service
 	// jobs is the background job client (River), set by startJobs.
@@ -151,7 +155,10 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		SecondFactorRoles: c.SecondFactorRoles}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
-	a.patrols = &patrol.Service{Store: postgis.NewPatrolStore(db, workday.Shanghai()), Grids: a.grids, People: a.people,
+	a.patrolStore = postgis.NewPatrolStore(db, workday.Shanghai())
+	a.patrolStore.CopyMin = c.PatrolCopyMin
+	a.patrolSettleEvery = c.PatrolSettleEvery
+	a.patrols = &patrol.Service{Store: a.patrolStore, Grids: a.grids, People: a.people,
 		Tree:  func() auth.Hierarchy { return a.locator.Tree() },
 		Rules: patrol.DefaultRules(), Now: now, Loc: workday.Shanghai()}
 	// Map layers: SQL layers from the tile store, Go-computed ones (patrol

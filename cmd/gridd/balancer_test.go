@@ -53,6 +53,13 @@ func haproxyPath(t testing.TB) string {
 // /haproxy-stats;csv on the same address (waitBackendUp).
 func startHAProxy(t testing.TB, backends ...string) string {
 	t.Helper()
+	return startHAProxyChecks(t, "default-server inter 200ms fall 2 rise 2", backends...)
+}
+
+// startHAProxyChecks is startHAProxy with the backend's health-check
+// lines given (default-server, timeout check).
+func startHAProxyChecks(t testing.TB, checks string, backends ...string) string {
+	t.Helper()
 	front := freeAddr(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
@@ -75,8 +82,8 @@ backend gridd
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 200ms fall 2 rise 2
-`, front)
+    %s
+`, front, checks)
 	for i, be := range backends {
 		fmt.Fprintf(&b, "    server g%d %s check\n", i, be)
 	}

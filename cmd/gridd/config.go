@@ -51,6 +51,13 @@ type Config struct {
 	// ClockEvery is how often the stage clocks' job runs (reminders,
 	// escalation, digests; 0: every minute); tests shorten it.
 	ClockEvery time.Duration
+	// PatrolSettleEvery is how often the patrol_settle job computes the
+	// days fixes arrived for since its last run (0: every 5 minutes;
+	// negative: never, days are then computed when read).
+	PatrolSettleEvery time.Duration
+	// PatrolCopyMin: patrol batches of at least this many fixes are loaded
+	// by COPY (0: never).
+	PatrolCopyMin int
 	// Webhooks: WebhookAllowPrivate lets webhooks reach loopback, private
 	// and link-local addresses (refused by default: SSRF); WebhookAttempts
 	// bounds a delivery's attempts before it is a dead letter (0: 8);
@@ -128,6 +135,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.Float64Var(&c.PublicRate, "public-rate", 1, "public who-answers lookups per second per client address")
 	fs.IntVar(&c.PublicBurst, "public-burst", 10, "burst of public who-answers lookups per client address")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
+	fs.DurationVar(&c.PatrolSettleEvery, "patrol-settle-every", 5*time.Minute, "how often the days that new patrol fixes touched are computed (the month-end audit then finds them done); negative: only when read")
+	fs.IntVar(&c.PatrolCopyMin, "patrol-copy-min", 64, "patrol uploads of at least this many fixes are loaded by COPY instead of one multi-row INSERT; 0: never")
 	fs.DurationVar(&c.AuditCheckpointEvery, "audit-checkpoint-every", time.Minute, "how often a signed checkpoint of the audit log's head is written")
 	fs.StringVar(&c.ProvinceURL, "province-url", os.Getenv("GRIDD_PROVINCE_URL"), "serve as a read-only province instance over this province database (the cities' subscriptions; gridd province subscribe); the database URL stays this instance's own, for logins (env GRIDD_PROVINCE_URL)")
 	fs.DurationVar(&c.APIKeyTTL, "api-key-ttl", 90*24*time.Hour, "default lifetime of a new API key")

@@ -29,6 +29,8 @@ Usage:
   gridd audit verify-log [--head HASH]   check the audit log's hash chain (exit 1 when broken)
   gridd audit registers [--parent CODE] [--norm 300] [--tolerance 0.5]   register coverage audit
   gridd audit patrols --month YYYY-MM [--parent CODE] [--cells]   patrol coverage against the assessment rules
+  gridd patrols partitions [--ahead 2]   create this month's and the next months' patrol partitions; list them and the archived months
+  gridd patrols archive --before YYYY-MM [--out DIR [--drop]]   detach the patrol fixes of months before YYYY-MM (kept in schema patrol_archive, or written to DIR as gzip CSV and dropped)
   gridd assess --month YYYY-MM [--rubric FILE] [--json] [--xlsx FILE]   monthly assessment (月考核): compute, store a version, print
   gridd db start|stop|url [--dir DIR] [--ephemeral] [--logical]
   gridd province publish --county-code CODE              on a city database: publish grids, cases, monthly figures (wal_level=logical)
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string) error {
 		return cmdAudit(ctx, rest)
 	case "assess":
 		return cmdAssess(ctx, rest)
+	case "patrols":
+		return cmdPatrols(ctx, rest)
 	case "db":
 		return cmdDB(ctx, rest)
 	case "province":

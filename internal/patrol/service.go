@@ -318,20 +318,38 @@ func checkpointsNear(all []*Checkpoint, grids []OwnGrid) []Checkpoint {
 	return out
 }
 
+// Settle computes every dirty day from the start of the month before
+// now's to the end of now's day: the days the fixes that arrived since the
+// last run touched (intake marks them), and nothing else. Run often (the
+// patrol_settle job), it keeps the days current as fixes arrive, so that
+// a month-end audit or a day read finds little left to compute. It
+// returns how many worker-days it computed.
+func (s *Service) Settle(ctx context.Context) (int, error) {
+	now := s.now().In(s.Loc)
+	from := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, s.Loc)
+	return s.refreshN(ctx, nil, from, DayOf(now, s.Loc).AddDate(0, 0, 1))
+}
+
 // refresh recomputes the dirty days of the given workers in [from, to).
 func (s *Service) refresh(ctx context.Context, workerIDs []int64, from, to time.Time) error {
+	_, err := s.refreshN(ctx, workerIDs, from, to)
+	return err
+}
+
+// refreshN is refresh returning how many worker-days it computed.
+func (s *Service) refreshN(ctx context.Context, workerIDs []int64, from, to time.Time) (int, error) {
 	if !s.fresh.Load() {
 		if _, err := s.MarkStale(ctx); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	dirty, err := s.Store.DirtyDays(ctx, workerIDs, from, to)
 	if err != nil || len(dirty) == 0 {
-		return err
+		return 0, err
 	}
 	cps, err := s.Store.FindCheckpoints(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	byWorker := map[int64][]DirtyDay{}
 	var order []int64
@@ -347,7 +365,7 @@ func (s *Service) refresh(ctx context.Context, workerIDs []int64, from, to time.
 		days := byWorker[w]
 		g.Go(func() error { return s.recompute(gctx, w, days, cps) })
 	}
-	return g.Wait()
+	return len(dirty), g.Wait()
 }
 
 func (s *Service) recompute(ctx context.Context, workerID int64, dirty []DirtyDay, cps []*Checkpoint) error {

@@ -3,8 +3,6 @@ package postgis
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 )
 
@@ -21,6 +18,12 @@ type PatrolStore struct {
 	db *DB
 	// Loc is the time zone of days and of the monthly partitions.
 	Loc *time.Location
+
+	// CopyMin: batches of at least this many fixes are loaded by COPY
+	// into a temporary table and inserted from there (0: never); smaller
+	// ones by one INSERT … SELECT FROM unnest. Either way one statement
+	// inserts the batch, ON CONFLICT keeps a re-sent fix once.
+	CopyMin int
 
 	mu         sync.Mutex
 	partitions map[string]bool
@@ -31,50 +34,6 @@ var _ patrol.Store = (*PatrolStore)(nil)
 // NewPatrolStore returns the patrol store on db; days are civil days in loc.
 func NewPatrolStore(db *DB, loc *time.Location) *PatrolStore {
 	return &PatrolStore{db: db, Loc: loc, partitions: map[string]bool{}}
-}
-
-// ensurePartitions creates the monthly partitions of patrol_points that the
-// times need. The partition name comes from integers, never from input.
-func (s *PatrolStore) ensurePartitions(ctx context.Context, ts []time.Time) error {
-	months := map[time.Time]bool{}
-	for _, t := range ts {
-		l := t.In(s.Loc)
-		months[time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, s.Loc)] = true
-	}
-	for m := range months {
-		name := fmt.Sprintf("patrol_points_y%04dm%02d", m.Year(), int(m.Month()))
-		s.mu.Lock()
-		ok := s.partitions[name]
-		s.mu.Unlock()
-		if ok {
-			continue
-		}
-		var exists bool
-		if err := s.db.Pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
-			return translate(err, "patrol partition")
-		}
-		if !exists {
-			from, to := m.UTC().Format(time.RFC3339), m.AddDate(0, 1, 0).UTC().Format(time.RFC3339)
-			// Not db.tx: a partition is not the request's change (its
-			// audit entry goes with the fixes).
-			err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('patrol_points partitions'))`); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+name+` PARTITION OF patrol_points
-FOR VALUES FROM ('`+from+`') TO ('`+to+`')`)
-				return err
-			})
-			var pe *pgconn.PgError
-			if err != nil && !(errors.As(err, &pe) && pe.Code == "42P07") {
-				return translate(err, "patrol partition")
-			}
-		}
-		s.mu.Lock()
-		s.partitions[name] = true
-		s.mu.Unlock()
-	}
-	return nil
 }
 
 func (s *PatrolStore) civilDay(t time.Time) string { return t.In(s.Loc).Format("2006-01-02") }
@@ -99,12 +58,18 @@ func (s *PatrolStore) InsertFixes(ctx context.Context, workerID int64, fixes []p
 	}
 	n := 0
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
+		var rows pgx.Rows
+		var err error
+		if s.CopyMin > 0 && len(fixes) >= s.CopyMin {
+			rows, err = copyFixes(ctx, tx, workerID, fixes)
+		} else {
+			rows, err = tx.Query(ctx, `
 INSERT INTO patrol_points (worker_id, t, lon, lat, accuracy_m, speed_mps, received_at)
 SELECT $1, u.t, u.lon, u.lat, u.acc, u.spd, u.recv
 FROM unnest($2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::timestamptz[]) AS u(t, lon, lat, acc, spd, recv)
 ON CONFLICT (worker_id, t) DO NOTHING
 RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
+		}
 		if err != nil {
 			return err
 		}
@@ -124,7 +89,36 @@ RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
 		}
 		return markDirty(ctx, tx, workerID, days)
 	})
-	return n, translate(err, "patrol points")
+	return n, translateFixes(err)
+}
+
+// copyFixes loads fixes by COPY into the session's temporary table
+// patrol_intake (emptied at commit) and inserts the new ones from there,
+// returning their times.
+func copyFixes(ctx context.Context, tx pgx.Tx, workerID int64, fixes []patrol.Fix) (pgx.Rows, error) {
+	if _, err := tx.Exec(ctx, `
+CREATE TEMPORARY TABLE IF NOT EXISTS patrol_intake (
+	t timestamptz, lon float8, lat float8, acc real, spd real, recv timestamptz
+) ON COMMIT DELETE ROWS`); err != nil {
+		return nil, err
+	}
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(fixes) {
+			return nil, nil
+		}
+		f := fixes[i]
+		i++
+		return []any{f.T, f.Lon, f.Lat, float32(f.AccuracyM), float32(f.SpeedMps), f.ReceivedAt}, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"patrol_intake"}, []string{"t", "lon", "lat", "acc", "spd", "recv"}, src); err != nil {
+		return nil, err
+	}
+	return tx.Query(ctx, `
+INSERT INTO patrol_points (worker_id, t, lon, lat, accuracy_m, speed_mps, received_at)
+SELECT $1, t, lon, lat, acc, spd, recv FROM patrol_intake
+ON CONFLICT (worker_id, t) DO NOTHING
+RETURNING t`, workerID)
 }
 
 func markDirty(ctx context.Context, tx pgx.Tx, workerID int64, days map[string]bool) error {
@@ -185,7 +179,7 @@ func (s *PatrolStore) CopyFixes(ctx context.Context, byWorker map[int64][]patrol
 		}
 		return nil
 	})
-	return translate(err, "patrol points")
+	return translateFixes(err)
 }
 
 // FindFixes returns a worker's fixes with from ≤ t < to, sorted by t.
@@ -224,6 +218,7 @@ func (s *PatrolStore) DirtyDays(ctx context.Context, workerIDs []int64, from, to
 	rows, err := s.db.Pool.Query(ctx, `
 SELECT worker_id, day, seq FROM patrol_dirty_days
 WHERE `+and(w)+`
+  AND NOT EXISTS (SELECT 1 FROM patrol_archives a WHERE a.month = date_trunc('month', day)::date)
 ORDER BY worker_id, day`, a.vals...)
 	if err != nil {
 		return nil, translate(err, "patrol days")
