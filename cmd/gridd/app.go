@@ -90,6 +90,8 @@ type app struct {
 	dutyParts
 	// field duties: inspections, grid forces, training, leave (forces.go).
 	forceParts
+	// the read replica (replica.go).
+	replicaParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -194,10 +196,14 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.openDuties()
+	if err := a.openReplica(c); err != nil {
+		a.close()
+		return nil, err
+	}
 	return a, nil
 }
 
-func (a *app) close() { a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
+func (a *app) close() { a.closeReplica(); a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
@@ -228,6 +234,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Console:      a.console(c),
 		Ready:        func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable:  postgis.Unavailable,
+		Replica:      a.readRouter(),
 		MaxBody:      c.MaxBody,
 		WriteLimits:  httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
 		DecodeBudget: decodeBudget(c.DecodePixels),

@@ -88,6 +88,10 @@ type Deps struct {
 	// is away (answered 503 with Retry-After instead of 500); nil: never.
 	Unavailable func(error) bool
 	Now         func() time.Time
+	// Replica serves the tiles, OGC API Features, the case and register
+	// lists, statistics and exports from a read replica (nil: everything
+	// from the primary); see replica.go.
+	Replica ReadRouter
 	// MaxBody bounds ordinary request bodies; imports get MaxImport (other
 	// routes' caps: limit.go).
 	MaxBody   int64
@@ -175,7 +179,7 @@ func (s *Server) Router() chi.Routes { return s.router }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(s.withRequestID, s.recoverer, s.observe, s.rejectNUL, s.auditWrites)
+	r.Use(s.withRequestID, s.recoverer, s.observe, s.rejectNUL, s.auditWrites, s.tellCommitPosition)
 	r.Get("/healthz", s.h(s.healthz))
 	r.Get("/readyz", s.h(s.readyz))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
@@ -221,7 +225,7 @@ func (s *Server) routes() chi.Router {
 		})
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticateKeyOrBearer)
+		r.Use(s.authenticateKeyOrBearer, s.replicaReads)
 		s.registerTileRoutes(r)
 		s.registerOGCRoutes(r)
 	})

@@ -45,6 +45,24 @@ type DB struct {
 // Open connects and registers the PostGIS geometry type: geometry values
 // travel as EWKB bytes, decoded by go-geom's ewkb package.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	pc, err := poolConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{Pool: pool, Now: time.Now}, nil
+}
+
+// poolConfig is the pool configuration of cfg: statement timeout, no JIT,
+// UTC, and the geometry type registered on every connection.
+func poolConfig(cfg Config) (*pgxpool.Config, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -62,15 +80,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		return registerGeometry(ctx, conn)
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, err
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return pc, nil
 }
 
 func registerGeometry(ctx context.Context, conn *pgx.Conn) error {

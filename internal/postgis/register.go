@@ -193,10 +193,10 @@ func (s *RegisterStore) FindRecords(ctx context.Context, f registers.Filter) ([]
   AND ($11::bigint IS NULL OR r.household_id = $11)`
 	args := []any{nilIfNil(f.Within, within), string(f.Kind), f.GridCode, f.Category, f.Tag, f.Q, minX, minY, maxX, maxY, f.HouseholdID}
 	var total int
-	if err := s.db.Pool.QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM register_records r WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := s.db.reader(ctx).QueryRow(ctx, registerScopeCTE+` SELECT count(*) FROM register_records r WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, translate(err, "registers")
 	}
-	rows, err := s.db.Pool.Query(ctx, registerScopeCTE+` SELECT `+recordColumns+` FROM register_records r WHERE `+cond+`
+	rows, err := s.db.reader(ctx).Query(ctx, registerScopeCTE+` SELECT `+recordColumns+` FROM register_records r WHERE `+cond+`
   AND r.id > $12 ORDER BY r.id LIMIT $13`, append(args, f.After, limit)...)
 	if err != nil {
 		return nil, 0, translate(err, "registers")

@@ -159,12 +159,19 @@ func (db *DB) LayersListening() bool {
 // busy layers' counts (revisionCache): from memory while listening and
 // unchanged, else from the database. The map is shared: callers must not
 // modify it.
+//
+// A request reading from a standby (Replica.Route) reads the standby's
+// rows, so that what it renders and caches under a token is the standby's
+// data at that revision or newer; the busy layers, whose tokens count this
+// instance's notifications from the primary, get a new token on every
+// such read (nothing of theirs read on the standby is cached).
 func (db *DB) revisions(ctx context.Context) (map[string]string, error) {
+	standby := onStandby(ctx)
 	m, gen, ok := db.revs.cached()
-	if ok {
+	if ok && !standby {
 		return m, nil
 	}
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.reader(ctx).Query(ctx, `
 SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text
 FROM layer_revisions`)
 	if err != nil {
@@ -174,6 +181,12 @@ FROM layer_revisions`)
 	var l, r string
 	if _, err = pgx.ForEachRow(rows, []any{&l, &r}, func() error { out[l] = r; return nil }); err != nil {
 		return nil, translate(err, "layer revisions")
+	}
+	if standby {
+		for l := range busyLayers {
+			out[l] += ".r" + nonce()
+		}
+		return out, nil
 	}
 	return db.revs.keep(gen, out), nil
 }
