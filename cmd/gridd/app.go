@@ -203,7 +203,13 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-func (a *app) close() { a.closeReplica(); a.closeLive(); a.closeAuthCache(); a.closeLayerRevisions(); a.db.Close() }
+func (a *app) close() {
+	a.closeReplica()
+	a.closeLive()
+	a.closeAuthCache()
+	a.closeLayerRevisions()
+	a.db.Close()
+}
 
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
