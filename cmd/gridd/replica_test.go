@@ -21,7 +21,7 @@ import (
 // newReplicaApp is the real wiring on a demo database of the pair's
 // primary with --read-database-url on its standby, once the standby is
 // in use.
-func newReplicaApp(t *testing.T, tweak func(*Config)) (*testApp, *dbtest.Pair, string) {
+func newReplicaApp(t testing.TB, tweak func(*Config)) (*testApp, *dbtest.Pair, string) {
 	t.Helper()
 	db, pair := dbtest.NewReplicated(t, true)
 	c := Config{DatabaseURL: dbtest.URL(t, db), ReadDatabaseURL: pair.ReadURL(t, db), ReadMaxLag: 30 * time.Second,
@@ -186,7 +186,8 @@ func TestReplicaServesReads(t *testing.T) {
 	}
 }
 
-// TestReplicaStoppedUnderLoad stops the standby while clients read the
+// TestReplicaStoppedUnderLoad stops the standby (immediate shutdown, as a
+// crash) while clients read the
 // replica routes: every request succeeds (a read that failed on the
 // standby is served again from the primary), the standby is taken out of
 // use, and put back once it runs again.
@@ -229,7 +230,7 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	routedBefore := ta.replica.Status().Routed
-	pair.StopStandby(t)
+	pair.CrashStandby(t)
 	stopped := true
 	defer func() {
 		if stopped {
@@ -238,9 +239,11 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	}()
 	eventually(t, "the stopped standby out of use", func() bool { return !ta.replica.InUse() })
 	time.Sleep(500 * time.Millisecond) // reads on the primary only
+	t0 := time.Now()
 	pair.StartStandby(t)
 	stopped = false
 	eventually(t, "the restarted standby back in use", ta.replica.InUse)
+	t.Logf("standby back in use %s after its start", time.Since(t0))
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()

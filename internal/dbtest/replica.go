@@ -135,7 +135,15 @@ func (p *Pair) StopStandby(t testing.TB) {
 	}
 }
 
-// StartStandby starts the standby again after StopStandby.
+// CrashStandby stops the standby as a crash would (immediate shutdown).
+func (p *Pair) CrashStandby(t testing.TB) {
+	t.Helper()
+	if err := p.standby.Crash(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// StartStandby starts the standby again after StopStandby or CrashStandby.
 func (p *Pair) StartStandby(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
