@@ -243,7 +243,7 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	pair.StartStandby(t)
 	stopped = false
 	eventually(t, "the restarted standby back in use", ta.replica.InUse)
-	t.Logf("standby back in use %s after its start", time.Since(t0))
+	t.Logf("standby back in use %s after the start command", time.Since(t0))
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
@@ -254,7 +254,27 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	if routedBefore == 0 || st.Routed <= routedBefore || st.FellBack == 0 {
 		t.Errorf("reads: %d on the standby before the stop, %d in all, %d on the primary: want some of each", routedBefore, st.Routed, st.FellBack)
 	}
-	t.Logf("%d requests, none failed; standby %d, primary %d", ok.Load(), st.Routed, st.FellBack)
+	t.Logf("%d requests, none failed; standby %d, primary %d, served again after failing on the standby %d", ok.Load(), st.Routed, st.FellBack, st.Failed)
+}
+
+// TestReplicaFailedReadServedAgain crashes the standby between two health
+// checks (an hour apart here): the next read is routed to it, fails there,
+// takes it out of use and is answered by the primary — the client sees
+// only the answer.
+func TestReplicaFailedReadServedAgain(t *testing.T) {
+	ta, pair, _ := newReplicaApp(t, func(c *Config) { c.ReadCheckEvery = time.Hour })
+	center := ta.login("center")
+	pair.CrashStandby(t)
+	defer pair.StartStandby(t)
+	for _, path := range []string{"/api/v1/cases?limit=5", "/ogc/collections/grids-level-3/items?limit=5"} {
+		if res := ta.do("GET", path, center, nil, nil); res.Status != 200 {
+			t.Errorf("%s with the standby crashed: %d %s", path, res.Status, res.Body)
+		}
+	}
+	st := ta.replica.Status()
+	if st.Failed != 1 || st.InUse || !strings.Contains(st.Reason, "failed on the standby") {
+		t.Errorf("after the failed read: %d failed, in use %t (%q); want 1, out of use", st.Failed, st.InUse, st.Reason)
+	}
 }
 
 // TestReplicaLagTakesItOut: a standby replaying further behind the

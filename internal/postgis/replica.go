@@ -50,6 +50,7 @@ type Replica struct {
 	replayed atomic.Uint64 // the standby's last seen replay position
 	routed   atomic.Int64  // reads sent to the standby
 	fellBack atomic.Int64  // reads sent to the primary instead
+	failed   atomic.Int64  // reads that failed on the standby (Failed)
 	mu       sync.Mutex
 	samples  []lsnSample // the primary's write position over time
 	lag      time.Duration
@@ -106,6 +107,7 @@ type ReplicaStatus struct {
 	Reason   string // why it is out of use
 	Routed   int64  // reads sent to the standby so far
 	FellBack int64  // reads that went to the primary instead
+	Failed   int64  // reads that failed on the standby (served again by the primary)
 }
 
 // Status returns the standby's state as last checked.
@@ -113,7 +115,7 @@ func (r *Replica) Status() ReplicaStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := ReplicaStatus{InUse: r.inUse.Load(), Lag: r.lag, Replayed: LSN(r.replayed.Load()),
-		Routed: r.routed.Load(), FellBack: r.fellBack.Load()}
+		Routed: r.routed.Load(), FellBack: r.fellBack.Load(), Failed: r.failed.Load()}
 	if r.reason != nil {
 		st.Reason = r.reason.Error()
 	}
@@ -217,6 +219,7 @@ func (r *Replica) noteReplayed(pos LSN) {
 // Failed takes the standby out of use after a read on it failed, until
 // the next check finds it healthy.
 func (r *Replica) Failed(err error) {
+	r.failed.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_ = r.set(false, r.lag, fmt.Errorf("a read failed on the standby: %w", err))
