@@ -241,6 +241,7 @@ func (a *app) server(c Config) *httpapi.Server {
 		Ready:        func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable:  postgis.Unavailable,
 		Replica:      a.readRouter(),
+		ReplicaStats: a.replicaStats(),
 		MaxBody:      c.MaxBody,
 		WriteLimits:  httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
 		DecodeBudget: decodeBudget(c.DecodePixels),

@@ -57,3 +57,14 @@ func (a *app) readRouter() httpapi.ReadRouter {
 	}
 	return a.replica
 }
+
+// replicaStats are the replica's figures for /metrics, or nil without one.
+func (a *app) replicaStats() func() httpapi.ReplicaStats {
+	if a.replica == nil {
+		return nil
+	}
+	return func() httpapi.ReplicaStats {
+		st := a.replica.Status()
+		return httpapi.ReplicaStats{InUse: st.InUse, Lag: st.Lag, Routed: st.Routed, FellBack: st.FellBack, Retry: st.Failed}
+	}
+}

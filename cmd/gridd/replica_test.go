@@ -181,8 +181,16 @@ func TestReplicaServesReads(t *testing.T) {
 		return standbyScans(t, readURL, "cases") >= cases0+5 && standbyScans(t, readURL, "grid_versions") > grids0 &&
 			standbyScans(t, readURL, "register_records") > regs0
 	})
-	if st := ta.replica.Status(); st.Routed < 7 || st.FellBack != 0 {
+	st := ta.replica.Status()
+	if st.Routed < 7 || st.FellBack != 0 {
 		t.Errorf("routed %d reads to the standby and %d to the primary; want ≥ 7 and 0", st.Routed, st.FellBack)
+	}
+	m := string(ta.do("GET", "/metrics", "", nil, nil).Body)
+	for _, want := range []string{"gridd_read_replica_in_use 1", fmt.Sprintf(`gridd_read_replica_reads_total{target="replica"} %d`, st.Routed),
+		`gridd_read_replica_reads_total{target="primary"} 0`, "gridd_read_replica_lag_seconds "} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ReadRouter sends the reads of some routes to a read replica (a streaming
@@ -21,6 +23,38 @@ type ReadRouter interface {
 	// CommitPosition is the primary's position at or past every commit
 	// made so far.
 	CommitPosition(ctx context.Context) (string, error)
+}
+
+// ReplicaStats are the read replica's figures shown on /metrics.
+type ReplicaStats struct {
+	InUse                   bool
+	Lag                     time.Duration
+	Routed, FellBack, Retry int64
+}
+
+// registerReplicaMetrics shows stats on /metrics: whether the replica is
+// in use, its replay lag, and where the replica routes' reads went.
+func (m *metrics) registerReplicaMetrics(stats func() ReplicaStats) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridd_read_replica_in_use", Help: "1 while reads go to the read replica."}, func() float64 {
+			if stats().InUse {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridd_read_replica_lag_seconds", Help: "The read replica's replay lag at the last health check."}, func() float64 {
+			return stats().Lag.Seconds()
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridd_read_replica_reads_total", Help: "Reads of the replica routes served by the replica.", ConstLabels: prometheus.Labels{"target": "replica"}}, func() float64 {
+			return float64(stats().Routed)
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridd_read_replica_reads_total", Help: "Reads of the replica routes served by the replica.", ConstLabels: prometheus.Labels{"target": "primary"}}, func() float64 {
+			return float64(stats().FellBack)
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridd_read_replica_retries_total", Help: "Reads that failed on the replica and were served again by the primary."}, func() float64 {
+			return float64(stats().Retry)
+		}),
+	)
 }
 
 // The commit position travels in a response header and a cookie of the

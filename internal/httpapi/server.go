@@ -92,6 +92,8 @@ type Deps struct {
 	// lists, statistics and exports from a read replica (nil: everything
 	// from the primary); see replica.go.
 	Replica ReadRouter
+	// ReplicaStats, when set, shows the replica's figures on /metrics.
+	ReplicaStats func() ReplicaStats
 	// MaxBody bounds ordinary request bodies; imports get MaxImport (other
 	// routes' caps: limit.go).
 	MaxBody   int64
@@ -164,6 +166,9 @@ func New(d Deps) *Server {
 		d.MaxImport = 256 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
+	if d.ReplicaStats != nil {
+		s.metrics.registerReplicaMetrics(d.ReplicaStats)
+	}
 	if l := d.WriteLimits; l.Rate > 0 || l.Concurrent > 0 {
 		s.writes = newWriteLimiter(l)
 	}
