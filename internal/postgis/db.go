@@ -39,7 +39,8 @@ type DB struct {
 	// AuditLogStore on this DB.
 	AuditKey []byte
 
-	revs revisionCache // layer revisions while listening (ListenLayers)
+	revs        revisionCache    // layer revisions while listening (ListenLayers)
+	standbyRevs standbyRevisions // layer revisions as the read replica has them
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values

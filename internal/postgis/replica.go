@@ -241,7 +241,7 @@ func (r *Replica) Route(ctx context.Context, after string) (context.Context, boo
 		return ctx, false
 	}
 	r.routed.Add(1)
-	return context.WithValue(ctx, readPoolKey{}, r.pool), true
+	return context.WithValue(ctx, readPoolKey{}, readRoute{pool: r.pool, after: pos}), true
 }
 
 // CommitPosition is the primary's CommitLSN as text.
@@ -280,23 +280,30 @@ func (r *Replica) waitFor(ctx context.Context, pos LSN) bool {
 	}
 }
 
-// readPoolKey marks a request's context with the pool its replica-eligible
-// reads use (Replica.Route).
+// readPoolKey marks a request's context with its readRoute
+// (Replica.Route).
 type readPoolKey struct{}
+
+// readRoute is where a request's replica-eligible reads go: the standby's
+// pool, and the position the request must see (0: none).
+type readRoute struct {
+	pool  *pgxpool.Pool
+	after LSN
+}
 
 // reader is the pool of a replica-eligible read: the standby when the
 // request was routed to it, else the primary.
 func (db *DB) reader(ctx context.Context) *pgxpool.Pool {
-	if p, ok := ctx.Value(readPoolKey{}).(*pgxpool.Pool); ok {
-		return p
+	if rt, ok := ctx.Value(readPoolKey{}).(readRoute); ok {
+		return rt.pool
 	}
 	return db.Pool
 }
 
-// onStandby reports whether ctx's replica-eligible reads go to a standby.
-func onStandby(ctx context.Context) bool {
-	_, ok := ctx.Value(readPoolKey{}).(*pgxpool.Pool)
-	return ok
+// standbyRoute returns ctx's route to a standby, if it has one.
+func standbyRoute(ctx context.Context) (readRoute, bool) {
+	rt, ok := ctx.Value(readPoolKey{}).(readRoute)
+	return rt, ok
 }
 
 // currentLSN is the primary's WAL write position (what a standby can have
