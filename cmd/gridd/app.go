@@ -96,6 +96,8 @@ type app struct {
 	forceParts
 	// the province instance's database and service (province.go).
 	provinceParts
+	// the read replica (replica.go).
+	replicaParts
 }
 
 // databaseURL returns the configured URL or that of the private cluster.
@@ -209,11 +211,15 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	if err := a.openProvince(ctx, c); err != nil {
 		return nil, err
 	}
+	if err := a.openReplica(c); err != nil {
+		return nil, err
+	}
 	opened = true
 	return a, nil
 }
 
 func (a *app) close() {
+	a.closeReplica()
 	a.closeLive()
 	a.closeAuthCache()
 	a.closeLayerRevisions()
@@ -250,6 +256,8 @@ func (a *app) server(c Config) *httpapi.Server {
 		Console:      a.console(c),
 		Ready:        func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
 		Unavailable:  postgis.Unavailable,
+		Replica:      a.readRouter(),
+		ReplicaStats: a.replicaStats(),
 		MaxBody:      c.MaxBody,
 		WriteLimits:  httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
 		DecodeBudget: decodeBudget(c.DecodePixels),

@@ -13,7 +13,16 @@ import (
 
 // Config is parsed here, once, and passed down as plain values.
 type Config struct {
-	DatabaseURL      string
+	DatabaseURL string
+	// ReadDatabaseURL is a streaming standby of DatabaseURL serving the
+	// tiles, OGC API Features, case and register lists, statistics and
+	// exports (empty: the primary serves everything). ReadMaxLag takes it
+	// out of use when it replays further behind; ReadWait bounds a
+	// read-your-writes wait; ReadCheckEvery is the health check interval.
+	ReadDatabaseURL  string
+	ReadMaxLag       time.Duration
+	ReadWait         time.Duration
+	ReadCheckEvery   time.Duration
 	Addr             string
 	LogLevel         slog.Level
 	DevDir           string
@@ -127,6 +136,10 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.BasemapURL, "basemap-url", os.Getenv("GRIDD_BASEMAP_URL"), "console basemap: XYZ tile URL with {z}/{x}/{y}, or a WMTS KVP GetTile URL with {TileMatrix}/{TileCol}/{TileRow}; empty: no basemap (env GRIDD_BASEMAP_URL)")
 	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", os.Getenv("GRIDD_BASEMAP_ATTRIBUTION"), "attribution shown for the basemap (env GRIDD_BASEMAP_ATTRIBUTION)")
 	fs.StringVar(&c.WebDir, "web-dir", os.Getenv("GRIDD_WEB_DIR"), "serve the console from this built dist directory instead of the embedded copy (env GRIDD_WEB_DIR)")
+	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", os.Getenv("GRIDD_READ_DATABASE_URL"), "PostgreSQL URL of a streaming standby of the primary for tiles, OGC API Features, case and register lists, statistics and exports; empty: the primary serves them (env GRIDD_READ_DATABASE_URL)")
+	fs.DurationVar(&c.ReadMaxLag, "read-max-lag", 5*time.Second, "a read replica replaying further behind the primary is taken out of use until it catches up")
+	fs.DurationVar(&c.ReadWait, "read-wait", 200*time.Millisecond, "how long a read after the client's own write waits for the replica to replay it before reading the primary")
+	fs.DurationVar(&c.ReadCheckEvery, "read-check-every", 500*time.Millisecond, "interval of the read replica's health check")
 	fs.DurationVar(&c.GridsPoll, "grids-poll", 5*time.Second, "how often to check the grids' revision in case a change notification was missed (changes are otherwise seen at once, by notification)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz answers 503 before the server stops taking connections (at least a load balancer's health-check interval × its fall count); in-flight requests then finish")
 	fs.BoolVar(&c.AllowUnsafeDurability, "allow-unsafe-durability", os.Getenv("GRIDD_ALLOW_UNSAFE_DURABILITY") == "1", "serve even when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off — acknowledged writes may be lost in a crash; development only (env GRIDD_ALLOW_UNSAFE_DURABILITY=1)")

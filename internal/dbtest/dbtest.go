@@ -38,7 +38,7 @@ var (
 	adminURL  string
 	setupErr  error
 	setupDone bool
-	templates = map[bool]string{}
+	templates = map[string]string{} // by admin URL and demo flag
 	counter   atomic.Int64
 )
 
@@ -80,14 +80,12 @@ func withDB(url, name string) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
 }
 
-// template returns the name of the migrated template database, creating it once.
-func template(ctx context.Context, withDemo bool) (string, error) {
-	if name, ok := templates[withDemo]; ok {
+// template returns the name of the migrated template database of the
+// cluster at base, creating it once.
+func template(ctx context.Context, base string, withDemo bool) (string, error) {
+	tkey := fmt.Sprintf("%s|%t", base, withDemo)
+	if name, ok := templates[tkey]; ok {
 		return name, nil
-	}
-	base, err := admin()
-	if err != nil {
-		return "", err
 	}
 	name := fmt.Sprintf("gridd_tmpl_%d_%t", os.Getpid(), withDemo)
 	conn, err := pgx.Connect(ctx, base)
@@ -115,7 +113,7 @@ func template(ctx context.Context, withDemo bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("prepare template: %w", err)
 	}
-	templates[withDemo] = name
+	templates[tkey] = name
 	return name, nil
 }
 
@@ -134,32 +132,46 @@ func URL(t testing.TB, db *postgis.DB) string {
 
 func create(t testing.TB, withDemo bool) *postgis.DB {
 	t.Helper()
+	mu.Lock()
+	base, err := admin()
+	mu.Unlock()
+	if err != nil {
+		t.Fatalf("test database (PostGIS is required; `make test` provides it): %v", err)
+	}
+	db, _ := createOn(t, base, withDemo)
+	return db
+}
+
+// createOn creates a database from the template of the cluster at base
+// and returns it with its name.
+func createOn(t testing.TB, base string, withDemo bool) (*postgis.DB, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	mu.Lock()
-	tmpl, err := template(ctx, withDemo)
+	tmpl, err := template(ctx, base, withDemo)
 	var name string
 	if err == nil {
 		name = fmt.Sprintf("gridd_t_%d_%d", os.Getpid(), counter.Add(1))
-		err = exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl))
+		err = exec(ctx, base, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl))
 	}
 	mu.Unlock()
 	if err != nil {
 		t.Fatalf("test database (PostGIS is required; `make test` provides it): %v", err)
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: withDB(adminURL, name), MaxConns: 20})
+	db, err := postgis.Open(ctx, postgis.Config{URL: withDB(base, name), MaxConns: 20})
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() {
 		db.Close()
-		_ = exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		_ = exec(context.Background(), base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return db
+	return db, name
 }
 
-func exec(ctx context.Context, sql string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
+func exec(ctx context.Context, base, sql string) error {
+	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
 		return err
 	}

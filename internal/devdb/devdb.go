@@ -36,6 +36,7 @@ type Options struct {
 	// tables to a province database (logical replication; province.go in
 	// cmd/gridd) and, as the province, subscribe to cities.
 	Logical bool
+	standby bool // a streaming standby (StartStandby)
 }
 
 // Cluster is a running private cluster.
@@ -167,6 +168,47 @@ func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
 	return err
 }
 
+// StartStandby makes dir a streaming standby of c unless it is one
+// already — a base backup (pg_basebackup -R: the standby's connection to
+// c is written into its configuration) taken as the postgres user — and
+// starts it. The standby is read-only, replays c's write-ahead log as it
+// arrives and keeps c from removing rows its queries still read
+// (hot_standby_feedback).
+func (c *Cluster) StartStandby(ctx context.Context, dir string) (*Cluster, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(abs, 0o755); err != nil {
+		return nil, err
+	}
+	if err := c.chown(abs); err != nil {
+		return nil, err
+	}
+	data := filepath.Join(abs, "data")
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
+		args := []string{"-D", data, "-R", "-X", "stream", "-c", "fast", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", "postgres"}
+		if !c.opts.Durable {
+			args = append(args, "--no-sync")
+		}
+		if out, err := c.run("pg_basebackup", args...); err != nil {
+			return nil, fmt.Errorf("pg_basebackup: %v\n%s", err, out)
+		}
+	}
+	return Start(ctx, Options{Dir: abs, Durable: c.opts.Durable, standby: true})
+}
+
+// Restart starts the cluster again after Stop or Crash, on its port.
+func (c *Cluster) Restart(ctx context.Context) error {
+	opts := c.opts
+	opts.Dir, opts.Database = c.Dir, ""
+	_, err := Start(ctx, opts)
+	return err
+}
+
 // Stop stops the cluster (fast shutdown).
 func (c *Cluster) Stop() error {
 	if !c.running() {
@@ -259,6 +301,9 @@ func (c *Cluster) writeConf() error {
 		"shared_buffers = 256MB",
 		"jit = off",
 		"unix_socket_permissions = 0777",
+	}
+	if c.opts.standby {
+		conf = append(conf, "hot_standby = on", "hot_standby_feedback = on")
 	}
 	if !c.opts.Durable {
 		conf = append(conf, "fsync = off", "synchronous_commit = off", "full_page_writes = off")

@@ -27,12 +27,12 @@ import (
 //	GET  /api/v1/stats/cases                from, to, group_by=unit|grid|village|category|month
 func (s *Server) registerCaseRoutes(r chi.Router) {
 	r.Post("/cases", s.h(s.createCase))
-	r.Get("/cases", s.h(s.listCases))
-	r.Get("/cases/summary", s.h(s.caseSummary))
-	r.Get("/cases/export", s.h(s.exportCases))
+	r.Get("/cases", s.fromReplica(s.h(s.listCases)))
+	r.Get("/cases/summary", s.fromReplica(s.h(s.caseSummary)))
+	r.Get("/cases/export", s.fromReplica(s.h(s.exportCases)))
 	r.Get("/cases/{id}", s.h(s.getCase))
 	r.Post("/cases/{id}/transitions", s.h(s.transitionCase))
-	r.Get("/stats/cases", s.h(s.caseStats))
+	r.Get("/stats/cases", s.fromReplica(s.h(s.caseStats)))
 }
 
 // statusNames are the display names of the statuses, zh and en.

@@ -35,7 +35,7 @@ func (s *Server) registerRegisterRoutes(r chi.Router) {
 	if s.Registers == nil {
 		return
 	}
-	r.Get("/registers/{kind}", s.h(s.listRecords))
+	r.Get("/registers/{kind}", s.fromReplica(s.h(s.listRecords)))
 	r.Post("/registers/{kind}", s.h(s.createRecord))
 	r.Post("/registers/{kind}/import", s.h(s.importRecords))
 	r.Get("/registers/{kind}/{id}", s.h(s.getRecord))

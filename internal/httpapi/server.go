@@ -89,6 +89,12 @@ type Deps struct {
 	// is away (answered 503 with Retry-After instead of 500); nil: never.
 	Unavailable func(error) bool
 	Now         func() time.Time
+	// Replica serves the tiles, OGC API Features, the case and register
+	// lists, statistics and exports from a read replica (nil: everything
+	// from the primary); see replica.go.
+	Replica ReadRouter
+	// ReplicaStats, when set, shows the replica's figures on /metrics.
+	ReplicaStats func() ReplicaStats
 	// MaxBody bounds ordinary request bodies; imports get MaxImport (other
 	// routes' caps: limit.go).
 	MaxBody   int64
@@ -165,6 +171,9 @@ func New(d Deps) *Server {
 		d.MaxImport = 256 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
+	if d.ReplicaStats != nil {
+		s.metrics.registerReplicaMetrics(d.ReplicaStats)
+	}
 	if l := d.WriteLimits; l.Rate > 0 || l.Concurrent > 0 {
 		s.writes = newWriteLimiter(l)
 	}
@@ -183,7 +192,7 @@ func (s *Server) routes() chi.Router {
 		return s.provinceRoutes()
 	}
 	r := chi.NewRouter()
-	r.Use(s.withRequestID, s.recoverer, s.observe, s.rejectNUL, s.auditWrites)
+	r.Use(s.withRequestID, s.recoverer, s.observe, s.rejectNUL, s.auditWrites, s.tellCommitPosition)
 	s.registerHealthRoutes(r)
 	s.registerConsoleRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
@@ -227,7 +236,7 @@ func (s *Server) routes() chi.Router {
 		})
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticateKeyOrBearer)
+		r.Use(s.authenticateKeyOrBearer, s.replicaReads)
 		s.registerTileRoutes(r)
 		s.registerOGCRoutes(r)
 	})

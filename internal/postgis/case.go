@@ -428,7 +428,7 @@ func (s *CaseStore) FindCases(ctx context.Context, f casework.CaseFilter) ([]*ca
 WHERE ` + pageWhere + `
 ORDER BY ` + order + `
 LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(f.Offset)
-	rows, err := s.db.Pool.Query(ctx, sql, a.vals...)
+	rows, err := s.db.reader(ctx).Query(ctx, sql, a.vals...)
 	if err != nil {
 		return nil, 0, translate(err, "cases")
 	}
@@ -466,7 +466,7 @@ func (s *CaseStore) SummarizeCases(ctx context.Context, f casework.CaseFilter) (
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT c.status, count(*), count(*) FILTER (WHERE `+openCase+` AND c.due_at <= `+a.add(now)+`::timestamptz)
+	rows, err := s.db.reader(ctx).Query(ctx, `SELECT c.status, count(*), count(*) FILTER (WHERE `+openCase+` AND c.due_at <= `+a.add(now)+`::timestamptz)
 FROM cases c WHERE `+where+`
 GROUP BY c.status`, a.vals...)
 	if err != nil {
@@ -499,7 +499,7 @@ func (s *CaseStore) CountCases(ctx context.Context, f casework.CaseFilter) (int,
 		return 0, err
 	}
 	var n int
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, a.vals...).Scan(&n); err != nil {
+	if err := s.db.reader(ctx).QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, a.vals...).Scan(&n); err != nil {
 		return 0, translate(err, "cases")
 	}
 	return n, nil

@@ -29,7 +29,7 @@ func (s *CaseStore) EachCaseFigures(ctx context.Context, f casework.CaseFilter, 
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+caseFigureColumns+` FROM cases c WHERE `+where, a.vals...)
+	rows, err := s.db.reader(ctx).Query(ctx, `SELECT `+caseFigureColumns+` FROM cases c WHERE `+where, a.vals...)
 	if err != nil {
 		return translate(err, "cases")
 	}

@@ -40,12 +40,31 @@ type DB struct {
 	// AuditLogStore on this DB.
 	AuditKey []byte
 
-	revs revisionCache // layer revisions while listening (ListenLayers)
+	revs        revisionCache    // layer revisions while listening (ListenLayers)
+	standbyRevs standbyRevisions // layer revisions as the read replica has them
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values
 // travel as EWKB bytes, decoded by go-geom's ewkb package.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	pc, err := poolConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{Pool: pool, Now: time.Now}, nil
+}
+
+// poolConfig is the pool configuration of cfg: statement timeout, no JIT,
+// UTC, and the geometry type registered on every connection.
+func poolConfig(cfg Config) (*pgxpool.Config, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -63,15 +82,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		return registerGeometry(ctx, conn)
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, err
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return pc, nil
 }
 
 func registerGeometry(ctx context.Context, conn *pgx.Conn) error {

@@ -151,7 +151,7 @@ func (s *TileStore) Features(ctx context.Context, q tiles.FeatureQuery) ([]tiles
 	}
 	a["now"] = s.db.Now()
 	sql := `SELECT id, props, ST_AsGeoJSON(geom, 7, 0), count(*) OVER () FROM (` + src + `) src ORDER BY id LIMIT @limit OFFSET @offset`
-	rows, err := s.db.Pool.Query(ctx, sql, a)
+	rows, err := s.db.reader(ctx).Query(ctx, sql, a)
 	if err != nil {
 		return nil, 0, translate(err, "features of "+q.Layer)
 	}
@@ -167,7 +167,7 @@ func (s *TileStore) Features(ctx context.Context, q tiles.FeatureQuery) ([]tiles
 		return nil, 0, translate(err, "features of "+q.Layer)
 	}
 	if len(out) == 0 && q.Offset > 0 {
-		err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM (`+src+`) src`, a).Scan(&matched)
+		err := s.db.reader(ctx).QueryRow(ctx, `SELECT count(*) FROM (`+src+`) src`, a).Scan(&matched)
 		if err != nil {
 			return nil, 0, translate(err, "features of "+q.Layer)
 		}
@@ -193,7 +193,7 @@ func (s *TileStore) Extent(ctx context.Context, q tiles.FeatureQuery) ([]float64
 		src = gridsFeatureSource(q)
 	}
 	var minx, miny, maxx, maxy *float64
-	err = s.db.Pool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM (`+src+`) src) x`, a).
+	err = s.db.reader(ctx).QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM (`+src+`) src) x`, a).
 		Scan(&minx, &miny, &maxx, &maxy)
 	if err != nil {
 		return nil, translate(err, "extent of "+q.Layer)
@@ -206,7 +206,7 @@ func (s *TileStore) Extent(ctx context.Context, q tiles.FeatureQuery) ([]float64
 
 // Levels returns the levels of the current grids.
 func (s *TileStore) Levels(ctx context.Context) ([]int, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT level FROM grid_versions WHERE valid_to IS NULL ORDER BY level`)
+	rows, err := s.db.reader(ctx).Query(ctx, `SELECT DISTINCT level FROM grid_versions WHERE valid_to IS NULL ORDER BY level`)
 	if err != nil {
 		return nil, translate(err, "grid levels")
 	}

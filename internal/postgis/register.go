@@ -195,10 +195,10 @@ func (s *RegisterStore) FindRecords(ctx context.Context, f registers.Filter) ([]
 	}
 	cond := and(w)
 	var total int
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM register_records r WHERE `+cond, a.vals...).Scan(&total); err != nil {
+	if err := s.db.reader(ctx).QueryRow(ctx, `SELECT count(*) FROM register_records r WHERE `+cond, a.vals...).Scan(&total); err != nil {
 		return nil, 0, translate(err, "registers")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+recordColumns+` FROM register_records r WHERE `+cond+`
+	rows, err := s.db.reader(ctx).Query(ctx, `SELECT `+recordColumns+` FROM register_records r WHERE `+cond+`
   AND r.id > `+a.add(f.After)+` ORDER BY r.id LIMIT `+a.add(limit), a.vals...)
 	if err != nil {
 		return nil, 0, translate(err, "registers")

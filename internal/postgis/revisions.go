@@ -7,8 +7,10 @@ import (
 	"maps"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // layersChannel carries a layer's name whenever it changes: a change of a
@@ -159,12 +161,27 @@ func (db *DB) LayersListening() bool {
 // busy layers' counts (revisionCache): from memory while listening and
 // unchanged, else from the database. The map is shared: callers must not
 // modify it.
+//
+// A request reading from a standby (Replica.Route) gets the standby's
+// tokens (standbyRevisions).
 func (db *DB) revisions(ctx context.Context) (map[string]string, error) {
+	if rt, ok := standbyRoute(ctx); ok {
+		return db.standbyRevs.tokens(ctx, rt)
+	}
 	m, gen, ok := db.revs.cached()
 	if ok {
 		return m, nil
 	}
-	rows, err := db.Pool.Query(ctx, `
+	out, err := readRevisions(ctx, db.Pool)
+	if err != nil {
+		return nil, err
+	}
+	return db.revs.keep(gen, out), nil
+}
+
+// readRevisions reads the layer_revisions tokens.
+func readRevisions(ctx context.Context, pool *pgxpool.Pool) (map[string]string, error) {
+	rows, err := pool.Query(ctx, `
 SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text
 FROM layer_revisions`)
 	if err != nil {
@@ -175,5 +192,59 @@ FROM layer_revisions`)
 	if _, err = pgx.ForEachRow(rows, []any{&l, &r}, func() error { out[l] = r; return nil }); err != nil {
 		return nil, translate(err, "layer revisions")
 	}
-	return db.revs.keep(gen, out), nil
+	return out, nil
+}
+
+// standbyRevisionsTTL is how long tokens read on a standby serve other
+// requests routed there.
+const standbyRevisionsTTL = 250 * time.Millisecond
+
+// standbyRevisions are the layer_revisions tokens as a standby had them,
+// and the standby's replay position before they were read: what a request
+// renders and caches under them is the standby's data at those revisions
+// or newer, never older. They serve, for standbyRevisionsTTL, every
+// request routed to the standby that need not see a later position; a
+// request carrying a later position (read-your-writes) reads them again,
+// so that it cannot be answered a cached tile from before its write. The
+// busy layers, whose tokens count this instance's notifications from the
+// primary, get a new token on every such read (nothing of theirs read on
+// a standby is cached).
+type standbyRevisions struct {
+	mu   sync.Mutex
+	rows map[string]string
+	pos  LSN
+	at   time.Time
+}
+
+func (c *standbyRevisions) tokens(ctx context.Context, rt readRoute) (map[string]string, error) {
+	c.mu.Lock()
+	rows := c.rows
+	fresh := rows != nil && c.pos >= rt.after && time.Since(c.at) < standbyRevisionsTTL
+	c.mu.Unlock()
+	if !fresh {
+		at := time.Now()
+		var s *string
+		if err := rt.pool.QueryRow(ctx, `SELECT pg_last_wal_replay_lsn()::text`).Scan(&s); err != nil {
+			return nil, translate(err, "layer revisions")
+		}
+		var pos LSN
+		if s != nil {
+			pos, _ = ParseLSN(*s)
+		}
+		var err error
+		if rows, err = readRevisions(ctx, rt.pool); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if pos >= c.pos {
+			c.rows, c.pos, c.at = rows, pos, at
+		}
+		c.mu.Unlock()
+	}
+	out := maps.Clone(rows)
+	n := nonce()
+	for l := range busyLayers {
+		out[l] += ".r" + n
+	}
+	return out, nil
 }

@@ -170,7 +170,7 @@ func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error
 	}
 	q := query(scope != nil)
 	var b []byte
-	err := s.db.Pool.QueryRow(ctx, q, pgx.NamedArgs{"z": c.Z, "x": c.X, "y": c.Y, "scope": scope, "day": day, "now": s.db.Now()}).Scan(&b)
+	err := s.db.reader(ctx).QueryRow(ctx, q, pgx.NamedArgs{"z": c.Z, "x": c.X, "y": c.Y, "scope": scope, "day": day, "now": s.db.Now()}).Scan(&b)
 	if err != nil {
 		return nil, translate(err, "tile "+layer+" "+c.String())
 	}
@@ -254,7 +254,7 @@ func (r *gridRow) props() geojson.Properties {
 // ancestors, for the in-memory renderer of the grids tiles
 // (tiles.Snapshot).
 func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
-	rows, err := s.db.Pool.Query(ctx, gridSnapshotSQL, pgx.NamedArgs{"day": day})
+	rows, err := s.db.reader(ctx).Query(ctx, gridSnapshotSQL, pgx.NamedArgs{"day": day})
 	if err != nil {
 		return nil, translate(err, "grid snapshot")
 	}
@@ -285,7 +285,7 @@ func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.Sn
 // as of day, by code, without the geometry (tiles.Snapshot's refresh after
 // a change of assignments or register counts, or a new day).
 func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
-	rows, err := s.db.Pool.Query(ctx, gridAttrsSQL, pgx.NamedArgs{"day": day})
+	rows, err := s.db.reader(ctx).Query(ctx, gridAttrsSQL, pgx.NamedArgs{"day": day})
 	if err != nil {
 		return nil, translate(err, "grid attributes")
 	}
