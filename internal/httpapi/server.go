@@ -135,11 +135,13 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	log      *slog.Logger
-	router   chi.Router
-	metrics  *metrics
-	writes   *writeLimiter // nil: writes are not limited
-	requests atomic.Uint64 // counts requests for the log's sample
+	log       *slog.Logger
+	router    chi.Router
+	metrics   *metrics
+	writes    *writeLimiter // nil: writes are not limited
+	uploads   *casework.Uploads
+	directory *auth.Directory
+	requests  atomic.Uint64 // counts requests for the log's sample
 }
 
 // New builds the server and its routes.
@@ -160,6 +162,11 @@ func New(d Deps) *Server {
 		d.MaxImport = 256 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
+	s.directory = &auth.Directory{Store: d.People, Tree: func() auth.Tree { return s.tree() }}
+	s.uploads = &casework.Uploads{Store: d.Uploads, Budget: d.DecodeBudget, Cases: d.Cases}
+	if d.Visits != nil {
+		s.uploads.VisitPhoto = d.Visits.CanReadPhoto
+	}
 	if l := d.WriteLimits; l.Rate > 0 || l.Concurrent > 0 {
 		s.writes = newWriteLimiter(l)
 	}
