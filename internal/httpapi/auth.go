@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 
 	"github.com/gridd/gridd/internal/people"
@@ -54,21 +53,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess, err := s.Auth.Login(r.Context(), auth.Credentials{Username: req.Username, Password: req.Password,
-		Code: req.Code, Source: sourceAddr(r)})
+		Code: req.Code, Source: s.source(r)})
 	if err != nil {
 		return err
 	}
 	return s.ok(w, r, sess)
-}
-
-// sourceAddr is the client's address for throttling: the peer's IP (a
-// reverse proxy in front must be the one to limit by forwarded address).
-func sourceAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (s *Server) authenticateEnrolment(next http.Handler) http.Handler {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -94,6 +95,9 @@ type Deps struct {
 	MaxImport int64
 	// WriteLimits bound each user's writes (zero: unlimited).
 	WriteLimits WriteLimits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the client's address for throttling (none: the peer's; source.go).
+	TrustedProxies []netip.Prefix
 	// DecodeBudget bounds the photo pixels decoded at once (nil: unbounded).
 	DecodeBudget *casework.DecodeBudget
 	// Patrols takes GPS tracks and computes patrol coverage (nil: no routes).
