@@ -46,6 +46,9 @@ type app struct {
 	topology   *audit.Topology
 	auditLog   *auditlog.Log
 	auditStore *postgis.AuditLogStore
+	// checkpointCfg holds the audit checkpoints' settings (key, directory,
+	// interval) for the periodic job.
+	checkpointCfg Config
 	dataKey    []byte
 	// keyPersonStore seals key persons' identity at rest.
 	keyPersonStore *postgis.KeyPersonStore
@@ -172,6 +175,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.auditStore = postgis.NewAuditLogStore(db)
+	a.checkpointCfg = c
 	a.auditStore.Key = akey
 	db.AuditKey = akey // the entries written with their change
 	a.auditLog = &auditlog.Log{Store: a.auditStore, Now: now}
@@ -297,7 +301,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, poll, gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
-	go a.runAuditCheckpoints(ctx, c)
+	go a.checkpointOnStop(ctx, c)
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)
 	if err != nil {

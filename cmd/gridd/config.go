@@ -86,7 +86,8 @@ type Config struct {
 	AuditKey     []byte
 	AuditKeyFile string
 	// AuditCheckpointDir receives signed checkpoints of the chain's head,
-	// every AuditCheckpointEvery (0: a minute); `gridd audit verify-log`
+	// every AuditCheckpointEvery (0: a minute; one across instances, by the
+	// River leader), and on `gridd audit checkpoint`; `gridd audit verify-log`
 	// checks the newest one.
 	AuditCheckpointDir   string
 	AuditCheckpointEvery time.Duration
