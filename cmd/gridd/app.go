@@ -49,7 +49,7 @@ type app struct {
 	// checkpointCfg holds the audit checkpoints' settings (key, directory,
 	// interval) for the periodic job.
 	checkpointCfg Config
-	dataKey    []byte
+	dataKey       []byte
 	// keyPersonStore seals key persons' identity at rest.
 	keyPersonStore *postgis.KeyPersonStore
 	// registers: base registers and key-person files.
