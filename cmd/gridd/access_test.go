@@ -108,6 +108,13 @@ func routeCases() map[string]routeCase {
 		"POST /api/v1/auth/totp/confirm": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/auth/totp/confirm", map[string]string{"code": "abc"}, nil
 		}, all(http.StatusBadRequest, nil)},
+		// Turning one's factor off needs a current code (a malformed one: 400).
+		"POST /api/v1/auth/totp/disable": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/auth/totp/disable", map[string]string{"code": "abc"}, nil
+		}, all(http.StatusBadRequest, nil)},
+		"POST /api/v1/users/{username}/second-factor/reset": {func(*testApp, string) (string, any, map[string]string) {
+			return "/api/v1/users/p0001/second-factor/reset", nil, nil
+		}, only(http.StatusNoContent, "admin")},
 		"GET /api/v1/grids": {fixed("/api/v1/grids?level=3"), all(200, nil)},
 		"POST /api/v1/grids/import": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/grids/import?dry_run=true", []byte(dryImport), nil

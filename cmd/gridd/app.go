@@ -46,7 +46,10 @@ type app struct {
 	topology   *audit.Topology
 	auditLog   *auditlog.Log
 	auditStore *postgis.AuditLogStore
-	dataKey    []byte
+	// checkpointCfg holds the audit checkpoints' settings (key, directory,
+	// interval) for the periodic job.
+	checkpointCfg Config
+	dataKey       []byte
 	// keyPersonStore seals key persons' identity at rest.
 	keyPersonStore *postgis.KeyPersonStore
 	// registers: base registers and key-person files.
@@ -188,6 +191,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.auditStore = postgis.NewAuditLogStore(db)
+	a.checkpointCfg = c
 	a.auditStore.Key = akey
 	db.AuditKey = akey // the entries written with their change
 	a.auditLog = &auditlog.Log{Store: a.auditStore, Now: now}
@@ -230,38 +234,39 @@ func (a *app) close() {
 func (a *app) server(c Config) *httpapi.Server {
 	now := a.db.Now
 	return httpapi.New(httpapi.Deps{
-		Log:          a.log,
-		Auth:         a.auth,
-		Grids:        a.registry,
-		GridStore:    a.grids,
-		People:       a.people,
-		Tree:         a.locator.Tree,
-		Locator:      a.locator,
-		Audits:       a.topology,
-		Tiles:        a.tiles,
-		Features:     a.layerStores,
-		Keys:         a.keys,
-		Cases:        a.cases,
-		Uploads:      a.caseStore,
-		AuditLog:     a.auditLog,
-		Patrols:      a.patrols,
-		Assessments:  a.assessments,
-		Inbox:        a.inbox,
-		Field:        a.field,
-		Hotspots:     a.hotspots,
-		Results:      a.results,
-		Leaders:      a.leaders,
-		Reports:      a.reports,
-		DutyDeps:     a.forceDeps(),
-		Console:      a.console(c),
-		Ready:        func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
-		Unavailable:  postgis.Unavailable,
-		Replica:      a.readRouter(),
-		ReplicaStats: a.replicaStats(),
-		MaxBody:      c.MaxBody,
-		WriteLimits:  httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
-		DecodeBudget: decodeBudget(c.DecodePixels),
-		Now:          now,
+		Log:            a.log,
+		Auth:           a.auth,
+		Grids:          a.registry,
+		GridStore:      a.grids,
+		People:         a.people,
+		Tree:           a.locator.Tree,
+		Locator:        a.locator,
+		Audits:         a.topology,
+		Tiles:          a.tiles,
+		Features:       a.layerStores,
+		Keys:           a.keys,
+		Cases:          a.cases,
+		Uploads:        a.caseStore,
+		AuditLog:       a.auditLog,
+		Patrols:        a.patrols,
+		Assessments:    a.assessments,
+		Inbox:          a.inbox,
+		Field:          a.field,
+		Hotspots:       a.hotspots,
+		Results:        a.results,
+		Leaders:        a.leaders,
+		Reports:        a.reports,
+		DutyDeps:       a.forceDeps(),
+		Console:        a.console(c),
+		Ready:          func(ctx context.Context) error { return a.db.Pool.Ping(ctx) },
+		Unavailable:    postgis.Unavailable,
+		Replica:        a.readRouter(),
+		ReplicaStats:   a.replicaStats(),
+		MaxBody:        c.MaxBody,
+		TrustedProxies: c.TrustedProxies,
+		WriteLimits:    httpapi.WriteLimits{Rate: c.WriteRate, Burst: c.WriteBurst, Concurrent: c.WriteConcurrency},
+		DecodeBudget:   decodeBudget(c.DecodePixels),
+		Now:            now,
 
 		// Base registers and key-person files.
 		Registers:  a.registers,
@@ -340,7 +345,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, poll, gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
-	go a.runAuditCheckpoints(ctx, c)
+	go a.checkpointOnStop(ctx, c)
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)
 	if err != nil {

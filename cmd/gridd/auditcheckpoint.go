@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/errs"
+	"github.com/riverqueue/river"
 )
 
 // auditKey returns the audit chain's key: Config.AuditKey (tests), else
@@ -38,75 +42,115 @@ const checkpointPrefix = "audit-checkpoint-"
 
 // writeAuditCheckpoint signs the chain's current head into
 // dir/audit-checkpoint-<last id>.json (written whole, then renamed, then
-// synced), unless the newest checkpoint already names that head.
-func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) error {
+// synced), unless the newest checkpoint already names that head. It counts
+// incrementally: the newest checkpoint's entries plus those after its
+// entry, whose hash must still be the one it signed — when the chain no
+// longer holds it (cut or rewritten) nothing is written, so that
+// `gridd audit verify-log` keeps comparing against the last good head.
+// It returns the checkpoint's file name ("" when none was written).
+func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) (string, error) {
 	key, err := auditKey(c)
 	if err != nil || key == nil || c.AuditCheckpointDir == "" {
-		return err
+		return "", err
 	}
-	lastID, head, entries, err := a.auditStore.Head(ctx)
-	if err != nil || entries == 0 {
-		return err
+	latest, err := latestCheckpoint(c.AuditCheckpointDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
 	}
-	if latest, err := latestCheckpoint(c.AuditCheckpointDir); err == nil && latest != nil && latest.LastID == lastID {
-		return nil
+	var after int64
+	entries := 0
+	if latest != nil {
+		h, err := a.auditStore.EntryHash(ctx, latest.LastID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return "", err
+		}
+		if hex.EncodeToString(h) != latest.Head {
+			return "", fmt.Errorf("audit checkpoint: the chain no longer holds entry %d signed by the newest checkpoint (%s); run gridd audit verify-log",
+				latest.LastID, latest.At.Format(time.RFC3339))
+		}
+		after, entries = latest.LastID, latest.Entries
 	}
-	cp := auditlog.NewCheckpoint(&auditlog.Report{Entries: entries, LastID: lastID, Head: hex.EncodeToString(head)}, a.db.Now(), auditlog.SigningKey(key))
+	lastID, head, added, err := a.auditStore.HeadAfter(ctx, after)
+	if err != nil || added == 0 {
+		return "", err
+	}
+	cp := auditlog.NewCheckpoint(&auditlog.Report{Entries: entries + added, LastID: lastID, Head: hex.EncodeToString(head)}, a.db.Now(), auditlog.SigningKey(key))
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(c.AuditCheckpointDir, 0o700); err != nil {
-		return err
+		return "", err
 	}
 	name := filepath.Join(c.AuditCheckpointDir, fmt.Sprintf("%s%020d.json", checkpointPrefix, lastID))
 	tmp := name + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
-		return err
+		return "", err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return err
+		return "", err
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.Rename(tmp, name); err != nil {
-		return err
+		return "", err
 	}
 	if d, err := os.Open(c.AuditCheckpointDir); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
-	return nil
+	return name, nil
 }
 
-// runAuditCheckpoints writes a checkpoint every c.AuditCheckpointEvery
-// until ctx ends, and a last one then.
-func (a *app) runAuditCheckpoints(ctx context.Context, c Config) {
+// auditCheckpointArgs is the periodic job writing a checkpoint: River runs
+// periodic jobs on its elected leader only, and the job is unique per
+// interval, so the instances together write one per interval.
+type auditCheckpointArgs struct{}
+
+func (auditCheckpointArgs) Kind() string { return "audit_checkpoint" }
+
+type auditCheckpointWorker struct {
+	river.WorkerDefaults[auditCheckpointArgs]
+	a *app
+}
+
+func (w *auditCheckpointWorker) Work(ctx context.Context, _ *river.Job[auditCheckpointArgs]) error {
+	_, err := w.a.writeAuditCheckpoint(ctx, w.a.checkpointCfg)
+	return err
+}
+
+// auditJobs registers the audit checkpoint, every --audit-checkpoint-every
+// (a minute by default) and on start, when a checkpoint directory is set.
+func auditJobs(a *app, w *river.Workers) []*river.PeriodicJob {
+	c := a.checkpointCfg
+	if c.AuditCheckpointDir == "" {
+		return nil
+	}
 	every := c.AuditCheckpointEvery
 	if every <= 0 {
 		every = time.Minute
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			if err := a.writeAuditCheckpoint(context.WithoutCancel(ctx), c); err != nil {
-				a.log.Error("audit checkpoint", "err", err)
-			}
-			return
-		case <-t.C:
-			if err := a.writeAuditCheckpoint(ctx, c); err != nil {
-				a.log.Error("audit checkpoint", "err", err)
-			}
-		}
+	period := max(every, time.Second) // River's least unique period
+	river.AddWorker(w, &auditCheckpointWorker{a: a})
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return auditCheckpointArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: period}}
+		}, &river.PeriodicJobOpts{RunOnStart: true})}
+}
+
+// checkpointOnStop writes a last checkpoint when ctx ends (this instance's
+// own writes are then covered; skipped when the head has not moved).
+func (a *app) checkpointOnStop(ctx context.Context, c Config) {
+	<-ctx.Done()
+	if _, err := a.writeAuditCheckpoint(context.WithoutCancel(ctx), c); err != nil {
+		a.log.Error("audit checkpoint", "err", err)
 	}
 }
 

@@ -31,7 +31,7 @@ func TestAuditCheckpointDetectsTruncation(t *testing.T) {
 	if err := verifyLog(ctx, ta.app, c, ""); err == nil {
 		t.Error("verify-log passed without a checkpoint in the configured directory")
 	}
-	if err := ta.writeAuditCheckpoint(ctx, c); err != nil {
+	if _, err := ta.writeAuditCheckpoint(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	cp, err := latestCheckpoint(dir)

@@ -48,6 +48,42 @@ func cmdAuditVerifyLog(ctx context.Context, args []string) error {
 	return verifyLog(ctx, a, c, head)
 }
 
+// cmdAuditCheckpoint writes a signed checkpoint of the audit log's head
+// now (as the periodic job does) and prints its file, or says none was
+// needed.
+func cmdAuditCheckpoint(ctx context.Context, args []string) error {
+	var c Config
+	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.AuditCheckpointDir == "" {
+		return fmt.Errorf("--audit-checkpoint-dir (env GRIDD_AUDIT_CHECKPOINT_DIR) is required")
+	}
+	a, err := openApp(ctx, c, newLogger(0))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if key, err := auditKey(c); err != nil || key == nil {
+		if err == nil {
+			err = fmt.Errorf("the audit key (GRIDD_AUDIT_KEY or --audit-key-file) is required to sign a checkpoint")
+		}
+		return err
+	}
+	name, err := a.writeAuditCheckpoint(ctx, c)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		fmt.Println("no new audit entries since the newest checkpoint; none written")
+		return nil
+	}
+	fmt.Println(name)
+	return nil
+}
+
 // verifyLog checks the chain with the audit key and against the newest
 // checkpoint in c.AuditCheckpointDir (which must hold one when set).
 func verifyLog(ctx context.Context, a *app, c Config, head string) error {

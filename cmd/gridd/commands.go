@@ -286,6 +286,9 @@ func cmdAudit(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "verify-log" {
 		return cmdAuditVerifyLog(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "checkpoint" {
+		return cmdAuditCheckpoint(ctx, args[1:])
+	}
 	if len(args) > 0 && args[0] == "registers" {
 		return cmdAuditRegisters(ctx, args[1:])
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -83,6 +84,9 @@ type Config struct {
 	// per client address (0: 1 per second, bursts of 10).
 	PublicRate  float64
 	PublicBurst int
+	// TrustedProxies are the reverse proxies (CIDR) whose X-Forwarded-For
+	// names the client for throttling (none: the connection's peer).
+	TrustedProxies []netip.Prefix
 	// SecondFactorRoles must log in with a TOTP code (flag default admin
 	// and center); users of other roles may enrol one.
 	SecondFactorRoles []people.Role
@@ -98,7 +102,8 @@ type Config struct {
 	AuditKey     []byte
 	AuditKeyFile string
 	// AuditCheckpointDir receives signed checkpoints of the chain's head,
-	// every AuditCheckpointEvery (0: a minute); `gridd audit verify-log`
+	// every AuditCheckpointEvery (0: a minute; one across instances, by the
+	// River leader), and on `gridd audit checkpoint`; `gridd audit verify-log`
 	// checks the newest one.
 	AuditCheckpointDir   string
 	AuditCheckpointEvery time.Duration
@@ -147,6 +152,11 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.AuthCache, "auth-cache", defaultAuthCache, "principals of recently used tokens kept in memory, revoked on every instance by notification; negative: none")
 	fs.Float64Var(&c.PublicRate, "public-rate", 1, "public who-answers lookups per second per client address")
 	fs.IntVar(&c.PublicBurst, "public-burst", 10, "burst of public who-answers lookups per client address")
+	fs.Func("trusted-proxies", "comma-separated CIDRs (or addresses) of the reverse proxies in front of gridd: from these peers only, the rightmost X-Forwarded-For hop that is not one of them is the client's address for login and lookup throttling; default none (the header is ignored)", func(v string) error {
+		ps, err := parseTrustedProxies(v)
+		c.TrustedProxies = append(c.TrustedProxies, ps...)
+		return err
+	})
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", 8, "attempts of a webhook delivery before it is a dead letter")
 	fs.DurationVar(&c.PatrolSettleEvery, "patrol-settle-every", 5*time.Minute, "how often the days that new patrol fixes touched are computed (the month-end audit then finds them done); negative: only when read")
 	fs.IntVar(&c.PatrolCopyMin, "patrol-copy-min", 64, "patrol uploads of at least this many fixes are loaded by COPY instead of one multi-row INSERT; 0: never")
@@ -180,4 +190,30 @@ func parseRoles(v string) ([]people.Role, error) {
 		roles = append(roles, r)
 	}
 	return roles, nil
+}
+
+// parseTrustedProxies parses a comma-separated list of CIDRs; a bare
+// address is a prefix of its full length.
+func parseTrustedProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: want a CIDR like 10.0.0.0/8 or an address", f)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want a CIDR like 10.0.0.0/8 or an address", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -35,20 +35,21 @@ func TestCrashDuringWrites(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cl, err := devdb.Start(ctx, devdb.Options{Dir: dir, Database: "gridd", Durable: true})
+	// Setting up (initdb, migrations, users) is not what the test is
+	// about: it runs on the cluster without fsync, then the cluster stops
+	// cleanly and starts again durable (fsync, synchronous_commit and
+	// full_page_writes on) for the writes and the crash.
+	setup, err := devdb.Start(ctx, devdb.Options{Dir: dir, Database: "gridd"})
 	if err != nil {
 		t.Fatalf("start a private cluster: %v", err)
 	}
-	t.Cleanup(func() { _ = cl.Stop(); _ = os.RemoveAll(dir) })
-	c := Config{DatabaseURL: cl.URL("gridd") + "&pool_max_conns=8", StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20}
+	t.Cleanup(func() { _ = setup.Stop(); _ = os.RemoveAll(dir) })
+	c := Config{DatabaseURL: setup.URL("gridd") + "&pool_max_conns=8", StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20}
 	a, err := openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := a.db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.locator.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
@@ -60,6 +61,29 @@ func TestCrashDuringWrites(t *testing.T) {
 		if err := a.people.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
+	}
+	a.close()
+	if err := setup.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := devdb.Start(ctx, devdb.Options{Dir: dir, Database: "gridd", Durable: true})
+	if err != nil {
+		t.Fatalf("restart the cluster durable: %v", err)
+	}
+	t.Cleanup(func() { _ = cl.Stop() })
+	var durable string
+	if err := a.db.Pool.QueryRow(ctx, `SELECT 1`).Scan(new(int)); err == nil {
+		t.Fatal("the setup's pool still answers")
+	}
+	c.DatabaseURL = cl.URL("gridd") + "&pool_max_conns=8"
+	if a, err = openApp(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Pool.QueryRow(ctx, `SELECT current_setting('fsync') || current_setting('synchronous_commit') || current_setting('full_page_writes')`).Scan(&durable); err != nil || durable != "ononon" {
+		t.Fatalf("the crash runs on a durable cluster: fsync, synchronous_commit, full_page_writes = %q (%v)", durable, err)
+	}
+	if err := a.locator.Refresh(ctx); err != nil {
+		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.server(c).Handler())
 	t.Cleanup(func() { srv.Close(); a.close() })
@@ -138,7 +162,7 @@ func TestCrashDuringWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashedAt := acked.Load()
-	time.Sleep(time.Second)
+	time.Sleep(500 * time.Millisecond)
 	if _, err := devdb.Start(ctx, devdb.Options{Dir: dir, Database: "gridd", Durable: true}); err != nil {
 		t.Fatalf("restart the cluster: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 type jobSet func(a *app, w *river.Workers) []*river.PeriodicJob
 
 // jobSets are every background job kind gridd works.
-var jobSets = []jobSet{clockJobs, webhookJobs, dutyJobs, patrolJobs}
+var jobSets = []jobSet{clockJobs, webhookJobs, dutyJobs, patrolJobs, auditJobs}
 
 // startJobs builds the River client with every job set and starts working
 // jobs until ctx ends; the returned stop drains running jobs. With no job

@@ -27,6 +27,7 @@ Usage:
   gridd user passwd --username U --password P
   gridd audit topology [--parent CODE] [--sliver-m2 1]
   gridd audit verify-log [--head HASH]   check the audit log's hash chain (exit 1 when broken)
+  gridd audit checkpoint                sign the audit log's head into --audit-checkpoint-dir now (serve does it every --audit-checkpoint-every)
   gridd audit registers [--parent CODE] [--norm 300] [--tolerance 0.5]   register coverage audit
   gridd audit patrols --month YYYY-MM [--parent CODE] [--cells]   patrol coverage against the assessment rules
   gridd patrols partitions [--ahead 2]   create this month's and the next months' patrol partitions; list them and the archived months

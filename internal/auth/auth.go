@@ -165,7 +165,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 			return nil, errs.E(errs.Unauthorized, "bad_second_factor", "the code is wrong, expired or already used").
 				WithFields(errs.Field{Field: "code", Reason: "bad_second_factor", Detail: "a current 6-digit TOTP code or an unused recovery code"})
 		}
-	case slices.Contains(s.cfg.SecondFactorRoles, u.Role):
+	case tf.EnrolRequired, slices.Contains(s.cfg.SecondFactorRoles, u.Role):
 		enrolOnly = true
 	}
 	if err := s.sessions.ClearLoginFailures(ctx, c.Username, c.Source); err != nil {

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/people"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
@@ -29,12 +31,21 @@ type SecondFactorStore interface {
 	UseTOTPStep(ctx context.Context, userID int64, step int64) (bool, error)
 	// UseRecoveryCode marks an unused code used; false when there is none.
 	UseRecoveryCode(ctx context.Context, userID int64, codeHash []byte, at time.Time) (bool, error)
+	// ResetSecondFactor removes the factor and its recovery codes, demands
+	// an enrolment at the next login and revokes the user's sessions.
+	ResetSecondFactor(ctx context.Context, userID int64) error
+	// DisableTOTP removes a confirmed factor and its recovery codes;
+	// Conflict when there is none.
+	DisableTOTP(ctx context.Context, userID int64) error
 }
 
 // TOTPState is a user's second factor.
 type TOTPState struct {
 	Secret    string // base32; "" when none
 	Confirmed bool
+	// EnrolRequired: an admin restarted the enrolment; the user must
+	// enrol at its next login whatever its role.
+	EnrolRequired bool
 }
 
 // TOTPEnrolment is what an authenticator app needs: the secret and the
@@ -106,6 +117,57 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, token, code str
 		return nil, err
 	}
 	return codes, nil
+}
+
+// ResetSecondFactorOf restarts the enrolment of the user named username,
+// as p (admin): its factor and recovery codes are removed, its sessions
+// revoked, and it must enrol a new factor at its next login.
+func (s *Service) ResetSecondFactorOf(ctx context.Context, p *Principal, username string) error {
+	if err := p.RequireRole(people.RoleAdmin); err != nil {
+		return err
+	}
+	u, err := s.people.FindUserByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.ResetSecondFactor(ctx, u.ID); err != nil {
+		return err
+	}
+	return nil
+}
+
+// DisableTOTP turns p's own second factor off, given a current code from
+// the app (a recovery code does not do): refused when p's role requires a
+// factor or an admin demanded the enrolment.
+func (s *Service) DisableTOTP(ctx context.Context, p *Principal, code string) error {
+	code = strings.TrimSpace(code)
+	if len(code) != 6 {
+		return errs.Invalidf("code", "bad_second_factor", "want the current 6-digit code from your authenticator app")
+	}
+	if slices.Contains(s.cfg.SecondFactorRoles, p.User.Role) {
+		return errs.E(errs.Forbidden, "second_factor_required", "role %s must keep a second factor", p.User.Role)
+	}
+	tf, err := s.sessions.FindTOTP(ctx, p.User.ID)
+	if err != nil {
+		return err
+	}
+	if tf.EnrolRequired {
+		return errs.E(errs.Forbidden, "second_factor_required", "an admin requires your second factor")
+	}
+	if !tf.Confirmed {
+		return errs.E(errs.Conflict, "no_second_factor", "no second factor to turn off")
+	}
+	step, ok := matchTOTP(tf.Secret, code, s.cfg.Now())
+	if ok {
+		if ok, err = s.sessions.UseTOTPStep(ctx, p.User.ID, step); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return errs.E(errs.Unprocessable, "bad_second_factor", "the code is wrong, expired or already used").
+			WithFields(errs.Field{Field: "code", Reason: "bad_second_factor", Detail: "a current 6-digit TOTP code"})
+	}
+	return s.sessions.DisableTOTP(ctx, p.User.ID)
 }
 
 // checkSecondFactor checks a login's code: a TOTP code not used before, or

@@ -352,7 +352,15 @@ func (s *Service) SaveCategory(ctx context.Context, p *auth.Principal, c *Catego
 	return nil
 }
 
-// Rules returns the routing rules in order.
+// RulesFor returns the ordered routing rules to p (admin, center).
+func (s *Service) RulesFor(ctx context.Context, p *auth.Principal) ([]*Rule, error) {
+	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
+		return nil, err
+	}
+	return s.Rules(ctx)
+}
+
+// Rules returns the routing rules in order (for the server's own jobs).
 func (s *Service) Rules(ctx context.Context) ([]*Rule, error) {
 	c, err := s.load(ctx)
 	if err != nil {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"github.com/gridd/gridd/internal/msg"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/auth"
-	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 )
 
 // registerAssessmentRoutes:
@@ -39,18 +36,15 @@ func (s *Server) registerAssessmentRoutes(r chi.Router) {
 }
 
 // createEvidence adapts one of the assessment service's Create methods into
-// a handler: center and admin only, a strict JSON body, 201 with the record.
+// a handler: a strict JSON body, 201 with the record (the service admits
+// the center and admin only).
 func createEvidence[In, Out any](s *Server, create func(context.Context, *auth.Principal, auth.Hierarchy, In) (Out, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p := principal(r)
-		if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-			return err
-		}
 		var in In
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		out, err := create(r.Context(), p, s.tree(), in)
+		out, err := create(r.Context(), principal(r), s.tree(), in)
 		if err != nil {
 			return err
 		}
@@ -59,84 +53,40 @@ func createEvidence[In, Out any](s *Server, create func(context.Context, *auth.P
 	}
 }
 
-// assessmentView is a run as one caller may see it.
-type assessmentView struct {
-	Month         string                        `json:"month"`
-	Version       int                           `json:"version"`
-	RubricVersion string                        `json:"rubric_version"`
-	CreatedAt     time.Time                     `json:"created_at"`
-	Parent        string                        `json:"parent,omitempty"`
-	Workers       []*assessment.Result          `json:"workers"`
-	Departments   []assessment.DepartmentFigure `json:"departments"`
-	Diff          []assessment.Change           `json:"diff"`
-	Rubric        *assessment.Rubric            `json:"rubric"`
-}
-
-// assessmentQuery parses month, parent and version and checks parent.
-func (s *Server) assessmentQuery(r *http.Request) (month, parent string, version int, err error) {
+// assessmentQuery reads month, parent and version.
+func assessmentQuery(r *http.Request) (assessment.Query, error) {
 	q := r.URL.Query()
-	month = q.Get("month")
-	if month == "" {
-		return "", "", 0, errs.Invalidf("month", "month_required", "want month=YYYY-MM")
+	version, err := queryInt(r, "version", 0, 1, 1_000_000)
+	if err != nil {
+		return assessment.Query{}, err
 	}
-	if _, err := assessment.PeriodOf(month); err != nil {
-		return "", "", 0, err
-	}
-	if version, err = queryInt(r, "version", 0, 1, 1_000_000); err != nil {
-		return "", "", 0, err
-	}
-	parent = q.Get("parent")
-	if parent != "" {
-		if !s.tree().Has(parent) {
-			return "", "", 0, errs.Invalidf("parent", "unknown_grid", "no grid %q", parent)
-		}
-		if !principal(r).CanReadGrid(s.tree(), parent) {
-			return "", "", 0, errs.Forbiddenf("grid %s is outside your scope", parent)
-		}
-	}
-	return month, parent, version, nil
+	return assessment.Query{Month: q.Get("month"), Parent: q.Get("parent"), Version: version}, nil
 }
 
-func (s *Server) view(r *http.Request, run *assessment.Run, parent string) *assessmentView {
-	p := principal(r)
-	workers := assessment.Visible(p, s.tree(), parent, run.Results)
-	seen := map[string]bool{}
-	for _, w := range workers {
-		seen[w.Worker.Username] = true
-	}
-	diff := []assessment.Change{}
-	for _, c := range run.Diff {
-		if c.Worker == "" || seen[c.Worker] {
-			diff = append(diff, c)
-		}
-	}
-	workers = s.localizeResults(msg.ParseLang(lang(r)), workers)
-	return &assessmentView{Month: run.Month, Version: run.Version, RubricVersion: run.RubricVersion, CreatedAt: run.CreatedAt,
-		Parent: parent, Workers: workers, Departments: assessment.VisibleDepartments(p, run.Departments), Diff: diff, Rubric: run.Rubric}
+// localized returns v with its workers' texts in the reader's language.
+func (s *Server) localized(r *http.Request, v *assessment.View) *assessment.View {
+	v.Workers = s.localizeResults(msg.ParseLang(lang(r)), v.Workers)
+	return v
 }
 
 func (s *Server) getAssessments(w http.ResponseWriter, r *http.Request) error {
-	month, parent, version, err := s.assessmentQuery(r)
+	q, err := assessmentQuery(r)
 	if err != nil {
 		return err
 	}
-	run, err := s.Assessments.Get(r.Context(), month, version)
+	v, err := s.Assessments.ViewFor(r.Context(), principal(r), s.tree(), q)
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, s.view(r, run, parent))
+	return s.ok(w, r, s.localized(r, v))
 }
 
 func (s *Server) runAssessment(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
-	month, parent, _, err := s.assessmentQuery(r)
+	q, err := assessmentQuery(r)
 	if err != nil {
 		return err
 	}
-	run, created, err := s.Assessments.Assess(r.Context(), month, p.User.ID)
+	v, created, err := s.Assessments.AssessFor(r.Context(), principal(r), s.tree(), q)
 	if err != nil {
 		return err
 	}
@@ -144,29 +94,26 @@ func (s *Server) runAssessment(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	s.writeJSON(w, r, status, "application/json", s.view(r, run, parent))
+	s.writeJSON(w, r, status, "application/json", s.localized(r, v))
 	return nil
 }
 
 func (s *Server) exportAssessments(w http.ResponseWriter, r *http.Request) error {
-	month, parent, version, err := s.assessmentQuery(r)
+	q, err := assessmentQuery(r)
 	if err != nil {
 		return err
 	}
-	run, err := s.Assessments.Get(r.Context(), month, version)
+	v, err := s.Assessments.ViewFor(r.Context(), principal(r), s.tree(), q)
 	if err != nil {
 		return err
 	}
-	v := s.view(r, run, parent)
-	if principal(r).Role() == people.RoleDepartment {
-		v.Workers = nil
-	}
-	b, err := AssessmentWorkbook(run.Month, run.Version, v.Workers, v.Departments, lang(r))
+	v = s.localized(r, v)
+	b, err := AssessmentWorkbook(v.Month, v.Version, v.Workers, v.Departments, lang(r))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="assessment-`+run.Month+`.xlsx"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="assessment-`+v.Month+`.xlsx"`)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 	return nil

@@ -14,7 +14,6 @@ import (
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 )
 
 // AuditLogger records audit entries.
@@ -235,34 +234,17 @@ func (s *Server) registerAuditLogRoutes(r chi.Router) {
 	r.Get("/audit-log", s.h(s.listAuditLog))
 }
 
-// AuditLogReader lists audit entries.
-type AuditLogReader interface {
-	FindEntries(ctx context.Context, f auditlog.Filter) ([]*auditlog.Entry, error)
-}
-
 func (s *Server) listAuditLog(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
-		return err
-	}
-	rd, ok := s.AuditLog.(AuditLogReader)
-	if !ok {
-		return errs.E(errs.Internal, "audit_unavailable", "the audit log cannot be read")
-	}
 	q := r.URL.Query()
 	limit, err := queryInt(r, "limit", 100, 1, 1000)
 	if err != nil {
 		return err
 	}
-	f := auditlog.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), Limit: limit}
-	es, err := rd.FindEntries(r.Context(), f)
+	rd, _ := s.AuditLog.(auditlog.EntryFinder)
+	es, err := (&auditlog.Reader{Store: rd, Audit: s.AuditLog}).Entries(r.Context(), principal(r),
+		auditlog.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), Limit: limit})
 	if err != nil {
 		return err
-	}
-	if err := s.auditRead(r, auditlog.ActionRead, "audit-log", "", ""); err != nil {
-		return err
-	}
-	if es == nil {
-		es = []*auditlog.Entry{}
 	}
 	return s.ok(w, r, map[string]any{"entries": es, "retention_days_min": auditlog.RetentionDays})
 }

@@ -2,20 +2,21 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 
-	"github.com/gridd/gridd/internal/people"
-
-	"github.com/gridd/gridd/internal/auth"
-
 	"github.com/go-chi/chi/v5"
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/people"
 )
 
 // registerAuthRoutes:
 //
-//	POST /api/v1/auth/logout  revoke the token
-//	GET  /api/v1/auth/me      the principal
+//	POST /api/v1/auth/logout                             revoke the token
+//	GET  /api/v1/auth/me                                 the principal
+//	POST /api/v1/auth/totp/disable                       {"code"}: turn one's own second factor off (a role that
+//	                                                     does not require one, with a current code); 204
+//	POST /api/v1/users/{username}/second-factor/reset    admin: remove the user's factor and recovery codes, revoke
+//	                                                     its sessions; it must enrol at its next login; 204
 //
 // POST /api/v1/auth/login is public and registered in routes, and so are
 // the enrolment routes (registerEnrolmentRoutes), which also take an
@@ -23,6 +24,32 @@ import (
 func (s *Server) registerAuthRoutes(r chi.Router) {
 	r.Post("/auth/logout", s.h(s.logout))
 	r.Get("/auth/me", s.h(s.me))
+	r.Post("/auth/totp/disable", s.h(s.disableTOTP))
+	r.Post("/users/{username}/second-factor/reset", s.h(s.resetSecondFactor))
+}
+
+func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if err := s.Auth.DisableTOTP(r.Context(), principal(r), req.Code); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) resetSecondFactor(w http.ResponseWriter, r *http.Request) error {
+	username := chi.URLParam(r, "username")
+	noteAuditObject(r, "user:"+username+":second-factor-reset", "")
+	if err := s.Auth.ResetSecondFactorOf(r.Context(), principal(r), username); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // registerEnrolmentRoutes:
@@ -54,21 +81,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess, err := s.Auth.Login(r.Context(), auth.Credentials{Username: req.Username, Password: req.Password,
-		Code: req.Code, Source: sourceAddr(r)})
+		Code: req.Code, Source: s.source(r)})
 	if err != nil {
 		return err
 	}
 	return s.ok(w, r, sess)
-}
-
-// sourceAddr is the client's address for throttling: the peer's IP (a
-// reverse proxy in front must be the one to limit by forwarded address).
-func sourceAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (s *Server) authenticateEnrolment(next http.Handler) http.Handler {

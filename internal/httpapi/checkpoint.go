@@ -8,7 +8,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/patrol"
-	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
 )
@@ -105,80 +104,47 @@ func (s *Server) checkpointFromRequest(r *http.Request) (*patrol.Checkpoint, err
 			c.GridCode = res[0].Chain[n-1].Code
 		}
 	}
-	p := principal(r)
-	if !p.CanEditGrids(s.tree(), c.GridCode) {
-		if c.GridCode == "" {
-			return nil, errs.E(errs.Forbidden, "outside_grids", "the point is outside every grid; only an admin may place it there")
-		}
-		return nil, errs.Forbiddenf("grid %s is outside your scope", c.GridCode)
-	}
 	return c, nil
 }
 
-func (s *Server) canReadCheckpoint(r *http.Request, c *patrol.Checkpoint) bool {
-	p := principal(r)
-	if p.Role() == people.RoleDepartment {
-		return false
-	}
-	if p.GridScope() == nil {
-		return true
-	}
-	return c.GridCode != "" && p.CanReadGrid(s.tree(), c.GridCode)
-}
-
 func (s *Server) listCheckpoints(w http.ResponseWriter, r *http.Request) error {
-	if principal(r).Role() == people.RoleDepartment {
-		return errs.Forbiddenf("role department may not read checkpoints")
-	}
-	all, err := s.Patrols.Store.FindCheckpoints(r.Context())
+	all, err := s.Patrols.CheckpointsFor(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
 	out := []checkpointJSON{}
 	for _, c := range all {
-		if s.canReadCheckpoint(r, c) {
-			out = append(out, toCheckpointJSON(c))
-		}
+		out = append(out, toCheckpointJSON(c))
 	}
 	return s.ok(w, r, map[string]any{"checkpoints": out})
 }
 
-func (s *Server) checkpointParam(r *http.Request) (*patrol.Checkpoint, error) {
+func checkpointID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, errs.Invalidf("id", "invalid_id", "want a positive integer id, got %q", chi.URLParam(r, "id"))
+		return 0, errs.Invalidf("id", "invalid_id", "want a positive integer id, got %q", chi.URLParam(r, "id"))
 	}
-	c, err := s.Patrols.Store.FindCheckpoint(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !s.canReadCheckpoint(r, c) {
-		return nil, errs.Forbiddenf("checkpoint %d is outside your scope", id)
-	}
-	return c, nil
+	return id, nil
 }
 
 func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.checkpointParam(r)
+	id, err := checkpointID(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Patrols.CheckpointFor(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
 	return s.ok(w, r, toCheckpointJSON(c))
 }
 
-func (s *Server) requireCheckpointEditor(r *http.Request) error {
-	return principal(r).RequireRole(people.RoleAdmin, people.RoleCenter)
-}
-
 func (s *Server) createCheckpoint(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireCheckpointEditor(r); err != nil {
-		return err
-	}
 	c, err := s.checkpointFromRequest(r)
 	if err != nil {
 		return err
 	}
-	if err := s.Patrols.Store.CreateCheckpoint(r.Context(), c); err != nil {
+	if err := s.Patrols.CreateCheckpoint(r.Context(), principal(r), c); err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusCreated, "application/json", toCheckpointJSON(c))
@@ -186,39 +152,26 @@ func (s *Server) createCheckpoint(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) updateCheckpoint(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireCheckpointEditor(r); err != nil {
-		return err
-	}
-	old, err := s.checkpointParam(r)
+	id, err := checkpointID(r)
 	if err != nil {
 		return err
-	}
-	if !principal(r).CanEditGrids(s.tree(), old.GridCode) {
-		return errs.Forbiddenf("checkpoint %d is outside your scope", old.ID)
 	}
 	c, err := s.checkpointFromRequest(r)
 	if err != nil {
 		return err
 	}
-	c.ID = old.ID
-	if err := s.Patrols.Store.UpdateCheckpoint(r.Context(), c); err != nil {
+	if err := s.Patrols.UpdateCheckpoint(r.Context(), principal(r), id, c); err != nil {
 		return err
 	}
 	return s.ok(w, r, toCheckpointJSON(c))
 }
 
 func (s *Server) deleteCheckpoint(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireCheckpointEditor(r); err != nil {
-		return err
-	}
-	c, err := s.checkpointParam(r)
+	id, err := checkpointID(r)
 	if err != nil {
 		return err
 	}
-	if !principal(r).CanEditGrids(s.tree(), c.GridCode) {
-		return errs.Forbiddenf("checkpoint %d is outside your scope", c.ID)
-	}
-	if err := s.Patrols.Store.DeleteCheckpoint(r.Context(), c.ID); err != nil {
+	if err := s.Patrols.DeleteCheckpoint(r.Context(), principal(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
 )
@@ -48,10 +47,7 @@ func toUserJSON(u *people.User) userJSON {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
-	us, err := s.People.FindUsers(r.Context())
+	us, err := s.directory.Users(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
@@ -73,9 +69,6 @@ type createUserRequest struct {
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
-		return err
-	}
 	var req createUserRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -84,18 +77,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if req.Password != "" {
-		if err := auth.CheckPassword(req.Password, u.Username, u.Name, u.Phone); err != nil {
-			return err
-		}
-		if u.PasswordHash, err = auth.DefaultHasher.Hash(req.Password); err != nil {
-			return err
-		}
-	}
-	if u.ScopeCode != "" && !s.tree().Has(u.ScopeCode) {
-		return errs.Invalidf("scope_code", "grid_not_found", "grid %s does not exist", u.ScopeCode)
-	}
-	if err := s.People.CreateUser(r.Context(), u); err != nil {
+	if err := s.directory.CreateUser(r.Context(), principal(r), u, req.Password); err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusCreated, "application/json", toUserJSON(u))
@@ -103,7 +85,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
-	ds, err := s.People.FindDepartments(r.Context())
+	ds, err := s.directory.Departments(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
@@ -119,9 +101,6 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin); err != nil {
-		return err
-	}
 	var req struct {
 		Code string `json:"code"`
 		Name string `json:"name"`
@@ -133,7 +112,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.People.CreateDepartment(r.Context(), d); err != nil {
+	if err := s.directory.CreateDepartment(r.Context(), principal(r), d); err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusCreated, "application/json", req)
@@ -141,19 +120,15 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) error {
-	code := chi.URLParam(r, "code")
-	if err := s.requireGridRead(r, code); err != nil {
-		return err
-	}
-	f := people.AssignmentFilter{GridCode: &code}
+	var on *time.Time
 	if v := r.URL.Query().Get("on"); v != "" {
 		d, err := time.Parse("2006-01-02", v)
 		if err != nil {
 			return errs.Invalidf("on", "invalid_date", "want YYYY-MM-DD, got %q", v)
 		}
-		f.On = &d
+		on = &d
 	}
-	as, err := s.People.FindAssignments(r.Context(), f)
+	as, err := s.directory.Assignments(r.Context(), principal(r), chi.URLParam(r, "code"), on)
 	if err != nil {
 		return err
 	}
@@ -174,13 +149,6 @@ type createAssignmentRequest struct {
 
 func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
-	p := principal(r)
-	if !p.CanEditGrids(s.tree(), code) {
-		return errs.Forbiddenf("you may not assign people in grid %s", code)
-	}
-	if !s.tree().Has(code) {
-		return errs.NotFoundf("grid %s not found", code)
-	}
 	var req createAssignmentRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -204,15 +172,7 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) error 
 		}
 		a.ValidTo = &to
 	}
-	u, err := s.People.FindUserByUsername(r.Context(), req.Username)
-	if errs.Is(err, errs.NotFound) {
-		return errs.Invalidf("username", "user_not_found", "user %q does not exist", req.Username)
-	}
-	if err != nil {
-		return err
-	}
-	a.UserID, a.Username, a.Name = u.ID, u.Username, u.Name
-	if err := s.People.CreateAssignment(r.Context(), a); err != nil {
+	if err := s.directory.Assign(r.Context(), principal(r), req.Username, a); err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusCreated, "application/json", toAssignmentJSON(a))
@@ -220,9 +180,6 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) endAssignment(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
-		return err
-	}
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil {
 		return errs.Invalidf("id", "invalid_id", "want a numeric assignment id")
@@ -237,7 +194,7 @@ func (s *Server) endAssignment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Invalidf("on", "invalid_date", "want YYYY-MM-DD, got %q", req.On)
 	}
-	if err := s.People.EndAssignment(r.Context(), id, on); err != nil {
+	if err := s.directory.EndAssignment(r.Context(), principal(r), id, on); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

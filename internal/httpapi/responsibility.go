@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -42,7 +41,7 @@ func (s *Server) registerPublicRoutes(r chi.Router) {
 	}
 	lim := newPublicLimiter(s.PublicRate, s.PublicBurst)
 	r.Get("/public/responsible", s.h(func(w http.ResponseWriter, r *http.Request) error {
-		if !lim.allow(r) {
+		if !lim.allow(s.source(r)) {
 			w.Header().Set("Retry-After", "1")
 			return errs.E(errs.TooManyRequests, "rate_limited", "too many lookups: wait a second and retry")
 		}
@@ -192,8 +191,8 @@ func (s *Server) publicResponsible(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
-// publicLimiter bounds the public lookup: per client address (the
-// connection's, not a forwarded header a client could forge) and in total.
+// publicLimiter bounds the public lookup: per client address (Server.source:
+// a forwarded address only from a trusted proxy) and in total.
 // It keeps at most maxClients addresses and starts afresh when full.
 type publicLimiter struct {
 	mu      sync.Mutex
@@ -217,11 +216,7 @@ func newPublicLimiter(perSecond float64, burst int) *publicLimiter {
 		clients: map[string]*xrate.Limiter{}}
 }
 
-func (l *publicLimiter) allow(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+func (l *publicLimiter) allow(host string) bool {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()

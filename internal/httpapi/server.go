@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -101,6 +102,9 @@ type Deps struct {
 	MaxImport int64
 	// WriteLimits bound each user's writes (zero: unlimited).
 	WriteLimits WriteLimits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the client's address for throttling (none: the peer's; source.go).
+	TrustedProxies []netip.Prefix
 	// DecodeBudget bounds the photo pixels decoded at once (nil: unbounded).
 	DecodeBudget *casework.DecodeBudget
 	// Patrols takes GPS tracks and computes patrol coverage (nil: no routes).
@@ -146,11 +150,13 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	log      *slog.Logger
-	router   chi.Router
-	metrics  *metrics
-	writes   *writeLimiter // nil: writes are not limited
-	requests atomic.Uint64 // counts requests for the log's sample
+	log       *slog.Logger
+	router    chi.Router
+	metrics   *metrics
+	writes    *writeLimiter // nil: writes are not limited
+	uploads   *casework.Uploads
+	directory *auth.Directory
+	requests  atomic.Uint64 // counts requests for the log's sample
 }
 
 // New builds the server and its routes.
@@ -173,6 +179,11 @@ func New(d Deps) *Server {
 	s := &Server{Deps: d, log: d.Log, metrics: newMetrics()}
 	if d.ReplicaStats != nil {
 		s.metrics.registerReplicaMetrics(d.ReplicaStats)
+	}
+	s.directory = &auth.Directory{Store: d.People, Tree: func() auth.Tree { return s.tree() }}
+	s.uploads = &casework.Uploads{Store: d.Uploads, Budget: d.DecodeBudget, Cases: d.Cases}
+	if d.Visits != nil {
+		s.uploads.VisitPhoto = d.Visits.CanReadPhoto
 	}
 	if l := d.WriteLimits; l.Rate > 0 || l.Concurrent > 0 {
 		s.writes = newWriteLimiter(l)

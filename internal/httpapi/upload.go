@@ -11,7 +11,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/gridd/gridd/internal/errs"
-	"github.com/gridd/gridd/internal/people"
 )
 
 // registerUploadRoutes:
@@ -25,52 +24,8 @@ func (s *Server) registerUploadRoutes(r chi.Router) {
 }
 
 func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireRole(append([]people.Role{people.RoleAdmin, people.RoleCenter, people.RoleWorker, people.RoleDepartment}, people.FieldForces...)...); err != nil {
-		return err
-	}
-	var src io.Reader = r.Body
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			return errs.Invalidf("file", "invalid_multipart", "%v", err)
-		}
-		for {
-			part, err := mr.NextPart()
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					return errs.E(errs.TooLarge, "photo_too_large", "the photo exceeds %d bytes", casework.MaxPhotoBytes)
-				}
-				return errs.Invalidf("file", "file_required", "want a multipart part named file")
-			}
-			if part.FormName() == "file" {
-				src = part
-				break
-			}
-		}
-	}
-	data, err := io.ReadAll(src)
+	ph, err := s.uploads.Create(r.Context(), principal(r), func() ([]byte, error) { return readPhoto(r) }, r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errs.E(errs.TooLarge, "photo_too_large", "the photo exceeds %d bytes", casework.MaxPhotoBytes)
-		}
-		return errs.Invalidf("file", "unreadable_body", "%v", err)
-	}
-	if len(data) == 0 {
-		return errs.Invalidf("file", "file_required", "the body is empty: send the JPEG or PNG bytes")
-	}
-	ph, err := s.DecodeBudget.Clean(r.Context(), data)
-	if err != nil {
-		return err
-	}
-	ph.OwnerID = p.User.ID
-	ph.Key = r.Header.Get("Idempotency-Key")
-	if len(ph.Key) > casework.MaxIdempotencyKey {
-		return errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", casework.MaxIdempotencyKey)
-	}
-	if err := s.Uploads.CreateUpload(r.Context(), ph); err != nil {
 		return err
 	}
 	status := http.StatusCreated
@@ -88,36 +43,50 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// readPhoto reads the photo's bytes: the raw body, or a multipart body's
+// part named file.
+func readPhoto(r *http.Request) ([]byte, error) {
+	var src io.Reader = r.Body
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return nil, errs.Invalidf("file", "invalid_multipart", "%v", err)
+		}
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return nil, errs.E(errs.TooLarge, "photo_too_large", "the photo exceeds %d bytes", casework.MaxPhotoBytes)
+				}
+				return nil, errs.Invalidf("file", "file_required", "want a multipart part named file")
+			}
+			if part.FormName() == "file" {
+				src = part
+				break
+			}
+		}
+	}
+	data, err := io.ReadAll(src)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errs.E(errs.TooLarge, "photo_too_large", "the photo exceeds %d bytes", casework.MaxPhotoBytes)
+		}
+		return nil, errs.Invalidf("file", "unreadable_body", "%v", err)
+	}
+	return data, nil
+}
+
 func (s *Server) getUpload(w http.ResponseWriter, r *http.Request) error {
 	v := chi.URLParam(r, "id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
 		return errs.Invalidf("id", "invalid_id", "want a positive integer upload id, got %q", v)
 	}
-	p := principal(r)
-	ph, err := s.Uploads.FindUpload(r.Context(), id)
+	ph, err := s.uploads.Get(r.Context(), principal(r), id)
 	if err != nil {
 		return err
-	}
-	if ph.OwnerID != p.User.ID {
-		if ph.CaseID == 0 && s.Visits != nil {
-			ok, err := s.Visits.CanReadPhoto(r.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			if ok {
-				return writePhoto(w, ph.ContentType, ph.Data)
-			}
-		}
-		if ph.CaseID == 0 {
-			return errs.Forbiddenf("upload %d is not yours", id)
-		}
-		if _, err := s.Cases.Get(r.Context(), p, ph.CaseID); err != nil {
-			if errs.Is(err, errs.Forbidden) {
-				return errs.Forbiddenf("upload %d belongs to a case outside your scope", id)
-			}
-			return err
-		}
 	}
 	return writePhoto(w, ph.ContentType, ph.Data)
 }

@@ -162,12 +162,20 @@ ORDER BY id DESC LIMIT $4`, f.Actor, f.Action, f.Object, limit)
 	return out, translate(rows.Err(), "audit log")
 }
 
-// Head returns the newest entry's ID and hash and the number of entries.
-func (s *AuditLogStore) Head(ctx context.Context) (lastID int64, hash []byte, entries int, err error) {
-	err = s.db.Pool.QueryRow(ctx, `SELECT id, hash, (SELECT count(*) FROM audit_log) FROM audit_log ORDER BY id DESC LIMIT 1`).
+// HeadAfter returns the newest entry's ID and hash and the number of
+// entries after entry afterID (0: all), counted by the primary key's range.
+func (s *AuditLogStore) HeadAfter(ctx context.Context, afterID int64) (lastID int64, hash []byte, entries int, err error) {
+	err = s.db.Pool.QueryRow(ctx, `SELECT id, hash, (SELECT count(*) FROM audit_log WHERE id > $1) FROM audit_log ORDER BY id DESC LIMIT 1`, afterID).
 		Scan(&lastID, &hash, &entries)
 	if err == pgx.ErrNoRows {
 		return 0, nil, 0, nil
 	}
 	return lastID, hash, entries, translate(err, "audit log")
+}
+
+// EntryHash returns entry id's stored hash (NotFound when there is none).
+func (s *AuditLogStore) EntryHash(ctx context.Context, id int64) ([]byte, error) {
+	var h []byte
+	err := s.db.Pool.QueryRow(ctx, `SELECT hash FROM audit_log WHERE id = $1`, id).Scan(&h)
+	return h, translate(err, "audit entry")
 }

@@ -89,8 +89,8 @@ func (s *SessionStore) ClearLoginFailures(ctx context.Context, username, source 
 func (s *SessionStore) FindTOTP(ctx context.Context, userID int64) (auth.TOTPState, error) {
 	var t auth.TOTPState
 	var sealed []byte
-	err := s.db.Pool.QueryRow(ctx, `SELECT totp_secret, totp_confirmed_at IS NOT NULL FROM users WHERE id = $1`, userID).
-		Scan(&sealed, &t.Confirmed)
+	err := s.db.Pool.QueryRow(ctx, `SELECT totp_secret, totp_confirmed_at IS NOT NULL, totp_enrol_required FROM users WHERE id = $1`, userID).
+		Scan(&sealed, &t.Confirmed, &t.EnrolRequired)
 	if err != nil || sealed == nil {
 		return t, translate(err, "user")
 	}
@@ -121,7 +121,7 @@ func (s *SessionStore) SetTOTPSecret(ctx context.Context, userID int64, secret s
 // the enrolling session, in one transaction.
 func (s *SessionStore) ConfirmTOTP(ctx context.Context, userID int64, step int64, codeHashes [][]byte, tokenHash []byte, at time.Time) error {
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET totp_confirmed_at = $2, totp_last_step = $3
+		tag, err := tx.Exec(ctx, `UPDATE users SET totp_confirmed_at = $2, totp_last_step = $3, totp_enrol_required = false
 WHERE id = $1 AND totp_secret IS NOT NULL AND totp_confirmed_at IS NULL`, userID, at, step)
 		if err != nil {
 			return translate(err, "user")
@@ -153,10 +153,11 @@ func (s *SessionStore) UseRecoveryCode(ctx context.Context, userID int64, codeHa
 }
 
 // ResetSecondFactor removes a user's TOTP secret and recovery codes (a
-// lost authenticator) and revokes its sessions, in one transaction.
+// lost authenticator), demands a new enrolment at its next login and
+// revokes its sessions, in one transaction.
 func (s *SessionStore) ResetSecondFactor(ctx context.Context, userID int64) error {
 	return translate(s.db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0 WHERE id = $1`, userID)
+		tag, err := tx.Exec(ctx, `UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0, totp_enrol_required = true WHERE id = $1`, userID)
 		if err != nil {
 			return err
 		}
@@ -167,6 +168,23 @@ func (s *SessionStore) ResetSecondFactor(ctx context.Context, userID int64) erro
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+		return err
+	}), "user")
+}
+
+// DisableTOTP removes a confirmed second factor and its recovery codes,
+// unless an admin demanded an enrolment; Conflict when there is none.
+func (s *SessionStore) DisableTOTP(ctx context.Context, userID int64) error {
+	return translate(s.db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0
+WHERE id = $1 AND totp_confirmed_at IS NOT NULL AND NOT totp_enrol_required`, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.Conflictf("no_second_factor", "no second factor to turn off")
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM totp_recovery_codes WHERE user_id = $1`, userID)
 		return err
 	}), "user")
 }
