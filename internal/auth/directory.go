@@ -105,10 +105,18 @@ func (d *Directory) Assign(ctx context.Context, p *Principal, username string, a
 	return d.Store.CreateAssignment(ctx, a)
 }
 
-// EndAssignment ends assignment id on a date as p (admin, center).
+// EndAssignment ends assignment id on a date as p: admin, or a center
+// whose scope holds the assignment's grid (one outside it is not found).
 func (d *Directory) EndAssignment(ctx context.Context, p *Principal, id int64, on time.Time) error {
 	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter); err != nil {
 		return err
+	}
+	found, err := d.Store.FindAssignments(ctx, people.AssignmentFilter{ID: &id})
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 || !p.CanEditGrids(d.Tree(), found[0].GridCode) {
+		return errs.NotFoundf("open assignment %d not found", id)
 	}
 	return d.Store.EndAssignment(ctx, id, on)
 }

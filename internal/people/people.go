@@ -107,6 +107,7 @@ type Assignment struct {
 
 // AssignmentFilter selects assignments; nil fields do not filter.
 type AssignmentFilter struct {
+	ID       *int64
 	GridCode *string
 	// GridCodes selects assignments to any of these grids (nil: any grid).
 	GridCodes []string

@@ -145,6 +145,9 @@ func (s *PeopleStore) EndAssignment(ctx context.Context, id int64, on time.Time)
 func (s *PeopleStore) FindAssignments(ctx context.Context, f people.AssignmentFilter) ([]*people.Assignment, error) {
 	var a sqlArgs
 	var w []string
+	if f.ID != nil {
+		w = append(w, "a.id = "+a.add(*f.ID))
+	}
 	if f.GridCode != nil {
 		w = append(w, "a.grid_code = "+a.add(*f.GridCode))
 	}
