@@ -74,6 +74,7 @@ type Catalogue struct {
 	texts   map[Key]Text
 	zh, en  *message.Printer
 	builder *catalog.Builder
+	details *detailIndex
 }
 
 // New builds the catalogue from the tables. It fails on a key declared twice
@@ -99,6 +100,11 @@ func New() (*Catalogue, error) {
 		}
 	}
 	sort.Slice(c.keys, func(i, j int) bool { return c.keys[i] < c.keys[j] })
+	d, err := newDetailIndex()
+	if err != nil {
+		return nil, err
+	}
+	c.details = d
 	c.zh = message.NewPrinter(language.SimplifiedChinese, message.Catalog(c.builder))
 	c.en = message.NewPrinter(language.English, message.Catalog(c.builder))
 	return c, nil
