@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -441,6 +442,10 @@ func (s *Server) registerAudit(w http.ResponseWriter, r *http.Request) error {
 		HouseholdTolerance: tol, PopulationTolerance: ptol, On: civilDate(s.Now())})
 	if err != nil {
 		return err
+	}
+	l := msg.Lang(lang(r))
+	for i := range rep.Findings {
+		rep.Findings[i].Label = s.Messages.Sprintf(l, msg.AuditReason(rep.Findings[i].Reason))
 	}
 	return s.ok(w, r, rep)
 }

@@ -41,6 +41,7 @@ var tables = []map[Key]Text{
 	routingTexts,
 	assessmentTexts,
 	problemDetails,
+	auditTexts,
 }
 
 // Lang is a user's language.
