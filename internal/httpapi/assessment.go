@@ -161,7 +161,7 @@ func (s *Server) exportAssessments(w http.ResponseWriter, r *http.Request) error
 	if principal(r).Role() == people.RoleDepartment {
 		v.Workers = nil
 	}
-	b, err := AssessmentWorkbook(run.Month, run.Version, v.Workers, v.Departments, lang(r))
+	b, err := AssessmentWorkbook(s.Messages, msg.Lang(lang(r)), run.Month, run.Version, v.Workers, v.Departments)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ var tables = []map[Key]Text{
 	assessmentTexts,
 	problemDetails,
 	auditTexts,
+	assessmentExportTexts,
 }
 
 // Lang is a user's language.
