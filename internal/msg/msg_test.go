@@ -1,6 +1,10 @@
 package msg
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"regexp"
 	"strings"
 	"testing"
@@ -120,4 +124,67 @@ func TestUnknownKeyAndLang(t *testing.T) {
 	if got := c.Sprintf(ZH, ProblemNotFound); got != "未找到" {
 		t.Errorf("zh title %q", got)
 	}
+}
+
+// TestEveryTableListed parses the package and fails on a table of messages
+// (a map[Key]Text or a detail table) that is not listed in tables or
+// detailTables: its messages would be neither served nor checked.
+func TestEveryTableListed(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	var declared []string
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.VAR {
+					continue
+				}
+				for _, sp := range g.Specs {
+					vs := sp.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						if i >= len(vs.Values) {
+							continue
+						}
+						switch v := vs.Values[i].(type) {
+						case *ast.CompositeLit:
+							typ := types(v.Type)
+							if n.Name == "tables" || n.Name == "detailTables" {
+								for _, el := range v.Elts {
+									if id, ok := el.(*ast.Ident); ok {
+										listed[id.Name] = true
+									}
+								}
+							} else if typ == "map[Key]Text" || typ == "map[string]string" {
+								declared = append(declared, n.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(declared) < 10 {
+		t.Fatalf("found only %v: the parse no longer sees the tables", declared)
+	}
+	for _, n := range declared {
+		if !listed[n] {
+			t.Errorf("table %s is not listed in tables or detailTables", n)
+		}
+	}
+}
+
+// types renders a map type expression as written.
+func types(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.MapType:
+		return "map[" + types(x.Key) + "]" + types(x.Value)
+	case *ast.Ident:
+		return x.Name
+	}
+	return ""
 }
