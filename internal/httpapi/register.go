@@ -412,6 +412,10 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteAuditObject(r, "import:"+string(kind)+":"+strconv.Itoa(rep.Stored), "")
+	l := msg.Lang(lang(r))
+	for i := range rep.Problems {
+		rep.Problems[i].Detail = s.detail(l, rep.Problems[i].Reason, rep.Problems[i].Detail)
+	}
 	status := http.StatusOK
 	if rep.Stored > 0 {
 		status = http.StatusCreated
