@@ -7,7 +7,12 @@
 // listed in tables below; New builds the catalogue once (cmd/gridd wires it)
 // on golang.org/x/text's message catalog, and a Printer renders messages in
 // one language. TestEveryMessageTranslated renders every message in both
-// languages and fails on a missing form or Latin words left in a Chinese one.
+// languages and fails on a missing form or Latin words left in a Chinese one;
+// TestEveryTableListed fails on a table left out of the lists.
+//
+// Problem details are the exception to keys: the domain writes them in
+// English through internal/errs, and detail.go keys their Chinese forms by
+// the English format (see Detail).
 package msg
 
 import (
