@@ -35,6 +35,7 @@ type detailPattern struct {
 	re      *regexp.Regexp
 	verbs   []string // the verbs in order, as written
 	literal int      // length of the format's literal text: longer wins
+	prefix  string   // the literal text before the first verb
 }
 
 // verbRe matches a fmt verb (and %% so that it can be skipped).
@@ -45,6 +46,10 @@ func compileDetail(en, zh string) (detailPattern, error) {
 	b.WriteString(`^`)
 	p := detailPattern{en: en, zh: zh}
 	last := 0
+	p.prefix = en
+	if loc := verbRe.FindStringIndex(en); loc != nil {
+		p.prefix = en[:loc[0]]
+	}
 	for _, loc := range verbRe.FindAllStringIndex(en, -1) {
 		lit := en[last:loc[0]]
 		b.WriteString(regexp.QuoteMeta(lit))
@@ -128,6 +133,9 @@ func (ix *detailIndex) translate(s string, depth int) string {
 		return s
 	}
 	for _, p := range ix.patterns {
+		if !strings.HasPrefix(s, p.prefix) {
+			continue
+		}
 		m := p.re.FindStringSubmatch(s)
 		if m == nil {
 			continue
