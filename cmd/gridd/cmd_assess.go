@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridd/gridd/internal/assessment"
 	"github.com/gridd/gridd/internal/httpapi"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/postgis"
 )
@@ -74,7 +75,7 @@ func runAssess(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if xlsxFile != "" {
-		b, err := httpapi.AssessmentWorkbook(run.Month, run.Version, run.Results, run.Departments, lang)
+		b, err := httpapi.AssessmentWorkbook(msg.Must(), msg.ParseLang(lang), run.Month, run.Version, run.Results, run.Departments)
 		if err != nil {
 			return err
 		}

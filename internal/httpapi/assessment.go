@@ -108,7 +108,7 @@ func (s *Server) exportAssessments(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v = s.localized(r, v)
-	b, err := AssessmentWorkbook(v.Month, v.Version, v.Workers, v.Departments, lang(r))
+	b, err := AssessmentWorkbook(s.Messages, msg.Lang(lang(r)), v.Month, v.Version, v.Workers, v.Departments)
 	if err != nil {
 		return err
 	}

@@ -6,46 +6,52 @@ import (
 	"strings"
 
 	"github.com/gridd/gridd/internal/assessment"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/xuri/excelize/v2"
 )
 
 // AssessmentWorkbook writes a month's results as xlsx: a summary sheet, a
 // sheet per rubric block (one row per worker and item, with the arithmetic
-// and the evidence ids) and the department figures. Headers are Chinese,
-// English with lang "en".
-func AssessmentWorkbook(month string, version int, results []*assessment.Result, deps []assessment.DepartmentFigure, lang string) ([]byte, error) {
-	en := lang == "en"
-	t := func(zh, eng string) string {
-		if en {
+// and the evidence ids) and the department figures. Sheet names, headers
+// and words come from the catalogue in lang (Chinese by default).
+func AssessmentWorkbook(m *msg.Catalogue, lang msg.Lang, month string, version int, results []*assessment.Result, deps []assessment.DepartmentFigure) ([]byte, error) {
+	en := lang == msg.EN
+	t := func(k msg.Key, args ...any) string { return m.Sprintf(lang, k, args...) }
+	yes := func(b bool) string {
+		if b {
+			return t(msg.AxYes)
+		}
+		return t(msg.AxNo)
+	}
+	// pick is a name the domain holds in both languages (items, grades).
+	pick := func(zh, eng string) string {
+		if en && eng != "" {
 			return eng
 		}
 		return zh
 	}
-	yes := func(b bool) string {
-		if b {
-			return t("是", "yes")
-		}
-		return t("否", "no")
-	}
 	f := excelize.NewFile()
 	defer f.Close()
-	summary := t("总分", "Summary")
+	summary := t(msg.AxSheetSummary)
 	if err := f.SetSheetName("Sheet1", summary); err != nil {
 		return nil, err
 	}
-	blocks := []struct{ key, zh, en string }{
-		{assessment.BlockAttendance, "出勤率", "Attendance"},
-		{assessment.BlockMassWork, "群众工作", "Mass work"},
-		{assessment.BlockInformation, "信息采集数量和质量", "Information collection"},
-		{assessment.BlockBacktrace, "倒追考核", "Backward tracing"},
+	blocks := []struct {
+		key  string
+		name msg.Key
+	}{
+		{assessment.BlockAttendance, msg.AxBlockAttendance},
+		{assessment.BlockMassWork, msg.AxBlockMassWork},
+		{assessment.BlockInformation, msg.AxBlockInfo},
+		{assessment.BlockBacktrace, msg.AxBlockBacktrace},
 	}
-	head := []any{t("月份", "Month"), t("版本", "Version"), t("街道排名", "Rank in street"), t("网格员账号", "Worker"), t("姓名", "Name"),
-		t("街道", "Street"), t("网格", "Grids")}
+	head := []any{t(msg.AxColMonth), t(msg.AxColVersion), t(msg.AxColRank), t(msg.AxColWorker), t(msg.AxColName),
+		t(msg.AxColStreet), t(msg.AxColGrids)}
 	for _, b := range blocks {
-		head = append(head, t(b.zh, b.en))
+		head = append(head, t(b.name))
 	}
-	head = append(head, t("加分", "Bonus"), t("总分", "Total"), t("一票否决", "Vetoed"), t("绩效资格", "Pay eligible"),
-		t("当月合格", "Qualified"), t("季度等级", "Quarterly grade"), t("预警", "Flags"), t("缺少证据", "Missing evidence"))
+	head = append(head, t(msg.AxColBonus), t(msg.AxColTotal), t(msg.AxColVetoed), t(msg.AxColPayEligible),
+		t(msg.AxColQualified), t(msg.AxColGrade), t(msg.AxColFlags), t(msg.AxColMissing))
 	rows := [][]any{head}
 	for _, r := range results {
 		row := []any{month, version, r.Rank, r.Worker.Username, r.Worker.Name, r.Worker.StreetName, strings.Join(r.Worker.Grids, ",")}
@@ -54,7 +60,7 @@ func AssessmentWorkbook(month string, version int, results []*assessment.Result,
 		}
 		grade := ""
 		if r.Quarter != nil {
-			grade = t(r.Quarter.Grade, r.Quarter.GradeEN)
+			grade = pick(r.Quarter.Grade, r.Quarter.GradeEN)
 		}
 		row = append(row, r.Bonus, r.Total, yes(r.Vetoed), yes(r.PayEligible), yes(r.Qualified), grade,
 			strings.Join(r.FlagsDetails, "; "), strings.Join(r.Missing, ","))
@@ -64,22 +70,22 @@ func AssessmentWorkbook(month string, version int, results []*assessment.Result,
 		return nil, err
 	}
 	for _, b := range blocks {
-		name := t(b.zh, b.en)
+		name := t(b.name)
 		if _, err := f.NewSheet(name); err != nil {
 			return nil, err
 		}
-		rows := [][]any{{t("网格员账号", "Worker"), t("姓名", "Name"), t("考核项", "Item"), t("次数", "Count"), t("分值", "Points"),
-			t("计算说明", "Arithmetic"), t("证据", "Evidence")}}
+		rows := [][]any{{t(msg.AxColWorker), t(msg.AxColName), t(msg.AxColItem), t(msg.AxColCount), t(msg.AxColPoints),
+			t(msg.AxColArithmetic), t(msg.AxColEvidence)}}
 		for _, r := range results {
 			for _, bl := range r.Blocks {
 				if bl.Key != b.key {
 					continue
 				}
 				for _, it := range bl.Items {
-					rows = append(rows, []any{r.Worker.Username, r.Worker.Name, t(it.Name, it.NameEN), it.Count, it.Points, it.Detail, evidenceText(it.Evidence, en)})
+					rows = append(rows, []any{r.Worker.Username, r.Worker.Name, pick(it.Name, it.NameEN), it.Count, it.Points, it.Detail, evidenceText(m, lang, it.Evidence)})
 				}
-				rows = append(rows, []any{r.Worker.Username, r.Worker.Name, t("本项得分", "Block score"), "", bl.Score,
-					fmt.Sprintf("%v + (%s)", bl.Max, t("各项分值之和", "sum of the items")), ""})
+				rows = append(rows, []any{r.Worker.Username, r.Worker.Name, t(msg.AxBlockScore), "", bl.Score,
+					t(msg.AxBlockSum, fmt.Sprint(bl.Max)), ""})
 			}
 		}
 		if err := writeRows(f, name, rows); err != nil {
@@ -87,12 +93,12 @@ func AssessmentWorkbook(month string, version int, results []*assessment.Result,
 		}
 	}
 	if len(deps) > 0 {
-		name := t("职能部门", "Departments")
+		name := t(msg.AxSheetDepts)
 		if _, err := f.NewSheet(name); err != nil {
 			return nil, err
 		}
-		rows := [][]any{{t("单位代码", "Unit"), t("单位", "Name"), t("派遣", "Dispatched"), t("处置反馈", "Handled"),
-			t("按期处置", "Handled on time"), t("按期处置率", "On-time rate"), t("退回", "Returns"), t("返工", "Reworks")}}
+		rows := [][]any{{t(msg.AxColUnit), t(msg.AxColUnitName), t(msg.AxColDispatched), t(msg.AxColHandled),
+			t(msg.AxColOnTime), t(msg.AxColOnTimeRate), t(msg.AxColReturns), t(msg.AxColReworks)}}
 		for _, d := range deps {
 			rate := any("")
 			if d.OnTimeRate != nil {
@@ -120,16 +126,12 @@ func blockScore(r *assessment.Result, key string) float64 {
 	return 0
 }
 
-var refKinds = map[string]string{"case": "案件", "call": "电话", "day": "日期", "grid": "网格", "survey": "测评", "finding": "记录"}
-
-func evidenceText(refs []assessment.Ref, en bool) string {
+func evidenceText(m *msg.Catalogue, lang msg.Lang, refs []assessment.Ref) string {
 	parts := make([]string, 0, len(refs))
 	for _, r := range refs {
 		k := r.Kind
-		if !en {
-			if z, ok := refKinds[k]; ok {
-				k = z
-			}
+		if m.Has(msg.AxRefKind(k)) {
+			k = m.Sprintf(lang, msg.AxRefKind(k))
 		}
 		s := k + " " + r.ID
 		if r.Date != "" && r.Date != r.ID {

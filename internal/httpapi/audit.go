@@ -8,6 +8,7 @@ import (
 	"github.com/gridd/gridd/internal/audit"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -36,7 +37,15 @@ func (s *Server) topologyAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, TopologyReportJSON(rep))
+	out := TopologyReportJSON(rep)
+	// Each finding carries its kind's name in the reader's language.
+	l := msg.Lang(lang(r))
+	for _, k := range []string{"findings", "slivers"} {
+		for _, f := range out[k].(*geojson.FeatureCollection).Features {
+			f.Properties["label"] = s.Messages.Sprintf(l, msg.AuditKind(f.Properties["kind"].(string)))
+		}
+	}
+	return s.ok(w, r, out)
 }
 
 // TopologyReportJSON renders a report as JSON with GeoJSON FeatureCollections.

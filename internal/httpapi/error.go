@@ -111,17 +111,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		RequestID: requestID(r.Context()),
 	}
 	if e, ok := errs.As(err); ok && kind != errs.Internal {
-		p.Detail = e.Msg
+		l := msg.Lang(lang(r))
 		p.Reason = e.Reason
-		p.Errors = e.Fields
+		p.Detail = s.detail(l, e.Reason, e.Msg)
 		p.Allowed = e.Allowed
+		if len(e.Fields) > 0 {
+			p.Errors = make([]errs.Field, len(e.Fields))
+			for i, f := range e.Fields {
+				f.Detail = s.detail(l, f.Reason, f.Detail)
+				p.Errors[i] = f
+			}
+		}
 		if p.Reason != "" {
 			p.Type = "https://gridd.dev/problems/" + p.Reason
-			// A Chinese reader gets the catalogue's text for the reason; the
-			// English detail (which may quote the input) stays for English.
-			if l := msg.Lang(lang(r)); l == msg.ZH && s.Messages.Has(msg.ProblemDetail(p.Reason)) {
-				p.Detail = s.Messages.Sprintf(l, msg.ProblemDetail(p.Reason))
-			}
 		}
 	} else {
 		s.log.Error("request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
@@ -141,6 +143,23 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridd"`)
 	}
 	s.writeJSON(w, r, status, "application/problem+json", p)
+}
+
+// detail renders a problem's (or a field's) English detail in l from the
+// catalogue: the detail's own Chinese form with its arguments in place, or,
+// where the text quotes something the catalogue cannot know (a parser's
+// error), the reason's text.
+func (s *Server) detail(l msg.Lang, reason, english string) string {
+	if l == msg.EN {
+		return english
+	}
+	if zh := s.Messages.Detail(l, english); zh != english {
+		return zh
+	}
+	if reason != "" && s.Messages.Has(msg.ProblemDetail(reason)) {
+		return s.Messages.Sprintf(l, msg.ProblemDetail(reason))
+	}
+	return english
 }
 
 var _ = slog.LevelInfo

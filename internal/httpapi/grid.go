@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registry"
 	"github.com/gridd/gridd/internal/workday"
@@ -242,6 +243,10 @@ func (s *Server) importGrids(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	if !dry && rep.Counts.Created+rep.Counts.Versioned > 0 {
 		status = http.StatusCreated
+	}
+	l := msg.Lang(lang(r))
+	for i := range rep.Problems {
+		rep.Problems[i].Detail = s.detail(l, rep.Problems[i].Reason, rep.Problems[i].Detail)
 	}
 	s.writeJSON(w, r, status, "application/json", rep)
 	return nil

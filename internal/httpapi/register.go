@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/msg"
 	"github.com/gridd/gridd/internal/registers"
 	"github.com/gridd/gridd/spatial/crs"
 	"github.com/paulmach/orb"
@@ -411,6 +412,10 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteAuditObject(r, "import:"+string(kind)+":"+strconv.Itoa(rep.Stored), "")
+	l := msg.Lang(lang(r))
+	for i := range rep.Problems {
+		rep.Problems[i].Detail = s.detail(l, rep.Problems[i].Reason, rep.Problems[i].Detail)
+	}
 	status := http.StatusOK
 	if rep.Stored > 0 {
 		status = http.StatusCreated
@@ -441,6 +446,10 @@ func (s *Server) registerAudit(w http.ResponseWriter, r *http.Request) error {
 		HouseholdTolerance: tol, PopulationTolerance: ptol, On: civilDate(s.Now())})
 	if err != nil {
 		return err
+	}
+	l := msg.Lang(lang(r))
+	for i := range rep.Findings {
+		rep.Findings[i].Label = s.Messages.Sprintf(l, msg.AuditReason(rep.Findings[i].Reason))
 	}
 	return s.ok(w, r, rep)
 }

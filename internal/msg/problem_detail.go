@@ -31,4 +31,12 @@ var problemDetails = map[Key]Text{
 	"problem.detail.invalid_action":         {"当前状态下不能执行此操作", "the action is not allowed in this state"},
 	"problem.detail.idempotency_key_reused": {"同一请求编号已用于其他内容", "the Idempotency-Key was used for another request"},
 	"problem.detail.range_required":         {"请选择开始和结束日期", "want from and to dates"},
+	// Reasons whose detail quotes another package's error as it is.
+	"problem.detail.unreadable_body":   {"无法读取请求体", "the request body cannot be read"},
+	"problem.detail.invalid_form":      {"表单无法解析", "the form cannot be parsed"},
+	"problem.detail.invalid_crs":       {"未知的坐标系", "unknown coordinate system"},
+	"problem.detail.invalid_csv":       {"CSV 文件无法解析", "the CSV file cannot be parsed"},
+	"problem.detail.invalid_calendar":  {"工作日历有误", "the calendar is invalid"},
+	"problem.detail.invalid_id_number": {"身份证号有误", "the ID number is invalid"},
+	"problem.detail.invalid_multipart": {"multipart 请求体无法解析", "the multipart body cannot be parsed"},
 }

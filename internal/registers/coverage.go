@@ -53,7 +53,8 @@ type CoverageOptions struct {
 type CoverageFinding struct {
 	Code     string  `json:"code"`
 	Name     string  `json:"name"`
-	Reason   string  `json:"reason"` // no_responsible_worker, households_off_norm, population_mismatch, records_in_non_basic_grid
+	Reason   string  `json:"reason"`          // no_responsible_worker, households_off_norm, population_mismatch, records_in_non_basic_grid
+	Label    string  `json:"label,omitempty"` // the reason in the reader's language (set by the HTTP layer from internal/msg)
 	Value    int     `json:"value"`
 	Expected int     `json:"expected,omitempty"`
 	Ratio    float64 `json:"ratio,omitempty"`

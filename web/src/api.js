@@ -14,8 +14,11 @@ function problemText(p) {
   if (!p) return '';
   let s = p.detail || p.title || '';
   const fields = p.errors || p.fields || p.invalid_params;
-  if (Array.isArray(fields) && fields.length) {
-    s += ' (' + fields.map((f) => [f.field || f.name, f.message || f.reason || f.detail].filter(Boolean).join(': ')).join('; ') + ')';
+  // Each field error's detail is in the reader's language (the server's
+  // catalogue); one the detail already says is not repeated.
+  const more = Array.isArray(fields) ? fields.filter((f) => !(f.detail && s.includes(f.detail))) : [];
+  if (more.length) {
+    s += '（' + more.map((f) => [f.field || f.name, f.detail || f.message || f.reason].filter(Boolean).join('：')).join('；') + '）';
   }
   return s;
 }

@@ -687,7 +687,7 @@ export async function registerAudit(sec, draw) {
   if (r.clean || (!items.length && !(r.outside || []).length)) { sec.append(h('p', { class: 'muted' }, t('audit_clean'))); return; }
   const tb = h('tbody', {});
   for (const f of items.slice(0, 300)) {
-    tb.append(h('tr', {}, h('td', {}, f.name || f.code), h('td', {}, has('reason_' + f.reason) ? t('reason_' + f.reason) : f.reason),
+    tb.append(h('tr', {}, h('td', {}, f.name || f.code), h('td', {}, f.label || f.reason),
       h('td', { class: 'num' }, f.expected ? `${fmtNum(f.value)} / ${fmtNum(f.expected)}` : fmtNum(f.value))));
   }
   sec.append(h('table', { class: 'list', id: 'register-table' }, h('thead', {}, h('tr', {}, [t('grid'), t('findings'), t('value')].map((x) => h('th', { scope: 'col' }, x)))), tb));

@@ -311,7 +311,7 @@ function renderTop() {
       h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
       // A grid worker is offered the field app (/m/), made for its phone.
       S.me.role === 'worker' ? h('a', { id: 'open-field-app', class: 'button primary', href: '/m/' }, t('open_field_app')) : null,
-      h('button', { id: 'lang-switch', class: 'ghost', 'aria-label': t('lang_switch_label'), lang: getLang() === 'en' ? 'zh-CN' : 'en', onclick: () => { setLang(getLang() === 'en' ? 'zh' : 'en'); renderChrome(); } }, t('lang_switch')),
+      h('button', { id: 'lang-switch', class: 'ghost', 'aria-label': t('lang_switch_label'), lang: getLang() === 'en' ? 'zh-CN' : 'en', onclick: async () => { setLang(getLang() === 'en' ? 'zh' : 'en'); await loadTopology().catch((e) => console.warn(e)); renderChrome(); } }, t('lang_switch')),
       h('button', { id: 'logout', class: 'ghost', onclick: logout }, t('logout'))));
   inbox.decorate();
 }
@@ -630,7 +630,7 @@ function drawTopo(body) {
     const tbl = h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('findings')), h('th', { scope: 'col' }, t('grid')), h('th', { scope: 'col' }, t('area')))));
     const tb = h('tbody', {});
     feats.slice(0, 200).forEach((f) => tb.append(h('tr', {},
-      h('td', {}, t('kind_' + f.properties.kind)),
+      h('td', {}, f.properties.label || f.properties.kind),
       h('td', {}, (f.properties.codes || []).join(', ') || f.properties.parent_code),
       h('td', {}, fmtNum(f.properties.area_m2, 1) + ' m²'))));
     tbl.append(tb);
