@@ -27,6 +27,7 @@ var detailTables = []map[string]string{
 	detailsRegisters,
 	detailsAccounts,
 	detailsStore,
+	detailsScale,
 }
 
 // detailPattern is one English format compiled for matching.
