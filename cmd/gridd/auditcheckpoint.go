@@ -37,11 +37,16 @@ func auditKey(c Config) ([]byte, error) {
 const checkpointPrefix = "audit-checkpoint-"
 
 // writeAuditCheckpoint signs the chain's current head into
-// dir/audit-checkpoint-<last id>.json (written whole, then renamed, then
+// dir/audit-checkpoint-<entries>.json (the chain's length: newest last) (written whole, then renamed, then
 // synced), unless the newest checkpoint already names that head.
 func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) error {
 	key, err := auditKey(c)
 	if err != nil || key == nil || c.AuditCheckpointDir == "" {
+		return err
+	}
+	// Seal what is committed first, so the checkpoint names the newest
+	// entries rather than the head of the sealer's last pass.
+	if _, err := a.auditStore.Seal(ctx); err != nil {
 		return err
 	}
 	lastID, head, entries, err := a.auditStore.Head(ctx)
@@ -59,7 +64,7 @@ func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) error {
 	if err := os.MkdirAll(c.AuditCheckpointDir, 0o700); err != nil {
 		return err
 	}
-	name := filepath.Join(c.AuditCheckpointDir, fmt.Sprintf("%s%020d.json", checkpointPrefix, lastID))
+	name := filepath.Join(c.AuditCheckpointDir, fmt.Sprintf("%s%020d.json", checkpointPrefix, entries))
 	tmp := name + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {

@@ -39,7 +39,8 @@ type DB struct {
 	// AuditLogStore on this DB.
 	AuditKey []byte
 
-	revs revisionCache // layer revisions while listening (ListenLayers)
+	revs     revisionCache // layer revisions while listening (ListenLayers)
+	auditIDs auditIDs      // audit entry IDs drawn ahead
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values
@@ -164,7 +165,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 			return nil
 		}
 		var err error
-		written, err = appendAudit(ctx, tx, db.AuditKey, true, []*auditlog.Entry{e})
+		written, err = db.appendAudit(ctx, tx, db.AuditKey, true, []*auditlog.Entry{e})
 		return err
 	})
 	if e != nil {
