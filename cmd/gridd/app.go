@@ -152,7 +152,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures,
 		"hotspots": a.hotspots.LayerFeatures},
 		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot,
-			Attrs: a.tileStore.GridAttributes, Shapes: "grids"}}}
+			Attrs: a.tileStore.GridAttributes, Shapes: "grids", Patch: a.tileStore.GridPatcher()}}}
 	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer(), analytics.Layer())...)
 	if err != nil {
 		db.Close()

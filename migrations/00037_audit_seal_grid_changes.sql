@@ -35,7 +35,44 @@ END
 $$;
 -- +goose StatementEnd
 
+-- Grids changed, by the transaction that changed them (issue 21): the grids
+-- tile snapshot patches only these grids. A reader that saw everything
+-- visible to a snapshot whose xmin was X (pg_snapshot_xmin) finds every
+-- change it has not seen among the rows with xid >= X. Readers prune rows
+-- older than a day (a snapshot that old is reloaded whole).
+CREATE TABLE grid_changes (
+    xid       xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    grid_code text NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX grid_changes_xid ON grid_changes (xid);
+
+-- +goose StatementBegin
+CREATE FUNCTION grid_changes_note() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    n text;
+    o text;
+BEGIN
+    IF TG_OP <> 'DELETE' THEN n := to_jsonb(NEW) ->> TG_ARGV[0]; END IF;
+    IF TG_OP <> 'INSERT' THEN o := to_jsonb(OLD) ->> TG_ARGV[0]; END IF;
+    INSERT INTO grid_changes (grid_code) SELECT DISTINCT c FROM unnest(ARRAY[n, o]) c WHERE c IS NOT NULL;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER grid_versions_changes AFTER INSERT OR UPDATE OR DELETE ON grid_versions
+    FOR EACH ROW EXECUTE FUNCTION grid_changes_note('code');
+CREATE TRIGGER grid_assignments_changes AFTER INSERT OR UPDATE OR DELETE ON grid_assignments
+    FOR EACH ROW EXECUTE FUNCTION grid_changes_note('grid_code');
+CREATE TRIGGER grid_register_counts_changes AFTER INSERT OR UPDATE OR DELETE ON grid_register_counts
+    FOR EACH ROW EXECUTE FUNCTION grid_changes_note('grid_code');
+
 -- +goose Down
+DROP TRIGGER grid_versions_changes ON grid_versions;
+DROP TRIGGER grid_assignments_changes ON grid_assignments;
+DROP TRIGGER grid_register_counts_changes ON grid_register_counts;
+DROP FUNCTION grid_changes_note();
+DROP TABLE grid_changes;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
