@@ -296,7 +296,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, poll, gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
-	go a.auditStore.RunSealer(ctx, 100*time.Millisecond, func(err error) { a.log.Error("audit seal", "err", err) })
+	go a.auditStore.RunSealer(ctx, 100*time.Millisecond, 5*time.Second, func(err error) { a.log.Error("audit seal", "err", err) })
 	go a.runAuditCheckpoints(ctx, c)
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)

@@ -36,10 +36,14 @@ func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error
 	}
 	// Not db.tx: these entries are the whole transaction, never a
 	// request's pending entry.
-	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		_, err := s.db.appendAudit(ctx, tx, s.Key, false, es)
 		return err
 	})
+	if err == nil {
+		s.db.noteAudit()
+	}
+	return err
 }
 
 // auditIDs hands out audit entry IDs drawn from the table's sequence in
@@ -127,16 +131,21 @@ const sealBatch = 2000
 // (the lock, and the UPDATE's hash IS NULL recheck).
 func (s *AuditLogStore) Seal(ctx context.Context) (int, error) {
 	total := 0
+	after := int64(0)
 	for {
-		n, more, err := s.sealOnce(ctx)
+		n, last, more, err := s.sealOnce(ctx, after)
 		total += n
 		if err != nil || !more {
 			return total, err
 		}
+		after = last
 	}
 }
 
-func (s *AuditLogStore) sealOnce(ctx context.Context) (sealed int, more bool, err error) {
+// sealOnce seals the unsealed entries with IDs after after, up to
+// sealBatch of them; last is the greatest ID it read, more whether there
+// may be others (paging past forged entries, which stay unsealed).
+func (s *AuditLogStore) sealOnce(ctx context.Context, after int64) (sealed int, last int64, more bool, err error) {
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		var locked bool
 		var seal int64
@@ -150,7 +159,7 @@ func (s *AuditLogStore) sealOnce(ctx context.Context) (sealed int, more bool, er
 			}
 			return nil
 		})
-		b.Queue(`SELECT `+auditColumns+`, mac FROM audit_log WHERE hash IS NULL ORDER BY id LIMIT $1`, sealBatch).Query(func(rows pgx.Rows) error {
+		b.Queue(`SELECT `+auditColumns+`, mac FROM audit_log WHERE hash IS NULL AND id > $1 ORDER BY id LIMIT $2`, after, sealBatch).Query(func(rows pgx.Rows) error {
 			var err error
 			es, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*auditlog.Entry, error) { return scanAudit(row, true) })
 			return err
@@ -161,7 +170,7 @@ func (s *AuditLogStore) sealOnce(ctx context.Context) (sealed int, more bool, er
 		if !locked || len(es) == 0 {
 			return nil
 		}
-		more = len(es) == sealBatch
+		more, last = len(es) == sealBatch, es[len(es)-1].ID
 		var ids, seals []int64
 		var prevs, hashes [][]byte
 		for _, e := range es {
@@ -175,7 +184,6 @@ func (s *AuditLogStore) sealOnce(ctx context.Context) (sealed int, more bool, er
 			ids, seals, prevs, hashes = append(ids, e.ID), append(seals, e.Seal), append(prevs, e.PrevHash), append(hashes, e.Hash)
 		}
 		if len(ids) == 0 {
-			more = false
 			return nil
 		}
 		tag, err := tx.Exec(ctx, `
@@ -192,9 +200,9 @@ WHERE a.id = v.id AND a.hash IS NULL`, ids, seals, prevs, hashes)
 		return nil
 	})
 	if err != nil {
-		return 0, false, translate(err, "audit seal")
+		return 0, 0, false, translate(err, "audit seal")
 	}
-	return sealed, more, nil
+	return sealed, last, more, nil
 }
 
 // ScanUnsealed calls fn for every entry not sealed yet, in ID order.
@@ -215,23 +223,42 @@ func (s *AuditLogStore) ScanUnsealed(ctx context.Context, fn func(*auditlog.Entr
 	return nil
 }
 
-// RunSealer seals every interval until ctx ends (each instance runs one;
-// the chain's lock lets one seal at a time), and once more at the end.
-func (s *AuditLogStore) RunSealer(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
+// RunSealer seals the entries this instance commits, within every of
+// their commit (batched: the first commit after a pass arms the timer),
+// and every fallback whatever it wrote (the entries of an instance that
+// stopped before sealing, rows committed while another sealer held the
+// chain), until ctx ends; then once more. An idle instance runs one
+// query per fallback.
+func (s *AuditLogStore) RunSealer(ctx context.Context, every, fallback time.Duration, onErr func(error)) {
+	seal := func(ctx context.Context) {
+		if _, err := s.Seal(ctx); err != nil && ctx.Err() == nil {
+			onErr(err)
+		}
+	}
+	t := time.NewTicker(fallback)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if _, err := s.Seal(context.WithoutCancel(ctx)); err != nil {
-				onErr(err)
-			}
+			seal(context.WithoutCancel(ctx))
 			return
-		case <-t.C:
-			if _, err := s.Seal(ctx); err != nil && ctx.Err() == nil {
-				onErr(err)
+		case <-s.db.auditWritten:
+			select {
+			case <-ctx.Done():
+			case <-time.After(every):
 			}
+			seal(ctx)
+		case <-t.C:
+			seal(ctx)
 		}
+	}
+}
+
+// noteAudit tells this instance's sealer that audit entries committed.
+func (db *DB) noteAudit() {
+	select {
+	case db.auditWritten <- struct{}{}:
+	default: // a seal is already due
 	}
 }
 

@@ -41,6 +41,9 @@ type DB struct {
 
 	revs     revisionCache // layer revisions while listening (ListenLayers)
 	auditIDs auditIDs      // audit entry IDs drawn ahead
+	// auditWritten wakes this instance's audit sealer (RunSealer) after
+	// a commit with audit entries.
+	auditWritten chan struct{}
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values
@@ -71,7 +74,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return &DB{Pool: pool, Now: time.Now, auditWritten: make(chan struct{}, 1)}, nil
 }
 
 func registerGeometry(ctx context.Context, conn *pgx.Conn) error {
@@ -175,6 +178,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 		db.revs.changed(lt.layers)
 	}
 	if err == nil && written {
+		db.noteAudit()
 		// A request's change may bump layers by trigger (assignments,
 		// registers): reread them rather than wait for the notification.
 		db.revs.stale()

@@ -35,8 +35,8 @@ type SnapshotPatcher interface {
 // ancestors).
 func (s *Snapshot) patch(ctx context.Context, c *snap, version string, day time.Time) (*snap, bool, error) {
 	p, err := s.Patch.Changes(ctx, day, c.mark)
-	if err != nil || p.Reload {
-		return nil, false, err
+	if err != nil || p.Reload || len(p.Changed)+len(p.Gone) > len(c.feats)/4+16 {
+		return nil, false, err // a large change (an import) is cheaper loaded whole
 	}
 	sn := &snap{version: version, day: c.day, mark: p.Mark, feats: c.feats, bounds: c.bounds, index: c.index, pos: c.pos}
 	if len(p.Changed) == 0 && len(p.Gone) == 0 {
