@@ -17,11 +17,27 @@ import (
 // (pg_stat_database, every backend's counters flushed: xactCommits),
 // minus the reader's own. Background work of the app (listeners, jobs)
 // is included: an upper bound for the requests'.
+//
+// The audit sealer runs during run as serve runs it (its transactions are
+// counted, its CPU shared with the requests), and seals the rest at the
+// end; no entry may be left unsealed.
 func transactions(b *testing.B, ta *benchApp, dbURL string, run func()) int64 {
 	pools := []*pgxpool.Pool{ta.db.Pool, ta.testDB.Pool}
 	before, own := xactCommits(b, dbURL, pools)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ta.auditStore.RunSealer(ctx, 100*time.Millisecond, 5*time.Second, func(err error) { b.Error(err) })
+	}()
 	run()
+	stop()
+	<-done
 	after, _ := xactCommits(b, dbURL, pools)
+	var unsealed int
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE hash IS NULL`).Scan(&unsealed); err != nil || unsealed != 0 {
+		b.Errorf("%d audit entries left unsealed (%v)", unsealed, err)
+	}
 	return after - before - own
 }
 
@@ -144,21 +160,6 @@ func newDurableApp(b *testing.B, clk *testClock) (*benchApp, string) {
 	c := Config{DatabaseURL: url + "&pool_max_conns=16&synchronous_commit=on", StatementTimeout: 30 * time.Second,
 		TokenTTL: 24 * 365 * time.Hour, MaxBody: 1 << 20, Now: clk.Now}
 	ta := serveTestApp(b, c)
-	// The audit sealer, as serve runs it: its cost is part of the writes'.
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ta.auditStore.RunSealer(ctx, 100*time.Millisecond, 5*time.Second, func(err error) { b.Error(err) })
-	}()
-	b.Cleanup(func() {
-		stop()
-		<-done
-		var unsealed int
-		if err := tdb.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE hash IS NULL`).Scan(&unsealed); err != nil || unsealed != 0 {
-			b.Errorf("%d audit entries left unsealed (%v)", unsealed, err)
-		}
-	})
 	return &benchApp{ta, tdb}, url
 }
 
