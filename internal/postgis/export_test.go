@@ -3,9 +3,12 @@ package postgis
 import (
 	"context"
 	"errors"
+	"strings"
+	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/events"
+	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -58,4 +61,26 @@ func ChangeWithAuditForTest(ctx context.Context, db *DB, e *auditlog.Entry, hold
 		}
 		return nil
 	})
+}
+
+// GridSnapshotEWKBForTest is the grids snapshot load of before (EWKB
+// decoded through go-geom, then copied into orb), for the benchmark's
+// sibling.
+func GridSnapshotEWKBForTest(ctx context.Context, db *DB, day time.Time) (int, error) {
+	q := strings.Replace(gridSnapshotSQL, "ST_AsBinary(g.geom)", "ST_AsEWKB(g.geom)", 1)
+	rows, err := db.Pool.Query(ctx, q, pgx.NamedArgs{"day": day})
+	if err != nil {
+		return 0, err
+	}
+	var out []tiles.SnapshotFeature
+	var r gridRow
+	_, err = pgx.ForEachRow(rows, r.dest(true), func() error {
+		g, err := decodeGeom(r.raw)
+		if err != nil {
+			return err
+		}
+		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: r.props(), Codes: []string{r.code}})
+		return nil
+	})
+	return len(out), err
 }

@@ -35,7 +35,9 @@ ORDER BY g.level, g.code`
 // every current grid with today's workers and register counts, decoded)
 // at 20k grids, each level-3 grid with a worker. "load" is
 // TileStore.GridSnapshot (set-based: the assignments aggregated once and
-// hash-joined); "attributes" is the incremental refresh after an
+// hash-joined, WKB decoded by orb); "load_ewkb_before" the same query with
+// EWKB decoded through go-geom as before (without the ancestors);
+// "attributes" is the incremental refresh after an
 // assignment or register change (TileStore.GridAttributes: no geometry);
 // "patch_one_change" is one assignment changed and a z16 tile of the new
 // version (the snapshot patched from grid_changes, tiles.SnapshotPatcher);
@@ -65,6 +67,14 @@ ANALYZE users; ANALYZE grid_assignments`); err != nil {
 			n = len(fs)
 		}
 		b.ReportMetric(float64(n), "grids")
+	})
+	b.Run("load_ewkb_before", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := postgis.GridSnapshotEWKBForTest(ctx, db, day); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 	b.Run("attributes", func(b *testing.B) {
 		b.ReportAllocs()
