@@ -57,9 +57,17 @@ type auditIDs struct {
 const auditIDBlock = 64
 
 func (a *auditIDs) take(ctx context.Context, db *DB, n int) ([]int64, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.free) < n {
+	for {
+		a.mu.Lock()
+		if len(a.free) >= n {
+			ids := slices.Clone(a.free[:n])
+			a.free = a.free[n:]
+			a.mu.Unlock()
+			return ids, nil
+		}
+		a.mu.Unlock()
+		// Drawn without the lock: a writer never waits on another's round
+		// trip (nor on a database that is down) to get its IDs.
 		rows, err := db.Pool.Query(ctx, `SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)`, max(n, auditIDBlock))
 		if err != nil {
 			return nil, translate(err, "audit log ids")
@@ -68,11 +76,10 @@ func (a *auditIDs) take(ctx context.Context, db *DB, n int) ([]int64, error) {
 		if err != nil {
 			return nil, translate(err, "audit log ids")
 		}
+		a.mu.Lock()
 		a.free = append(a.free, ids...)
+		a.mu.Unlock()
 	}
-	ids := slices.Clone(a.free[:n])
-	a.free = a.free[n:]
-	return ids, nil
 }
 
 // appendAudit inserts es inside tx, unsealed, each with its MAC: the one
