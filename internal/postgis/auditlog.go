@@ -56,7 +56,13 @@ type auditIDs struct {
 
 const auditIDBlock = 64
 
-func (a *auditIDs) take(ctx context.Context, db *DB, n int) ([]int64, error) {
+// take returns n IDs, drawing a block on tx (the writer's own
+// transaction: never a second connection from the pool, which writers
+// holding theirs could exhaust) when too few are left. With ifChanged it
+// draws only when tx has changed something, and returns none otherwise:
+// nextval may assign tx an ID, which would make a transaction that changed
+// nothing look changed.
+func (a *auditIDs) take(ctx context.Context, tx pgx.Tx, n int, ifChanged bool) ([]int64, error) {
 	for {
 		a.mu.Lock()
 		if len(a.free) >= n {
@@ -67,14 +73,18 @@ func (a *auditIDs) take(ctx context.Context, db *DB, n int) ([]int64, error) {
 		}
 		a.mu.Unlock()
 		// Drawn without the lock: a writer never waits on another's round
-		// trip (nor on a database that is down) to get its IDs.
-		rows, err := db.Pool.Query(ctx, `SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)`, max(n, auditIDBlock))
+		// trip to get its IDs.
+		rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)
+WHERE NOT $2 OR txid_current_if_assigned() IS NOT NULL`, max(n, auditIDBlock), ifChanged)
 		if err != nil {
 			return nil, translate(err, "audit log ids")
 		}
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {
 			return nil, translate(err, "audit log ids")
+		}
+		if len(ids) == 0 {
+			return nil, nil // ifChanged and nothing changed
 		}
 		a.mu.Lock()
 		a.free = append(a.free, ids...)
@@ -88,8 +98,8 @@ func (a *auditIDs) take(ctx context.Context, db *DB, n int) ([]int64, error) {
 // With ifChanged it inserts only when tx has changed something (it has a
 // transaction id) and reports whether it did.
 func (db *DB) appendAudit(ctx context.Context, tx pgx.Tx, key []byte, ifChanged bool, es []*auditlog.Entry) (bool, error) {
-	ids, err := db.auditIDs.take(ctx, db, len(es))
-	if err != nil {
+	ids, err := db.auditIDs.take(ctx, tx, len(es), ifChanged)
+	if err != nil || ids == nil {
 		return false, err
 	}
 	var (
