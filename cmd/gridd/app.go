@@ -173,7 +173,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.layerStores = &tiles.Stores{SQL: a.tileStore, Go: map[string]tiles.FindFunc{"coverage": a.patrols.CoverageFeatures,
 		"hotspots": a.hotspots.LayerFeatures},
 		Snapshots: map[string]*tiles.Snapshot{"grids": {Layer: "grids", Load: a.tileStore.GridSnapshot,
-			Attrs: a.tileStore.GridAttributes, Shapes: "grids"}}}
+			Attrs: a.tileStore.GridAttributes, Shapes: "grids", Patch: a.tileStore.GridPatcher()}}}
 	layers, err := tiles.NewRegistry(a.layerStores.HasLayer, append(tiles.Builtin(), casework.TileLayer(), patrol.CoverageLayer(), analytics.Layer())...)
 	if err != nil {
 		return nil, err
@@ -345,6 +345,7 @@ func (a *app) serve(ctx context.Context, c Config) error {
 	go a.locator.Watch(ctx, poll, gridsChanged, func(ctx context.Context) (int64, error) { return a.db.LayerRevision(ctx, "grids") },
 		func(err error) { a.log.Warn("watch grids", "err", err) })
 	go a.hotspots.RunRefresh(ctx, time.Hour, func(err error) { a.log.Warn("refresh recurring hot spots", "err", err) })
+	go a.auditStore.RunSealer(ctx, 100*time.Millisecond, 5*time.Second, func(err error) { a.log.Error("audit seal", "err", err) })
 	go a.checkpointOnStop(ctx, c)
 	go a.cases.RunPurge(ctx, time.Hour, func(err error) { a.log.Warn("purge idempotency keys", "err", err) })
 	stopJobs, err := a.startJobs(ctx, c)

@@ -40,25 +40,26 @@ func auditKey(c Config) ([]byte, error) {
 
 const checkpointPrefix = "audit-checkpoint-"
 
-// writeAuditCheckpoint signs the chain's current head into
-// dir/audit-checkpoint-<last id>.json (written whole, then renamed, then
-// synced), unless the newest checkpoint already names that head. It counts
-// incrementally: the newest checkpoint's entries plus those after its
-// entry, whose hash must still be the one it signed — when the chain no
-// longer holds it (cut or rewritten) nothing is written, so that
-// `gridd audit verify-log` keeps comparing against the last good head.
-// It returns the checkpoint's file name ("" when none was written).
+// writeAuditCheckpoint seals what is committed, then signs the chain's
+// head into dir/audit-checkpoint-<entries>.json (the chain's length, so
+// the newest sorts last; written whole, then renamed, then synced), unless
+// the newest checkpoint already names that head. The newest checkpoint's
+// entry must still hold the hash it signed — when the chain no longer
+// holds it (cut or rewritten) nothing is written, so that `gridd audit
+// verify-log` keeps comparing against the last good head. It returns the
+// checkpoint's file name ("" when none was written).
 func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) (string, error) {
 	key, err := auditKey(c)
 	if err != nil || key == nil || c.AuditCheckpointDir == "" {
+		return "", err
+	}
+	if _, err := a.auditStore.Seal(ctx); err != nil {
 		return "", err
 	}
 	latest, err := latestCheckpoint(c.AuditCheckpointDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	var after int64
-	entries := 0
 	if latest != nil {
 		h, err := a.auditStore.EntryHash(ctx, latest.LastID)
 		if err != nil && !errs.Is(err, errs.NotFound) {
@@ -68,13 +69,15 @@ func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) (string, error
 			return "", fmt.Errorf("audit checkpoint: the chain no longer holds entry %d signed by the newest checkpoint (%s); run gridd audit verify-log",
 				latest.LastID, latest.At.Format(time.RFC3339))
 		}
-		after, entries = latest.LastID, latest.Entries
 	}
-	lastID, head, added, err := a.auditStore.HeadAfter(ctx, after)
-	if err != nil || added == 0 {
+	lastID, head, entries, err := a.auditStore.Head(ctx)
+	if err != nil || entries == 0 {
 		return "", err
 	}
-	cp := auditlog.NewCheckpoint(&auditlog.Report{Entries: entries + added, LastID: lastID, Head: hex.EncodeToString(head)}, a.db.Now(), auditlog.SigningKey(key))
+	if latest != nil && latest.LastID == lastID {
+		return "", nil
+	}
+	cp := auditlog.NewCheckpoint(&auditlog.Report{Entries: entries, LastID: lastID, Head: hex.EncodeToString(head)}, a.db.Now(), auditlog.SigningKey(key))
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {
 		return "", err
@@ -82,7 +85,7 @@ func (a *app) writeAuditCheckpoint(ctx context.Context, c Config) (string, error
 	if err := os.MkdirAll(c.AuditCheckpointDir, 0o700); err != nil {
 		return "", err
 	}
-	name := filepath.Join(c.AuditCheckpointDir, fmt.Sprintf("%s%020d.json", checkpointPrefix, lastID))
+	name := filepath.Join(c.AuditCheckpointDir, fmt.Sprintf("%s%020d.json", checkpointPrefix, entries))
 	tmp := name + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {

@@ -3,13 +3,22 @@
 //
 // The log is append-only and hash-chained. Each entry stores the hash of
 // the entry before it (PrevHash) and its own Hash =
-// sha256(PrevHash || Canonical(entry)), so editing, deleting or reordering
+// sha256(PrevHash || Canonical(entry)) (keyed: see LinkHash), so editing, deleting or reordering
 // a stored entry — even by a database superuser who disables the
 // append-only trigger — breaks the chain, and Verify reports where.
 // Appending a forged entry at the end, or cutting entries off the end,
 // is only detectable against a head hash recorded outside the database
 // (Verify's expectHead); operators should note the head printed by
 // `gridd audit verify-log` periodically.
+//
+// Entries are written unsealed, with their change and without waiting for
+// each other: an entry carries its own MAC (EntryMAC) but no link. A
+// sealer (Sealer.Seal; one at a time across instances) links the
+// committed entries into the chain shortly after, in the order it finds
+// them, numbering them by Seal; the chain's order is the seal order.
+// Verification seals what is committed first, then reports the entries
+// still unsealed (committed after that, or refused by the sealer because
+// their MAC does not verify: forged).
 //
 // Retention: entries are never deleted by gridd. The plans require at
 // least 180 days; gridd keeps everything, and there is deliberately no
@@ -54,8 +63,14 @@ type Entry struct {
 	Object    string    `json:"object,omitempty"` // e.g. "keyperson:12", "grid:370114001001001"
 	GridCode  string    `json:"grid_code,omitempty"`
 	Reason    string    `json:"reason,omitempty"` // the stated reason of a sensitive read
-	PrevHash  []byte    `json:"prev_hash"`
-	Hash      []byte    `json:"hash"`
+	// Seal is the entry's position in the chain (1, 2, …); 0 while the
+	// entry is not sealed yet, and PrevHash and Hash are then nil.
+	Seal     int64  `json:"seal,omitempty"`
+	PrevHash []byte `json:"prev_hash"`
+	Hash     []byte `json:"hash"`
+	// MAC is the entry's own hash (EntryMAC), written with it: the sealer
+	// links only entries whose MAC verifies.
+	MAC []byte `json:"-"`
 }
 
 // Genesis is the PrevHash of the first entry.
@@ -103,11 +118,10 @@ func ChainHash(prev []byte, e *Entry) []byte {
 
 // Store appends entries and reads them back in chain order.
 type Store interface {
-	// Append assigns the entries their IDs and hashes, in order, under a
-	// lock that makes the chain linear, then stores them in one durable
-	// commit.
+	// Append assigns the entries their IDs and MACs and stores them in one
+	// durable commit (sealed later when the store is a Sealer).
 	Append(ctx context.Context, es ...*Entry) error
-	// Scan calls fn for every entry in ID order.
+	// Scan calls fn for every sealed entry in chain order.
 	Scan(ctx context.Context, fn func(*Entry) error) error
 	// FindEntries returns entries matching f, newest first.
 	FindEntries(ctx context.Context, f Filter) ([]*Entry, error)
@@ -216,11 +230,15 @@ type Break struct {
 
 // Report is the result of Verify.
 type Report struct {
-	Entries int     `json:"entries"`
-	Head    string  `json:"head"` // hex hash of the last entry ("" when empty)
-	LastID  int64   `json:"last_id"`
-	OK      bool    `json:"ok"`
-	Breaks  []Break `json:"breaks"`
+	Entries int    `json:"entries"` // sealed entries (the chain)
+	Head    string `json:"head"`    // hex hash of the last entry ("" when empty)
+	LastID  int64  `json:"last_id"`
+	// Unsealed counts the entries not in the chain after the seal that
+	// verification ran first: committed since, or refused by the sealer
+	// (those are also Breaks).
+	Unsealed int     `json:"unsealed"`
+	OK       bool    `json:"ok"`
+	Breaks   []Break `json:"breaks"`
 }
 
 // Verify walks the whole chain of plain (unkeyed) links. A row whose

@@ -109,6 +109,12 @@ func VerifyWith(ctx context.Context, st Store, o VerifyOptions) (*Report, error)
 		rep.Breaks = append(rep.Breaks, Break{Reason: "checkpoint_signature",
 			Detail: "the checkpoint is not signed with this deployment's audit key"})
 	}
+	sealer, _ := st.(Sealer)
+	if sealer != nil {
+		if _, err := sealer.Seal(ctx); err != nil {
+			return nil, err
+		}
+	}
 	err := st.Scan(ctx, func(e *Entry) error {
 		rep.Entries++
 		if !bytes.Equal(e.PrevHash, prev) {
@@ -139,6 +145,26 @@ func VerifyWith(ctx context.Context, st Store, o VerifyOptions) (*Report, error)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if sealer != nil {
+		// What the seal above left: committed since (its MAC verifies), or
+		// refused by the sealer (forged: inserted without the key).
+		err := sealer.ScanUnsealed(ctx, func(e *Entry) error {
+			rep.Unsealed++
+			switch {
+			case CheckMAC(o.Key, e):
+			case len(o.Key) > 0 && CheckMAC(nil, e):
+				rep.Breaks = append(rep.Breaks, Break{ID: e.ID, Reason: "unkeyed_link",
+					Detail: fmt.Sprintf("entry %d is written without the audit key (forged); it is not sealed into the chain", e.ID)})
+			default:
+				rep.Breaks = append(rep.Breaks, Break{ID: e.ID, Reason: "unsealed_forged",
+					Detail: fmt.Sprintf("entry %d does not match its own hash; it is not sealed into the chain", e.ID)})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if !headSeen {
 		rep.Breaks = append(rep.Breaks, Break{Reason: "head_missing",

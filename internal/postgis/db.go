@@ -42,6 +42,10 @@ type DB struct {
 
 	revs        revisionCache    // layer revisions while listening (ListenLayers)
 	standbyRevs standbyRevisions // layer revisions as the read replica has them
+	auditIDs    auditIDs         // audit entry IDs drawn ahead
+	// auditWritten wakes this instance's audit sealer (RunSealer) after
+	// a commit with audit entries.
+	auditWritten chan struct{}
 }
 
 // Open connects and registers the PostGIS geometry type: geometry values
@@ -59,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return &DB{Pool: pool, Now: time.Now, auditWritten: make(chan struct{}, 1)}, nil
 }
 
 // poolConfig is the pool configuration of cfg: statement timeout, no JIT,
@@ -190,7 +194,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 			return nil
 		}
 		var err error
-		written, err = appendAudit(ctx, tx, db.AuditKey, true, []*auditlog.Entry{e})
+		written, err = db.appendAudit(ctx, tx, db.AuditKey, true, []*auditlog.Entry{e})
 		return err
 	})
 	if e != nil {
@@ -200,6 +204,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 		db.revs.changed(lt.layers)
 	}
 	if err == nil && written {
+		db.noteAudit()
 		// A request's change may bump layers by trigger (assignments,
 		// registers): reread them rather than wait for the notification.
 		db.revs.stale()

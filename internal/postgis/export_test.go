@@ -3,8 +3,12 @@ package postgis
 import (
 	"context"
 	"errors"
+	"strings"
+	"time"
 
+	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/events"
+	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -32,3 +36,51 @@ const DuplicatesSQLForTest = duplicatesSQL
 
 // GridSnapshotSQLForTest is the grids snapshot query.
 var GridSnapshotSQLForTest = gridSnapshotSQL
+
+// ChangeWithAuditForTest runs a change (a row in a scratch table) with a
+// write request's pending audit entry through db.tx; hold, when not nil,
+// is waited for before the transaction commits (after its entry is in).
+func ChangeWithAuditForTest(ctx context.Context, db *DB, e *auditlog.Entry, hold <-chan struct{}) error {
+	p := auditlog.NewPending(e, nil)
+	ctx = auditlog.WithPending(ctx, p)
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_seal_test (note) VALUES ($1)`, e.Actor); err != nil {
+			return err
+		}
+		if hold != nil {
+			// db.tx appends the entry after fn: append it here instead so
+			// that it is inserted before the hold.
+			if e := p.Take(); e != nil {
+				ok, err := db.appendAudit(ctx, tx, db.AuditKey, true, []*auditlog.Entry{e})
+				p.Done(ok && err == nil)
+				if err != nil {
+					return err
+				}
+			}
+			<-hold
+		}
+		return nil
+	})
+}
+
+// GridSnapshotEWKBForTest is the grids snapshot load of before (EWKB
+// decoded through go-geom, then copied into orb), for the benchmark's
+// sibling.
+func GridSnapshotEWKBForTest(ctx context.Context, db *DB, day time.Time) (int, error) {
+	q := strings.Replace(gridSnapshotSQL, "ST_AsBinary(g.geom)", "ST_AsEWKB(g.geom)", 1)
+	rows, err := db.Pool.Query(ctx, q, pgx.NamedArgs{"day": day})
+	if err != nil {
+		return 0, err
+	}
+	var out []tiles.SnapshotFeature
+	var r gridRow
+	_, err = pgx.ForEachRow(rows, r.dest(true), func() error {
+		g, err := decodeGeom(r.raw)
+		if err != nil {
+			return err
+		}
+		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: r.props(), Codes: []string{r.code}})
+		return nil
+	})
+	return len(out), err
+}

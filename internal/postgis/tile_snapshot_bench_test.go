@@ -2,8 +2,13 @@ package postgis_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/gridd/gridd/internal/tiles"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/postgis"
@@ -30,8 +35,12 @@ ORDER BY g.level, g.code`
 // every current grid with today's workers and register counts, decoded)
 // at 20k grids, each level-3 grid with a worker. "load" is
 // TileStore.GridSnapshot (set-based: the assignments aggregated once and
-// hash-joined); "attributes" is the incremental refresh after an
+// hash-joined, WKB decoded by orb); "load_ewkb_before" the same query with
+// EWKB decoded through go-geom as before (without the ancestors);
+// "attributes" is the incremental refresh after an
 // assignment or register change (TileStore.GridAttributes: no geometry);
+// "patch_one_change" is one assignment changed and a z16 tile of the new
+// version (the snapshot patched from grid_changes, tiles.SnapshotPatcher);
 // "set_sql" only runs and drains its query (no decoding)
 // and "lateral_sql" the query of before, as the sibling.
 func BenchmarkGridSnapshot(b *testing.B) {
@@ -59,10 +68,48 @@ ANALYZE users; ANALYZE grid_assignments`); err != nil {
 		}
 		b.ReportMetric(float64(n), "grids")
 	})
+	b.Run("load_ewkb_before", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := postgis.GridSnapshotEWKBForTest(ctx, db, day); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("attributes", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := st.GridAttributes(ctx, day); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// One assignment changes, then a tile of the new version: the snapshot
+	// patches the one grid (grid_changes) instead of rereading all.
+	b.Run("patch_one_change", func(b *testing.B) {
+		b.ReportAllocs()
+		snap := &tiles.Snapshot{Layer: "grids", Shapes: "grids", Patch: st.GridPatcher(), Load: st.GridSnapshot, Attrs: st.GridAttributes}
+		var code string
+		var lon, lat float64
+		if err := db.Pool.QueryRow(ctx, `SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid_versions
+WHERE level = 3 AND valid_to IS NULL ORDER BY code LIMIT 1 OFFSET 9000`).Scan(&code, &lon, &lat); err != nil {
+			b.Fatal(err)
+		}
+		tl := maptile.At(orb.Point{lon, lat}, 16)
+		q := tiles.TileQuery{Layer: "grids", Coord: tiles.Coord{Z: 16, X: int(tl.X), Y: int(tl.Y)}, Day: day, Version: "v0"}
+		if _, err := snap.Tile(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		for b.Loop() {
+			b.StopTimer()
+			if _, err := db.Pool.Exec(ctx, `UPDATE grid_assignments SET valid_from = valid_from - 1 WHERE grid_code = $1`, code); err != nil {
+				b.Fatal(err)
+			}
+			i++
+			q.Version = fmt.Sprint("v", i)
+			b.StartTimer()
+			if _, err := snap.Tile(ctx, q); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -46,11 +46,16 @@ type SnapshotAttrsLoader func(ctx context.Context, day time.Time) (map[string]ge
 // unchanged (e.g. only today's workers or the register counts changed)
 // reloads only the features' attributes (Attrs, keyed by the feature's
 // first code) and keeps the geometry, bounds and index.
+//
+// With Patch set, a new version of the same day patches only the features
+// changed since the current copy (SnapshotPatcher): an edit of one grid,
+// assignment or register count rereads that grid, not all of them.
 type Snapshot struct {
 	Layer  string
 	Load   SnapshotLoader
 	Attrs  SnapshotAttrsLoader
 	Shapes string // the revision (TileQuery.Version's "name=token") that changes the geometry
+	Patch  SnapshotPatcher
 
 	cur    atomic.Pointer[snap]
 	flight singleflight.Group
@@ -58,9 +63,12 @@ type Snapshot struct {
 
 type snap struct {
 	version string
+	day     time.Time
+	mark    string // the Patch mark this copy is current to ("" without Patch)
 	feats   []SnapshotFeature
 	bounds  []orb.Bound
 	index   *bucketIndex
+	pos     map[string]int // feature index by first code (with Patch)
 }
 
 // get returns the snapshot of version, loading it when it is not current.
@@ -72,18 +80,38 @@ func (s *Snapshot) get(ctx context.Context, version string, day time.Time) (*sna
 		if c := s.cur.Load(); c != nil && c.version == version {
 			return c, nil
 		}
+		if c := s.cur.Load(); c != nil && s.Patch != nil && c.mark != "" && c.day.Equal(day) {
+			sn, ok, err := s.patch(ctx, c, version, day)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				s.cur.Store(sn)
+				return sn, nil
+			}
+		}
 		if sn, ok, err := s.refreshAttrs(ctx, version, day); ok || err != nil {
 			return sn, err
+		}
+		var mark string
+		if s.Patch != nil {
+			var err error
+			if mark, err = s.Patch.Mark(ctx); err != nil {
+				return nil, err
+			}
 		}
 		feats, err := s.Load(ctx, day)
 		if err != nil {
 			return nil, err
 		}
-		sn := &snap{version: version, feats: feats, bounds: make([]orb.Bound, len(feats))}
+		sn := &snap{version: version, day: day, mark: mark, feats: feats, bounds: make([]orb.Bound, len(feats))}
 		for i, f := range feats {
 			sn.bounds[i] = f.Geometry.Bound()
 		}
 		sn.index = newBucketIndex(sn.bounds)
+		if s.Patch != nil {
+			sn.pos = positions(feats)
+		}
 		s.cur.Store(sn)
 		return sn, nil
 	})
@@ -120,7 +148,9 @@ func (s *Snapshot) refreshAttrs(ctx context.Context, version string, day time.Ti
 	if len(attrs) != len(feats) { // a feature added
 		return nil, false, nil
 	}
-	sn := &snap{version: version, feats: feats, bounds: c.bounds, index: c.index}
+	// Only the attributes are new: the mark stays (a grid changed since it
+	// is simply reread by the next patch).
+	sn := &snap{version: version, day: day, mark: c.mark, feats: feats, bounds: c.bounds, index: c.index, pos: c.pos}
 	s.cur.Store(sn)
 	return sn, true, nil
 }
