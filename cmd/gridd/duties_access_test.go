@@ -110,6 +110,7 @@ func forceRouteCases() map[string]routeCase {
 		}, only(201, "admin", "center")},
 		"GET /api/v1/training/sessions": {fixed("/api/v1/training/sessions"), only(200, "admin", "center", "viewer")},
 		"GET /api/v1/training/retrain":  {fixed("/api/v1/training/retrain"), only(200, "admin", "center", "viewer")},
+		"GET /api/v1/training/gaps":     {fixed("/api/v1/training/gaps"), only(200, "admin", "center", "viewer", "worker")},
 		"POST /api/v1/meetings": {func(*testApp, string) (string, any, map[string]string) {
 			return "/api/v1/meetings", map[string]any{"kind": "grid", "date": "2026-11-20", "grid": otherGrid, "attendees": []string{"center"}}, nil
 		}, only(201, "admin", "center")},

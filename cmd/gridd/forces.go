@@ -27,6 +27,8 @@ func (a *app) openForces() {
 		Tree: func() inspection.Hierarchy { return a.locator.Tree() }, Messages: msg.Must(), Now: now}
 	a.rota = &forces.Service{Store: postgis.NewRotaStore(a.db), People: a.people,
 		Tree: func() forces.Grids { return a.locator.Tree() }, Norms: forces.DefaultNorms(), Now: now}
+	// A police officer's report says whether it was made on a rostered shift.
+	a.cases.Shifts = a.rota
 	a.training = &training.Service{Store: postgis.NewTrainingStore(a.db), People: a.people, Cases: a.cases,
 		Tree: func() auth.Hierarchy { return a.locator.Tree() }, Loc: workday.Shanghai(), Now: now}
 	a.leave = &attendance.Service{Store: postgis.NewLeaveStore(a.db), People: a.people, Now: now}

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/paulmach/orb"
 )
 
 // forceUser creates a login of one of the other grid forces.
@@ -170,5 +175,120 @@ func TestPoliceRota(t *testing.T) {
 	}
 	if res := ta.do("DELETE", fmt.Sprintf("/api/v1/police-rota/shifts/%d", sh.ID), center, nil, nil); res.Status != 204 {
 		t.Errorf("the center removes a shift: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestLiaisonAndPoliceReportsEnterTheLoop: the demo's department liaison
+// (liaison-1) and community police officer (police-1) each report through
+// POST /api/v1/cases; the case keeps their role as its source whatever
+// they send, is located, assigned and given the same routing suggestion
+// as a grid worker's report of the same place and category; the center
+// finds each by source=; each reporter reads only its own reports; the
+// case goes through dispatch to closing like any other. A police report
+// says whether it was made on the officer's rostered shift (the report
+// event's on_shift and shift): on shift 3 of its day at 21:00, and not
+// the next morning, when the officer is not on the rota.
+func TestLiaisonAndPoliceReportsEnterTheLoop(t *testing.T) {
+	clk := &testClock{t: cst(2026, 11, 23, 21, 0)} // a Monday evening: shift 3 (16:00–24:00)
+	ta := newCaseApp(t, clk)
+	center, worker, hw := ta.login("center"), ta.login(ownGrid), ta.login("dept-hwsuo")
+	if res := ta.do("POST", "/api/v1/police-rota/shifts", center, map[string]any{"community": demo.PoliceCommunity, "date": "2026-11-23",
+		"shift": 3, "username": "police-1"}, nil); res.Status != 201 {
+		t.Fatalf("rota: %d %s", res.Status, res.Body)
+	}
+	p := pointIn(ownGrid, 11, 30)
+	ref := ta.report(worker, reportBody("0104", p), nil)
+	if ref.Suggestion == nil {
+		t.Fatalf("the worker's report has no routing suggestion")
+	}
+	type reporter struct{ user, token string }
+	forces := []reporter{{"liaison-1", ta.login("liaison-1")}, {"police-1", ta.login("police-1")}}
+	reported := map[string]caseView{}
+	for i, f := range forces {
+		body := reportBody("0104", orb.Point{p[0] + float64(i+1)*0.00003, p[1]})
+		body["source"] = "worker_app"
+		c := ta.report(f.token, body, nil)
+		var full struct {
+			Source   string `json:"source"`
+			GridCode string `json:"grid_code"`
+			WorkerID int64  `json:"worker_id"`
+		}
+		ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), center, nil, nil).decode(t, &full)
+		role := strings.TrimSuffix(f.user, "-1")
+		if full.Source != role || full.GridCode != ownGrid || full.WorkerID != ref.WorkerID {
+			t.Errorf("%s's case: %+v, want source %s in %s assigned to worker %d", f.user, full, role, ownGrid, ref.WorkerID)
+		}
+		if c.Suggestion == nil || c.Suggestion.LeadUnit != ref.Suggestion.LeadUnit || !slices.Equal(c.Suggestion.CoUnits, ref.Suggestion.CoUnits) {
+			t.Errorf("%s's routing suggestion %+v, want the worker's %+v", f.user, c.Suggestion, ref.Suggestion)
+		}
+		reported[f.user] = c
+	}
+	onShift := func(c caseView) string {
+		t.Helper()
+		var full caseView
+		ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), center, nil, nil).decode(t, &full)
+		if len(full.Timeline) == 0 || full.Timeline[0].Action != "report" {
+			t.Fatalf("case %d has no report event: %+v", c.ID, full.Timeline)
+		}
+		d := full.Timeline[0].Data
+		return fmt.Sprint(d["on_shift"], " ", d["shift"])
+	}
+	if got := onShift(reported["police-1"]); got != "true 3" {
+		t.Errorf("police-1's report at 21:00 on its shift 3: on_shift, shift = %s, want true 3", got)
+	}
+	if got := onShift(reported["liaison-1"]); got != "<nil> <nil>" {
+		t.Errorf("the liaison's report carries on_shift, shift = %s", got)
+	}
+	var list struct {
+		Cases []struct {
+			ID     int64  `json:"id"`
+			Source string `json:"source"`
+		} `json:"cases"`
+	}
+	for _, f := range forces {
+		own, other := reported[f.user], reported["liaison-1"]
+		if f.user == "liaison-1" {
+			other = reported["police-1"]
+		}
+		ta.do("GET", "/api/v1/cases?source="+strings.TrimSuffix(f.user, "-1"), center, nil, nil).decode(t, &list)
+		if len(list.Cases) != 1 || list.Cases[0].ID != own.ID {
+			t.Errorf("the center's list of %s reports: %+v, want only %d", f.user, list.Cases, own.ID)
+		}
+		ta.do("GET", "/api/v1/cases?limit=50", f.token, nil, nil).decode(t, &list)
+		if len(list.Cases) != 1 || list.Cases[0].ID != own.ID {
+			t.Errorf("%s's own list: %+v, want only %d", f.user, list.Cases, own.ID)
+		}
+		if res := ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", own.ID), f.token, nil, nil); res.Status != 200 {
+			t.Errorf("%s reads its report: %d", f.user, res.Status)
+		}
+		for _, id := range []int64{other.ID, ref.ID} {
+			if res := ta.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), f.token, nil, nil); res.Status != 403 {
+				t.Errorf("%s reads case %d it did not report: %d", f.user, id, res.Status)
+			}
+		}
+	}
+
+	// Each goes through dispatch to closing like any report.
+	for i, f := range forces {
+		c := reported[f.user]
+		ta.mustAct(center, &c, map[string]any{"action": "accept"})
+		ta.mustAct(center, &c, map[string]any{"action": "dispatch", "unit": "hwsuo"})
+		if res := ta.act(f.token, &c, map[string]any{"action": "unit_accept"}); res.Status != 403 && res.Status != 409 {
+			t.Errorf("%s accepts for the unit: %d", f.user, res.Status)
+		}
+		ta.mustAct(hw, &c, map[string]any{"action": "unit_accept"})
+		ta.mustAct(hw, &c, map[string]any{"action": "handle", "comment": "已处置", "photos": []int64{ta.upload(hw, uint8(20+i))}})
+		ta.mustAct(center, &c, map[string]any{"action": "send_verification"})
+		ta.mustAct(worker, &c, map[string]any{"action": "verify_pass", "comment": "核查通过"})
+		if c.Status != "closed" || c.LeadUnit != "hwsuo" {
+			t.Errorf("%s's case after the loop: status %s, unit %s", f.user, c.Status, c.LeadUnit)
+		}
+	}
+
+	// The next morning (shift 2) police-1 is on no shift.
+	clk.Add(12 * time.Hour)
+	off := ta.report(forces[1].token, reportBody("0104", orb.Point{p[0], p[1] + 0.00005}), nil)
+	if got := onShift(off); got != "false <nil>" {
+		t.Errorf("police-1's report off the rota: on_shift, shift = %s, want false <nil>", got)
 	}
 }

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/people"
 
 	"github.com/gridd/gridd/internal/workday"
 )
@@ -246,5 +251,146 @@ func TestMyTraining(t *testing.T) {
 	ta.do("GET", "/api/v1/me/training", ta.login(otherGrid), nil, nil).decode(t, &mine)
 	if mine.Retrain == nil || mine.Retrain.Title != "别人的培训" || mine.HoursYear != 0 {
 		t.Errorf("the other worker: retrain %+v, hours %v", mine.Retrain, mine.HoursYear)
+	}
+}
+
+// TestTrainingAndMeetingGaps: P5's two sessions a month and P1's weekly
+// party-group and grid meetings are flagged per month — a worker with one
+// session attended (one in the month before does not count) is short, one
+// with two is not; a grid's ended ISO weeks (Thursday in the month) lack
+// the kinds not held, a meeting of the next month's week does not count;
+// the center reads its subtree, a viewer its village, a worker itself.
+func TestTrainingAndMeetingGaps(t *testing.T) {
+	clk := &testClock{t: cst(2026, 12, 3, 10, 0)} // a Thursday
+	ta := newCaseApp(t, clk)
+	center, worker := ta.login("center"), ta.login(ownGrid)
+	b := "370114001001002" // ownGrid's neighbour in the same village
+	session := func(date string, att ...map[string]any) {
+		t.Helper()
+		res := ta.do("POST", "/api/v1/training/sessions", center, map[string]any{"title": "网格员业务培训", "date": date, "hours": 1,
+			"pass_mark": 60, "scope": "370114001000000", "attendees": att}, nil)
+		if res.Status != 201 {
+			t.Fatalf("session %s: %d %s", date, res.Status, res.Body)
+		}
+	}
+	came := func(u string) map[string]any { return map[string]any{"username": u, "attended": true, "score": 80} }
+	session("2026-10-30", came(b))
+	session("2026-11-05", came(ownGrid), came(b))
+	session("2026-11-20", came(ownGrid), map[string]any{"username": b, "attended": false})
+	meeting := func(kind, date string) {
+		t.Helper()
+		res := ta.do("POST", "/api/v1/meetings", worker, map[string]any{"kind": kind, "date": date, "grid": ownGrid, "attendees": []string{ownGrid}}, nil)
+		if res.Status != 201 {
+			t.Fatalf("meeting %s %s: %d %s", kind, date, res.Status, res.Body)
+		}
+	}
+	// Weeks of November 2026: W45 (11-02) … W48 (11-23); W49 (11-30) is December's.
+	for _, d := range []string{"2026-11-02", "2026-11-13", "2026-11-18", "2026-11-29"} {
+		meeting("grid", d)
+	}
+	for _, d := range []string{"2026-11-08", "2026-11-10", "2026-11-27", "2026-11-30"} {
+		meeting("party_group", d)
+	}
+	type gaps struct {
+		Month        string
+		Complete     bool
+		WorkersShort []struct {
+			Username       string
+			Grids          []string
+			Sessions, Want int
+		} `json:"workers_short"`
+		Weeks []struct {
+			Grid, Week, From, To string
+			Missing              []string
+		} `json:"weeks_without_meeting"`
+	}
+	get := func(token, month string) gaps {
+		t.Helper()
+		res := ta.do("GET", "/api/v1/training/gaps?month="+month, token, nil, nil)
+		if res.Status != 200 {
+			t.Fatalf("gaps %s: %d %s", month, res.Status, res.Body)
+		}
+		var g gaps
+		res.decode(t, &g)
+		return g
+	}
+	short := func(g gaps) map[string]int {
+		m := map[string]int{}
+		for _, w := range g.WorkersShort {
+			m[w.Username] = w.Sessions
+		}
+		return m
+	}
+	weeks := func(g gaps, grid string) []string {
+		var out []string
+		for _, w := range g.Weeks {
+			if w.Grid == grid {
+				out = append(out, w.Week+" "+w.From+" "+fmt.Sprint(w.Missing))
+			}
+		}
+		return out
+	}
+
+	g := get(center, "2026-11")
+	if !g.Complete || g.Month != "2026-11" {
+		t.Errorf("month %s complete %v, want 2026-11 complete", g.Month, g.Complete)
+	}
+	sh := short(g)
+	if n, ok := sh[b]; !ok || n != 1 {
+		t.Errorf("%s: short %v with %d sessions, want short with 1", b, ok, n)
+	}
+	if _, ok := sh[ownGrid]; ok {
+		t.Errorf("%s attended two sessions but is short", ownGrid)
+	}
+	if n, ok := sh[otherGrid]; !ok || n != 0 {
+		t.Errorf("%s: short %v with %d, want short with 0", otherGrid, ok, n)
+	}
+	if got, want := fmt.Sprint(weeks(g, ownGrid)), "[2026-W47 2026-11-16 [party_group]]"; got != want {
+		t.Errorf("%s weeks without a meeting: %s, want %s", ownGrid, got, want)
+	}
+	if got := weeks(g, b); len(got) != 4 || got[0] != "2026-W45 2026-11-02 [party_group grid]" {
+		t.Errorf("%s weeks without a meeting: %v, want W45…W48 with both kinds", b, got)
+	}
+
+	// A worker reads only itself and its own grids.
+	mine := get(worker, "2026-11")
+	if len(mine.WorkersShort) != 0 || fmt.Sprint(weeks(mine, ownGrid)) != "[2026-W47 2026-11-16 [party_group]]" || len(mine.Weeks) != 1 {
+		t.Errorf("the worker's own gaps: %+v", mine)
+	}
+	if theirs := get(ta.login(b), "2026-11"); fmt.Sprint(short(theirs)) != fmt.Sprint(map[string]int{b: 1}) || len(theirs.Weeks) != 4 {
+		t.Errorf("%s's own gaps: %+v", b, theirs)
+	}
+	// A viewer of the other village sees its workers only.
+	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.people.CreateUser(context.Background(), &people.User{Username: "viewer2", Name: "查看员", Role: people.RoleViewer, ScopeCode: viewerScope, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	vg := get(ta.login("viewer2"), "2026-11")
+	for _, w := range vg.WorkersShort {
+		for _, c := range w.Grids {
+			if !strings.HasPrefix(c, "370114001002") {
+				t.Errorf("the viewer sees %s of grid %s outside its village", w.Username, c)
+			}
+		}
+	}
+	if _, ok := short(vg)[otherGrid]; !ok || len(weeks(vg, ownGrid)) != 0 {
+		t.Errorf("the viewer's gaps: %v short, %d weeks of %s", short(vg), len(weeks(vg, ownGrid)), ownGrid)
+	}
+
+	// This month: counts so far, no week ended yet (W49 ends on Sunday 12-06).
+	if now := get(center, ""); now.Month != "2026-12" || now.Complete || len(now.Weeks) != 0 {
+		t.Errorf("this month: %s complete %v, %d weeks", now.Month, now.Complete, len(now.Weeks))
+	}
+	for _, bad := range []struct{ month, reason string }{{"2026-13", "invalid_month"}, {"2027-01", "month_in_future"}} {
+		res := ta.do("GET", "/api/v1/training/gaps?month="+bad.month, center, nil, nil)
+		if res.Status != 400 || !bytes.Contains(res.Body, []byte(`"month"`)) || !bytes.Contains(res.Body, []byte(bad.reason)) {
+			t.Errorf("month %s: %d %s", bad.month, res.Status, res.Body)
+		}
+	}
+	if res := ta.do("GET", "/api/v1/training/gaps", ta.login("dept-hwsuo"), nil, nil); res.Status != 403 {
+		t.Errorf("a department reads the gaps: %d", res.Status)
 	}
 }

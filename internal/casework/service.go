@@ -187,6 +187,10 @@ type Service struct {
 	Tree   func() Hierarchy
 	Now    func() time.Time
 	Config Config
+	// Shifts, when set, says whether a community police officer's report
+	// was made on one of its rostered shifts: the report event's data
+	// holds on_shift (and shift, its number, when true).
+	Shifts Shifts
 
 	mu       sync.Mutex
 	catalog  *catalog
@@ -201,6 +205,12 @@ type catalog struct {
 	rules      []*Rule
 	calendar   *workday.Calendar
 	clock      ClockSettings
+}
+
+// Shifts answers which rostered shift a police officer was on at an
+// instant (0: none).
+type Shifts interface {
+	ShiftAt(ctx context.Context, u *people.User, at time.Time) (int, error)
 }
 
 // NewService returns a service with defaults filled in.
@@ -611,6 +621,16 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	}
 	events := []*Event{{Action: ActReport, ToStatus: StatusReported, ActorID: p.User.ID, ActorName: p.User.Name, At: now,
 		Comment: r.Description, Attachments: c.Photos, Data: map[string]any{"source": r.Source}}}
+	if p.Role() == people.RolePolice && s.Shifts != nil {
+		n, err := s.Shifts.ShiftAt(ctx, p.User, at)
+		if err != nil {
+			return nil, false, err
+		}
+		events[0].Data["on_shift"] = n > 0
+		if n > 0 {
+			events[0].Data["shift"] = n
+		}
+	}
 	if r.ResolvedOnSite {
 		c.Status = StatusClosed
 		c.AcceptedAt, c.ClosedAt, c.HandledAt = &now, &now, &now

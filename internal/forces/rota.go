@@ -19,6 +19,7 @@ import (
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/workday"
 )
 
 // Norms are the staffing norms a rota is checked against.
@@ -86,6 +87,41 @@ type Service struct {
 	Tree   func() Grids
 	Norms  Norms
 	Now    func() time.Time
+}
+
+// ShiftOf returns the civil date (00:00 UTC) and the shift number
+// (1..ShiftsPerDay) holding t in Asia/Shanghai. The rota names shifts by
+// number only; gridd cuts the day into ShiftsPerDay equal spans from
+// midnight (three shifts: 00:00–08:00, 08:00–16:00, 16:00–24:00), each
+// span holding its start and not its end.
+func (n Norms) ShiftOf(t time.Time) (time.Time, int) {
+	l := t.In(workday.Shanghai())
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+	per := n.ShiftsPerDay
+	if per < 1 {
+		per = 1
+	}
+	return day, l.Hour()*per/24 + 1
+}
+
+// ShiftAt returns the number of the rostered shift the police officer u
+// was on at t on the rota of its community (u.ScopeCode), or 0 when it
+// was on none. Someone other than a community police officer is on none.
+func (s *Service) ShiftAt(ctx context.Context, u *people.User, t time.Time) (int, error) {
+	if u.Role != people.RolePolice || u.ScopeCode == "" {
+		return 0, nil
+	}
+	day, n := s.Norms.ShiftOf(t)
+	shifts, err := s.Store.FindShifts(ctx, u.ScopeCode, day, day)
+	if err != nil {
+		return 0, err
+	}
+	for _, sh := range shifts {
+		if sh.UserID == u.ID && sh.Shift == n {
+			return n, nil
+		}
+	}
+	return 0, nil
 }
 
 // MaxRotaDays bounds a rota read.

@@ -36,3 +36,27 @@ func TestCheckFlagsBreachesOfTheNorm(t *testing.T) {
 		t.Errorf("norm 12/2: %d %v", officers, flags)
 	}
 }
+
+// TestShiftOf: three shifts cut the Shanghai day at 08:00 and 16:00, each
+// holding its start; an instant given in UTC is read in Shanghai.
+func TestShiftOf(t *testing.T) {
+	sh := time.FixedZone("CST", 8*3600)
+	n := DefaultNorms()
+	for _, c := range []struct {
+		at   time.Time
+		day  string
+		want int
+	}{
+		{time.Date(2026, 11, 23, 0, 0, 0, 0, sh), "2026-11-23", 1},
+		{time.Date(2026, 11, 23, 7, 59, 59, 0, sh), "2026-11-23", 1},
+		{time.Date(2026, 11, 23, 8, 0, 0, 0, sh), "2026-11-23", 2},
+		{time.Date(2026, 11, 23, 16, 0, 0, 0, sh), "2026-11-23", 3},
+		{time.Date(2026, 11, 23, 23, 59, 0, 0, sh), "2026-11-23", 3},
+		{time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC), "2026-11-24", 1}, // 01:00 the next day in Shanghai
+	} {
+		day, got := n.ShiftOf(c.at)
+		if day.Format(time.DateOnly) != c.day || got != c.want {
+			t.Errorf("ShiftOf(%s) = %s shift %d, want %s shift %d", c.at, day.Format(time.DateOnly), got, c.day, c.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 //	POST /api/v1/training/sessions          (Idempotency-Key) {"title","date","hours","pass_mark","scope","attendees":[{"username","attended","score"}]}
 //	GET  /api/v1/training/sessions?from=&to=  sessions in scope with attendance and scores
 //	GET  /api/v1/training/retrain             who must retrain (latest session missed or failed)
+//	GET  /api/v1/training/gaps?month=YYYY-MM  workers with fewer than two sessions in the month; grids' weeks without a weekly meeting
 //	POST /api/v1/meetings                     (Idempotency-Key) {"kind":"party_group|grid|dispatch","date","grid","title","minutes","attendees":[username]}
 //	GET  /api/v1/meetings?kind=&from=&to=     meetings in scope, newest first
 //	GET  /api/v1/meetings/{id}                one meeting with attendees and minutes
@@ -27,6 +28,7 @@ func (s *Server) registerTrainingRoutes(r chi.Router) {
 	r.Post("/training/sessions", s.h(s.createSession))
 	r.Get("/training/sessions", s.h(s.listSessions))
 	r.Get("/training/retrain", s.h(s.retrainList))
+	r.Get("/training/gaps", s.h(s.trainingGaps))
 	r.Post("/meetings", s.h(s.createMeeting))
 	r.Get("/meetings", s.h(s.listMeetings))
 	r.Get("/meetings/{id}", s.h(s.getMeeting))
@@ -116,6 +118,20 @@ func (s *Server) retrainList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.ok(w, r, map[string]any{"retrain": list})
+}
+
+func (s *Server) trainingGaps(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.Training.Gaps(r.Context(), principal(r), r.URL.Query().Get("month"))
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, struct {
+		Month               string                        `json:"month"`
+		Complete            bool                          `json:"complete"`
+		SessionsWanted      int                           `json:"sessions_wanted"`
+		WorkersShort        []training.WorkerShort        `json:"workers_short"`
+		WeeksWithoutMeeting []training.WeekWithoutMeeting `json:"weeks_without_meeting"`
+	}{g.Month, g.Complete, training.SessionsPerMonth, g.WorkersShort, g.WeeksWithoutMeeting})
 }
 
 func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) error {

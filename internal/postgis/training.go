@@ -236,3 +236,28 @@ func (s *TrainingStore) FindUserMeetings(ctx context.Context, userID int64, scop
 	}
 	return s.queryMeetings(ctx, w, 200, a.vals)
 }
+
+// FindMeetingDays returns the kind, date and grid of every meeting of
+// kinds held in [from, to] for the grids under scope (nil: all).
+func (s *TrainingStore) FindMeetingDays(ctx context.Context, scope []string, kinds []string, from, to time.Time) ([]*training.Meeting, error) {
+	a := &sqlArgs{}
+	w := []string{"m.kind = ANY(" + a.add(kinds) + ")", "m.held_on >= " + a.add(from), "m.held_on <= " + a.add(to), "m.grid_code IS NOT NULL"}
+	if scope != nil {
+		w = append(w, gridScopeCondition(a, "m.grid_code", scope))
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT m.id, m.kind, m.held_on, m.grid_code FROM meetings m WHERE `+strings.Join(w, " AND ")+`
+ORDER BY m.held_on, m.id`, a.vals...)
+	if err != nil {
+		return nil, translate(err, "meetings")
+	}
+	defer rows.Close()
+	out := []*training.Meeting{}
+	for rows.Next() {
+		var m training.Meeting
+		if err := rows.Scan(&m.ID, &m.Kind, &m.Date, &m.GridCode); err != nil {
+			return nil, err
+		}
+		out = append(out, &m)
+	}
+	return out, translate(rows.Err(), "meetings")
+}

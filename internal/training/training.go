@@ -100,6 +100,10 @@ type Store interface {
 	FindUserMeetings(ctx context.Context, userID int64, scope []string) ([]*Meeting, error)
 	FindMeeting(ctx context.Context, id int64) (*Meeting, error)
 	FindMeetings(ctx context.Context, scope []string, kind string, from, to *time.Time) ([]*Meeting, error)
+	// FindMeetingDays returns every meeting of kinds held in [from, to]
+	// for the grids under scope (nil: all), unbounded in number, with its
+	// kind, date and grid only (no minutes or attendees).
+	FindMeetingDays(ctx context.Context, scope []string, kinds []string, from, to time.Time) ([]*Meeting, error)
 }
 
 // Cases gives last week's figures for the meeting pack.
