@@ -1,6 +1,7 @@
 package msg
 
-// Details of the second factor's reset and turning off, patrol partitions
+// Details added with the second factor's reset, patrol archives, the province
+// instance, audit sealing, the grid snapshot's patches and training gaps.
 // and archives, and the province instance (issues 16 and 20).
 var detailsScale = map[string]string{
 	"role %s must keep a second factor":    "角色 %s 必须保留第二验证因素",
@@ -32,4 +33,11 @@ var detailsScale = map[string]string{
 	"at most %d months per request":                                                   "每次最多查询 %d 个月",
 	"province hot spots cover every city; a grid subtree belongs to one city's gridd": "省级热点覆盖全部城市；某一网格范围请在该市的系统中查看",
 	"want a six-digit administrative division code such as 370114; got %q":            "应为六位行政区划代码，例如 370114；收到 %q",
+
+	"audit seal":                                "审计链封存",
+	"audit log ids":                             "审计记录编号",
+	"grid snapshot mark":                        "网格快照标记",
+	"grid snapshot changes":                     "网格快照变更",
+	"want month=YYYY-MM, got %q":                "月份应为 YYYY-MM，收到 %q",
+	"want this month or an earlier one, got %s": "应为本月或更早的月份，收到 %s",
 }
