@@ -2,7 +2,6 @@ package msg
 
 // Details added with the second factor's reset, patrol archives, the province
 // instance, audit sealing, the grid snapshot's patches and training gaps.
-// and archives, and the province instance (issues 16 and 20).
 var detailsScale = map[string]string{
 	"role %s must keep a second factor":    "角色 %s 必须保留第二验证因素",
 	"an admin requires your second factor": "管理员已要求您使用第二验证因素",
