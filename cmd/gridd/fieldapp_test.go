@@ -233,6 +233,7 @@ func TestFieldAppReport(t *testing.T) {
 	artifact(t, "field-report-zh.png", cdpGet(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 	category := cdpGet(t, ctx, "first category", chromedp.Evaluate[string](`document.querySelector('#cat-chips .chip').dataset.code`))
 	tp.tap("the first category", "#cat-chips .chip")
+	waitFor[bool](t, ctx, "the category chosen", `!!document.querySelector('#cat-chips .chip.on')`)
 	tp.tap("send", "#report-send")
 	id := waitFor[float64](t, ctx, "the case created", `(() => { const s = window.__griddM.sent.find((x) => x.kind === 'report'); return s ? s.id : false })()`)
 	if tp.n > 3 {
@@ -373,7 +374,12 @@ func TestFieldAppOffline(t *testing.T) {
 	cdpDo(t, ctx, "report", chromedp.Tap(chromedp.CSS("#btn-report")))
 	cdpDo(t, ctx, "photo", chromedp.SetUploadFiles(chromedp.CSS("#report-photo"), []string{testJPEG(t, dir, "a.jpg", 800, 600, 2)}))
 	waitFor[bool](t, ctx, "the photo and the location", `window.__griddM.report.before.length === 1 && !!window.__griddM.report.pos`)
-	cdpDo(t, ctx, "category and send", chromedp.Tap(chromedp.CSS("#cat-chips .chip")), chromedp.Tap(chromedp.CSS("#report-send")))
+	// The grid line is written 300 ms after the location arrives and moves
+	// the chips below it: tap once it is there, and again if the tap
+	// landed where a chip used to be.
+	waitFor[bool](t, ctx, "the grid line (offline)", `document.querySelector('#report-grid').textContent !== ''`)
+	tapUntil(t, ctx, "a category", "#cat-chips .chip", `!!document.querySelector('#cat-chips .chip.on')`)
+	cdpDo(t, ctx, "send", chromedp.Tap(chromedp.CSS("#report-send")))
 	waitFor[bool](t, ctx, "the report queued", `window.__griddM.counts && window.__griddM.counts.pending >= 1`)
 
 	// A verification.
