@@ -212,11 +212,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if replayed {
-		status = http.StatusOK
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
+	status := createdStatus(w, replayed)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/cases/%d", c.ID))
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
 	s.writeJSON(w, r, status, "application/json", s.toCaseJSON(r, c))
@@ -286,13 +282,9 @@ func (s *Server) transitionCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	im := strings.Trim(strings.TrimPrefix(r.Header.Get("If-Match"), "W/"), `"`)
-	if im == "" {
-		return errs.Invalidf("If-Match", "if_match_required", "send If-Match with the case's current version (its ETag)")
-	}
-	version, err := strconv.Atoi(im)
-	if err != nil || version < 1 {
-		return errs.Invalidf("If-Match", "invalid_if_match", "want the version number from the ETag, got %q", im)
+	version, err := ifMatchVersion(r, "send If-Match with the case's current version (its ETag)")
+	if err != nil {
+		return err
 	}
 	var req transitionJSON
 	if err := decodeJSON(r, &req); err != nil {

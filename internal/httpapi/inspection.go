@@ -142,11 +142,7 @@ func (s *Server) createInspection(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if replayed {
-		status = http.StatusOK
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
+	status := createdStatus(w, replayed)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/inspections/%d", in.ID))
 	s.writeJSON(w, r, status, "application/json", toInspectionJSON(in))
 	return nil

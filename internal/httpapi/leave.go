@@ -3,8 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -54,11 +52,7 @@ func (s *Server) askLeave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if replayed {
-		status = http.StatusOK
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
+	status := createdStatus(w, replayed)
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, l.Version))
 	s.writeJSON(w, r, status, "application/json", toLeaveJSON(l))
 	return nil
@@ -89,13 +83,9 @@ func (s *Server) decideLeave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	im := strings.Trim(strings.TrimPrefix(r.Header.Get("If-Match"), "W/"), `"`)
-	if im == "" {
-		return errs.Invalidf("If-Match", "if_match_required", "send If-Match with the request's current version (its ETag)")
-	}
-	version, err := strconv.Atoi(im)
-	if err != nil || version < 1 {
-		return errs.Invalidf("If-Match", "invalid_if_match", "want the version number from the ETag, got %q", im)
+	version, err := ifMatchVersion(r, "send If-Match with the request's current version (its ETag)")
+	if err != nil {
+		return err
 	}
 	var req struct {
 		Approve *bool `json:"approve"`

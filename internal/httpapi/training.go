@@ -228,13 +228,3 @@ func (s *Server) myTraining(w http.ResponseWriter, r *http.Request) error {
 		Meetings      []myMeetingJSON      `json:"meetings"`
 	}{mine.Sessions, mine.HoursYear, mine.HoursQuarter, mine.SessionsMonth, mine.Retrain, ms})
 }
-
-// createdStatus is 201 for a new object, 200 with Idempotent-Replayed for
-// a retry answered with the object stored first.
-func createdStatus(w http.ResponseWriter, replayed bool) int {
-	if replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-		return http.StatusOK
-	}
-	return http.StatusCreated
-}

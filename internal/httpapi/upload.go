@@ -28,11 +28,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if ph.Replayed {
-		status = http.StatusOK
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
+	status := createdStatus(w, ph.Replayed)
 	out := map[string]any{"id": ph.ID, "content_type": ph.ContentType, "width": ph.Width, "height": ph.Height,
 		"bytes": len(ph.Data), "location_hint": nil}
 	if ph.GPS != nil {

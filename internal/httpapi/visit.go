@@ -95,11 +95,7 @@ func (s *Server) createVisit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if v.Replayed {
-		status = http.StatusOK
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
+	status := createdStatus(w, v.Replayed)
 	s.writeJSON(w, r, status, "application/json", s.visitOut(r, v))
 	return nil
 }
