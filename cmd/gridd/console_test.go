@@ -393,8 +393,9 @@ func TestConsoleCaseDispatch(t *testing.T) {
 	if st := cdpGet(t, ctx, "row status", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).dataset.status`, row))); st != "accepted" {
 		t.Fatalf("list shows case %d as %q, want accepted", id, st)
 	}
-	cdpDo(t, ctx, "open the case", chromedp.Click(chromedp.CSS(row+" button")))
-	waitFor[bool](t, ctx, "the dispatch action", `!!document.querySelector('#act-dispatch')`)
+	// The list may draw itself again (the counts arrive after the page):
+	// a click on the row being replaced is retried.
+	clickUntil(t, ctx, "open the case", row+" button", `!!document.querySelector('#act-dispatch')`)
 	unit := waitFor[string](t, ctx, "the suggested unit preselected", `(() => { const s = document.querySelector('#case-actions select'); return s && s.value ? s.value : false })()`)
 	if unit != lead {
 		t.Errorf("dispatch preselects %q, want the routing suggestion %q", unit, lead)
@@ -511,4 +512,25 @@ func hasRoute(t *testing.T, ta *testApp, route string) bool {
 		t.Fatal(err)
 	}
 	return found
+}
+
+// clickUntil clicks sel until cond (a JavaScript expression) holds, at
+// most three times: a list drawn again between finding a node and clicking
+// it makes the click fail or land on a node that is gone.
+func clickUntil(t testing.TB, ctx context.Context, what, sel, cond string) {
+	t.Helper()
+	var last error
+	for try := 0; try < 3; try++ {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		last = chromedp.Do(cctx, chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if last == nil {
+			ok, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+			if err == nil && ok {
+				return
+			}
+			last = err
+		}
+	}
+	t.Fatalf("%s: %s never held (last: %v)", what, cond, last)
 }
