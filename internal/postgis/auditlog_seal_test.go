@@ -33,16 +33,18 @@ func TestAuditSealConcurrentWriters(t *testing.T) {
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 
 	// The long transaction: its entry is in, its commit waits.
-	hold := make(chan struct{})
+	// Writers start only once its entry has taken its id (a check of
+	// pg_stat_activity alone could pass between its two statements).
+	inserted, hold := make(chan struct{}), make(chan struct{})
 	lateErr := make(chan error, 1)
 	go func() {
-		lateErr <- postgis.ChangeWithAuditForTest(ctx, db, &auditlog.Entry{At: now, Action: auditlog.ActionWrite, Actor: "late"}, hold)
+		lateErr <- postgis.ChangeWithAuditForTest(ctx, db, &auditlog.Entry{At: now, Action: auditlog.ActionWrite, Actor: "late"}, inserted, hold)
 	}()
-	waitFor(t, func() bool {
-		var n int
-		_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND datname = current_database()`).Scan(&n)
-		return n > 0
-	})
+	select {
+	case <-inserted:
+	case err := <-lateErr:
+		t.Fatalf("late transaction ended before its hold: %v", err)
+	}
 
 	stop := make(chan struct{})
 	var sealers sync.WaitGroup
@@ -71,7 +73,7 @@ func TestAuditSealConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				e := &auditlog.Entry{At: now, Action: auditlog.ActionWrite, Actor: fmt.Sprintf("w%d-%d", w, i), Route: "/test"}
-				if err := postgis.ChangeWithAuditForTest(ctx, db, e, nil); err != nil {
+				if err := postgis.ChangeWithAuditForTest(ctx, db, e, nil, nil); err != nil {
 					t.Error(err)
 					return
 				}

@@ -39,8 +39,9 @@ var GridSnapshotSQLForTest = gridSnapshotSQL
 
 // ChangeWithAuditForTest runs a change (a row in a scratch table) with a
 // write request's pending audit entry through db.tx; hold, when not nil,
-// is waited for before the transaction commits (after its entry is in).
-func ChangeWithAuditForTest(ctx context.Context, db *DB, e *auditlog.Entry, hold <-chan struct{}) error {
+// is waited for before the transaction commits, and inserted is closed
+// once the entry is in (it has its id) and the hold begins.
+func ChangeWithAuditForTest(ctx context.Context, db *DB, e *auditlog.Entry, inserted chan<- struct{}, hold <-chan struct{}) error {
 	p := auditlog.NewPending(e, nil)
 	ctx = auditlog.WithPending(ctx, p)
 	return db.tx(ctx, func(tx pgx.Tx) error {
@@ -57,6 +58,7 @@ func ChangeWithAuditForTest(ctx context.Context, db *DB, e *auditlog.Entry, hold
 					return err
 				}
 			}
+			close(inserted)
 			<-hold
 		}
 		return nil
