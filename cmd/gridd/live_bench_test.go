@@ -34,8 +34,9 @@ func BenchmarkEventLatency(b *testing.B) {
 	for range b.N {
 		t0 := time.Now()
 		var id int64
-		if err := a.db.Pool.QueryRow(ctx, `INSERT INTO events (kind, object, object_id, grid_code, data)
-VALUES ('case.changed', 'case', '0', $1, '{"action":"bench"}') RETURNING id`, ownGrid).Scan(&id); err != nil {
+		if err := a.db.Pool.QueryRow(ctx, `WITH e AS (INSERT INTO events (kind, object, object_id, grid_code, data)
+VALUES ('case.changed', 'case', '0', $1, '{"action":"bench"}') RETURNING id)
+SELECT id, pg_notify('gridd_events', '') FROM e`, ownGrid).Scan(&id, nil); err != nil {
 			b.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -109,8 +110,9 @@ func BenchmarkWebhookDeliveries(b *testing.B) {
 	got.Store(0)
 	want.Store(int64(b.N))
 	start := time.Now()
-	if _, err := ta.db.Pool.Exec(ctx, `INSERT INTO events (kind, object, object_id, grid_code)
-SELECT 'case.changed', 'case', g::text, $2 FROM generate_series(1, $1) g`, b.N, ownGrid); err != nil {
+	if _, err := ta.db.Pool.Exec(ctx, `WITH e AS (INSERT INTO events (kind, object, object_id, grid_code)
+SELECT 'case.changed', 'case', g::text, $2 FROM generate_series(1, $1) g RETURNING 1)
+SELECT pg_notify('gridd_events', '') FROM (SELECT count(*) FROM e) n`, b.N, ownGrid); err != nil {
 		b.Fatal(err)
 	}
 	select {

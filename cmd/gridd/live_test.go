@@ -170,19 +170,21 @@ func TestEventsOutOfOrderCommit(t *testing.T) {
 			}
 		}
 		var low, high int64
-		q := `INSERT INTO events (kind, object, object_id) VALUES ('case.changed', 'case', $1) RETURNING id`
+		// Each wakes the hubs at its commit, as the stores do after theirs.
+		q := `WITH e AS (INSERT INTO events (kind, object, object_id) VALUES ('case.changed', 'case', $1) RETURNING id)
+SELECT id, pg_notify('gridd_events', '') FROM e`
 		if olderXIDFirst {
-			if err := t2.QueryRow(ctx, q, "t2").Scan(&low); err != nil {
+			if err := t2.QueryRow(ctx, q, "t2").Scan(&low, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := t1.QueryRow(ctx, q, "t1").Scan(&high); err != nil {
+			if err := t1.QueryRow(ctx, q, "t1").Scan(&high, nil); err != nil {
 				t.Fatal(err)
 			}
 		} else {
-			if err := t1.QueryRow(ctx, q, "t1").Scan(&low); err != nil {
+			if err := t1.QueryRow(ctx, q, "t1").Scan(&low, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := t2.QueryRow(ctx, q, "t2").Scan(&high); err != nil {
+			if err := t2.QueryRow(ctx, q, "t2").Scan(&high, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -173,7 +173,7 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 			nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
 			c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
 			keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-			c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs, nil)
+			c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs)
 	}
 	if auditlog.PendingFrom(ctx) != nil {
 		// A request's case commits with its audit entry (db.tx).
@@ -181,14 +181,17 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 			if err := insert(tx); err != nil {
 				return err
 			}
-			changedLayer(tx, "cases") // notified by createCaseSQL
 			auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
-			return nil
+			if err := notifyAfterCommit(ctx, tx, eventsChannel, ""); err != nil {
+				return err
+			}
+			return notifyLayer(ctx, tx, "cases")
 		})
 	} else {
 		err = insert(s.db.Pool)
 		if err == nil {
 			s.db.revs.changed([]string{"cases"})
+			s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
 		}
 	}
 	var pgErr *pgconn.PgError
@@ -217,8 +220,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 // JSON array of events in order) and its photos' attachment ($29: every id
 // must be an unattached upload of the reporter, or the whole statement
 // fails with unknown_upload). It returns the case's id, number and event
-// ids and tells the instances' revision caches (notifyLayer); no row
-// when the key was taken. The events it publishes ($36, see
+// ids; no row when the key was taken. CreateCase notifies the instances
+// after the commit (notifyAfterCommit). The events it publishes ($36, see
 // publishedRows) are written by the same statement, naming the new id.
 const createCaseSQL = `
 WITH c AS (
@@ -255,7 +258,7 @@ WITH c AS (
 	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
 	ORDER BY x.n
 )
-SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e), pg_notify('gridd_layers', 'cases')
+SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
 FROM c
 WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true ELSE gridd_fail('unknown_upload') IS NULL END`
 

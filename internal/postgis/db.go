@@ -43,6 +43,7 @@ type DB struct {
 	revs        revisionCache    // layer revisions while listening (ListenLayers)
 	standbyRevs standbyRevisions // layer revisions as the read replica has them
 	auditIDs    auditIDs         // audit entry IDs drawn ahead
+	notes       notifier         // notifications sent after commit (notifyAfterCommit)
 	// auditWritten wakes this instance's audit sealer (RunSealer) after
 	// a commit with audit entries.
 	auditWritten chan struct{}
@@ -202,6 +203,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	}
 	if err == nil && lt != nil {
 		db.revs.changed(lt.layers)
+		db.notes.send(db, lt.notes)
 	}
 	if err == nil && written {
 		db.noteAudit()
@@ -231,6 +233,7 @@ func (db *DB) exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 type layerTx struct {
 	pgx.Tx
 	layers []string
+	notes  []note // sent once committed (notifyAfterCommit)
 }
 
 // changedLayer notes that tx changes layer (for this instance's revision

@@ -8,7 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// insertEvent writes e in tx, so that it commits with the change it reports.
+// insertEvent writes e in tx, so that it commits with the change it
+// reports, and wakes the event hubs once it has (notifyAfterCommit).
 func insertEvent(ctx context.Context, tx pgx.Tx, e events.Event) error {
 	units, users := e.UnitCodes, e.UserIDs
 	if units == nil {
@@ -27,7 +28,10 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e events.Event) error {
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO events (kind, object, object_id, grid_code, unit_codes, user_ids, data)
 VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(e.Kind), e.Object, e.ObjectID, grid, units, users, data)
-	return err
+	if err != nil {
+		return err
+	}
+	return notifyAfterCommit(ctx, tx, eventsChannel, "")
 }
 
 // insertEvents writes es in tx in one round trip.
@@ -45,7 +49,10 @@ SELECT x.kind, x.object, x.object_id, nullif(x.grid_code, ''), ARRAY(SELECT json
 FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (kind text, object text, object_id text, grid_code text, unit_codes jsonb, user_ids jsonb, data jsonb))
      WITH ORDINALITY AS x(kind, object, object_id, grid_code, unit_codes, user_ids, data, n)
 ORDER BY x.n`, string(rows))
-	return err
+	if err != nil {
+		return err
+	}
+	return notifyAfterCommit(ctx, tx, eventsChannel, "")
 }
 
 // eventRow is an event as a JSON record for jsonb_to_recordset.

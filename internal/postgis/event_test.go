@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/events"
@@ -11,7 +12,7 @@ import (
 
 // TestEventWrittenWithItsChange: an event inserted in a rolled-back
 // transaction does not exist; a committed one does, with its scope, and is
-// announced on gridd_events.
+// announced on gridd_events after its commit, once.
 func TestEventWrittenWithItsChange(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
@@ -43,7 +44,13 @@ func TestEventWrittenWithItsChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if note.Channel != "gridd_events" || note.Payload == "" {
+	if note.Channel != "gridd_events" {
 		t.Fatalf("notification %+v", note)
+	}
+	// One: the rolled-back transaction announced nothing.
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if extra, err := conn.Conn().WaitForNotification(wctx); err == nil {
+		t.Fatalf("a second notification %+v (the rolled-back event's?)", extra)
 	}
 }

@@ -130,14 +130,14 @@ func markDirty(ctx context.Context, tx pgx.Tx, workerID int64, days map[string]b
 		list = append(list, d)
 	}
 	sort.Strings(list)
-	// With the mark, the patrols layer's change (notifyLayer).
-	changedLayer(tx, "patrols")
-	_, err := tx.Exec(ctx, `
-WITH n AS MATERIALIZED (SELECT pg_notify('`+layersChannel+`', 'patrols'))
+	if _, err := tx.Exec(ctx, `
 INSERT INTO patrol_dirty_days (worker_id, day, seq)
-SELECT $1, d::date, nextval('patrol_dirty_seq') FROM unnest($2::text[]) AS d, n
-ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workerID, list)
-	return err
+SELECT $1, d::date, nextval('patrol_dirty_seq') FROM unnest($2::text[]) AS d
+ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workerID, list); err != nil {
+		return err
+	}
+	// With the mark, the patrols layer's change.
+	return notifyLayer(ctx, tx, "patrols")
 }
 
 // CopyFixes bulk-loads fixes of several workers that are known to be new

@@ -23,12 +23,11 @@ const layersChannel = "gridd_layers"
 // an instance counts those notifications into the layer's token.
 var busyLayers = map[string]bool{"cases": true, "patrols": true}
 
-// notifyLayer tells every instance, when tx commits, that layer changed
+// notifyLayer tells every instance, once tx commits, that layer changed
 // (for the busy layers, which have no layer_revisions bump).
 func notifyLayer(ctx context.Context, tx pgx.Tx, layer string) error {
 	changedLayer(tx, layer)
-	_, err := tx.Exec(ctx, `SELECT pg_notify('`+layersChannel+`', $1)`, layer)
-	return err
+	return notifyAfterCommit(ctx, tx, layersChannel, layer)
 }
 
 // revisionCache holds the layer revision tokens between changes. It is
@@ -144,9 +143,21 @@ func nonce() string {
 // gridd_layers, until ctx ends or the connection fails (the caller
 // reconnects). Meanwhile Revisions reads the database only after a
 // change of layer_revisions.
+//
+// Once listening it announces the busy layers to every instance: the
+// notification of a write is sent after its commit (notifyAfterCommit),
+// and one lost to an instance that died in between is made good when it
+// comes back.
 func (db *DB) ListenLayers(ctx context.Context) error {
 	defer db.revs.setListening(false)
-	return db.Listen(ctx, layersChannel, func() { db.revs.setListening(true) }, db.revs.note)
+	return db.Listen(ctx, layersChannel, func() {
+		db.revs.setListening(true)
+		announce := make([]note, 0, len(busyLayers))
+		for l := range busyLayers {
+			announce = append(announce, note{layersChannel, l})
+		}
+		db.notes.send(db, announce)
+	}, db.revs.note)
 }
 
 // LayersListening reports whether the revisions are held in memory.
