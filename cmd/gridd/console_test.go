@@ -519,10 +519,18 @@ func hasRoute(t *testing.T, ta *testApp, route string) bool {
 // it makes the click fail or land on a node that is gone.
 func clickUntil(t testing.TB, ctx context.Context, what, sel, cond string) {
 	t.Helper()
+	actUntil(t, ctx, what, chromedp.Click(chromedp.CSS(sel)), cond)
+}
+
+// actUntil runs act (a click or a tap) until cond holds, at most three
+// times; a failed act ("Could not find node with given id": the page drew
+// the node again) is tried again too.
+func actUntil(t testing.TB, ctx context.Context, what string, act chromedp.Action[chromedp.Void], cond string) {
+	t.Helper()
 	var last error
 	for try := 0; try < 3; try++ {
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		last = chromedp.Do(cctx, chromedp.Click(chromedp.CSS(sel)))
+		last = chromedp.Do(cctx, act)
 		cancel()
 		if last == nil {
 			ok, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))

@@ -187,14 +187,7 @@ func (tp *taps) tap(what, sel string) {
 // on the element being replaced does nothing.
 func tapUntil(t testing.TB, ctx context.Context, what, sel, cond string) {
 	t.Helper()
-	for try := 0; try < 3; try++ {
-		cdpDo(t, ctx, "tap "+what, chromedp.Tap(chromedp.CSS(sel)))
-		ok, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
-		if err == nil && ok {
-			return
-		}
-	}
-	t.Fatalf("tap %s: %s never held", what, cond)
+	actUntil(t, ctx, "tap "+what, chromedp.Tap(chromedp.CSS(sel)), cond)
 }
 
 // TestFieldAppReport: a worker reports a problem with a photo in three taps
