@@ -162,6 +162,10 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrolStore = postgis.NewPatrolStore(db, workday.Shanghai())
 	a.patrolStore.CopyMin = c.PatrolCopyMin
+	a.patrolStore.Group = c.PatrolGroup
+	if c.PatrolGroup == 0 {
+		a.patrolStore.Group = 4
+	}
 	a.patrolSettleEvery = c.PatrolSettleEvery
 	a.patrols = &patrol.Service{Store: a.patrolStore, Grids: a.grids, People: a.people,
 		Tree:  func() auth.Hierarchy { return a.locator.Tree() },

@@ -133,35 +133,40 @@ func BenchmarkPatrolUpload(b *testing.B) {
 	}
 	day := routeDay()
 	var clientSeq, fixSeq atomic.Int64
+	// group=0: every upload its own transaction, as before; group=4: the
+	// default group commit (PatrolStore.Group).
 	for _, batch := range []int{1, 12} {
-		b.Run(fmt.Sprintf("fixes=%d", batch), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetParallelism(8)
-			var elapsed time.Duration
-			xacts := transactions(b, ta, dbURL, func() {
-				start := time.Now()
-				b.RunParallel(func(pb *testing.PB) {
-					c := int(clientSeq.Add(1)-1) % len(workers)
-					for pb.Next() {
-						pts := make([]map[string]any, batch)
-						for k := range pts {
-							// A fresh millisecond for every fix of the run.
-							t := day.Add(time.Duration(fixSeq.Add(1)) * time.Millisecond)
-							pts[k] = map[string]any{"t": t.Format(time.RFC3339Nano), "lon": 117.53, "lat": 36.70, "accuracy_m": 5}
+		for _, group := range []int{0, 4} {
+			b.Run(fmt.Sprintf("fixes=%d/group=%d", batch, group), func(b *testing.B) {
+				ta.patrolStore.Group = group
+				b.ReportAllocs()
+				b.SetParallelism(8)
+				var elapsed time.Duration
+				xacts := transactions(b, ta, dbURL, func() {
+					start := time.Now()
+					b.RunParallel(func(pb *testing.PB) {
+						c := int(clientSeq.Add(1)-1) % len(workers)
+						for pb.Next() {
+							pts := make([]map[string]any, batch)
+							for k := range pts {
+								// A fresh millisecond for every fix of the run.
+								t := day.Add(time.Duration(fixSeq.Add(1)) * time.Millisecond)
+								pts[k] = map[string]any{"t": t.Format(time.RFC3339Nano), "lon": 117.53, "lat": 36.70, "accuracy_m": 5}
+							}
+							res := ta.do("POST", "/api/v1/patrols/points", tokens[c], map[string]any{"worker": workers[c], "crs": "wgs84", "points": pts}, nil)
+							if res.Status != 200 && res.Status != 201 {
+								b.Errorf("status %d: %s", res.Status, res.Body)
+								return
+							}
 						}
-						res := ta.do("POST", "/api/v1/patrols/points", tokens[c], map[string]any{"worker": workers[c], "crs": "wgs84", "points": pts}, nil)
-						if res.Status != 200 && res.Status != 201 {
-							b.Errorf("status %d: %s", res.Status, res.Body)
-							return
-						}
-					}
+					})
+					elapsed = time.Since(start)
 				})
-				elapsed = time.Since(start)
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "uploads/s")
+				b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "fixes/s")
+				b.ReportMetric(float64(xacts)/float64(b.N), "xacts/upload")
 			})
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "uploads/s")
-			b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "fixes/s")
-			b.ReportMetric(float64(xacts)/float64(b.N), "xacts/upload")
-		})
+		}
 	}
 }
 

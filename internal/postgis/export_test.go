@@ -86,3 +86,10 @@ func GridSnapshotEWKBForTest(ctx context.Context, db *DB, day time.Time) (int, e
 	})
 	return len(out), err
 }
+
+// QueuedForTest is the number of patrol uploads waiting for a group.
+func QueuedForTest(s *PatrolStore) int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.queue)
+}

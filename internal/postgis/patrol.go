@@ -25,6 +25,12 @@ type PatrolStore struct {
 	// inserts the batch, ON CONFLICT keeps a re-sent fix once.
 	CopyMin int
 
+	// Group: how many transactions may write patrol uploads at once,
+	// each taking every upload waiting when it starts (patrol_group.go);
+	// 0: every upload its own transaction.
+	Group int
+	group fixGroup
+
 	mu         sync.Mutex
 	partitions map[string]bool
 }
@@ -39,11 +45,28 @@ func NewPatrolStore(db *DB, loc *time.Location) *PatrolStore {
 func (s *PatrolStore) civilDay(t time.Time) string { return t.In(s.Loc).Format("2006-01-02") }
 
 // InsertFixes stores fixes once per (worker, t) and marks the days of the
-// new ones dirty, in one transaction.
+// new ones dirty, in one transaction: its own, or with Group > 0 and
+// fewer than CopyMin fixes, one shared with concurrent uploads
+// (patrol_group.go).
 func (s *PatrolStore) InsertFixes(ctx context.Context, workerID int64, fixes []patrol.Fix, loc *time.Location) (int, error) {
 	if len(fixes) == 0 {
 		return 0, nil
 	}
+	ts := make([]time.Time, len(fixes))
+	for i, f := range fixes {
+		ts[i] = f.T
+	}
+	if err := s.ensurePartitions(ctx, ts); err != nil {
+		return 0, err
+	}
+	if s.Group > 0 && (s.CopyMin <= 0 || len(fixes) < s.CopyMin) {
+		return s.submit(&fixJob{ctx: ctx, workerID: workerID, fixes: fixes, done: make(chan struct{})})
+	}
+	return s.insertOne(ctx, workerID, fixes)
+}
+
+// insertOne writes one upload in its own transaction.
+func (s *PatrolStore) insertOne(ctx context.Context, workerID int64, fixes []patrol.Fix) (int, error) {
 	ts := make([]time.Time, len(fixes))
 	lon := make([]float64, len(fixes))
 	lat := make([]float64, len(fixes))
@@ -52,9 +75,6 @@ func (s *PatrolStore) InsertFixes(ctx context.Context, workerID int64, fixes []p
 	recv := make([]time.Time, len(fixes))
 	for i, f := range fixes {
 		ts[i], lon[i], lat[i], acc[i], spd[i], recv[i] = f.T, f.Lon, f.Lat, float32(f.AccuracyM), float32(f.SpeedMps), f.ReceivedAt
-	}
-	if err := s.ensurePartitions(ctx, ts); err != nil {
-		return 0, err
 	}
 	n := 0
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
@@ -125,19 +145,7 @@ func markDirty(ctx context.Context, tx pgx.Tx, workerID int64, days map[string]b
 	if len(days) == 0 {
 		return nil
 	}
-	list := make([]string, 0, len(days))
-	for d := range days {
-		list = append(list, d)
-	}
-	sort.Strings(list)
-	if _, err := tx.Exec(ctx, `
-INSERT INTO patrol_dirty_days (worker_id, day, seq)
-SELECT $1, d::date, nextval('patrol_dirty_seq') FROM unnest($2::text[]) AS d
-ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workerID, list); err != nil {
-		return err
-	}
-	// With the mark, the patrols layer's change.
-	return notifyLayer(ctx, tx, "patrols")
+	return markDirtyMany(ctx, tx, map[int64]map[string]bool{workerID: days})
 }
 
 // CopyFixes bulk-loads fixes of several workers that are known to be new

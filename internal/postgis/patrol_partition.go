@@ -101,8 +101,11 @@ func (s *PatrolStore) ensureMonth(ctx context.Context, m time.Time) error {
 			if _, err := tx.Exec(ctx, partitionLock); err != nil {
 				return err
 			}
+			// Read pg_class, not to_regclass: this backend may hold a
+			// cached "no such relation" from the check above, and the
+			// advisory lock's wait does not refresh its caches.
 			var again bool
-			if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&again); err != nil || again {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = $1 AND relnamespace = current_schema()::regnamespace)`, name).Scan(&again); err != nil || again {
 				return err
 			}
 			// The bounds are formatted from a time, the name from
