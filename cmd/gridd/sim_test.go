@@ -427,12 +427,15 @@ func (g *griddProc) waitReplicaInUse(deadline time.Time) bool {
 
 // lagSample is the standby's replay lag at one moment: the WAL it has yet
 // to replay of what the primary had written just before (bytes) and, while
-// that is not zero, the age of the last transaction it replayed (an upper
-// bound of its lag in time; zero once it has caught up).
+// that is not zero, the age of the last transaction it replayed (lag: an
+// upper bound of its lag in time; zero once it has caught up); and the
+// primary's own figure, pg_stat_replication.replay_lag (from a local
+// flush to the standby's report of its replay).
 type lagSample struct {
 	phase int32
 	bytes float64
 	lag   time.Duration
+	pgLag time.Duration
 }
 
 // sampleLag samples the standby's lag every 200 ms until ctx ends; a
@@ -464,10 +467,15 @@ func sampleLag(ctx context.Context, primary, standby *pgxpool.Pool, phase *atomi
 
 func lagNow(ctx context.Context, primary, standby *pgxpool.Pool) (lagSample, error) {
 	var pos string
-	if err := primary.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&pos); err != nil {
+	var pgLag *float64
+	if err := primary.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text, (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication)`).
+		Scan(&pos, &pgLag); err != nil {
 		return lagSample{}, err
 	}
 	var s lagSample
+	if pgLag != nil {
+		s.pgLag = time.Duration(*pgLag * float64(time.Second))
+	}
 	var age *float64
 	err := standby.QueryRow(ctx, `
 SELECT greatest(pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()), 0)::float8,
@@ -481,20 +489,22 @@ SELECT greatest(pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()), 0)::float
 // lagSummary gives the max and p99 of the samples taken in the phases
 // from..to.
 func lagSummary(samples []lagSample, from, to int32) string {
-	var lags []time.Duration
+	var lags, pgLags []time.Duration
 	var bytes []float64
 	for _, s := range samples {
 		if s.phase >= from && s.phase <= to {
-			lags, bytes = append(lags, s.lag), append(bytes, s.bytes)
+			lags, pgLags, bytes = append(lags, s.lag), append(pgLags, s.pgLag), append(bytes, s.bytes)
 		}
 	}
 	if len(lags) == 0 {
 		return "no samples"
 	}
 	slices.Sort(lags)
+	slices.Sort(pgLags)
 	slices.Sort(bytes)
-	return fmt.Sprintf("%d samples, lag p50 %.1f ms, p99 %.1f ms, max %.1f ms; WAL behind p99 %.0f kB, max %.0f kB", len(lags),
-		ms(pctl(lags, 50)), ms(pctl(lags, 99)), ms(lags[len(lags)-1]), pctl(bytes, 99)/1024, bytes[len(bytes)-1]/1024)
+	return fmt.Sprintf("%d samples, lag p50 %.1f ms, p99 %.1f ms, max %.1f ms (replay_lag p50 %.1f ms, p99 %.1f ms, max %.1f ms); WAL behind p99 %.0f kB, max %.0f kB",
+		len(lags), ms(pctl(lags, 50)), ms(pctl(lags, 99)), ms(lags[len(lags)-1]), ms(pctl(pgLags, 50)), ms(pctl(pgLags, 99)), ms(pgLags[len(pgLags)-1]),
+		pctl(bytes, 99)/1024, bytes[len(bytes)-1]/1024)
 }
 
 // loadAvg is the machine's 1-minute load average (/proc/loadavg).
