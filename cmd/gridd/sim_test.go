@@ -334,6 +334,7 @@ func (c *simClient) caseLoop(created []byte, worker, center, unit string, photo 
 type griddProc struct {
 	addr string
 	cmd  *exec.Cmd
+	log  string // the file of its output
 }
 
 // cpu returns the process's user+system CPU seconds so far.
@@ -356,8 +357,13 @@ func startGriddProc(t *testing.T, bin, url, readURL string) *griddProc {
 	g := &griddProc{addr: freeAddr(t)}
 	g.cmd = exec.Command(bin, "serve", "--database-url", url, "--read-database-url", readURL, "--addr", g.addr, "--allow-unsafe-durability",
 		"--second-factor-roles", "none", "--write-rate", "0", "--write-concurrency", "0", "--drain-delay", "1s")
-	var out bytes.Buffer
-	g.cmd.Stdout, g.cmd.Stderr = &out, &out
+	g.log = filepath.Join(t.TempDir(), "gridd.log")
+	out, err := os.Create(g.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close() // the process writes to its own descriptor
+	g.cmd.Stdout, g.cmd.Stderr = out, out
 	if err := g.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -373,9 +379,26 @@ func startGriddProc(t *testing.T, bin, url, readURL string) *griddProc {
 			}
 		}
 		if time.Since(start) > 2*time.Minute {
-			t.Fatalf("gridd on %s never became ready:\n%s", g.addr, out.String())
+			b, _ := os.ReadFile(g.log)
+			t.Fatalf("gridd on %s never became ready:\n%s", g.addr, b)
 		}
 	}
+}
+
+// errorLog returns the number of the process's ERROR log lines and the
+// first n of them.
+func (g *griddProc) errorLog(n int) (int, []string) {
+	b, _ := os.ReadFile(g.log)
+	var count int
+	var first []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, `"level":"ERROR"`) {
+			if count++; count <= n {
+				first = append(first, l[:min(len(l), 400)])
+			}
+		}
+	}
+	return count, first
 }
 
 // metrics returns the instance's /metrics samples by series (the name and
@@ -842,6 +865,13 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 		cpu, 1000*cpu/float64(max(total, 1)), selfCPU()-simCPU0)
 	for _, e := range stats.examples {
 		fmt.Fprintf(&sb, "  e.g. %s\n", e)
+	}
+	for i, g := range []*griddProc{a, b} {
+		n, first := g.errorLog(5)
+		fmt.Fprintf(&sb, "gridd %c logged %d errors\n", 'A'+i, n)
+		for _, l := range first {
+			fmt.Fprintf(&sb, "  %s\n", l)
+		}
 	}
 	t.Log(sb.String())
 
