@@ -194,6 +194,9 @@ func (c *simClient) stream(ctx context.Context, token string) []int64 {
 			err = fmt.Errorf("GET /api/v1/events: %d %.200s", res.StatusCode, b)
 		}
 		if ctx.Err() != nil {
+			if err == nil {
+				res.Body.Close()
+			}
 			break
 		}
 		c.stats.add("GET /api/v1/events", time.Since(t0), err)
