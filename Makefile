@@ -117,9 +117,11 @@ bench: deps-pg deps-test build
 	cat bench.out; exit $${status:-0}
 
 # The city simulation (cmd/gridd/sim_test.go): two gridd processes behind
-# HAProxy on a private cluster, simulated phones, console users and a GIS
-# client; one instance killed halfway. Not part of `make test`. Sizes:
-# make sim SIM_ARGS='-sim.phones 300 -sim.duration 3m'
+# HAProxy on a private primary and its streaming standby (reads on the
+# standby), simulated phones, console users, SSE-only clients and a GIS
+# client; one instance killed at 1/2, the standby crashed at 3/4 and
+# started again at 7/8. Not part of `make test`. The issue's size:
+# make sim SIM_ARGS='-sim.phones 100 -sim.streams 200 -sim.consoles 10 -sim.duration 2m'
 SIM_ARGS ?=
 sim: deps-pg deps-test
 	$(GO) test -tags sim -run '^TestSim$$' -count=1 -v -timeout 30m ./cmd/gridd -args $(SIM_ARGS)
