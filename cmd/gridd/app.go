@@ -162,10 +162,13 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrolStore = postgis.NewPatrolStore(db, workday.Shanghai())
 	a.patrolStore.CopyMin = c.PatrolCopyMin
+	// Group commit, on at most half the pool: the other requests keep
+	// connections while uploads pour in.
 	a.patrolStore.Group = c.PatrolGroup
 	if c.PatrolGroup == 0 {
 		a.patrolStore.Group = 4
 	}
+	a.patrolStore.Group = min(a.patrolStore.Group, max(1, int(db.Pool.Config().MaxConns)/2))
 	a.patrolSettleEvery = c.PatrolSettleEvery
 	a.patrols = &patrol.Service{Store: a.patrolStore, Grids: a.grids, People: a.people,
 		Tree:  func() auth.Hierarchy { return a.locator.Tree() },
