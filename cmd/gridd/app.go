@@ -166,7 +166,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	// connections while uploads pour in.
 	a.patrolStore.Group = c.PatrolGroup
 	if c.PatrolGroup == 0 {
-		a.patrolStore.Group = 4
+		a.patrolStore.Group = 2
 	}
 	a.patrolStore.Group = min(a.patrolStore.Group, max(1, int(db.Pool.Config().MaxConns)/2))
 	a.patrolSettleEvery = c.PatrolSettleEvery

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -133,19 +135,27 @@ func BenchmarkPatrolUpload(b *testing.B) {
 	}
 	day := routeDay()
 	var clientSeq, fixSeq atomic.Int64
-	// group=0: every upload its own transaction, as before; group=4: the
-	// default group commit (PatrolStore.Group).
+	// group=0: every upload its own transaction, as before; group=1, 2, 4:
+	// group commit with that many transactions at once (the default is 2).
 	for _, batch := range []int{1, 12} {
-		for _, group := range []int{0, 4} {
+		for _, group := range []int{0, 1, 2, 4} {
 			b.Run(fmt.Sprintf("fixes=%d/group=%d", batch, group), func(b *testing.B) {
 				ta.patrolStore.Group = group
 				b.ReportAllocs()
 				b.SetParallelism(8)
 				var elapsed time.Duration
+				var mu sync.Mutex
+				var lat []time.Duration
 				xacts := transactions(b, ta, dbURL, func() {
 					start := time.Now()
 					b.RunParallel(func(pb *testing.PB) {
 						c := int(clientSeq.Add(1)-1) % len(workers)
+						var mine []time.Duration
+						defer func() {
+							mu.Lock()
+							lat = append(lat, mine...)
+							mu.Unlock()
+						}()
 						for pb.Next() {
 							pts := make([]map[string]any, batch)
 							for k := range pts {
@@ -153,7 +163,9 @@ func BenchmarkPatrolUpload(b *testing.B) {
 								t := day.Add(time.Duration(fixSeq.Add(1)) * time.Millisecond)
 								pts[k] = map[string]any{"t": t.Format(time.RFC3339Nano), "lon": 117.53, "lat": 36.70, "accuracy_m": 5}
 							}
+							t0 := time.Now()
 							res := ta.do("POST", "/api/v1/patrols/points", tokens[c], map[string]any{"worker": workers[c], "crs": "wgs84", "points": pts}, nil)
+							mine = append(mine, time.Since(t0))
 							if res.Status != 200 && res.Status != 201 {
 								b.Errorf("status %d: %s", res.Status, res.Body)
 								return
@@ -165,6 +177,9 @@ func BenchmarkPatrolUpload(b *testing.B) {
 				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "uploads/s")
 				b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "fixes/s")
 				b.ReportMetric(float64(xacts)/float64(b.N), "xacts/upload")
+				slices.Sort(lat)
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 			})
 		}
 	}
