@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -262,13 +261,9 @@ type patchGridRequest struct {
 
 func (s *Server) patchGrid(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
-	im := strings.Trim(strings.TrimPrefix(r.Header.Get("If-Match"), "W/"), `"`)
-	if im == "" {
-		return errs.E(errs.Invalid, "if_match_required", "send If-Match with the grid's current version (its ETag)")
-	}
-	ver, err := strconv.Atoi(im)
+	ver, err := ifMatchVersion(r, "send If-Match with the grid's current version (its ETag)")
 	if err != nil {
-		return errs.Invalidf("If-Match", "invalid_if_match", "want the version number from the ETag, got %q", im)
+		return err
 	}
 	var req patchGridRequest
 	if err := decodeJSON(r, &req); err != nil {

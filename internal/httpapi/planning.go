@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -116,13 +115,9 @@ func (s *Server) applyDivisionProposal(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	im := strings.Trim(strings.TrimPrefix(r.Header.Get("If-Match"), "W/"), `"`)
-	if im == "" {
-		return errs.E(errs.Invalid, "if_match_required", "send If-Match with the parent grid's current version (its ETag)")
-	}
-	ver, err := strconv.Atoi(im)
+	ver, err := ifMatchVersion(r, "send If-Match with the parent grid's current version (its ETag)")
 	if err != nil {
-		return errs.Invalidf("If-Match", "invalid_if_match", "want the version number from the ETag, got %q", im)
+		return err
 	}
 	res, err := s.Planning.ApplyFor(r.Context(), principal(r), code, id, ver)
 	if err != nil {
