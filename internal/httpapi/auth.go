@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/auth"
-	"github.com/gridd/gridd/internal/people"
 )
 
 // registerAuthRoutes:
@@ -144,16 +143,14 @@ type meResponse struct {
 	Layers []string `json:"layers"`
 }
 
-// readableLayers lists the tile layers role may read.
-func (s *Server) readableLayers(role people.Role) []string {
+// readableLayers lists the tile layers p may read.
+func (s *Server) readableLayers(p *auth.Principal) []string {
 	out := []string{}
 	if s.Tiles == nil || s.Tiles.Registry == nil {
 		return out
 	}
-	for _, l := range s.Tiles.Registry.Layers() {
-		if l.CanRead(role) {
-			out = append(out, l.Name)
-		}
+	for _, l := range s.Tiles.Registry.ReadableLayers(p) {
+		out = append(out, l.Name)
 	}
 	return out
 }
@@ -183,5 +180,5 @@ func (s *Server) features() []string {
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	return s.ok(w, r, meResponse{Username: p.User.Username, Name: p.User.Name, Role: string(p.User.Role),
-		Department: p.User.DepartmentCode, Scope: p.GridScope(), Features: s.features(), Layers: s.readableLayers(p.Role())})
+		Department: p.User.DepartmentCode, Scope: p.GridScope(), Features: s.features(), Layers: s.readableLayers(p)})
 }

@@ -126,14 +126,6 @@ func (s *Server) listGrids(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) requireGridRead(r *http.Request, code string) error {
-	p := principal(r)
-	if !p.CanReadGrid(s.tree(), code) {
-		return errs.Forbiddenf("grid %s is outside your scope", code)
-	}
-	return nil
-}
-
 type chainItem struct {
 	Code  string `json:"code"`
 	Name  string `json:"name"`
@@ -190,18 +182,11 @@ func (s *Server) getGrid(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) gridChildren(w http.ResponseWriter, r *http.Request) error {
-	code := chi.URLParam(r, "code")
-	if err := s.requireGridRead(r, code); err != nil {
-		return err
-	}
 	at, err := queryAt(r, "at")
 	if err != nil {
 		return err
 	}
-	if _, err := s.GridStore.FindGridByCode(r.Context(), code, at); err != nil {
-		return err
-	}
-	grids, err := s.GridStore.FindGrids(r.Context(), registry.GridFilter{Parent: &code, AsOf: at, Limit: 100000})
+	grids, err := s.Grids.Children(r.Context(), principal(r), chi.URLParam(r, "code"), at)
 	if err != nil {
 		return err
 	}

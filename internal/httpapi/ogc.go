@@ -168,8 +168,8 @@ func (s *Server) collections(r *http.Request) ([]ogcCollection, error) {
 	p := principal(r)
 	var out []ogcCollection
 	var levels []int
-	for _, l := range s.Tiles.Registry.Layers() {
-		if !l.Collection || !l.CanRead(p.Role()) {
+	for _, l := range s.Tiles.Registry.ReadableLayers(p) {
+		if !l.Collection {
 			continue
 		}
 		if !l.ByLevel {

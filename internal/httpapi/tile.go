@@ -50,14 +50,7 @@ func (s *Server) authenticateKeyOrBearer(next http.Handler) http.Handler {
 
 // readableLayer returns the named layer if the caller may read it.
 func (s *Server) readableLayer(r *http.Request, name string) (*tiles.Layer, error) {
-	l, err := s.Tiles.Registry.Layer(name)
-	if err != nil {
-		return nil, err
-	}
-	if p := principal(r); !l.CanRead(p.Role()) {
-		return nil, errs.Forbiddenf("role %s may not read the %s layer", p.Role(), l.Name)
-	}
-	return l, nil
+	return s.Tiles.Registry.ReadableLayer(principal(r), name)
 }
 
 // tileScope is the caller's grid scope for the tile cache and the store.

@@ -61,3 +61,15 @@ func (s *Service) Card(ctx context.Context, p *auth.Principal, code string, at *
 	}
 	return c, nil
 }
+
+// Children returns the children of grid code as of at (nil: now) if p
+// may read it; NotFound when there is no such grid then.
+func (s *Service) Children(ctx context.Context, p *auth.Principal, code string, at *time.Time) ([]*Grid, error) {
+	if !p.CanReadGrid(s.Cards.Tree(), code) {
+		return nil, errs.Forbiddenf("grid %s is outside your scope", code)
+	}
+	if _, err := s.Store.FindGridByCode(ctx, code, at); err != nil {
+		return nil, err
+	}
+	return s.Store.FindGrids(ctx, GridFilter{Parent: &code, AsOf: at, Limit: 100000})
+}
