@@ -39,7 +39,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // worker posted 300 reports in 2 s. Now a declared 200 MB body is refused
 // before it is read, an undeclared (chunked) one after at most the route's
 // cap, and each user's writes are rate limited (429 with Retry-After)
-// while reads and other users go on.
+// while reads (POST /locate and /routing/explain too) and other users go
+// on.
 func TestBodyCapsAndWriteLimits(t *testing.T) {
 	ta := newTestAppConfig(t, true, func(c *Config) { c.WriteRate, c.WriteBurst, c.WriteConcurrency = 0.5, 5, 4 })
 	viewer := ta.login("center")
@@ -102,6 +103,17 @@ func TestBodyCapsAndWriteLimits(t *testing.T) {
 	}
 	if res := ta.do("GET", "/api/v1/registers/household?limit=1", worker, nil, nil); res.Status != 200 {
 		t.Errorf("a read after the limit: %d", res.Status)
+	}
+	// Reads sent as POST are not writes: a batch lookup and a routing
+	// explanation go on past the limit.
+	c := pointIn(ownGrid, 2, 60)
+	for i := range 8 {
+		if res := ta.do("POST", "/api/v1/locate", worker, map[string]any{"points": [][]float64{{c[0], c[1]}}}, nil); res.Status != 200 {
+			t.Fatalf("batch lookup %d after the limit: %d %s", i, res.Status, res.Body)
+		}
+	}
+	if res := ta.do("POST", "/api/v1/routing/explain", worker, map[string]any{"category": "0101", "lon": c[0], "lat": c[1]}, nil); res.Status != 200 {
+		t.Errorf("a routing explanation after the limit: %d %s", res.Status, res.Body)
 	}
 	lon, lat := regPointIn(t, ta, otherGrid, 0)
 	if res := ta.do("POST", "/api/v1/registers/household", ta.login(otherGrid), map[string]any{"address": "另一用户", "lon": lon, "lat": lat}, nil); res.Status != 201 {

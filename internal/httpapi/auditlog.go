@@ -32,7 +32,6 @@ type auditNote struct {
 	p       *auth.Principal
 	object  string
 	grid    string
-	read    bool // a read sent as POST (readRoute): no entry
 	pending *auditlog.Pending
 }
 
@@ -49,8 +48,7 @@ func (s *Server) auditWrites(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		if isRead(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -87,7 +85,7 @@ func (s *Server) auditWrites(next http.Handler) http.Handler {
 		}
 		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sr, r.WithContext(context.WithValue(rctx, auditCtxKey{}, note)))
-		if note.read || (note.pending != nil && note.pending.Written()) {
+		if note.pending != nil && note.pending.Written() {
 			return
 		}
 		if note.object != "" {
@@ -133,17 +131,25 @@ func withAuditActor(r *http.Request, p *auth.Principal) *http.Request {
 	return r.WithContext(auditlog.WithPending(r.Context(), note.pending))
 }
 
-// readRoute marks a route that reads though it is a POST (a batch lookup,
-// an explanation): it changes nothing and is not written to the audit
-// log. Reads of personal data record their own entries (auditRead).
-func readRoute(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if note, ok := r.Context().Value(auditCtxKey{}).(*auditNote); ok {
-			note.read = true
-			r = r.WithContext(auditlog.WithPending(r.Context(), nil))
-		}
-		h(w, r)
+// readPOSTs are the routes that read though they are POSTs (a batch
+// lookup, an explanation): they change nothing, are not written to the
+// audit log and do not count against the write limits. Reads of personal
+// data record their own entries (auditRead).
+var readPOSTs = map[string]bool{
+	"/api/v1/locate":          true,
+	"/api/v1/routing/explain": true,
+}
+
+// isRead reports whether r only reads: a GET, HEAD or OPTIONS, or one of
+// readPOSTs.
+func isRead(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	case http.MethodPost:
+		return readPOSTs[r.URL.Path]
 	}
+	return false
 }
 
 // noteAuditObject names the object a write touched (e.g. the id of a

@@ -124,15 +124,15 @@ func (l *writeLimiter) sweep(now time.Time) {
 	}
 }
 
-// limitWrites applies the per-user write limits to every non-GET request
-// of an authenticated caller: 429 with Retry-After when over.
+// limitWrites applies the per-user write limits to every request of an
+// authenticated caller that writes (not isRead): 429 with Retry-After when
+// over.
 func (s *Server) limitWrites(next http.Handler) http.Handler {
 	if s.writes == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		if isRead(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -29,7 +29,7 @@ const MaxLocatePoints = 100_000
 //	POST /api/v1/locate                      {"crs", "at", "points": [[lon, lat], ...]}
 func (s *Server) registerLocateRoutes(r chi.Router) {
 	r.Get("/locate", s.h(s.locateOne))
-	r.Post("/locate", readRoute(s.h(s.locateMany)))
+	r.Post("/locate", s.h(s.locateMany)) // a read (readPOSTs)
 }
 
 func checkPoint(field string, lon, lat float64) error {
