@@ -42,7 +42,8 @@ extend({
   prov_months_of: '对象',
   prov_month: '月份',
   prov_total: '合计',
-  prov_col_grids: '网格数',
+  prov_col_grids: '末级网格数',
+  prov_col_all_grids: '网格数（各层级）',
   prov_col_area_km2: '面积（km²）',
   prov_col_households: '户数',
   prov_col_population: '人口',
@@ -102,7 +103,8 @@ extend({
   prov_months_of: 'Of',
   prov_month: 'Month',
   prov_total: 'Total',
-  prov_col_grids: 'Grids',
+  prov_col_grids: 'Basic grids',
+  prov_col_all_grids: 'Grids (all levels)',
   prov_col_area_km2: 'Area (km²)',
   prov_col_households: 'Households',
   prov_col_population: 'Population',
@@ -308,7 +310,7 @@ function mapView(side, S) {
     check('prov-layer-grids', 'prov_grids', 'prov_layer_grids'), check('prov-layer-hotspots', 'prov_hotspots', 'prov_layer_hotspots')));
   side.append(h('h3', {}, t('prov_counties')), h('ul', { class: 'legend', id: 'prov-counties' }, P.cities.map((c) =>
     h('li', { 'data-code': c.county_code }, h('span', { class: 'box', style: `background:${colourOf(c.county_code)}` }),
-      `${c.county_code} · ${t('prov_col_grids')} ${fmtNum(c.grids)}`))));
+      `${c.county_code} · ${t('prov_col_all_grids')} ${fmtNum(c.grids)}`))));
 
   const from = h('input', { type: 'date', id: 'ph-from', value: P.hq.from });
   const to = h('input', { type: 'date', id: 'ph-to', value: P.hq.to });
@@ -436,7 +438,7 @@ function citiesView(side, S) {
   const draw = () => {
     clear(out);
     if (!P.cities.length) { out.append(h('p', { class: 'muted' }, t('prov_no_cities'))); return; }
-    const cols = ['county', 'state', 'last_message', 'lag', 'grids', 'cases'];
+    const cols = ['county', 'state', 'last_message', 'lag', 'all_grids', 'cases'];
     out.append(h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'prov-cities-table' },
       h('thead', {}, h('tr', {}, cols.map((k) => h('th', { scope: 'col' }, t('prov_col_' + k))), h('th', {}))),
       h('tbody', {}, P.cities.map((c) => h('tr', { 'data-key': c.county_code, 'data-connected': String(c.connected) },
