@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,7 +15,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/httpapi"
 	"github.com/gridd/gridd/internal/people"
+	"github.com/gridd/gridd/internal/province"
 	"github.com/paulmach/orb"
 )
 
@@ -484,6 +489,35 @@ func TestMeFeatures(t *testing.T) {
 		if rt, ok := routeOf[f]; !ok || !routes[rt] {
 			t.Errorf("feature %q: route %q registered %v", f, rt, routes[rt])
 		}
+	}
+
+	// A province instance (the same wiring with a province service) names
+	// only "province" and no tile layer: it serves neither the city's
+	// routes nor /tiles, and the console shows its province view.
+	deps := ta.server(Config{}).Deps
+	deps.Province = &province.Service{}
+	prov := httpapi.New(deps)
+	routes = map[string]bool{}
+	if err := chi.Walk(prov.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		routes[method+" "+strings.TrimSuffix(route, "/")] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/auth/me", nil)
+	req.Header.Set("Authorization", "Bearer "+ta.login("admin"))
+	rec := httptest.NewRecorder()
+	prov.Handler().ServeHTTP(rec, req)
+	var pme struct {
+		Features []string `json:"features"`
+		Layers   []string `json:"layers"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &pme); rec.Code != 200 || err != nil {
+		t.Fatalf("me on a province instance: %d %s (%v)", rec.Code, rec.Body, err)
+	}
+	if !slices.Equal(pme.Features, []string{"province"}) || len(pme.Layers) != 0 || !routes["GET /api/v1/province/stats"] || routes["GET /api/v1/cases"] {
+		t.Errorf("province instance: features %v, layers %v; province route %v, city route %v", pme.Features, pme.Layers,
+			routes["GET /api/v1/province/stats"], routes["GET /api/v1/cases"])
 	}
 }
 

@@ -60,9 +60,11 @@ func migrateDemo(ctx context.Context, url string, withDemo bool) error {
 // own county code, the province database subscribes to both, and a
 // province instance serves them. Province statistics equal the sum of the
 // cities' own (each read through its HTTP API); a case reported in city A
-// reaches the province within a bounded wait; with city B's cluster
-// stopped the province still answers (B's figures as last replicated) and
-// still receives A's cases; every write on the province is a 405 problem.
+// reaches the province within a bounded wait; the province instance's
+// console shows them (the "Console" step, province_console_test.go: one
+// browser test on this setup); with city B's cluster stopped the province
+// still answers (B's figures as last replicated) and still receives A's
+// cases; every write on the province is a 405 problem.
 func TestProvinceAggregation(t *testing.T) {
 	ctx := context.Background()
 	const codeA, codeB = "370101", "370102"
@@ -161,6 +163,7 @@ func TestProvinceAggregation(t *testing.T) {
 
 	pc := cfg(clP.URL("gridd"))
 	pc.ProvinceURL = provURL
+	pc.WebDir = consoleDist(t)
 	prov := serveTestApp(t, pc)
 	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
 	if err != nil {
@@ -394,6 +397,13 @@ func TestProvinceAggregation(t *testing.T) {
 		t.Errorf("province hot spots count %d cases; city A %d, city B %d", hp, ha, hb)
 	}
 	step("stats, tiles and hot spots compared")
+
+	// The console on the province instance, on these figures (both cities
+	// up; this month: A reported four cases, B two).
+	t.Run("Console", func(t *testing.T) {
+		provinceConsole(t, prov, padmin, []string{codeA, codeB}, now.Format("2006-01"), sa.Reported+1+sb.Reported)
+	})
+	step("the province console checked")
 
 	// Read-only: writes are a 405 problem naming the reason; a worker may
 	// not read province figures; parent is refused by name.

@@ -143,10 +143,12 @@ type meResponse struct {
 	Layers []string `json:"layers"`
 }
 
-// readableLayers lists the tile layers p may read.
+// readableLayers lists the tile layers p may read: none on a province
+// instance, which serves no /tiles route (its grids are
+// /api/v1/province/tiles).
 func (s *Server) readableLayers(p *auth.Principal) []string {
 	out := []string{}
-	if s.Tiles == nil || s.Tiles.Registry == nil {
+	if s.Tiles == nil || s.Tiles.Registry == nil || s.Province != nil {
 		return out
 	}
 	for _, l := range s.Tiles.Registry.ReadableLayers(p) {
@@ -156,8 +158,13 @@ func (s *Server) readableLayers(p *auth.Principal) []string {
 }
 
 // features lists the optional route groups this server serves: each is
-// registered only when its service is wired (TestFeaturesMatchRoutes).
+// registered only when its service is wired (TestMeFeatures). A province
+// instance serves only "province" (provinceRoutes), whatever else is
+// wired: the console then shows its read-only province view.
 func (s *Server) features() []string {
+	if s.Province != nil {
+		return []string{"province"}
+	}
 	f := []string{}
 	if s.Cases != nil {
 		f = append(f, "cases", "stats")

@@ -187,17 +187,22 @@ var (
 func NewProvinceStore(db *DB) *ProvinceStore { return &ProvinceStore{db: db} }
 
 // Cities lists the subscriptions gridd made (gridd_city_<code>) with their
-// apply worker's state and the rows held per county.
+// apply worker's state, the rows held per county and the extent of its
+// current grids (one pass over them, on the partial index of current
+// grids).
 func (s *ProvinceStore) Cities(ctx context.Context) ([]*province.City, error) {
 	rows, err := s.db.Pool.Query(ctx, `
-SELECT substr(sub.subname, length('gridd_city_') + 1), sub.subname, sub.subenabled, st.pid IS NOT NULL, st.last_msg_receipt_time,
+SELECT sub.code, sub.subname, sub.subenabled, st.pid IS NOT NULL, st.last_msg_receipt_time,
        extract(epoch FROM now() - st.last_msg_receipt_time)::float8,
-       (SELECT count(*) FROM grid_versions g WHERE g.county_code = substr(sub.subname, length('gridd_city_') + 1) AND g.valid_to IS NULL),
-       (SELECT count(*) FROM cases c WHERE c.county_code = substr(sub.subname, length('gridd_city_') + 1))
-FROM pg_subscription sub
+       g.n, (SELECT count(*) FROM cases c WHERE c.county_code = sub.code),
+       ST_XMin(g.ext), ST_YMin(g.ext), ST_XMax(g.ext), ST_YMax(g.ext)
+FROM (SELECT oid, subname, subenabled, substr(subname, length('gridd_city_') + 1) AS code
+      FROM pg_subscription
+      WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND subname LIKE 'gridd\_city\_%') sub
 LEFT JOIN pg_stat_subscription st ON st.subid = sub.oid AND st.relid IS NULL
-WHERE sub.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND sub.subname LIKE 'gridd\_city\_%'
+CROSS JOIN LATERAL (SELECT count(*) AS n, ST_Extent(geom) AS ext FROM grid_versions
+                    WHERE county_code = sub.code AND valid_to IS NULL) g
 ORDER BY 1`)
 	if err != nil {
 		return nil, translate(err, "cities")
@@ -206,8 +211,13 @@ ORDER BY 1`)
 	out := []*province.City{}
 	for rows.Next() {
 		c := &province.City{}
-		if err := rows.Scan(&c.CountyCode, &c.Subscription, &c.Enabled, &c.Connected, &c.LastMessage, &c.LagSeconds, &c.Grids, &c.Cases); err != nil {
+		var w, south, e, n *float64
+		if err := rows.Scan(&c.CountyCode, &c.Subscription, &c.Enabled, &c.Connected, &c.LastMessage, &c.LagSeconds, &c.Grids, &c.Cases,
+			&w, &south, &e, &n); err != nil {
 			return nil, err
+		}
+		if w != nil && south != nil && e != nil && n != nil {
+			c.Bounds = []float64{*w, *south, *e, *n}
 		}
 		out = append(out, c)
 	}

@@ -79,6 +79,9 @@ type City struct {
 	// (current grids; cases).
 	Grids int `json:"grids"`
 	Cases int `json:"cases"`
+	// Bounds is the extent of the city's current grids, [west, south,
+	// east, north] in degrees (nil: no grid yet).
+	Bounds []float64 `json:"bounds"`
 }
 
 // MonthFigures are one county's (or the province's) figures of a month:

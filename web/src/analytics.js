@@ -78,7 +78,8 @@ export const TRENDS = {
 };
 
 const styles = {};
-function hotspotStyle(f) {
+// hotspotStyle colours a cell by its trend (the province view's too).
+export function hotspotStyle(f) {
   const tr = f.get('trend') || 'sporadic';
   if (!styles[tr]) styles[tr] = new Style({ fill: new Fill({ color: TRENDS[tr] || TRENDS.sporadic }), stroke: new Stroke({ color: '#7f0000', width: 1 }) });
   return styles[tr];
@@ -163,7 +164,8 @@ async function names(by) {
 
 const state = { month: '', by: 'unit' };
 
-function monthRange(m) {
+// monthRange gives the first and last day (YYYY-MM-DD) of month m (YYYY-MM).
+export function monthRange(m) {
   const [y, mo] = m.split('-').map(Number);
   const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
   return [`${m}-01`, `${m}-${String(last).padStart(2, '0')}`];

@@ -1,5 +1,6 @@
 // gridd console: login, the map with its layer switcher, grid and case cards,
-// lists (cases, audits, assessments) and case statistics.
+// lists (cases, audits, assessments) and case statistics; on a province
+// instance, the read-only province view instead (province.js).
 import 'ol/ol.css';
 import './style.css';
 import { api, ApiError } from './api.js';
@@ -15,6 +16,7 @@ import { HistoryView, historyPanel } from './history.js';
 import * as analytics from './analytics.js';
 import * as duties from './duties.js';
 import * as forces from './forces.js';
+import * as province from './province.js';
 
 const app = document.getElementById('app');
 
@@ -39,6 +41,7 @@ function forgetUser() {
   S.view = 'map';
   S.card = null;
   cases.resetDesk();
+  province.reset();
 }
 forgetUser();
 
@@ -50,6 +53,7 @@ window.__gridd = {
   screenPointOf: (code) => (S.map ? S.map.screenPointOf(code) : null),
   drawnCells: () => (S.map ? S.map.drawnCells() : null),
   drawnHotspots: () => analytics.drawnHotspots(S),
+  province: province.debug(S),
   ready: false,
   rendered: false,
 };
@@ -198,6 +202,8 @@ const isCenter = () => ['admin', 'center'].includes(S.me?.role);
 // GET /api/v1/auth/me (features) and which map layers it serves.
 async function detectCaps() {
   const f = new Set((S.me && S.me.features) || []);
+  // A province instance serves none of the city's routes (no /tiles).
+  if (f.has('province')) { S.caps = { province: true }; return; }
   S.caps = { cases: f.has('cases'), stats: f.has('stats'), coverage: f.has('patrol_audit'),
     registers: f.has('register_audit'), assessments: f.has('assessments'), duties: f.has('duties') };
   // Only the layers this user may read (GET /auth/me layers): a refused
@@ -224,6 +230,7 @@ async function startConsole() {
         h('aside', { class: 'card', id: 'card', hidden: true, tabindex: '-1' }))));
   app.append(layout);
   S.map = new GridMap(mapEl, S.cfg);
+  if (S.caps.province) { await startProvince(); return; }
   S.editor = new GridEditor(S.map, api);
   window.__gridd.editor = S.editor;
   S.history = new HistoryView(S.map, api);
@@ -250,6 +257,25 @@ async function startConsole() {
   startLive(onLiveEvent);
 }
 
+// startProvince shows the province view: its map, tabs and panels read
+// only the /api/v1/province routes; no live events, no inbox.
+async function startProvince() {
+  S.map.on('loaded', () => updateStatus());
+  S.map.map.on('rendercomplete', () => {
+    updateStatus();
+    if (window.__gridd.ready && Object.keys(province.drawnGrids(S)).length) window.__gridd.rendered = true;
+  });
+  renderChrome();
+  try {
+    await province.start(S);
+  } catch (e) {
+    document.getElementById('status').textContent = t('error', { msg: e.message });
+  }
+  renderSide();
+  window.__gridd.ready = true;
+  S.map.map.render();
+}
+
 // onLiveEvent: a case event refreshes the cases layer and list (debounced).
 let caseRefresh = null;
 function onLiveEvent(ev) {
@@ -268,6 +294,7 @@ function applyLayerVisibility() {
 function updateStatus() {
   const el = document.getElementById('status');
   if (!el || !S.map) return;
+  if (S.caps.province) { el.textContent = province.status(S); return; }
   el.textContent = t('grids_drawn', { n: S.map.drawnGrids(3).length });
 }
 
@@ -282,6 +309,7 @@ function renderChrome() {
 }
 
 function tabs() {
+  if (S.caps.province) return province.tabs();
   const list = [['map', 'tab_map']];
   if (S.caps.cases) list.push(['cases', 'tab_cases']);
   if (isCenterOrViewer() && S.caps.coverage) list.push(['patrols', 'tab_patrols']);
@@ -305,7 +333,7 @@ function renderTop() {
   }
   top.append(
     h('a', { href: '#map', class: 'skip' }, t('skip_to_map')),
-    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), h('span', { class: 'brand-text' }, t('app_title'))),
+    h('h1', { class: 'brand' }, h('img', { src: 'assets/favicon.svg', alt: '', width: 24, height: 24 }), h('span', { class: 'brand-text' }, t(S.caps.province ? 'prov_title' : 'app_title'))),
     nav,
     h('div', { class: 'who' },
       h('span', { id: 'who' }, `${S.me.name || S.me.username} · ${t('user_role_' + S.me.role)}`),
@@ -327,12 +355,12 @@ async function logout() {
 
 function renderSide() {
   const side = clear(document.getElementById('side'));
-  side.className = 'side' + (['cases', 'stats', 'scorecard', 'assessments', 'audits', 'patrols', 'duties', 'forces'].includes(S.view) ? ' wide' : '') + (['cases', 'assessments', 'patrols'].includes(S.view) ? ' desk' : '');
+  side.className = 'side' + ([...province.wideViews, 'cases', 'stats', 'scorecard', 'assessments', 'audits', 'patrols', 'duties', 'forces'].includes(S.view) ? ' wide' : '') + ([...province.deskViews, 'cases', 'assessments', 'patrols'].includes(S.view) ? ' desk' : '');
   side.setAttribute('role', 'tabpanel');
   side.setAttribute('aria-labelledby', `tab-${S.view}`);
-  const views = { map: layersView, cases: casesView, audits: auditsView, patrols: patrolsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role),
+  const views = S.caps.province ? province.views(S) : { map: layersView, cases: casesView, audits: auditsView, patrols: patrolsView, stats: statsView, assessments: assessmentsView, scorecard: (el) => analytics.scorecardView(el, S.me?.role),
     duties: duties.dutiesView, forces: (el) => forces.view(el, S.me.role !== 'viewer') };
-  (views[S.view] || layersView)(side);
+  (views[S.view] || views.map)(side);
   requestAnimationFrame(() => S.map?.map.updateSize());
 }
 
@@ -550,7 +578,7 @@ function casesView(side) {
 // ---------- audits ----------
 
 async function loadTopology() {
-  if (!['admin', 'center', 'viewer'].includes(S.me.role)) return;
+  if (S.caps.province || !['admin', 'center', 'viewer'].includes(S.me.role)) return;
   S.topology = await api.get('/api/v1/audits/topology');
   S.map.setFindings(S.topology.findings);
 }
