@@ -97,7 +97,7 @@ func (d *distSearch) node(v uint32, x0, y0 float64, k int) {
 	// Lower bound of the distance from p to the cell.
 	dx := math.Max(math.Max(x0-d.px, d.px-(x0+w)), 0) * d.mLon
 	dy := math.Max(math.Max(y0-d.py, d.py-(y0+h)), 0) * d.mLat
-	if math.Hypot(dx, dy) > d.best*(1+1e-9)+1e-9 {
+	if bound := d.best*(1+1e-9) + 1e-9; dx*dx+dy*dy > bound*bound {
 		return
 	}
 	if v&nodeInternal == 0 {
@@ -139,30 +139,39 @@ func (d *distSearch) leaf(v uint32) {
 		}
 		pts := rec[i : i+2*np]
 		i += 2 * np
-		for t := 2; t+1 < len(pts); t += 2 {
-			a := orb.Point{math.Float64frombits(pts[t-2]), math.Float64frombits(pts[t-1])}
-			b := orb.Point{math.Float64frombits(pts[t]), math.Float64frombits(pts[t+1])}
-			if dd := d.segDist(a, b); dd < d.best {
-				d.best = dd
-			}
-		}
+		d.chain(pts)
 	}
 }
 
-func (d *distSearch) segDist(a, b orb.Point) float64 {
-	ax := (a[0] - d.px) * d.mLon
-	ay := (a[1] - d.py) * d.mLat
-	bx := (b[0] - d.px) * d.mLon
-	by := (b[1] - d.py) * d.mLat
-	ex, ey := bx-ax, by-ay
-	l2 := ex*ex + ey*ey
-	t := 0.0
-	if l2 > 0 {
-		t = math.Min(math.Max(-(ax*ex+ay*ey)/l2, 0), 1)
+// chain lowers d.best to the distance from p to the nearest segment of
+// a vertex chain (x, y bit patterns in turn). Each vertex is taken into
+// p's metre frame once, and squared distances are compared: the square
+// root is taken only for a segment that is nearer than the best so far.
+func (d *distSearch) chain(pts []uint64) {
+	if len(pts) < 4 {
+		return
 	}
-	dist := math.Hypot(ax+t*ex, ay+t*ey)
-	if dist < 1e-3 && predicate.OnSegment(a[0], a[1], b[0], b[1], d.px, d.py) {
-		return 0
+	bestSq := d.best * d.best
+	ax := (math.Float64frombits(pts[0]) - d.px) * d.mLon
+	ay := (math.Float64frombits(pts[1]) - d.py) * d.mLat
+	for t := 2; t+1 < len(pts); t += 2 {
+		bx := (math.Float64frombits(pts[t]) - d.px) * d.mLon
+		by := (math.Float64frombits(pts[t+1]) - d.py) * d.mLat
+		ex, ey := bx-ax, by-ay
+		l2 := ex*ex + ey*ey
+		u := 0.0
+		if l2 > 0 {
+			u = math.Min(math.Max(-(ax*ex+ay*ey)/l2, 0), 1)
+		}
+		qx, qy := ax+u*ex, ay+u*ey
+		if dsq := qx*qx + qy*qy; dsq < bestSq {
+			dist := math.Sqrt(dsq)
+			if dist < 1e-3 && predicate.OnSegment(math.Float64frombits(pts[t-2]), math.Float64frombits(pts[t-1]),
+				math.Float64frombits(pts[t]), math.Float64frombits(pts[t+1]), d.px, d.py) {
+				dist = 0
+			}
+			d.best, bestSq = dist, dist*dist
+		}
+		ax, ay = bx, by
 	}
-	return dist
 }
