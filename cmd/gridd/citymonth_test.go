@@ -35,11 +35,15 @@ package main
 //	go test -tags citymonth -run TestCityMonth -count=1 -v -timeout 3h ./cmd/gridd -args -city.workers 1000
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -51,6 +55,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridd/gridd/internal/auth"
+	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/demo"
 	"github.com/gridd/gridd/internal/devdb"
 	"github.com/gridd/gridd/internal/patrol"
@@ -72,6 +78,7 @@ var (
 	citySeed    = flag.Uint64("city.seed", 1, "random seed of the grids and walks")
 	cityDir     = flag.String("city.dir", "", "parent directory of the private cluster (default: the system's temporary directory); removed afterwards")
 	citySettle  = flag.Duration("city.settle-during", 0, "also run the patrol_settle job this long after each run while fixes are stored (gridd serve: every 5 min); 0: only after intake")
+	cityHTTP    = flag.Bool("city.http", false, "send the uploads as the phones do, POST /api/v1/patrols/points with each worker's token, instead of calling patrol.Service.Intake")
 )
 
 // cityFix is a generated fix, kept small: a month of a city's fixes is
@@ -85,6 +92,8 @@ type cityFix struct {
 // cityWorker is one worker: its grid, its login and its month of fixes.
 type cityWorker struct {
 	id      int64
+	login   string
+	token   string // with -city.http
 	grid    *registry.Grid
 	persona string
 	fixes   []cityFix
@@ -117,8 +126,12 @@ func TestCityMonth(t *testing.T) {
 	// gridd's clock: the morning after the month, as at a month-end audit.
 	now := month.AddDate(0, 1, 1).Add(6 * time.Hour)
 	ctx := context.Background()
-	fmt.Printf("city month: %d workers, %s, a fix every %v while patrolling, uploads of %d from %d senders; %d cores, load average %s\n",
-		n, month.Format("2006-01"), *cityEvery, *cityBatch, *citySenders, runtime.NumCPU(), loadAvg())
+	path := "patrol.Service.Intake"
+	if *cityHTTP {
+		path = "POST /api/v1/patrols/points"
+	}
+	fmt.Printf("city month: %d workers, %s, a fix every %v while patrolling, uploads of %d from %d senders through %s; %d cores, load average %s\n",
+		n, month.Format("2006-01"), *cityEvery, *cityBatch, *citySenders, path, runtime.NumCPU(), loadAvg())
 
 	// A private durable cluster, stopped and removed afterwards.
 	parent := *cityDir
@@ -157,7 +170,7 @@ func TestCityMonth(t *testing.T) {
 	db.Close()
 	// The wiring of `gridd serve` with its defaults for patrols (the pool
 	// is pgx's default: 4 connections on 2 cores).
-	ta := serveTestApp(t, Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: time.Hour, MaxBody: 1 << 20,
+	ta := serveTestApp(t, Config{DatabaseURL: url, StatementTimeout: 30 * time.Second, TokenTTL: 24 * time.Hour, MaxBody: 1 << 20,
 		PatrolCopyMin: 64, PatrolGroup: 2, PatrolSettleEvery: 5 * time.Minute, Now: func() time.Time { return now }})
 	a := ta.app
 
@@ -189,7 +202,7 @@ func TestCityMonth(t *testing.T) {
 	var lat []time.Duration
 	var settledDuring atomic.Int64
 	measure("intake", func() (int, string) {
-		stored, l := cityIntake(ctx, t, a, workers, month, ndays, &settledDuring)
+		stored, l := cityIntake(ctx, t, ta, workers, month, ndays, &settledDuring)
 		lat = l
 		return stored, "fixes stored"
 	})
@@ -198,7 +211,7 @@ func TestCityMonth(t *testing.T) {
 	fmt.Printf("intake: %.0f fixes/s, %d uploads, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		float64(phases[0].count)/phases[0].wall.Seconds(), len(lat), ms(pctl(lat, 50)), ms(pctl(lat, 99)), ms(lat[len(lat)-1]))
 	if phases[0].count != total {
-		t.Errorf("stored %d fixes, generated %d", phases[0].count, total)
+		t.Fatalf("stored %d fixes, generated %d", phases[0].count, total)
 	}
 
 	// Phase 2: the settle job.
@@ -269,10 +282,15 @@ func cityWorkersSetup(ctx context.Context, t *testing.T, a *app, n int, month ti
 		t.Fatal(err)
 	}
 	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
+	hash, err := dbtest.FastHasher.Hash(dbtest.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
 	workers := make([]*cityWorker, n)
 	for k, i := range cells {
 		g := byIndex[i]
-		u := &people.User{Username: fmt.Sprintf("cw%05d", k+1), Name: fmt.Sprintf("网格员 %d", k+1), Role: people.RoleWorker}
+		u := &people.User{Username: fmt.Sprintf("cw%05d", k+1), Name: fmt.Sprintf("网格员 %d", k+1), Role: people.RoleWorker,
+			PasswordHash: hash}
 		if err := a.people.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +307,14 @@ func cityWorkersSetup(ctx context.Context, t *testing.T, a *app, n int, month ti
 		case 14:
 			persona = demo.PersonaMissesDays
 		}
-		workers[k] = &cityWorker{id: u.ID, grid: g, persona: persona}
+		workers[k] = &cityWorker{id: u.ID, login: u.Username, grid: g, persona: persona}
+		if *cityHTTP {
+			sess, err := a.auth.Login(ctx, auth.Credentials{Username: u.Username, Password: dbtest.DemoPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			workers[k].token = sess.Token
+		}
 	}
 	if _, err := a.db.Pool.Exec(ctx, `ANALYZE`); err != nil {
 		t.Fatal(err)
@@ -350,8 +375,53 @@ func (f cityFix) fix(month time.Time) patrol.Fix {
 
 // cityUpload is one phone upload.
 type cityUpload struct {
-	worker int64
+	worker *cityWorker
 	fixes  []patrol.Fix
+}
+
+// send stores u through patrol.Service.Intake, or with -city.http through
+// POST /api/v1/patrols/points as the worker's phone, and returns the
+// fixes stored.
+func (u cityUpload) send(ctx context.Context, a *app, client *http.Client, base string) (int, error) {
+	if !*cityHTTP {
+		return a.patrols.Intake(ctx, u.worker.id, u.fixes)
+	}
+	type point struct {
+		T         string  `json:"t"`
+		Lon       float64 `json:"lon"`
+		Lat       float64 `json:"lat"`
+		AccuracyM float64 `json:"accuracy_m"`
+		SpeedMps  float64 `json:"speed_mps"`
+	}
+	pts := make([]point, len(u.fixes))
+	for i, f := range u.fixes {
+		pts[i] = point{f.T.Format(time.RFC3339), f.Lon, f.Lat, f.AccuracyM, f.SpeedMps}
+	}
+	body, err := json.Marshal(map[string]any{"worker": u.worker.login, "points": pts})
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/patrols/points", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+u.worker.token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%d %s", res.StatusCode, b)
+	}
+	var out struct{ Stored int }
+	err = json.Unmarshal(b, &out)
+	return out.Stored, err
 }
 
 // cityIntake sends every fix through patrol.Service.Intake, day by day;
@@ -359,7 +429,10 @@ type cityUpload struct {
 // phones uploading every batch × every would send them. It returns the
 // fixes stored and every upload's latency. With -city.settle-during the
 // settle job runs meanwhile, counting the worker-days it computed.
-func cityIntake(ctx context.Context, t *testing.T, a *app, workers []*cityWorker, month time.Time, ndays int, settled *atomic.Int64) (int, []time.Duration) {
+func cityIntake(ctx context.Context, t *testing.T, ta *testApp, workers []*cityWorker, month time.Time, ndays int, settled *atomic.Int64) (int, []time.Duration) {
+	a := ta.app
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *citySenders}, Timeout: time.Minute}
+	defer client.CloseIdleConnections()
 	jobs := make(chan cityUpload, 4**citySenders)
 	var stored, sent atomic.Int64
 	var mu sync.Mutex
@@ -376,11 +449,11 @@ func cityIntake(ctx context.Context, t *testing.T, a *app, workers []*cityWorker
 					continue
 				}
 				t0 := time.Now()
-				k, err := a.patrols.Intake(ctx, u.worker, u.fixes)
+				k, err := u.send(ctx, a, client, ta.srv.URL)
 				mine = append(mine, time.Since(t0))
 				if err != nil {
 					if !failed.Swap(true) {
-						t.Errorf("intake of worker %d: %v", u.worker, err)
+						t.Errorf("intake of worker %d: %v", u.worker.id, err)
 					}
 					continue
 				}
@@ -447,7 +520,7 @@ func cityIntake(ctx context.Context, t *testing.T, a *app, workers []*cityWorker
 				for _, f := range w.fixes[lo:min(lo+b, hi)] {
 					fs = append(fs, f.fix(month))
 				}
-				jobs <- cityUpload{worker: w.id, fixes: fs}
+				jobs <- cityUpload{worker: w, fixes: fs}
 			}
 			if !any {
 				break
