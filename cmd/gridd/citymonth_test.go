@@ -66,6 +66,7 @@ import (
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/gridd/gridd/spatial/coverage"
 	"github.com/gridd/gridd/spatial/gridindex/gridindextest"
+	"golang.org/x/sync/errgroup"
 )
 
 var (
@@ -325,38 +326,30 @@ func cityWorkersSetup(ctx context.Context, t *testing.T, a *app, n int, month ti
 // cityGenerate walks every worker's month (on every core) and returns the
 // fixes and the worker-days with fixes.
 func cityGenerate(workers []*cityWorker, month time.Time, ndays int) (total, workerDays int) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(workers) {
-					return
-				}
-				w := workers[k]
-				rng := rand.New(rand.NewPCG(*citySeed, uint64(k)))
-				fs := demo.WalkMonth(rng, w.grid.Geometry[0][0], month, w.persona, *cityEvery)
-				w.fixes = make([]cityFix, len(fs))
-				w.days = make([]int, ndays+1)
-				d := 0
-				for i, f := range fs {
-					for d < ndays && !f.T.Before(month.AddDate(0, 0, d+1)) {
-						d++
-						w.days[d] = i
-					}
-					w.fixes[i] = cityFix{sec: int32(f.T.Sub(month) / time.Second), acc: float32(f.AccuracyM), spd: float32(f.SpeedMps), lon: f.Lon, lat: f.Lat}
-				}
-				for d < ndays {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k, w := range workers {
+		g.Go(func() error {
+			rng := rand.New(rand.NewPCG(*citySeed, uint64(k)))
+			fs := demo.WalkMonth(rng, w.grid.Geometry[0][0], month, w.persona, *cityEvery)
+			w.fixes = make([]cityFix, len(fs))
+			w.days = make([]int, ndays+1)
+			d := 0
+			for i, f := range fs {
+				for d < ndays && !f.T.Before(month.AddDate(0, 0, d+1)) {
 					d++
-					w.days[d] = len(fs)
+					w.days[d] = i
 				}
+				w.fixes[i] = cityFix{sec: int32(f.T.Sub(month) / time.Second), acc: float32(f.AccuracyM), spd: float32(f.SpeedMps), lon: f.Lon, lat: f.Lat}
 			}
-		}()
+			for d < ndays {
+				d++
+				w.days[d] = len(fs)
+			}
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	for _, w := range workers {
 		total += len(w.fixes)
 		for d := range w.days[:len(w.days)-1] {
