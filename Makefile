@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PG_PACKAGES   := postgresql postgresql-postgis
 TEST_PACKAGES := gdal-bin chromium
 
-.PHONY: all build run stop test bench sim fuzz deps-pg deps-test vet clean
+.PHONY: all build run stop test bench sim city-month fuzz deps-pg deps-test vet clean
 .PHONY: web deps-web deps-fonts
 
 all: build
@@ -125,6 +125,18 @@ bench: deps-pg deps-test build
 SIM_ARGS ?=
 sim: deps-pg deps-test
 	$(GO) test -tags sim -run '^TestSim$$' -count=1 -v -timeout 30m ./cmd/gridd -args $(SIM_ARGS)
+
+# The city month (cmd/gridd/citymonth_test.go): CITY_ARGS' -city.workers
+# workers (default 1000), each with its own grid, a month of fixes stored
+# through patrol intake (uploads of 12, group commit) into a private
+# durable cluster, the patrol_settle job computing every worker-day, the
+# month audit; each phase timed, the results checked, and the total
+# extrapolated to 10,000 workers. Not part of `make test`. Also
+# -city.every (fix interval), -city.batch, -city.senders, -city.month,
+# -city.settle-during, -city.sample, -city.seed, -city.dir.
+CITY_ARGS ?=
+city-month: deps-pg
+	$(GO) test -tags citymonth -run '^TestCityMonth$$' -count=1 -v -timeout 6h ./cmd/gridd -args $(CITY_ARGS)
 
 clean:
 	rm -rf bin bench.out

@@ -23,7 +23,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -110,17 +109,6 @@ func (s *simStats) delay(d time.Duration) {
 	defer s.mu.Unlock()
 	s.delays = append(s.delays, d)
 }
-
-// pctl is the p-th percentile of sorted (the zero value when empty).
-func pctl[T cmp.Ordered](sorted []T, p int) T {
-	if len(sorted) == 0 {
-		var zero T
-		return zero
-	}
-	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // simClient sends requests through the balancer.
 type simClient struct {
@@ -531,15 +519,6 @@ func lagSummary(samples []lagSample, from, to int32) string {
 	return fmt.Sprintf("%d samples, lag p50 %.1f ms, p99 %.1f ms, max %.1f ms (replay_lag p50 %.1f ms, p99 %.1f ms, max %.1f ms); WAL behind p99 %.0f kB, max %.0f kB",
 		len(lags), ms(pctl(lags, 50)), ms(pctl(lags, 99)), ms(lags[len(lags)-1]), ms(pctl(pgLags, 50)), ms(pctl(pgLags, 99)), ms(pgLags[len(pgLags)-1]),
 		pctl(bytes, 99)/1024, bytes[len(bytes)-1]/1024)
-}
-
-// loadAvg is the machine's 1-minute load average (/proc/loadavg).
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "?"
 }
 
 // selfCPU is this process's user+system CPU seconds so far.

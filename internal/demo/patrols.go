@@ -104,7 +104,7 @@ func Patrols(town *Town, month time.Time, seed int64) []PatrolTrack {
 		if i%3 == 1 {
 			tr.CRS = crs.GCJ02
 		}
-		tr.Fixes = walkMonth(rng, g.Geometry[0][0], month, tr.Persona)
+		tr.Fixes = WalkMonth(rng, g.Geometry[0][0], month, tr.Persona, fixEvery)
 		if tr.CRS == crs.GCJ02 {
 			for k := range tr.Fixes {
 				tr.Fixes[k].Lon, tr.Fixes[k].Lat = crs.WGS84ToGCJ02(tr.Fixes[k].Lon, tr.Fixes[k].Lat)
@@ -174,8 +174,15 @@ func lanes(rng *rand.Rand, ring []vec, nearHalf bool) []vec {
 	return route
 }
 
-// walkMonth generates one worker's fixes over the month.
-func walkMonth(rng *rand.Rand, ring orb.Ring, month time.Time, persona string) []PatrolFix {
+// WalkMonth generates one worker's month of WGS84 fixes as Patrols does
+// (the lanes of ring in lawnmower order, about 3 h a day with a tea break,
+// GPS noise, poor fixes and jumps; persona as in Patrols), with a fix every
+// `every` while patrolling instead of the demo's 30 s. Deterministic for
+// equal rng states. Load tests use it to generate a city's month.
+func WalkMonth(rng *rand.Rand, ring orb.Ring, month time.Time, persona string, every time.Duration) []PatrolFix {
+	if every <= 0 {
+		every = fixEvery
+	}
 	pl := newPlane(ring.Bound().Center())
 	local := make([]vec, len(ring))
 	for i, p := range ring {
@@ -217,11 +224,11 @@ func walkMonth(rng *rand.Rand, ring orb.Ring, month time.Time, persona string) [
 		breakAt := dur / 2
 		speed := 1.1 + 0.3*rng.Float64()
 		drift := vec{}
-		for el := time.Duration(0); el <= dur+15*time.Minute; el += fixEvery {
+		for el := time.Duration(0); el <= dur+15*time.Minute; el += every {
 			if el >= breakAt && el < breakAt+15*time.Minute {
 				continue // tea break: no fixes for 15 minutes
 			}
-			pos += speed * fixEvery.Seconds()
+			pos += speed * every.Seconds()
 			p := at(pos)
 			drift = vec{0.9*drift.x + rng.NormFloat64()*1.5, 0.9*drift.y + rng.NormFloat64()*1.5}
 			acc := 5 + 10*rng.Float64()

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"sort"
 	"testing"
@@ -86,5 +87,43 @@ func TestPatrols(t *testing.T) {
 	}
 	if got := PatrolMonth(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)); got.Format("2006-01") != "2026-10" {
 		t.Errorf("PatrolMonth: %v", got)
+	}
+}
+
+// TestWalkMonthEvery: a denser walk has its fixes `every` apart while
+// patrolling (gaps only at the tea break and between days), walks the same
+// hours at walking pace, and is deterministic.
+func TestWalkMonthEvery(t *testing.T) {
+	town := Generate(1)
+	ring := byCode(town)[Patrols(town, DemoPatrolMonth, 1)[0].GridCode].Geometry[0][0]
+	walk := func(every time.Duration) []PatrolFix {
+		return WalkMonth(rand.New(rand.NewPCG(7, 9)), ring, DemoPatrolMonth, PersonaDiligent, every)
+	}
+	sparse, dense := walk(0), walk(5*time.Second)
+	if !reflect.DeepEqual(dense, walk(5*time.Second)) {
+		t.Fatal("not deterministic")
+	}
+	if r := float64(len(dense)) / float64(len(sparse)); r < 5.5 || r > 6.5 {
+		t.Errorf("%d fixes at 5 s, %d at the demo's 30 s: ratio %.2f, want ~6", len(dense), len(sparse), r)
+	}
+	other := 0
+	var speeds []float64
+	for i := 1; i < len(dense); i++ {
+		dt := dense[i].T.Sub(dense[i-1].T)
+		if dt != 5*time.Second {
+			other++
+			continue
+		}
+		if dense[i].AccuracyM < 50 && dense[i-1].AccuracyM < 50 {
+			speeds = append(speeds, geo.Distance(orb.Point{dense[i-1].Lon, dense[i-1].Lat}, orb.Point{dense[i].Lon, dense[i].Lat})/5)
+		}
+	}
+	// One gap for the tea break and one between consecutive days.
+	if other != 2*28-1 {
+		t.Errorf("%d gaps other than 5 s, want %d", other, 2*28-1)
+	}
+	sort.Float64s(speeds)
+	if med := speeds[len(speeds)/2]; med < 0.9 || med > 2.5 {
+		t.Errorf("median speed %.2f m/s at 5 s fixes, want walking pace", med)
 	}
 }
