@@ -521,13 +521,6 @@ func lagSummary(samples []lagSample, from, to int32) string {
 		pctl(bytes, 99)/1024, bytes[len(bytes)-1]/1024)
 }
 
-// selfCPU is this process's user+system CPU seconds so far.
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 // streamReport writes what the event streams received, against ref (the
 // center's event log in stream order), and returns how many streams
 // received nothing and how many events streams missed.
@@ -768,7 +761,7 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 
 	// The timeline: instance B killed at 1/2, the standby crashed at 3/4
 	// and started again at 7/8.
-	cpu0, simCPU0 := a.cpu()+b.cpu(), selfCPU()
+	cpu0, simCPU0 := a.cpu()+b.cpu(), processCPU()
 	start := time.Now()
 	waitUntil := func(frac float64) { time.Sleep(time.Until(start.Add(time.Duration(frac * float64(*simDuration))))) }
 	load := []string{loadAvg()}
@@ -844,7 +837,7 @@ WHERE u.role = 'worker' AND NOT u.disabled ORDER BY u.username, a.grid_code`)
 	fmt.Fprintf(&sb, "replica routes' reads, A until the standby crash: %s\n", replicaReads(nil, metricsA))
 	fmt.Fprintf(&sb, "replica routes' reads, A from the standby crash: %s\n", replicaReads(metricsA, metricsEnd))
 	fmt.Fprintf(&sb, "gridd CPU: %.1f s over both instances, %.2f ms per request; the simulator's own CPU %.1f s\n",
-		cpu, 1000*cpu/float64(max(total, 1)), selfCPU()-simCPU0)
+		cpu, 1000*cpu/float64(max(total, 1)), processCPU()-simCPU0)
 	for _, e := range stats.examples {
 		fmt.Fprintf(&sb, "  e.g. %s\n", e)
 	}
