@@ -3,13 +3,14 @@ package postgis
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/events"
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/geojson"
 )
 
 var errRollback = errors.New("rollback")
@@ -34,8 +35,42 @@ func InsertEventForTest(ctx context.Context, db *DB, e events.Event, commit bool
 // DuplicatesSQLForTest is the duplicate search of case intake.
 const DuplicatesSQLForTest = duplicatesSQL
 
-// GridSnapshotSQLForTest is the grids snapshot query.
-var GridSnapshotSQLForTest = gridSnapshotSQL
+// GridSnapshotOneQuerySQLForTest is the grids snapshot query of before:
+// one query that aggregates the day's workers per grid, joins the counts
+// and sorts every row with its geometry.
+const GridSnapshotOneQuerySQLForTest = `
+WITH w AS (
+	SELECT a.grid_code, string_agg(u.name, ',' ORDER BY u.username) AS names, string_agg(u.username, ',' ORDER BY u.username) AS usernames
+	FROM grid_assignments a JOIN users u ON u.id = a.user_id
+	WHERE a.grid_role = 'worker' AND a.valid_from <= @day::date AND (a.valid_to IS NULL OR a.valid_to > @day::date)
+	GROUP BY a.grid_code
+)
+SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
+       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
+       coalesce(rc.places, 0), ST_AsBinary(g.geom)
+FROM grid_versions g
+LEFT JOIN w ON w.grid_code = g.code
+LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
+WHERE g.valid_to IS NULL
+ORDER BY g.level, g.code`
+
+// GridScansForTest runs the grids snapshot's three scans in one round
+// trip and drains them (no joining, no decoding).
+func GridScansForTest(ctx context.Context, db *DB, day time.Time) error {
+	b := &pgx.Batch{}
+	for _, q := range []string{gridGeomsSQL, gridWorkersSQL, gridCountsSQL} {
+		args := []any{}
+		if q == gridWorkersSQL {
+			args = append(args, day)
+		}
+		b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+			}
+			return rows.Err()
+		})
+	}
+	return db.Pool.SendBatch(ctx, b).Close()
+}
 
 // ChangeWithAuditForTest runs a change (a row in a scratch table) with a
 // write request's pending audit entry through db.tx; hold, when not nil,
@@ -65,23 +100,35 @@ func ChangeWithAuditForTest(ctx context.Context, db *DB, e *auditlog.Entry, inse
 	})
 }
 
-// GridSnapshotEWKBForTest is the grids snapshot load of before (EWKB
-// decoded through go-geom, then copied into orb), for the benchmark's
-// sibling.
-func GridSnapshotEWKBForTest(ctx context.Context, db *DB, day time.Time) (int, error) {
-	q := strings.Replace(gridSnapshotSQL, "ST_AsBinary(g.geom)", "ST_AsEWKB(g.geom)", 1)
-	rows, err := db.Pool.Query(ctx, q, pgx.NamedArgs{"day": day})
+// GridSnapshotOneQueryForTest is the grids snapshot load of before (the
+// one query, WKB decoded by orb, without the ancestors), for the
+// benchmark's sibling.
+func GridSnapshotOneQueryForTest(ctx context.Context, db *DB, day time.Time) (int, error) {
+	rows, err := db.Pool.Query(ctx, GridSnapshotOneQuerySQLForTest, pgx.NamedArgs{"day": day})
 	if err != nil {
 		return 0, err
 	}
 	var out []tiles.SnapshotFeature
 	var r gridRow
-	_, err = pgx.ForEachRow(rows, r.dest(true), func() error {
-		g, err := decodeGeom(r.raw)
+	var worker, username string
+	var rh, rp, rb, rpl int64
+	dest := []any{&r.code, &r.name, &r.level, &r.parentCode, &worker, &username, &r.households, &r.population,
+		&rh, &rp, &rb, &rpl, &r.raw}
+	_, err = pgx.ForEachRow(rows, dest, func() error {
+		g, err := wkb.Unmarshal(r.raw)
 		if err != nil {
 			return err
 		}
-		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: r.props(), Codes: []string{r.code}})
+		p := geojson.Properties{"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parentCode,
+			"worker": worker, "worker_username": username, "registered_households": rh, "registered_people": rp,
+			"businesses": rb, "places": rpl}
+		if r.households != nil {
+			p["households"] = *r.households
+		}
+		if r.population != nil {
+			p["population"] = *r.population
+		}
+		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: p, Codes: []string{r.code}})
 		return nil
 	})
 	return len(out), err

@@ -3,15 +3,10 @@ package postgis
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/geojson"
 )
 
 // TileStore renders the map layers as Mapbox Vector Tiles with ST_AsMVT and
@@ -21,6 +16,7 @@ import (
 type TileStore struct {
 	db     *DB
 	pruned atomic.Int64 // when grid_changes was last pruned (Unix seconds)
+	grids  atomic.Int64 // how many grids the last full read of them had
 }
 
 var _ tiles.Store = (*TileStore)(nil)
@@ -189,215 +185,4 @@ func (s *TileStore) Tile(ctx context.Context, tq tiles.TileQuery) ([]byte, error
 // The map is shared: callers must not modify it.
 func (s *TileStore) Revisions(ctx context.Context) (map[string]string, error) {
 	return s.db.revisions(ctx)
-}
-
-// gridSnapshotQuery reads every current grid with the grids layer's
-// attributes as of @day, and its geometry (WKB) when withGeom
-// (GridSnapshot, GridAttributes). Set-based: the day's worker assignments
-// are aggregated once per grid and hash-joined (workerJoin's lateral
-// lookup, right for the few grids of a tile, ran once per grid here).
-// With changed, only the grids changed since @mark (grid_changes) are
-// read (the snapshot's patch).
-func gridSnapshotQuery(withGeom, changed bool) string {
-	geom, only, onlyW := "", "", ""
-	if withGeom {
-		geom = ", ST_AsBinary(g.geom)"
-	}
-	if changed {
-		only = " AND g.code IN (SELECT grid_code FROM grid_changes WHERE xid >= @mark::xid8)"
-		onlyW = " AND a.grid_code IN (SELECT grid_code FROM grid_changes WHERE xid >= @mark::xid8)"
-	}
-	return `
-WITH w AS (
-	SELECT a.grid_code, string_agg(u.name, ',' ORDER BY u.username) AS names, string_agg(u.username, ',' ORDER BY u.username) AS usernames
-	FROM grid_assignments a JOIN users u ON u.id = a.user_id
-	WHERE a.grid_role = 'worker' AND a.valid_from <= @day::date AND (a.valid_to IS NULL OR a.valid_to > @day::date)` + onlyW + `
-	GROUP BY a.grid_code
-)
-SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
-       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
-       coalesce(rc.places, 0)` + geom + `
-FROM grid_versions g
-LEFT JOIN w ON w.grid_code = g.code
-LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
-WHERE g.valid_to IS NULL` + only + `
-ORDER BY g.level, g.code`
-}
-
-var (
-	gridSnapshotSQL = gridSnapshotQuery(true, false)
-	gridAttrsSQL    = gridSnapshotQuery(false, false)
-	gridChangedSQL  = gridSnapshotQuery(true, true)
-)
-
-// gridRow scans one row of gridSnapshotQuery.
-type gridRow struct {
-	code, name, parentCode, worker, username string
-	level                                    int
-	households, population                   *int
-	rh, rp, rb, rpl                          int64
-	raw                                      []byte
-}
-
-func (r *gridRow) dest(withGeom bool) []any {
-	d := []any{&r.code, &r.name, &r.level, &r.parentCode, &r.worker, &r.username, &r.households, &r.population,
-		&r.rh, &r.rp, &r.rb, &r.rpl}
-	if withGeom {
-		d = append(d, &r.raw)
-	}
-	return d
-}
-
-// props are the grids layer's attributes of the row (those of the grids
-// tile query).
-func (r *gridRow) props() geojson.Properties {
-	p := geojson.Properties{"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parentCode,
-		"worker": r.worker, "worker_username": r.username, "registered_households": r.rh, "registered_people": r.rp,
-		"businesses": r.rb, "places": r.rpl}
-	if r.households != nil {
-		p["households"] = *r.households
-	}
-	if r.population != nil {
-		p["population"] = *r.population
-	}
-	return p
-}
-
-// GridSnapshot reads every current grid with the grids layer's attributes
-// as of day (today's workers, register counts) and the codes of its
-// ancestors, for the in-memory renderer of the grids tiles
-// (tiles.Snapshot).
-func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
-	rows, err := s.db.reader(ctx).Query(ctx, gridSnapshotSQL, pgx.NamedArgs{"day": day})
-	if err != nil {
-		return nil, translate(err, "grid snapshot")
-	}
-	var out []tiles.SnapshotFeature
-	parent := map[string]string{}
-	var r gridRow
-	_, err = pgx.ForEachRow(rows, r.dest(true), func() error {
-		g, err := wkb.Unmarshal(r.raw)
-		if err != nil {
-			return fmt.Errorf("grid %s: %w", r.code, err)
-		}
-		parent[r.code] = r.parentCode
-		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: r.props(), Codes: []string{r.code}})
-		return nil
-	})
-	if err != nil {
-		return nil, translate(err, "grid snapshot")
-	}
-	for i := range out {
-		for p := parent[out[i].Codes[0]]; p != "" && len(out[i].Codes) < 64; p = parent[p] {
-			out[i].Codes = append(out[i].Codes, p)
-		}
-	}
-	return out, nil
-}
-
-// GridAttributes reads the grids layer's attributes of every current grid
-// as of day, by code, without the geometry (tiles.Snapshot's refresh after
-// a change of assignments or register counts, or a new day).
-func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
-	rows, err := s.db.reader(ctx).Query(ctx, gridAttrsSQL, pgx.NamedArgs{"day": day})
-	if err != nil {
-		return nil, translate(err, "grid attributes")
-	}
-	out := map[string]geojson.Properties{}
-	var r gridRow
-	_, err = pgx.ForEachRow(rows, r.dest(false), func() error {
-		out[r.code] = r.props()
-		return nil
-	})
-	return out, translate(err, "grid attributes")
-}
-
-// GridPatcher returns the grids snapshot's patcher (tiles.SnapshotPatcher)
-// on grid_changes: marks are the xmin of a database snapshot and the
-// time it was taken.
-func (s *TileStore) GridPatcher() tiles.SnapshotPatcher { return gridPatcher{s} }
-
-type gridPatcher struct{ s *TileStore }
-
-// gridMarkTTL is how old a mark may be to patch from; grid_changes rows
-// older than gridChangesKeep are pruned.
-const (
-	gridMarkTTL     = 12 * time.Hour
-	gridChangesKeep = 24 * time.Hour
-)
-
-const gridMarkSQL = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
-
-func (p gridPatcher) Mark(ctx context.Context) (string, error) {
-	var xmin string
-	if err := p.s.db.Pool.QueryRow(ctx, gridMarkSQL).Scan(&xmin); err != nil {
-		return "", translate(err, "grid snapshot mark")
-	}
-	return fmt.Sprintf("%s@%d", xmin, p.s.db.Now().Unix()), nil
-}
-
-// Changes reads the grids changed since mark: in one round trip, the new
-// mark with the changed codes, then those grids' rows. Every change not
-// visible when mark was taken was made by a transaction with xid >= its
-// xmin; the new mark is taken before the rows are read, so what they miss
-// is in the next patch. Now and then it prunes old grid_changes rows.
-func (p gridPatcher) Changes(ctx context.Context, day time.Time, mark string) (*tiles.SnapshotPatch, error) {
-	xmin, at, ok := strings.Cut(mark, "@")
-	sec, err := strconv.ParseInt(at, 10, 64)
-	now := p.s.db.Now()
-	if !ok || err != nil || now.Sub(time.Unix(sec, 0)) > gridMarkTTL {
-		return &tiles.SnapshotPatch{Reload: true}, nil
-	}
-	out := &tiles.SnapshotPatch{}
-	var codes []string
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text, array(SELECT DISTINCT grid_code FROM grid_changes WHERE xid >= $1::xid8)`, xmin).
-		QueryRow(func(row pgx.Row) error {
-			var x string
-			if err := row.Scan(&x, &codes); err != nil {
-				return err
-			}
-			out.Mark = fmt.Sprintf("%s@%d", x, now.Unix())
-			return nil
-		})
-	var r gridRow
-	seen := map[string]bool{}
-	b.Queue(gridChangedSQL, pgx.NamedArgs{"day": day, "mark": xmin}).Query(func(rows pgx.Rows) error {
-		_, err := pgx.ForEachRow(rows, r.dest(true), func() error {
-			g, err := wkb.Unmarshal(r.raw)
-			if err != nil {
-				return fmt.Errorf("grid %s: %w", r.code, err)
-			}
-			f := tiles.SnapshotFeature{Geometry: g, Props: r.props(), Codes: []string{r.code}}
-			if r.parentCode != "" {
-				f.Codes = append(f.Codes, r.parentCode)
-			}
-			seen[r.code] = true
-			out.Changed = append(out.Changed, f)
-			return nil
-		})
-		return err
-	})
-	if p.s.pruneDue(now) {
-		b.Queue(`DELETE FROM grid_changes WHERE at < $1`, now.Add(-gridChangesKeep))
-	}
-	if err := p.s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, translate(err, "grid snapshot changes")
-	}
-	for _, c := range codes {
-		if !seen[c] {
-			out.Gone = append(out.Gone, c)
-		}
-	}
-	return out, nil
-}
-
-// pruneDue reports whether grid_changes was last pruned an hour ago or more
-// (by this instance), and notes now as the last time.
-func (s *TileStore) pruneDue(now time.Time) bool {
-	last := s.pruned.Load()
-	if now.Unix()-last < 3600 {
-		return false
-	}
-	return s.pruned.CompareAndSwap(last, now.Unix())
 }

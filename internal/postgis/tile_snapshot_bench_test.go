@@ -15,34 +15,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// lateralSnapshotSQL is the grids snapshot query of before: the day's
-// workers looked up per grid (a lateral subquery run once per grid).
-const lateralSnapshotSQL = `
-SELECT g.code, g.name, g.level, coalesce(g.parent_code, ''), coalesce(w.names, ''), coalesce(w.usernames, ''),
-       g.households, g.population, coalesce(rc.households, 0), coalesce(rc.people, 0), coalesce(rc.businesses, 0),
-       coalesce(rc.places, 0), ST_AsEWKB(g.geom)
-FROM grid_versions g LEFT JOIN LATERAL (
-	SELECT string_agg(u.name, ',' ORDER BY u.username) AS names, string_agg(u.username, ',' ORDER BY u.username) AS usernames
-	FROM grid_assignments a JOIN users u ON u.id = a.user_id
-	WHERE a.grid_code = g.code AND a.grid_role = 'worker'
-	  AND a.valid_from <= @day::date AND (a.valid_to IS NULL OR a.valid_to > @day::date)
-) w ON true
-LEFT JOIN grid_register_counts rc ON rc.grid_code = g.code
-WHERE g.valid_to IS NULL
-ORDER BY g.level, g.code`
-
 // BenchmarkGridSnapshot builds the grids snapshot (tiles.Snapshot's load:
 // every current grid with today's workers and register counts, decoded)
 // at 20k grids, each level-3 grid with a worker. "load" is
-// TileStore.GridSnapshot (set-based: the assignments aggregated once and
-// hash-joined, WKB decoded by orb); "load_ewkb_before" the same query with
-// EWKB decoded through go-geom as before (without the ancestors);
+// TileStore.GridSnapshot (three plain scans in one round trip, joined in
+// Go, WKB decoded by orb); "load_one_query_before" the one query of before
+// (the workers aggregated and every row sorted in PostgreSQL) decoded the
+// same way, without the ancestors;
 // "attributes" is the incremental refresh after an
 // assignment or register change (TileStore.GridAttributes: no geometry);
 // "patch_one_change" is one assignment changed and a z16 tile of the new
 // version (the snapshot patched from grid_changes, tiles.SnapshotPatcher);
-// "set_sql" only runs and drains its query (no decoding)
-// and "lateral_sql" the query of before, as the sibling.
+// "scans_sql" only runs and drains the three scans (no decoding) and
+// "one_query_sql" the query of before, as the sibling.
 func BenchmarkGridSnapshot(b *testing.B) {
 	ctx := context.Background()
 	db := dbtest.New(b)
@@ -68,10 +53,10 @@ ANALYZE users; ANALYZE grid_assignments`); err != nil {
 		}
 		b.ReportMetric(float64(n), "grids")
 	})
-	b.Run("load_ewkb_before", func(b *testing.B) {
+	b.Run("load_one_query_before", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := postgis.GridSnapshotEWKBForTest(ctx, db, day); err != nil {
+			if _, err := postgis.GridSnapshotOneQueryForTest(ctx, db, day); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -114,10 +99,16 @@ WHERE level = 3 AND valid_to IS NULL ORDER BY code LIMIT 1 OFFSET 9000`).Scan(&c
 			}
 		}
 	})
-	drain := func(b *testing.B, q string) {
-		b.ReportAllocs()
+	b.Run("scans_sql", func(b *testing.B) {
 		for b.Loop() {
-			rows, err := db.Pool.Query(ctx, q, pgx.NamedArgs{"day": day})
+			if err := postgis.GridScansForTest(ctx, db, day); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("one_query_sql", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := db.Pool.Query(ctx, postgis.GridSnapshotOneQuerySQLForTest, pgx.NamedArgs{"day": day})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -127,7 +118,5 @@ WHERE level = 3 AND valid_to IS NULL ORDER BY code LIMIT 1 OFFSET 9000`).Scan(&c
 				b.Fatal(err)
 			}
 		}
-	}
-	b.Run("set_sql", func(b *testing.B) { drain(b, postgis.GridSnapshotSQLForTest) })
-	b.Run("lateral_sql", func(b *testing.B) { drain(b, lateralSnapshotSQL) })
+	})
 }

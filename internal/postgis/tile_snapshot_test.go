@@ -51,6 +51,18 @@ func TestGridSnapshotMatchesSQL(t *testing.T) {
 	st := postgis.NewTileStore(db)
 	snap := &tiles.Snapshot{Layer: "grids", Load: st.GridSnapshot}
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	// A grid with two of today's workers (joined in username order, the
+	// second sorting first) and one with register counts.
+	if _, err := db.Pool.Exec(ctx, `
+INSERT INTO users (username, name, role) VALUES ('0-second', '第二网格员', 'worker');
+INSERT INTO grid_assignments (user_id, grid_code, grid_role, valid_from)
+SELECT u.id, a.grid_code, 'worker', '2025-01-01' FROM users u,
+  (SELECT grid_code FROM grid_assignments WHERE grid_role = 'worker' ORDER BY grid_code LIMIT 1) a WHERE u.username = '0-second';
+INSERT INTO grid_register_counts (grid_code, households, people, businesses, places)
+SELECT grid_code, 11, 31, 2, 3 FROM grid_assignments WHERE grid_role = 'worker' ORDER BY grid_code DESC LIMIT 1
+ON CONFLICT (grid_code) DO UPDATE SET households = 11, people = 31, businesses = 2, places = 3`); err != nil {
+		t.Fatal(err)
+	}
 	var bound orb.Bound
 	if err := db.Pool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM grid_versions) x`).
 		Scan(&bound.Min[0], &bound.Min[1], &bound.Max[0], &bound.Max[1]); err != nil {

@@ -1,0 +1,318 @@
+package postgis
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gridd/gridd/internal/tiles"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// The grids snapshot (tiles.Snapshot of the grids layer) is read as three
+// plain scans sent in one round trip: the current grids, the day's worker
+// assignments and the register counts, joined in Go. A single query
+// joining and sorting them made PostgreSQL aggregate the names per grid
+// and sort every row with its geometry (a sort larger than work_mem goes
+// to disk): 195 ms at 21k grids against ~35 ms for the scans.
+const (
+	gridShapeCols  = `code, name, level, coalesce(parent_code, ''), households, population`
+	gridRowsSQL    = `SELECT ` + gridShapeCols + ` FROM grid_versions WHERE valid_to IS NULL`
+	gridGeomsSQL   = `SELECT ` + gridShapeCols + `, ST_AsBinary(geom) FROM grid_versions WHERE valid_to IS NULL`
+	gridWorkersSQL = `SELECT a.grid_code, u.name, u.username
+FROM grid_assignments a JOIN users u ON u.id = a.user_id
+WHERE a.grid_role = 'worker' AND a.valid_from <= $1::date AND (a.valid_to IS NULL OR a.valid_to > $1::date)`
+	gridCountsSQL = `SELECT grid_code, households, people, businesses, places FROM grid_register_counts`
+
+	// gridChangedOnly restricts each of the three to the grids changed
+	// since the mark given as the parameter (the snapshot's patch).
+	gridChangedOnly = ` IN (SELECT grid_code FROM grid_changes WHERE xid >= $%d::xid8)`
+)
+
+// gridRow is one grid of the snapshot with the grids layer's attributes.
+type gridRow struct {
+	code, name, parentCode string
+	level                  int
+	households, population *int
+	raw                    []byte       // WKB as read
+	geom                   orb.Geometry // raw decoded
+	props                  geojson.Properties
+}
+
+// gridRead queues the snapshot's three scans on a batch and joins their
+// rows as they arrive: the day's workers and the register counts first,
+// then the grids, whose geometry and attributes a second goroutine builds
+// while the next rows are received.
+type gridRead struct {
+	rows    []gridRow
+	workers map[string][]gridWorker
+	counts  map[string][4]int64
+}
+
+type gridWorker struct{ name, username string }
+
+// gridChunk is how many rows are handed to the decoding goroutine at once.
+const gridChunk = 256
+
+// queue adds the scans to b: with geometry when withGeom, only the grids
+// changed since the mark xmin when it is not "". hint is the number of
+// grids expected (the last read's), to size the rows and maps once.
+func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string, hint int) {
+	rowsSQL, workersSQL, countsSQL := gridRowsSQL, gridWorkersSQL, gridCountsSQL
+	args := []any{day}
+	if withGeom {
+		rowsSQL = gridGeomsSQL
+	}
+	if xmin != "" {
+		rowsSQL += fmt.Sprintf(` AND code`+gridChangedOnly, 1)
+		workersSQL += fmt.Sprintf(` AND a.grid_code`+gridChangedOnly, 2)
+		countsSQL += fmt.Sprintf(` WHERE grid_code`+gridChangedOnly, 1)
+		args = append(args, xmin)
+	}
+	g.workers = make(map[string][]gridWorker, hint)
+	b.Queue(workersSQL, args...).Query(func(rows pgx.Rows) error {
+		var code string
+		var w gridWorker
+		_, err := pgx.ForEachRow(rows, []any{&code, &w.name, &w.username}, func() error {
+			g.workers[code] = append(g.workers[code], w)
+			return nil
+		})
+		return err
+	})
+	g.counts = map[string][4]int64{}
+	b.Queue(countsSQL, args[1:]...).Query(func(rows pgx.Rows) error {
+		var code string
+		var c [4]int64
+		_, err := pgx.ForEachRow(rows, []any{&code, &c[0], &c[1], &c[2], &c[3]}, func() error {
+			g.counts[code] = c
+			return nil
+		})
+		return err
+	})
+	g.rows = make([]gridRow, 0, hint)
+	b.Queue(rowsSQL, args[1:]...).Query(func(rows pgx.Rows) error {
+		chunks := make(chan []gridRow, 4)
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			for c := range chunks {
+				for i := range c {
+					if err == nil {
+						err = g.finish(&c[i])
+					}
+				}
+				g.rows = append(g.rows, c...)
+			}
+			done <- err
+		}()
+		var r gridRow
+		dest := []any{&r.code, &r.name, &r.level, &r.parentCode, &r.households, &r.population}
+		if withGeom {
+			dest = append(dest, &r.raw)
+		}
+		chunk := make([]gridRow, 0, gridChunk)
+		_, err := pgx.ForEachRow(rows, dest, func() error {
+			if chunk = append(chunk, r); len(chunk) == gridChunk {
+				chunks <- chunk
+				chunk = make([]gridRow, 0, gridChunk)
+			}
+			return nil
+		})
+		chunks <- chunk
+		close(chunks)
+		if derr := <-done; err == nil {
+			err = derr
+		}
+		return err
+	})
+}
+
+// finish decodes r's geometry and builds its attributes (those of the
+// grids tile query) with its workers, joined by "," in username order,
+// and its register counts.
+func (g *gridRead) finish(r *gridRow) error {
+	if r.raw != nil {
+		var err error
+		if r.geom, err = wkb.Unmarshal(r.raw); err != nil {
+			return fmt.Errorf("grid %s: %w", r.code, err)
+		}
+		r.raw = nil
+	}
+	var worker, username string
+	if ws := g.workers[r.code]; len(ws) > 0 {
+		slices.SortFunc(ws, func(a, b gridWorker) int { return cmp.Compare(a.username, b.username) })
+		names, users := make([]string, len(ws)), make([]string, len(ws))
+		for k, w := range ws {
+			names[k], users[k] = w.name, w.username
+		}
+		worker, username = strings.Join(names, ","), strings.Join(users, ",")
+	}
+	c := g.counts[r.code]
+	p := make(geojson.Properties, 12)
+	p["code"], p["name"], p["level"], p["parent_code"] = r.code, r.name, r.level, r.parentCode
+	p["worker"], p["worker_username"], p["registered_households"], p["registered_people"] = worker, username, c[0], c[1]
+	p["businesses"], p["places"] = c[2], c[3]
+	if r.households != nil {
+		p["households"] = *r.households
+	}
+	if r.population != nil {
+		p["population"] = *r.population
+	}
+	r.props = p
+	return nil
+}
+
+// sorted returns the rows by level and code.
+func (g *gridRead) sorted() []gridRow {
+	slices.SortFunc(g.rows, func(a, b gridRow) int {
+		return cmp.Or(cmp.Compare(a.level, b.level), cmp.Compare(a.code, b.code))
+	})
+	return g.rows
+}
+
+// readGrids reads every current grid with its attributes as of day (and
+// its geometry when withGeom) in one round trip, from one database
+// snapshot (a read-only repeatable-read transaction, on the replica when
+// the request reads from one).
+func (s *TileStore) readGrids(ctx context.Context, day time.Time, withGeom bool) ([]gridRow, error) {
+	var g gridRead
+	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		g.queue(b, day, withGeom, "", int(s.grids.Load()))
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.grids.Store(int64(len(g.rows)))
+	return g.sorted(), nil
+}
+
+// GridSnapshot reads every current grid with the grids layer's attributes
+// as of day (today's workers, register counts) and the codes of its
+// ancestors, for the in-memory renderer of the grids tiles
+// (tiles.Snapshot).
+func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
+	rows, err := s.readGrids(ctx, day, true)
+	if err != nil {
+		return nil, translate(err, "grid snapshot")
+	}
+	out := make([]tiles.SnapshotFeature, len(rows))
+	parent := make(map[string]string, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		parent[r.code] = r.parentCode
+		out[i] = tiles.SnapshotFeature{Geometry: r.geom, Props: r.props, Codes: []string{r.code}}
+	}
+	for i := range out {
+		for p := parent[out[i].Codes[0]]; p != "" && len(out[i].Codes) < 64; p = parent[p] {
+			out[i].Codes = append(out[i].Codes, p)
+		}
+	}
+	return out, nil
+}
+
+// GridAttributes reads the grids layer's attributes of every current grid
+// as of day, by code, without the geometry (tiles.Snapshot's refresh after
+// a change of assignments or register counts, or a new day).
+func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
+	rows, err := s.readGrids(ctx, day, false)
+	if err != nil {
+		return nil, translate(err, "grid attributes")
+	}
+	out := make(map[string]geojson.Properties, len(rows))
+	for i := range rows {
+		out[rows[i].code] = rows[i].props
+	}
+	return out, nil
+}
+
+// GridPatcher returns the grids snapshot's patcher (tiles.SnapshotPatcher)
+// on grid_changes: marks are the xmin of a database snapshot and the
+// time it was taken.
+func (s *TileStore) GridPatcher() tiles.SnapshotPatcher { return gridPatcher{s} }
+
+type gridPatcher struct{ s *TileStore }
+
+// gridMarkTTL is how old a mark may be to patch from; grid_changes rows
+// older than gridChangesKeep are pruned.
+const (
+	gridMarkTTL     = 12 * time.Hour
+	gridChangesKeep = 24 * time.Hour
+)
+
+const gridMarkSQL = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
+
+func (p gridPatcher) Mark(ctx context.Context) (string, error) {
+	var xmin string
+	if err := p.s.db.Pool.QueryRow(ctx, gridMarkSQL).Scan(&xmin); err != nil {
+		return "", translate(err, "grid snapshot mark")
+	}
+	return fmt.Sprintf("%s@%d", xmin, p.s.db.Now().Unix()), nil
+}
+
+// Changes reads the grids changed since mark: in one round trip, the new
+// mark with the changed codes, then those grids' rows. Every change not
+// visible when mark was taken was made by a transaction with xid >= its
+// xmin; the new mark is taken before the rows are read, so what they miss
+// is in the next patch. Now and then it prunes old grid_changes rows.
+func (p gridPatcher) Changes(ctx context.Context, day time.Time, mark string) (*tiles.SnapshotPatch, error) {
+	xmin, at, ok := strings.Cut(mark, "@")
+	sec, err := strconv.ParseInt(at, 10, 64)
+	now := p.s.db.Now()
+	if !ok || err != nil || now.Sub(time.Unix(sec, 0)) > gridMarkTTL {
+		return &tiles.SnapshotPatch{Reload: true}, nil
+	}
+	out := &tiles.SnapshotPatch{}
+	var codes []string
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text, array(SELECT DISTINCT grid_code FROM grid_changes WHERE xid >= $1::xid8)`, xmin).
+		QueryRow(func(row pgx.Row) error {
+			var x string
+			if err := row.Scan(&x, &codes); err != nil {
+				return err
+			}
+			out.Mark = fmt.Sprintf("%s@%d", x, now.Unix())
+			return nil
+		})
+	var g gridRead
+	g.queue(b, day, true, xmin, 0)
+	if p.s.pruneDue(now) {
+		b.Queue(`DELETE FROM grid_changes WHERE at < $1`, now.Add(-gridChangesKeep))
+	}
+	if err := p.s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, translate(err, "grid snapshot changes")
+	}
+	seen := map[string]bool{}
+	for _, r := range g.sorted() {
+		f := tiles.SnapshotFeature{Geometry: r.geom, Props: r.props, Codes: []string{r.code}}
+		if r.parentCode != "" {
+			f.Codes = append(f.Codes, r.parentCode)
+		}
+		seen[r.code] = true
+		out.Changed = append(out.Changed, f)
+	}
+	for _, c := range codes {
+		if !seen[c] {
+			out.Gone = append(out.Gone, c)
+		}
+	}
+	return out, nil
+}
+
+// pruneDue reports whether grid_changes was last pruned an hour ago or more
+// (by this instance), and notes now as the last time.
+func (s *TileStore) pruneDue(now time.Time) bool {
+	last := s.pruned.Load()
+	if now.Unix()-last < 3600 {
+		return false
+	}
+	return s.pruned.CompareAndSwap(last, now.Unix())
+}
