@@ -188,9 +188,14 @@ func (s *Snapshot) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 		if roots != nil && !slices.ContainsFunc(f.Codes, func(c string) bool { return roots[c] }) {
 			continue
 		}
-		g := clip.Geometry(box, pr.project(f.Geometry))
-		if g == nil {
+		g, gb := pr.project(f.Geometry)
+		if !box.Intersects(gb) {
 			continue
+		}
+		if !box.Contains(gb.Min) || !box.Contains(gb.Max) { // wholly inside needs no clipping
+			if g = clip.Geometry(box, g); g == nil {
+				continue
+			}
 		}
 		g = dp.Simplify(g)
 		if g = dropDegenerate(g); g == nil {
@@ -232,8 +237,10 @@ func (p tileProjection) bound(buf float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{lon(-buf), lat(4096 + buf)}, Max: orb.Point{lon(4096 + buf), lat(-buf)}}
 }
 
-// project returns a projected copy of g (the snapshot is shared).
-func (p tileProjection) project(g orb.Geometry) orb.Geometry {
+// project returns a projected copy of g (the snapshot is shared) and its
+// bound.
+func (p tileProjection) project(g orb.Geometry) (orb.Geometry, orb.Bound) {
+	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	ring := func(r []orb.Point) []orb.Point {
 		out := make([]orb.Point, 0, len(r))
 		for _, q := range r {
@@ -242,37 +249,43 @@ func (p tileProjection) project(g orb.Geometry) orb.Geometry {
 				continue // collapsed at this zoom
 			}
 			out = append(out, pt)
+			b.Min[0], b.Min[1] = min(b.Min[0], pt[0]), min(b.Min[1], pt[1])
+			b.Max[0], b.Max[1] = max(b.Max[0], pt[0]), max(b.Max[1], pt[1])
 		}
 		if n := len(r); n > 1 && r[0] == r[n-1] && len(out) > 1 && out[0] != out[len(out)-1] {
 			out = append(out, out[0]) // keep a ring closed when its last points collapsed
 		}
 		return out
 	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
+	polygon := func(pg orb.Polygon) orb.Polygon {
+		out := make(orb.Polygon, len(pg))
+		for i, r := range pg {
 			out[i] = ring(r)
 		}
 		return out
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		return polygon(g), b
 	case orb.MultiPolygon:
 		out := make(orb.MultiPolygon, len(g))
 		for i, pg := range g {
-			out[i] = p.project(pg).(orb.Polygon)
+			out[i] = polygon(pg)
 		}
-		return out
+		return out, b
 	case orb.LineString:
-		return orb.LineString(ring(g))
+		return orb.LineString(ring(g)), b
 	case orb.MultiLineString:
 		out := make(orb.MultiLineString, len(g))
 		for i, l := range g {
 			out[i] = ring(l)
 		}
-		return out
+		return out, b
 	case orb.Point:
-		return p.point(g)
+		pt := p.point(g)
+		return pt, pt.Bound()
 	}
-	return nil
+	return nil, b
 }
 
 // dropDegenerate removes rings of under four points (a polygon whose outer
