@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/geojson"
@@ -41,15 +42,15 @@ type gridRow struct {
 	code, name, parentCode string
 	level                  int
 	households, population *int
-	raw                    []byte       // WKB as read
-	geom                   orb.Geometry // raw decoded
+	raw                    []byte // WKB (GridSnapshotOneQueryForTest)
+	geom                   orb.Geometry
 	props                  geojson.Properties
 }
 
 // gridRead queues the snapshot's three scans on a batch and joins their
 // rows as they arrive: the day's workers and the register counts first,
-// then the grids, whose geometry and attributes a second goroutine builds
-// while the next rows are received.
+// then the grids, each decoded as it is received (WKB read in place),
+// whose attributes a second goroutine builds while the next rows arrive.
 type gridRead struct {
 	rows    []gridRow
 	workers map[string][]gridWorker
@@ -113,12 +114,19 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 			done <- err
 		}()
 		var r gridRow
+		var raw pgtype.DriverBytes // WKB, decoded before the next row is read
 		dest := []any{&r.code, &r.name, &r.level, &r.parentCode, &r.households, &r.population}
 		if withGeom {
-			dest = append(dest, &r.raw)
+			dest = append(dest, &raw)
 		}
 		chunk := make([]gridRow, 0, gridChunk)
 		_, err := pgx.ForEachRow(rows, dest, func() error {
+			if withGeom {
+				var err error
+				if r.geom, err = wkb.Unmarshal(raw); err != nil {
+					return fmt.Errorf("grid %s: %w", r.code, err)
+				}
+			}
 			if chunk = append(chunk, r); len(chunk) == gridChunk {
 				chunks <- chunk
 				chunk = make([]gridRow, 0, gridChunk)
@@ -134,17 +142,9 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 	})
 }
 
-// finish decodes r's geometry and builds its attributes (those of the
-// grids tile query) with its workers, joined by "," in username order,
-// and its register counts.
+// finish builds r's attributes (those of the grids tile query) with its
+// workers, joined by "," in username order, and its register counts.
 func (g *gridRead) finish(r *gridRow) error {
-	if r.raw != nil {
-		var err error
-		if r.geom, err = wkb.Unmarshal(r.raw); err != nil {
-			return fmt.Errorf("grid %s: %w", r.code, err)
-		}
-		r.raw = nil
-	}
 	var worker, username string
 	if ws := g.workers[r.code]; len(ws) > 0 {
 		slices.SortFunc(ws, func(a, b gridWorker) int { return cmp.Compare(a.username, b.username) })
