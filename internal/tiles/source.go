@@ -108,10 +108,24 @@ func (s *Stores) goFeatures(ctx context.Context, find FindFunc, q FeatureQuery) 
 	if err != nil {
 		return nil, err
 	}
-	if q.ID != nil {
-		fs = slices.DeleteFunc(fs, func(f *geojson.Feature) bool { return fmt.Sprint(f.ID) != *q.ID })
+	// Each ID formatted once, not twice per comparison (a month's coverage
+	// cells of a district are hundreds of thousands of features).
+	type byID struct {
+		id string
+		f  *geojson.Feature
 	}
-	slices.SortFunc(fs, func(a, b *geojson.Feature) int { return strings.Compare(fmt.Sprint(a.ID), fmt.Sprint(b.ID)) })
+	ids := make([]byID, 0, len(fs))
+	for _, f := range fs {
+		id := fmt.Sprint(f.ID)
+		if q.ID == nil || id == *q.ID {
+			ids = append(ids, byID{id, f})
+		}
+	}
+	slices.SortFunc(ids, func(a, b byID) int { return strings.Compare(a.id, b.id) })
+	fs = fs[:len(ids)]
+	for i, x := range ids {
+		fs[i] = x.f
+	}
 	return fs, nil
 }
 
