@@ -7,14 +7,13 @@ package attendance
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
+	"github.com/gridd/gridd/internal/idem"
 	"github.com/gridd/gridd/internal/people"
 )
 
@@ -114,21 +113,16 @@ func (s *Service) centerFor(ctx context.Context, p *auth.Principal, userID int64
 // returns the request stored first (replayed true); the same key with
 // another body is Unprocessable.
 func (s *Service) Ask(ctx context.Context, p *auth.Principal, in Request, key string) (*Leave, bool, error) {
-	if len(key) > 200 {
-		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most 200 characters")
-	}
-	l, err := s.ask(ctx, p, in)
+	var l *Leave
+	replayed, err := idem.Once(key, in, func(hash []byte) (bool, []byte, error) {
+		var err error
+		if l, err = s.ask(ctx, p, in); err != nil {
+			return false, nil, err
+		}
+		return s.Store.CreateLeave(ctx, l, key, hash)
+	})
 	if err != nil {
 		return nil, false, err
-	}
-	b, _ := json.Marshal(in)
-	sum := sha256.Sum256(b)
-	replayed, stored, err := s.Store.CreateLeave(ctx, l, key, sum[:])
-	if err != nil {
-		return nil, false, err
-	}
-	if replayed && string(stored) != string(sum[:]) {
-		return nil, false, errs.E(errs.Unprocessable, "idempotency_key_reused", "this Idempotency-Key was used with a different request body")
 	}
 	return l, replayed, nil
 }
