@@ -69,15 +69,19 @@ func (n *notifier) send(db *DB, ns []note) {
 	}
 }
 
-// notifyLinger is how long a round waits for more notes: it bounds the
+// notifyLinger is the pause after a round before the next: it bounds the
 // notifying transactions of a busy instance to ~200/s (each is a
-// transaction the database counts) at the cost of 5 ms of latency.
+// transaction the database counts) at the cost of up to 5 ms of latency
+// for a note made during the pause; the first note of a quiet instance is
+// sent at once.
 const notifyLinger = 5 * time.Millisecond
 
 // drain sends rounds until nothing is pending.
 func (n *notifier) drain(db *DB) {
-	for {
-		time.Sleep(notifyLinger)
+	for first := true; ; first = false {
+		if !first {
+			time.Sleep(notifyLinger)
+		}
 		n.mu.Lock()
 		if len(n.pending) == 0 {
 			n.sending = false
