@@ -134,16 +134,73 @@ func BenchmarkLocateLevel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
 }
 
+// BenchmarkBoundaryDistance: the search against the previous one
+// (BoundaryDistanceRef) on the same points in one run: on the 20k set of
+// ~100 m cells with a 50 m cap, and on ~20k cells of ~500 m with the 1 km
+// cap POST /api/v1/locate uses (the set of cmd/gridd's
+// BenchmarkLocateBatch20k).
 func BenchmarkBoundaryDistance(b *testing.B) {
-	d := benchSets[137]
-	ix := d.getIndex(b, 137)
-	pts := d.pts
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ix.BoundaryDistance(pts[i&(len(pts)-1)], 50)
+	wide := locateSet()
+	for _, c := range []struct {
+		name string
+		ix   *gridindex.Index
+		pts  []orb.Point
+		max  float64
+	}{
+		{"cell=100m,max=50m", benchSets[137].getIndex(b, 137), benchSets[137].pts, 50},
+		{"cell=500m,max=1km", wide.ix, wide.pts, 1000},
+	} {
+		for _, f := range []struct {
+			name string
+			fn   func(orb.Point, float64) float64
+		}{{"search", c.ix.BoundaryDistance}, {"previous", c.ix.BoundaryDistanceRef}} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				b.ReportAllocs()
+				sum := 0.0
+				for i := 0; b.Loop(); i++ {
+					sum += f.fn(c.pts[i&(len(c.pts)-1)], c.max)
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+				if sum == 0 {
+					b.Fatal("no distance")
+				}
+			})
+		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+}
+
+var (
+	locateOnce sync.Once
+	locateData struct {
+		grids []gridindex.Grid
+		ix    *gridindex.Index
+		pts   []orb.Point
+	}
+)
+
+// locateSet: 140x140 cells of 0.005° (~500 m) and their blocks, 20,825
+// grids, with 64k points uniform over the extent padded by 0.01°.
+func locateSet() *struct {
+	grids []gridindex.Grid
+	ix    *gridindex.Index
+	pts   []orb.Point
+} {
+	locateOnce.Do(func() {
+		const side, lon, lat, cell = 140, 116.0, 36.0, 0.005
+		d := &locateData
+		d.grids = gridindextest.Tessellation(5, side, side, lon, lat, cell)
+		ix, err := gridindex.New(d.grids)
+		if err != nil {
+			panic(err)
+		}
+		d.ix = ix
+		rng := rand.New(rand.NewPCG(21, 10_000))
+		d.pts = make([]orb.Point, 1<<16)
+		for i := range d.pts {
+			d.pts[i] = orb.Point{lon - 0.01 + rng.Float64()*(side*cell+0.02), lat - 0.01 + rng.Float64()*(side*cell+0.02)}
+		}
+	})
+	return &locateData
 }
 
 func BenchmarkBuild(b *testing.B) {
