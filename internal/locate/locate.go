@@ -182,17 +182,14 @@ func (s *Service) LocateEach(ctx context.Context, pts []orb.Point, at *time.Time
 	var r Result
 	var chain [8]Hit
 	r.Chain = chain[:0]
-	var grids [8]*gridindex.Grid
-	buf := grids[:0]
-	for i, p := range pts {
-		buf = snap.ix.AppendLocate(buf[:0], p)
-		r.Point, r.Covered, r.Chain = p, len(buf) > 0, r.Chain[:0]
-		for _, g := range buf {
+	snap.ix.LocateEachDistance(pts, MaxBoundaryDistance, func(i int, grids []*gridindex.Grid, dist float64) {
+		r.Point, r.Covered, r.Chain = pts[i], len(grids) > 0, r.Chain[:0]
+		for _, g := range grids {
 			r.Chain = append(r.Chain, Hit{Code: g.Code, Name: g.Name, Level: g.Level})
 		}
-		r.BoundaryDistanceM = snap.ix.BoundaryDistance(p, MaxBoundaryDistance)
+		r.BoundaryDistanceM = dist
 		fn(i, &r)
-	}
+	})
 	return nil
 }
 

@@ -169,6 +169,49 @@ func BenchmarkBoundaryDistance(b *testing.B) {
 	}
 }
 
+// BenchmarkLocateEachDistance: grids (read, as an answer reads their
+// codes) and boundary distance (1 km cap) of every point as POST
+// /api/v1/locate needs them, by LocateEachDistance and by a loop of
+// AppendLocate and BoundaryDistance, on the set of cmd/gridd's
+// BenchmarkLocateBatch20k.
+func BenchmarkLocateEachDistance(b *testing.B) {
+	d := locateSet()
+	pts := d.pts[:10000]
+	for _, c := range []struct {
+		name string
+		run  func(fn func(gs []*gridindex.Grid, dist float64))
+	}{
+		{"batch", func(fn func([]*gridindex.Grid, float64)) {
+			d.ix.LocateEachDistance(pts, 1000, func(_ int, gs []*gridindex.Grid, dist float64) { fn(gs, dist) })
+		}},
+		{"loop", func(fn func([]*gridindex.Grid, float64)) {
+			var buf []*gridindex.Grid
+			for _, p := range pts {
+				buf = d.ix.AppendLocate(buf[:0], p)
+				fn(buf, d.ix.BoundaryDistance(p, 1000))
+			}
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			found := 0
+			cpu0 := processCPU()
+			for b.Loop() {
+				c.run(func(gs []*gridindex.Grid, _ float64) {
+					for _, g := range gs {
+						found += len(g.Code)
+					}
+				})
+			}
+			b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N*len(pts)), "cpu-ns/point")
+			b.ReportMetric(float64(b.N*len(pts))/b.Elapsed().Seconds(), "points/s")
+			if found == 0 {
+				b.Fatal("no grid found")
+			}
+		})
+	}
+}
+
 var (
 	locateOnce sync.Once
 	locateData struct {

@@ -32,6 +32,13 @@ func metresPerDegree(lat float64) (mLat, mLon float64) {
 // not handled. The cost grows with the area searched: keep maxMeters at grid
 // scale.
 func (ix *Index) BoundaryDistance(p orb.Point, maxMeters float64) float64 {
+	v, _ := ix.nodeAt(p[0], p[1])
+	return ix.boundaryDistance(p, maxMeters, v)
+}
+
+// boundaryDistance is BoundaryDistance given the leaf containing p, as
+// nodeAt finds it (0 when none).
+func (ix *Index) boundaryDistance(p orb.Point, maxMeters float64, v uint32) float64 {
 	if !(maxMeters > 0) {
 		return maxMeters
 	}
@@ -55,7 +62,7 @@ func (ix *Index) BoundaryDistance(p orb.Point, maxMeters float64) float64 {
 		x0: x0, y0: y0, x1: x1, y1: y1}
 	// Start with the leaf containing p for a good initial bound, then
 	// search only the rectangle that bound allows, skipping that leaf.
-	if v, ok := ix.nodeAt(px, py); ok && v != 0 {
+	if v != 0 {
 		d.leaf(v)
 		d.skip = v
 		if d.best == 0 {

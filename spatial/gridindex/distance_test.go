@@ -61,3 +61,40 @@ func TestBoundaryDistance_matchesPrevious(t *testing.T) {
 		})
 	}
 }
+
+// TestLocateEachDistance: the batch gives Locate's grids and
+// BoundaryDistance's distance for every point, in order.
+func TestLocateEachDistance(t *testing.T) {
+	grids := gridindextest.Tessellation(5, 30, 30, 116, 36, 0.005)
+	ix, err := gridindex.New(grids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := samplePoints(grids, 3000, 9)
+	all = append(all, orb.Point{math.NaN(), 36}, orb.Point{0, 0}, orb.Point{116.05, math.Inf(1)}, orb.Point{-200, 1e300})
+	// In space order (large batches) and in the order given.
+	for _, pts := range [][]orb.Point{all, all[len(all)-100:]} {
+		next := 0
+		ix.LocateEachDistance(pts, 1000, func(i int, got []*gridindex.Grid, dist float64) {
+			if i != next {
+				t.Fatalf("point %d after %d", i, next-1)
+			}
+			next++
+			want := ix.Locate(pts[i])
+			if len(got) != len(want) {
+				t.Fatalf("point %d %v: %d grids, want %d", i, pts[i], len(got), len(want))
+			}
+			for k := range got {
+				if got[k] != want[k] {
+					t.Errorf("point %d %v: grid %s, want %s", i, pts[i], got[k].Code, want[k].Code)
+				}
+			}
+			if d := ix.BoundaryDistance(pts[i], 1000); math.Float64bits(d) != math.Float64bits(dist) {
+				t.Errorf("point %d %v: distance %v, want %v", i, pts[i], dist, d)
+			}
+		})
+		if next != len(pts) {
+			t.Errorf("%d answers for %d points", next, len(pts))
+		}
+	}
+}
