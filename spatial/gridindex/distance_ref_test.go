@@ -7,10 +7,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// BoundaryDistanceRef is BoundaryDistance as it was before the search
-// skipped the leaf it starts from and stopped at distance 0 (commit
-// 8a24b35): the reference the tests compare the current search with, bit
-// for bit, and the sibling in BenchmarkBoundaryDistance.
+// BoundaryDistanceRef is BoundaryDistance as of commit 8a24b35, before the
+// search skipped the leaf it starts from, stopped at distance 0 and passed
+// over segments beyond the best distance: the reference the tests compare
+// the current search with, bit for bit, and the sibling in
+// BenchmarkBoundaryDistance.
 func (ix *Index) BoundaryDistanceRef(p orb.Point, maxMeters float64) float64 {
 	if !(maxMeters > 0) {
 		return maxMeters

@@ -46,7 +46,8 @@
 // Build once with New, then query concurrently: Locate (one small
 // allocation), AppendLocate and LocateLevel (no allocation), LocateEach for
 // batches of points (overlaps memory accesses), BoundaryDistance for the
-// distance to the nearest grid boundary.
+// distance to the nearest grid boundary, LocateEachDistance for both over
+// a batch (in space order).
 //
 // An Index is immutable and safe for concurrent use.
 package gridindex
