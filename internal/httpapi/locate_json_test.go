@@ -178,6 +178,7 @@ func TestLocateMany_matchesPrevious(t *testing.T) {
 	b, _ = json.Marshal(map[string]any{"points": many[:5000]})
 	bodies = append(bodies, string(b))
 
+	t.Logf("%d bodies, %d points in each CRS spelling", len(bodies), len(pts))
 	for i, body := range bodies {
 		for _, ct := range []string{"application/json", "text/plain"} {
 			got := postLocate(s, s.locateMany, []byte(body), ct)
