@@ -98,3 +98,23 @@ func TestLocateEachDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestLocateEachDistance_empty: an empty index answers no grid and the cap.
+func TestLocateEachDistance_empty(t *testing.T) {
+	ix, err := gridindex.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := make([]orb.Point, 300)
+	pts[1] = orb.Point{116, 36}
+	n := 0
+	ix.LocateEachDistance(pts, 1000, func(i int, grids []*gridindex.Grid, dist float64) {
+		n++
+		if len(grids) != 0 || dist != 1000 {
+			t.Errorf("point %d: %d grids, distance %v", i, len(grids), dist)
+		}
+	})
+	if n != len(pts) {
+		t.Errorf("%d answers for %d points", n, len(pts))
+	}
+}
