@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -18,6 +17,9 @@ import (
 // Locator answers point-in-grid questions for WGS84 points.
 type Locator interface {
 	Locate(ctx context.Context, pts []orb.Point, at *time.Time) ([]locate.Result, error)
+	// LocateEach calls fn with each point's result, in order; the result
+	// is only valid during the call.
+	LocateEach(ctx context.Context, pts []orb.Point, at *time.Time, fn func(i int, r *locate.Result)) error
 }
 
 // MaxLocatePoints bounds one POST /api/v1/locate.
@@ -78,11 +80,16 @@ type locateRequest struct {
 	CRS    string      `json:"crs"`
 	At     string      `json:"at"`
 	Points [][]float64 `json:"points"`
+	// pairs holds the points when the hand reader parsed the body
+	// (locate_json.go); Points is then nil.
+	pairs []orb.Point
 }
 
 func (s *Server) locateMany(w http.ResponseWriter, r *http.Request) error {
+	in := getBuf()
+	defer putBuf(in)
 	var req locateRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeLocateRequest(r, in, &req); err != nil {
 		return err
 	}
 	sys, err := parseCRS(req.CRS)
@@ -95,23 +102,34 @@ func (s *Server) locateMany(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if len(req.Points) == 0 {
+	n := len(req.Points)
+	if req.pairs != nil {
+		n = len(req.pairs)
+	}
+	if n == 0 {
 		return errs.Invalidf("points", "points_required", "want 1 to %d points", MaxLocatePoints)
 	}
-	if len(req.Points) > MaxLocatePoints {
-		return errs.E(errs.TooLarge, "too_many_points", "%d points sent; at most %d per request", len(req.Points), MaxLocatePoints)
+	if n > MaxLocatePoints {
+		return errs.E(errs.TooLarge, "too_many_points", "%d points sent; at most %d per request", n, MaxLocatePoints)
 	}
-	pts := make([]orb.Point, len(req.Points))
+	pts := req.pairs
+	if pts == nil {
+		pts = make([]orb.Point, n)
+	}
 	var bad []errs.Field
-	for i, p := range req.Points {
-		field := "points[" + strconv.Itoa(i) + "]"
-		if len(p) != 2 {
-			bad = append(bad, errs.Field{Field: field, Index: intp(i), Reason: "invalid_point", Detail: "want [lon, lat]"})
+	for i := 0; i < n; i++ {
+		var lon, lat float64
+		if req.pairs != nil {
+			lon, lat = pts[i][0], pts[i][1]
+		} else if p := req.Points[i]; len(p) == 2 {
+			lon, lat = p[0], p[1]
+		} else {
+			bad = append(bad, errs.Field{Field: pointField(i), Index: intp(i), Reason: "invalid_point", Detail: "want [lon, lat]"})
 			continue
 		}
-		lon, lat := p[0], p[1]
-		if err := checkPoint(field, lon, lat); err != nil {
-			e, _ := errs.As(err)
+		// Written to refuse NaN too; checkPoint says what is wrong.
+		if !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90) {
+			e, _ := errs.As(checkPoint(pointField(i), lon, lat))
 			f := e.Fields[0]
 			f.Index = intp(i)
 			bad = append(bad, f)
@@ -128,80 +146,33 @@ func (s *Server) locateMany(w http.ResponseWriter, r *http.Request) error {
 		e.Fields = bad
 		return e
 	}
-	res, err := s.Locator.Locate(r.Context(), pts, at)
+	out := getBuf()
+	defer putBuf(out)
+	buf := *out
+	if want := 240*n + 64; cap(buf) < want {
+		buf = make([]byte, 0, want)
+	}
+	buf = append(buf, `{"count":`...)
+	buf = strconv.AppendInt(buf, int64(n), 10)
+	buf = append(buf, `,"results":[`...)
+	err = s.Locator.LocateEach(r.Context(), pts, at, func(i int, res *locate.Result) {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendResult(buf, res)
+	})
+	*out = buf
 	if err != nil {
 		return err
 	}
-	hits := map[locate.Hit][]byte{}
-	var buf []byte
-	for i := range res {
-		if i == 1 {
-			// Size the buffer from the first answer to avoid regrowing it.
-			grown := make([]byte, len(buf), (len(buf)+64)*len(res)+64)
-			copy(grown, buf)
-			buf = grown
-		}
-		if i == 0 {
-			buf = append(buf, `{"count":`...)
-			buf = strconv.AppendInt(buf, int64(len(res)), 10)
-			buf = append(buf, `,"results":[`...)
-		} else {
-			buf = append(buf, ',')
-		}
-		buf = appendResultCached(buf, &res[i], hits)
-	}
 	buf = append(buf, "]}\n"...)
+	*out = buf
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
 	_, _ = w.Write(buf)
 	return nil
 }
 
+func pointField(i int) string { return "points[" + strconv.Itoa(i) + "]" }
+
 func intp(i int) *int { return &i }
-
-// appendResult encodes one result; a hand-written encoder because a 100,000
-// point answer through reflection costs more than the lookups.
-func appendResult(b []byte, r *locate.Result) []byte {
-	return appendResultCached(b, r, nil)
-}
-
-// appendResultCached is appendResult reusing each grid's encoded chain item
-// from cache when cache is not nil.
-func appendResultCached(b []byte, r *locate.Result, cache map[locate.Hit][]byte) []byte {
-	b = append(b, `{"covered":`...)
-	b = strconv.AppendBool(b, r.Covered)
-	b = append(b, `,"point":[`...)
-	b = strconv.AppendFloat(b, r.Point[0], 'f', 7, 64)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, r.Point[1], 'f', 7, 64)
-	b = append(b, `],"chain":[`...)
-	for i, h := range r.Chain {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if enc, ok := cache[h]; ok {
-			b = append(b, enc...)
-			continue
-		}
-		start := len(b)
-		b = append(b, `{"code":`...)
-		b = appendJSONString(b, h.Code)
-		b = append(b, `,"name":`...)
-		b = appendJSONString(b, h.Name)
-		b = append(b, `,"level":`...)
-		b = strconv.AppendInt(b, int64(h.Level), 10)
-		b = append(b, '}')
-		if cache != nil {
-			cache[h] = append([]byte(nil), b[start:]...)
-		}
-	}
-	b = append(b, `],"boundary_distance_m":`...)
-	b = strconv.AppendFloat(b, math.Round(r.BoundaryDistanceM*10)/10, 'f', -1, 64)
-	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string (UTF-8 kept as is).
-func appendJSONString(b []byte, s string) []byte {
-	enc, _ := json.Marshal(s)
-	return append(b, enc...)
-}

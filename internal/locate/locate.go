@@ -7,6 +7,7 @@ package locate
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,9 +73,27 @@ func (s *Service) build(ctx context.Context, asOf *time.Time) (*snapshot, error)
 	if err != nil {
 		return nil, err
 	}
+	// Codes and names are copied into one block, in the index's order: a
+	// batch of lookups then reads compact memory rather than strings
+	// scattered over the heap.
+	var text strings.Builder
+	n := 0
+	for _, g := range grids {
+		n += len(g.Code) + len(g.Name)
+	}
+	text.Grow(n)
+	for _, g := range grids {
+		text.WriteString(g.Code)
+		text.WriteString(g.Name)
+	}
+	all, off := text.String(), 0
 	in := make([]gridindex.Grid, len(grids))
 	for i, g := range grids {
-		in[i] = gridindex.Grid{Code: g.Code, Name: g.Name, Level: g.Level, Geometry: g.Geometry}
+		code := all[off : off+len(g.Code)]
+		off += len(g.Code)
+		name := all[off : off+len(g.Name)]
+		off += len(g.Name)
+		in[i] = gridindex.Grid{Code: code, Name: name, Level: g.Level, Geometry: g.Geometry}
 	}
 	ix, err := gridindex.New(in)
 	if err != nil {
@@ -139,23 +158,39 @@ func (s *Service) at(ctx context.Context, at *time.Time) (*snapshot, error) {
 
 // Locate answers for WGS84 points, using the grid versions valid at at
 // (current when nil). Points on a shared boundary follow gridindex's rule.
+// A point in no grid has an empty, non-nil Chain.
 func (s *Service) Locate(ctx context.Context, pts []orb.Point, at *time.Time) ([]Result, error) {
-	snap, err := s.at(ctx, at)
+	out := make([]Result, len(pts))
+	err := s.LocateEach(ctx, pts, at, func(i int, r *Result) {
+		out[i] = *r
+		out[i].Chain = append(make([]Hit, 0, len(r.Chain)), r.Chain...)
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Result, len(pts))
-	var buf []*gridindex.Grid
-	for i, p := range pts {
-		buf = snap.ix.AppendLocate(buf[:0], p)
-		r := Result{Point: p, Covered: len(buf) > 0, Chain: make([]Hit, len(buf))}
-		for j, g := range buf {
-			r.Chain[j] = Hit{Code: g.Code, Name: g.Name, Level: g.Level}
-		}
-		r.BoundaryDistanceM = snap.ix.BoundaryDistance(p, MaxBoundaryDistance)
-		out[i] = r
-	}
 	return out, nil
+}
+
+// LocateEach answers as Locate does, calling fn(i, r) for each point in
+// order instead of collecting the results: r and its Chain are reused
+// and only valid during the call, so nothing is allocated per point.
+func (s *Service) LocateEach(ctx context.Context, pts []orb.Point, at *time.Time, fn func(i int, r *Result)) error {
+	snap, err := s.at(ctx, at)
+	if err != nil {
+		return err
+	}
+	var r Result
+	var chain [8]Hit
+	r.Chain = chain[:0]
+	snap.ix.LocateEachDistance(pts, MaxBoundaryDistance, func(i int, grids []*gridindex.Grid, dist float64) {
+		r.Point, r.Covered, r.Chain = pts[i], len(grids) > 0, r.Chain[:0]
+		for _, g := range grids {
+			r.Chain = append(r.Chain, Hit{Code: g.Code, Name: g.Name, Level: g.Level})
+		}
+		r.BoundaryDistanceM = dist
+		fn(i, &r)
+	})
+	return nil
 }
 
 // LocateLevel returns the grid at level containing p now, if any.

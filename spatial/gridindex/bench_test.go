@@ -134,16 +134,116 @@ func BenchmarkLocateLevel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
 }
 
+// BenchmarkBoundaryDistance: the search against the previous one
+// (BoundaryDistanceRef) on the same points in one run: on the 20k set of
+// ~100 m cells with a 50 m cap, and on ~20k cells of ~500 m with the 1 km
+// cap POST /api/v1/locate uses (the set of cmd/gridd's
+// BenchmarkLocateBatch20k).
 func BenchmarkBoundaryDistance(b *testing.B) {
-	d := benchSets[137]
-	ix := d.getIndex(b, 137)
-	pts := d.pts
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ix.BoundaryDistance(pts[i&(len(pts)-1)], 50)
+	wide := locateSet()
+	for _, c := range []struct {
+		name string
+		ix   *gridindex.Index
+		pts  []orb.Point
+		max  float64
+	}{
+		{"cell=100m,max=50m", benchSets[137].getIndex(b, 137), benchSets[137].pts, 50},
+		{"cell=500m,max=1km", wide.ix, wide.pts, 1000},
+	} {
+		for _, f := range []struct {
+			name string
+			fn   func(orb.Point, float64) float64
+		}{{"search", c.ix.BoundaryDistance}, {"previous", c.ix.BoundaryDistanceRef}} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				b.ReportAllocs()
+				sum := 0.0
+				for i := 0; b.Loop(); i++ {
+					sum += f.fn(c.pts[i&(len(c.pts)-1)], c.max)
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+				if sum == 0 {
+					b.Fatal("no distance")
+				}
+			})
+		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+}
+
+// BenchmarkLocateEachDistance: grids (read, as an answer reads their
+// codes) and boundary distance (1 km cap) of every point as POST
+// /api/v1/locate needs them, by LocateEachDistance and by a loop of
+// AppendLocate and BoundaryDistance, on the set of cmd/gridd's
+// BenchmarkLocateBatch20k.
+func BenchmarkLocateEachDistance(b *testing.B) {
+	d := locateSet()
+	pts := d.pts[:10000]
+	for _, c := range []struct {
+		name string
+		run  func(fn func(gs []*gridindex.Grid, dist float64))
+	}{
+		{"batch", func(fn func([]*gridindex.Grid, float64)) {
+			d.ix.LocateEachDistance(pts, 1000, func(_ int, gs []*gridindex.Grid, dist float64) { fn(gs, dist) })
+		}},
+		{"loop", func(fn func([]*gridindex.Grid, float64)) {
+			var buf []*gridindex.Grid
+			for _, p := range pts {
+				buf = d.ix.AppendLocate(buf[:0], p)
+				fn(buf, d.ix.BoundaryDistance(p, 1000))
+			}
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			found := 0
+			cpu0 := processCPU()
+			for b.Loop() {
+				c.run(func(gs []*gridindex.Grid, _ float64) {
+					for _, g := range gs {
+						found += len(g.Code)
+					}
+				})
+			}
+			b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N*len(pts)), "cpu-ns/point")
+			b.ReportMetric(float64(b.N*len(pts))/b.Elapsed().Seconds(), "points/s")
+			if found == 0 {
+				b.Fatal("no grid found")
+			}
+		})
+	}
+}
+
+var (
+	locateOnce sync.Once
+	locateData struct {
+		grids []gridindex.Grid
+		ix    *gridindex.Index
+		pts   []orb.Point
+	}
+)
+
+// locateSet: 140x140 cells of 0.005° (~500 m) and their blocks, 20,825
+// grids, with 64k points uniform over the extent padded by 0.01°.
+func locateSet() *struct {
+	grids []gridindex.Grid
+	ix    *gridindex.Index
+	pts   []orb.Point
+} {
+	locateOnce.Do(func() {
+		const side, lon, lat, cell = 140, 116.0, 36.0, 0.005
+		d := &locateData
+		d.grids = gridindextest.Tessellation(5, side, side, lon, lat, cell)
+		ix, err := gridindex.New(d.grids)
+		if err != nil {
+			panic(err)
+		}
+		d.ix = ix
+		rng := rand.New(rand.NewPCG(21, 10_000))
+		d.pts = make([]orb.Point, 1<<16)
+		for i := range d.pts {
+			d.pts[i] = orb.Point{lon - 0.01 + rng.Float64()*(side*cell+0.02), lat - 0.01 + rng.Float64()*(side*cell+0.02)}
+		}
+	})
+	return &locateData
 }
 
 func BenchmarkBuild(b *testing.B) {

@@ -32,6 +32,13 @@ func metresPerDegree(lat float64) (mLat, mLon float64) {
 // not handled. The cost grows with the area searched: keep maxMeters at grid
 // scale.
 func (ix *Index) BoundaryDistance(p orb.Point, maxMeters float64) float64 {
+	v, _ := ix.nodeAt(p[0], p[1])
+	return ix.boundaryDistance(p, maxMeters, v)
+}
+
+// boundaryDistance is BoundaryDistance given the leaf containing p, as
+// nodeAt finds it (0 when none).
+func (ix *Index) boundaryDistance(p orb.Point, maxMeters float64, v uint32) float64 {
 	if !(maxMeters > 0) {
 		return maxMeters
 	}
@@ -54,9 +61,13 @@ func (ix *Index) BoundaryDistance(p orb.Point, maxMeters float64) float64 {
 	d := distSearch{ix: ix, px: px, py: py, mLat: mLat, mLon: mLon, best: maxMeters,
 		x0: x0, y0: y0, x1: x1, y1: y1}
 	// Start with the leaf containing p for a good initial bound, then
-	// search only the rectangle that bound allows.
-	if v, ok := ix.nodeAt(px, py); ok {
+	// search only the rectangle that bound allows, skipping that leaf.
+	if v != 0 {
 		d.leaf(v)
+		d.skip = v
+		if d.best == 0 {
+			return 0
+		}
 		if d.best < maxMeters {
 			dLat = d.best / mLat
 			if mLon > 0 {
@@ -86,6 +97,7 @@ type distSearch struct {
 	px, py, mLat, mLon float64
 	best               float64
 	x0, y0, x1, y1     float64 // search rectangle (degrees)
+	skip               uint32  // the leaf already searched (0: none)
 }
 
 func (d *distSearch) node(v uint32, x0, y0 float64, k int) {
@@ -101,7 +113,9 @@ func (d *distSearch) node(v uint32, x0, y0 float64, k int) {
 		return
 	}
 	if v&nodeInternal == 0 {
-		d.leaf(v)
+		if v != d.skip && d.best > 0 {
+			d.leaf(v)
+		}
 		return
 	}
 	s, sh := 2, 1
@@ -147,21 +161,30 @@ func (d *distSearch) leaf(v uint32) {
 // a vertex chain (x, y bit patterns in turn). Each vertex is taken into
 // p's metre frame once, and squared distances are compared: the square
 // root is taken only for a segment that is nearer than the best so far.
+// A segment whose two ends lie beyond the best distance on the same side
+// of p (in x or in y) cannot be nearer and is passed over.
 func (d *distSearch) chain(pts []uint64) {
 	if len(pts) < 4 {
 		return
 	}
-	bestSq := d.best * d.best
+	best, bestSq := d.best, d.best*d.best
 	ax := (math.Float64frombits(pts[0]) - d.px) * d.mLon
 	ay := (math.Float64frombits(pts[1]) - d.py) * d.mLat
 	for t := 2; t+1 < len(pts); t += 2 {
 		bx := (math.Float64frombits(pts[t]) - d.px) * d.mLon
 		by := (math.Float64frombits(pts[t+1]) - d.py) * d.mLat
+		if (ax > best && bx > best) || (ax < -best && bx < -best) ||
+			(ay > best && by > best) || (ay < -best && by < -best) {
+			ax, ay = bx, by
+			continue
+		}
 		ex, ey := bx-ax, by-ay
-		l2 := ex*ex + ey*ey
-		u := 0.0
-		if l2 > 0 {
-			u = math.Min(math.Max(-(ax*ex+ay*ey)/l2, 0), 1)
+		// u = clamp(-(a·e)/|e|², 0, 1), dividing only when inside.
+		var u float64
+		if s, l2 := -(ax*ex + ay*ey), ex*ex+ey*ey; s >= l2 {
+			u = 1
+		} else if s > 0 {
+			u = s / l2
 		}
 		qx, qy := ax+u*ex, ay+u*ey
 		if dsq := qx*qx + qy*qy; dsq < bestSq {
@@ -170,8 +193,9 @@ func (d *distSearch) chain(pts []uint64) {
 				math.Float64frombits(pts[t]), math.Float64frombits(pts[t+1]), d.px, d.py) {
 				dist = 0
 			}
-			d.best, bestSq = dist, dist*dist
+			best, bestSq = dist, dist*dist
 		}
 		ax, ay = bx, by
 	}
+	d.best = best
 }

@@ -46,7 +46,8 @@
 // Build once with New, then query concurrently: Locate (one small
 // allocation), AppendLocate and LocateLevel (no allocation), LocateEach for
 // batches of points (overlaps memory accesses), BoundaryDistance for the
-// distance to the nearest grid boundary.
+// distance to the nearest grid boundary, LocateEachDistance for both over
+// a batch (in space order).
 //
 // An Index is immutable and safe for concurrent use.
 package gridindex
@@ -56,6 +57,8 @@ import (
 
 	"math"
 	"math/bits"
+	"runtime"
+	"slices"
 	"sort"
 	"unsafe"
 
@@ -158,6 +161,11 @@ func (ix *Index) AppendLocate(dst []*Grid, p orb.Point) []*Grid {
 	if !ok {
 		return dst
 	}
+	return ix.appendLeaf(dst, rec, p)
+}
+
+// appendLeaf appends the answer for p from its leaf record rec.
+func (ix *Index) appendLeaf(dst []*Grid, rec []uint64, p orb.Point) []*Grid {
 	var buf [maxStackMaskWords]uint64
 	cov := evalLeaf(rec, p[0], p[1], buf[:])
 	nlev := int(rec[0] >> 32)
@@ -517,6 +525,135 @@ func (ix *Index) LocateEach(pts []orb.Point, fn func(i int, grids []*Grid)) {
 				}
 			}
 			fn(i, res)
+		}
+	}
+}
+
+// LocateEachDistance calls fn(i, grids, dist) for every point in order,
+// with grids = Locate(pts[i]) and dist = BoundaryDistance(pts[i],
+// maxMeters): the same answers as those calls, for less work. The leaf of
+// each point is found once for both; a large batch is evaluated in an
+// order that follows space (a Z-order curve over the cells), so that
+// nearby points reuse the leaves in the CPU caches, and the memory
+// accesses of a few points at a time overlap. grids is only valid during
+// the call.
+func (ix *Index) LocateEachDistance(pts []orb.Point, maxMeters float64, fn func(i int, grids []*Grid, dist float64)) {
+	const minSorted = 256
+	if len(pts) < minSorted || len(pts) >= 1<<zIndexBits {
+		ix.evalEach(pts, nil, maxMeters, fn)
+		return
+	}
+	type answer struct {
+		off, n int32
+		dist   float64
+	}
+	ans := make([]answer, len(pts))
+	found := make([]*Grid, 0, len(pts)*len(ix.levels))
+	ix.evalEach(pts, ix.zOrder(pts), maxMeters, func(i int, grids []*Grid, dist float64) {
+		ans[i] = answer{int32(len(found)), int32(len(grids)), dist}
+		found = append(found, grids...)
+	})
+	const batch = 8
+	for start := 0; start < len(pts); start += batch {
+		end := min(start+batch, len(pts))
+		var acc uint64
+		for i := start; i < end; i++ {
+			for _, g := range found[ans[i].off : ans[i].off+ans[i].n] {
+				acc += uint64(g.Level) // start loading the grids
+			}
+		}
+		runtime.KeepAlive(acc)
+		for i := start; i < end; i++ {
+			a := ans[i]
+			fn(i, found[a.off:a.off+a.n:a.off+a.n], a.dist)
+		}
+	}
+}
+
+// zIndexBits is the number of bits left for the point index in a Z-order
+// sort key.
+const zIndexBits = 25
+
+// zOrder returns the indexes of pts sorted along a Z-order curve over a
+// quarter of the top cells' size.
+func (ix *Index) zOrder(pts []orb.Point) []int32 {
+	const side = 1<<((64-zIndexBits)/2) - 1
+	quant := func(v, min, inv float64) uint64 {
+		c := (v - min) * inv * 4
+		switch {
+		case !(c > 0): // and NaN
+			return 0
+		case c >= side:
+			return side
+		}
+		return uint64(c)
+	}
+	keys := make([]uint64, len(pts))
+	for i, p := range pts {
+		z := spreadBits(quant(p[0], ix.minX, ix.invW[0])) | spreadBits(quant(p[1], ix.minY, ix.invH[0]))<<1
+		keys[i] = z<<zIndexBits | uint64(i)
+	}
+	slices.Sort(keys)
+	order := make([]int32, len(pts))
+	for k, key := range keys {
+		order[k] = int32(key & (1<<zIndexBits - 1))
+	}
+	return order
+}
+
+// spreadBits moves bit k of v (k < 32) to bit 2k.
+func spreadBits(v uint64) uint64 {
+	v &= 0xffffffff
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v<<2) & 0x3333333333333333
+	return (v | v<<1) & 0x5555555555555555
+}
+
+// evalEach answers the points in the order given by order (all in turn
+// when nil), loading the leaves of a few points before evaluating them,
+// and calls fn(i, grids, dist) for each.
+func (ix *Index) evalEach(pts []orb.Point, order []int32, maxMeters float64, fn func(i int, grids []*Grid, dist float64)) {
+	const batch = 8
+	var (
+		leaves [batch]uint32
+		which  [batch]int
+		dist   [batch]float64
+		off    [batch + 1]int
+		found  = make([]*Grid, 0, batch*len(ix.levels))
+	)
+	for start := 0; start < len(pts); start += batch {
+		n := min(batch, len(pts)-start)
+		var acc uint64
+		for k := range n {
+			i := start + k
+			if order != nil {
+				i = int(order[i])
+			}
+			which[k] = i
+			v, ok := ix.nodeAt(pts[i][0], pts[i][1])
+			if !ok {
+				v = 0
+			}
+			leaves[k] = v
+			if v != 0 {
+				acc += ix.chunks[v>>chunkBits][v&chunkMask] // start loading the record
+			}
+		}
+		runtime.KeepAlive(acc)
+		found = found[:0]
+		for k := range n {
+			p, v := pts[which[k]], leaves[k]
+			off[k] = len(found)
+			if v != 0 {
+				found = ix.appendLeaf(found, ix.chunks[v>>chunkBits][v&chunkMask:], p)
+			}
+			dist[k] = ix.boundaryDistance(p, maxMeters, v)
+		}
+		off[n] = len(found)
+		for k := range n {
+			fn(which[k], found[off[k]:off[k+1]:off[k+1]], dist[k])
 		}
 	}
 }
