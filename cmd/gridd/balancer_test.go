@@ -73,6 +73,9 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response 503
+    # Event streams: forward each frame at once (without it HAProxy holds a
+    # partial response's small writes, 200 ms for the stream's opening).
+    option http-no-delay
 frontend web
     bind %s
     stats enable
