@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,8 +87,13 @@ FROM generate_series(1, 100000) AS i, e`, cats, clk.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := ta.db.Pool.Exec(ctx, `ANALYZE cases`); err != nil {
-		b.Fatal(err)
+	// As a table that has been in use: vacuumed (no autovacuum pass over the
+	// backlog during the run) and checkpointed (the backlog's full-page
+	// images not counted in the run's WAL).
+	for _, q := range []string{`VACUUM ANALYZE cases`, `CHECKPOINT`} {
+		if _, err := ta.testDB.Pool.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
 	}
 	pts := benchPoints(4096)
 	tok := ta.login("center")
@@ -93,7 +101,11 @@ FROM generate_series(1, 100000) AS i, e`, cats, clk.Now())
 	b.ReportAllocs()
 	b.SetParallelism(8) // 16 clients on 2 cores
 	var elapsed time.Duration
+	var pgCPU, goCPU, wal float64
+	pm := benchPostmaster(b, ta)
 	xacts := transactions(b, ta, dbURL, func() {
+		lsn := benchLSN(b, ta)
+		pg0, go0 := postgresCPU(pm), processCPU()
 		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -108,9 +120,52 @@ FROM generate_series(1, 100000) AS i, e`, cats, clk.Now())
 			}
 		})
 		elapsed = time.Since(start)
+		pgCPU, goCPU = postgresCPU(pm)-pg0, processCPU()-go0
+		wal = benchWALSince(b, ta, lsn)
 	})
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
 	b.ReportMetric(float64(xacts)/float64(b.N), "xacts/report")
+	// CPU per report: PostgreSQL's (every process of the cluster) and this
+	// process's (gridd and its 16 clients); WAL written per report.
+	b.ReportMetric(pgCPU*1000/float64(b.N), "pg_cpu_ms/report")
+	b.ReportMetric(goCPU*1000/float64(b.N), "go_cpu_ms/report")
+	b.ReportMetric(wal/float64(b.N), "wal_B/report")
+}
+
+// benchPostmaster is the pid of the test cluster's postmaster (the parent
+// of a backend: the cluster runs on this host).
+func benchPostmaster(b *testing.B, ta *benchApp) int {
+	var backend int
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", backend))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(st)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	pm, err := strconv.Atoi(f[1])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pm
+}
+
+func benchLSN(b *testing.B, ta *benchApp) string {
+	var lsn string
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
+		b.Fatal(err)
+	}
+	return lsn
+}
+
+func benchWALSince(b *testing.B, ta *benchApp, lsn string) float64 {
+	var d float64
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8`, lsn).Scan(&d); err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
 
 // BenchmarkPatrolUpload measures patrol uploads through the HTTP API,
@@ -201,4 +256,35 @@ func newDurableApp(b *testing.B, clk *testClock) (*benchApp, string) {
 type benchApp struct {
 	*testApp
 	testDB *postgis.DB
+}
+
+// postgresCPU is the CPU seconds the cluster used so far: the
+// postmaster's own and its reaped children's, plus its live children's.
+func postgresCPU(postmaster int) float64 {
+	ticks := 0.0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // from field 3 (state)
+		if len(f) < 15 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		num := func(i int) float64 { v, _ := strconv.ParseFloat(f[i], 64); return v }
+		switch {
+		case pid == postmaster:
+			ticks += num(11) + num(12) + num(13) + num(14) // utime stime cutime cstime
+		case ppid == postmaster:
+			ticks += num(11) + num(12)
+		}
+	}
+	return ticks / 100 // USER_HZ
 }

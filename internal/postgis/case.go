@@ -98,6 +98,9 @@ func nullID(id int64) *int64 {
 // case, its timeline, its idempotency key and its photos' attachment in
 // one statement (createCaseSQL): atomic without a transaction's extra
 // round trips, which on a loaded 2-core host cost more than the writes.
+// A request's audit entry goes with it: in the same round trip when the
+// case's id was drawn ahead (c.ID, createWithAudit), else in a transaction
+// (db.tx).
 // A key already used returns its case instead (a concurrent holder of the
 // same key makes this statement fail on the key's primary key once the
 // holder commits; the holder's case is returned then).
@@ -164,18 +167,21 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		photos = []int64{}
 	}
 	var eventIDs []int64
+	args := []any{number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
+		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
+		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
+		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
+		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
+		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published), nullID(c.ID)}
+	scan := func(row pgx.Row) error { return row.Scan(&c.ID, &c.Number, &eventIDs) }
 	insert := func(q interface {
 		QueryRow(context.Context, string, ...any) pgx.Row
 	}) error {
-		return q.QueryRow(ctx, createCaseSQL,
-			number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
-			c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
-			nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
-			c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
-			keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-			c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs)
+		return scan(q.QueryRow(ctx, createCaseSQL, args...))
 	}
-	if auditlog.PendingFrom(ctx) != nil {
+	if p := auditlog.PendingFrom(ctx); p != nil && c.ID != 0 {
+		err = s.createWithAudit(ctx, p, c, args, scan)
+	} else if p != nil {
 		// A request's case commits with its audit entry (db.tx).
 		err = s.db.tx(ctx, func(tx pgx.Tx) error {
 			if err := insert(tx); err != nil {
@@ -215,6 +221,48 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	return 0, nil, nil
 }
 
+// createWithAudit writes the case of args (createCaseSQL, its id drawn
+// ahead: c.ID) and the request's audit entry p, which names it, in one
+// round trip: a pipeline of the two statements and one Sync, which
+// PostgreSQL runs as one implicit transaction (a failing statement skips
+// the rest and rolls back the whole; the answer comes after the commit).
+// The entry is inserted only if the case was (appendAuditSQL's ifChanged:
+// a taken idempotency key changes nothing). Its id comes from the block
+// drawn ahead (auditIDs), on the pool when the block is used up: this
+// request holds no connection then.
+func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c *casework.Case, args []any, scan func(pgx.Row) error) error {
+	auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
+	e := p.Take()
+	b := &pgx.Batch{}
+	b.Queue(createCaseSQL, args...).QueryRow(scan)
+	written := false
+	if e != nil {
+		ids, err := s.db.auditIDs.take(ctx, s.db.Pool, 1, false)
+		if err != nil {
+			p.Done(false)
+			return err
+		}
+		b.Queue(appendAuditSQL, auditArgs(s.db.AuditKey, true, []*auditlog.Entry{e}, ids)...).Exec(func(tag pgconn.CommandTag) error {
+			written = tag.RowsAffected() > 0
+			return nil
+		})
+	}
+	err := s.db.Pool.SendBatch(ctx, b).Close()
+	if e != nil {
+		p.Done(err == nil && written)
+	}
+	if err != nil {
+		return err
+	}
+	s.db.revs.changed([]string{"cases"})
+	s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
+	if written {
+		s.db.noteAudit()
+		s.db.revs.stale()
+	}
+	return nil
+}
+
 // createCaseSQL inserts a case (its stage clock in $30–$35) unless its
 // idempotency key ($24, $25) is already taken, then (from the new row) its key, its timeline ($28, a
 // JSON array of events in order) and its photos' attachment ($29: every id
@@ -223,13 +271,15 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 // ids; no row when the key was taken. CreateCase notifies the instances
 // after the commit (notifyAfterCommit). The events it publishes ($36, see
 // publishedRows) are written by the same statement, naming the new id.
+// The id is $37 when drawn ahead (IntakeFacts), else the next of the
+// table's sequence.
 const createCaseSQL = `
 WITH c AS (
-	INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
+	INSERT INTO cases (id, number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
 	  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
 	  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at,
 	  review_due, stage, stage_since, warn_at, remind_at, due_at)
-	SELECT $1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
+	SELECT coalesce($37, nextval('cases_id_seq')), $1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
 	  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23,
 	  $30, $31, $32, $33, $34, $35
 	WHERE $24::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE user_id = $24 AND key = $25)
