@@ -98,38 +98,46 @@ FROM generate_series(1, 100000) AS i, e`, cats, clk.Now())
 	pts := benchPoints(4096)
 	tok := ta.login("center")
 	var seq atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(8) // 16 clients on 2 cores
-	var elapsed time.Duration
-	var pgCPU, goCPU, wal float64
 	pm := benchPostmaster(b, ta)
-	xacts := transactions(b, ta, dbURL, func() {
-		lsn := benchLSN(b, ta)
-		pg0, go0 := postgresCPU(pm), processCPU()
-		start := time.Now()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				i := int(seq.Add(1))
-				pt := pts[i%len(pts)]
-				res := ta.do("POST", "/api/v1/cases", tok, map[string]any{"category": cats[i%len(cats)], "description": fmt.Sprintf("积压基准 %d", i),
-					"lon": pt[0], "lat": pt[1], "source": "hotline_12345"}, map[string]string{"Idempotency-Key": fmt.Sprintf("backlog-%d", i)})
-				if res.Status != 201 {
-					b.Errorf("status %d: %s", res.Status, res.Body)
-					return
-				}
-			}
+	// group=0: each report its own one-statement transaction; 1, 2, 4:
+	// group commit with that many writers at once (case_group.go).
+	for _, group := range []int{0, 1, 2, 4} {
+		b.Run(fmt.Sprintf("group=%d", group), func(b *testing.B) {
+			ta.caseStore.Group = group
+			b.ReportAllocs()
+			b.SetParallelism(8) // 16 clients on 2 cores
+			var elapsed time.Duration
+			var pgCPU, goCPU, wal float64
+			xacts := transactions(b, ta, dbURL, func() {
+				lsn := benchLSN(b, ta)
+				pg0, go0 := postgresCPU(pm), processCPU()
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := int(seq.Add(1))
+						pt := pts[i%len(pts)]
+						res := ta.do("POST", "/api/v1/cases", tok, map[string]any{"category": cats[i%len(cats)], "description": fmt.Sprintf("积压基准 %d", i),
+							"lon": pt[0], "lat": pt[1], "source": "hotline_12345"}, map[string]string{"Idempotency-Key": fmt.Sprintf("backlog-%d", i)})
+						if res.Status != 201 {
+							b.Errorf("status %d: %s", res.Status, res.Body)
+							return
+						}
+					}
+				})
+				elapsed = time.Since(start)
+				pgCPU, goCPU = postgresCPU(pm)-pg0, processCPU()-go0
+				wal = benchWALSince(b, ta, lsn)
+			})
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
+			b.ReportMetric(float64(xacts)/float64(b.N), "xacts/report")
+			// CPU per report: PostgreSQL's (every process of the cluster)
+			// and this process's (gridd and its 16 clients); WAL written
+			// per report.
+			b.ReportMetric(pgCPU*1000/float64(b.N), "pg_cpu_ms/report")
+			b.ReportMetric(goCPU*1000/float64(b.N), "go_cpu_ms/report")
+			b.ReportMetric(wal/float64(b.N), "wal_B/report")
 		})
-		elapsed = time.Since(start)
-		pgCPU, goCPU = postgresCPU(pm)-pg0, processCPU()-go0
-		wal = benchWALSince(b, ta, lsn)
-	})
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
-	b.ReportMetric(float64(xacts)/float64(b.N), "xacts/report")
-	// CPU per report: PostgreSQL's (every process of the cluster) and this
-	// process's (gridd and its 16 clients); WAL written per report.
-	b.ReportMetric(pgCPU*1000/float64(b.N), "pg_cpu_ms/report")
-	b.ReportMetric(goCPU*1000/float64(b.N), "go_cpu_ms/report")
-	b.ReportMetric(wal/float64(b.N), "wal_B/report")
+	}
 }
 
 // benchPostmaster is the pid of the test cluster's postmaster (the parent

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +105,7 @@ func (db *DB) appendAudit(ctx context.Context, tx pgx.Tx, key []byte, ifChanged 
 	if err != nil || ids == nil {
 		return false, err
 	}
-	tag, err := tx.Exec(ctx, appendAuditSQL, auditArgs(key, ifChanged, es, ids)...)
+	tag, err := tx.Exec(ctx, appendAuditSQL, append(auditArgs(key, es, ids), ifChanged)...)
 	if err != nil {
 		return false, translate(err, "audit entry")
 	}
@@ -113,15 +114,25 @@ func (db *DB) appendAudit(ctx context.Context, tx pgx.Tx, key []byte, ifChanged 
 
 // appendAuditSQL inserts the entries of auditArgs; with ifChanged ($16)
 // only when the transaction has changed something.
-const appendAuditSQL = `
-INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, mac)
-SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-	$9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bytea[])
+var appendAuditSQL = auditInsertSQL(1) + `
 WHERE NOT $16 OR txid_current_if_assigned() IS NOT NULL`
 
-// auditArgs gives es their ids and MACs and returns appendAuditSQL's
+// auditInsertSQL inserts the entries of auditArgs, given as the 15
+// parameters from $first on.
+func auditInsertSQL(first int) string {
+	types := []string{"bigint", "timestamptz", "bigint", "text", "text", "text", "text", "text", "text", "int", "text", "text", "text", "text", "bytea"}
+	params := make([]string, len(types))
+	for i, t := range types {
+		params[i] = fmt.Sprintf("$%d::%s[]", first+i, t)
+	}
+	return `
+INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, mac)
+SELECT * FROM unnest(` + strings.Join(params, ", ") + `)`
+}
+
+// auditArgs gives es their ids and MACs and returns auditInsertSQL's 15
 // arguments.
-func auditArgs(key []byte, ifChanged bool, es []*auditlog.Entry, ids []int64) []any {
+func auditArgs(key []byte, es []*auditlog.Entry, ids []int64) []any {
 	var (
 		id, actorID, status                                                   = make([]int64, len(es)), make([]*int64, len(es)), make([]int32, len(es))
 		at                                                                    = make([]time.Time, len(es))
@@ -139,7 +150,7 @@ func auditArgs(key []byte, ifChanged bool, es []*auditlog.Entry, ids []int64) []
 		method, route, path = append(method, e.Method), append(route, e.Route), append(path, e.Path)
 		reqID, object, grid, reason = append(reqID, e.RequestID), append(object, e.Object), append(grid, e.GridCode), append(reason, e.Reason)
 	}
-	return []any{id, at, actorID, actor, role, action, method, route, path, status, reqID, object, grid, reason, mac, ifChanged}
+	return []any{id, at, actorID, actor, role, action, method, route, path, status, reqID, object, grid, reason, mac}
 }
 
 // sealBatch bounds the entries linked in one sealing transaction.

@@ -19,6 +19,10 @@ import (
 // CaseStore implements casework.Store.
 type CaseStore struct {
 	db *DB
+	// Group is how many transactions write case reports at once (group
+	// commit, case_group.go); 0: each report its own.
+	Group int
+	group caseGroup
 }
 
 var _ casework.Store = (*CaseStore)(nil)
@@ -221,48 +225,6 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	return 0, nil, nil
 }
 
-// createWithAudit writes the case of args (createCaseSQL, its id drawn
-// ahead: c.ID) and the request's audit entry p, which names it, in one
-// round trip: a pipeline of the two statements and one Sync, which
-// PostgreSQL runs as one implicit transaction (a failing statement skips
-// the rest and rolls back the whole; the answer comes after the commit).
-// The entry is inserted only if the case was (appendAuditSQL's ifChanged:
-// a taken idempotency key changes nothing). Its id comes from the block
-// drawn ahead (auditIDs), on the pool when the block is used up: this
-// request holds no connection then.
-func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c *casework.Case, args []any, scan func(pgx.Row) error) error {
-	auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
-	e := p.Take()
-	b := &pgx.Batch{}
-	b.Queue(createCaseSQL, args...).QueryRow(scan)
-	written := false
-	if e != nil {
-		ids, err := s.db.auditIDs.take(ctx, s.db.Pool, 1, false)
-		if err != nil {
-			p.Done(false)
-			return err
-		}
-		b.Queue(appendAuditSQL, auditArgs(s.db.AuditKey, true, []*auditlog.Entry{e}, ids)...).Exec(func(tag pgconn.CommandTag) error {
-			written = tag.RowsAffected() > 0
-			return nil
-		})
-	}
-	err := s.db.Pool.SendBatch(ctx, b).Close()
-	if e != nil {
-		p.Done(err == nil && written)
-	}
-	if err != nil {
-		return err
-	}
-	s.db.revs.changed([]string{"cases"})
-	s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
-	if written {
-		s.db.noteAudit()
-		s.db.revs.stale()
-	}
-	return nil
-}
-
 // createCaseSQL inserts a case (its stage clock in $30–$35) unless its
 // idempotency key ($24, $25) is already taken, then (from the new row) its key, its timeline ($28, a
 // JSON array of events in order) and its photos' attachment ($29: every id
@@ -273,7 +235,16 @@ func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c 
 // publishedRows) are written by the same statement, naming the new id.
 // The id is $37 when drawn ahead (IntakeFacts), else the next of the
 // table's sequence.
-const createCaseSQL = `
+var createCaseSQL = createCaseCTEs + createCaseResult
+
+// createCaseAuditSQL is createCaseSQL that also writes the request's audit
+// entry ($38–$52, auditArgs), only with the case: an entry naming the case
+// (its id drawn ahead) in the case's own statement and transaction.
+var createCaseAuditSQL = createCaseCTEs + `, au AS (` + auditInsertSQL(38) + `
+	WHERE EXISTS (SELECT FROM c)
+)` + createCaseResult
+
+const createCaseCTEs = `
 WITH c AS (
 	INSERT INTO cases (id, number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
 	  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
@@ -307,7 +278,9 @@ WITH c AS (
 	FROM c, ROWS FROM (jsonb_to_recordset($36::jsonb) AS (kind text, object text, grid_code text, unit_codes jsonb, user_ids jsonb, data jsonb))
 	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
 	ORDER BY x.n
-)
+)`
+
+const createCaseResult = `
 SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
 FROM c
 WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true ELSE gridd_fail('unknown_upload') IS NULL END`
