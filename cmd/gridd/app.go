@@ -188,6 +188,11 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.tiles = &tiles.Service{Registry: layers, Store: a.layerStores, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
 	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db), TTL: c.APIKeyTTL, MaxTTL: c.APIKeyMaxTTL}
 	a.caseStore = postgis.NewCaseStore(db)
+	a.caseStore.Group = c.CaseGroup
+	if c.CaseGroup == 0 {
+		a.caseStore.Group = 2
+	}
+	a.caseStore.Group = min(a.caseStore.Group, max(1, int(db.Pool.Config().MaxConns)/2))
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	inboxes := postgis.NewInboxStore(db)
 	a.inbox = &inbox.Service{Store: inboxes, Now: now}

@@ -695,37 +695,6 @@ func postmasterPID(t *testing.T, cl *devdb.Cluster) int {
 	return pid
 }
 
-// postgresCPU is the CPU seconds the cluster used so far: the
-// postmaster's own and its reaped children's, plus its live children's.
-func postgresCPU(postmaster int) float64 {
-	ticks := 0.0
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // from field 3 (state)
-		if len(f) < 15 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		num := func(i int) float64 { v, _ := strconv.ParseFloat(f[i], 64); return v }
-		switch {
-		case pid == postmaster:
-			ticks += num(11) + num(12) + num(13) + num(14) // utime stime cutime cstime
-		case ppid == postmaster:
-			ticks += num(11) + num(12)
-		}
-	}
-	return ticks / 100 // USER_HZ
-}
-
 // machineCPU is the busy CPU seconds of the whole machine so far
 // (/proc/stat: every state but idle and iowait).
 func machineCPU() float64 {

@@ -72,6 +72,10 @@ type Config struct {
 	// each taking every upload waiting (group commit; 0: 2; negative:
 	// each upload its own transaction).
 	PatrolGroup int
+	// CaseGroup: how many transactions write case reports at once, each
+	// taking every report waiting (group commit; 0: 2; negative: each
+	// report its own transaction).
+	CaseGroup int
 	// Webhooks: WebhookAllowPrivate lets webhooks reach loopback, private
 	// and link-local addresses (refused by default: SSRF); WebhookAttempts
 	// bounds a delivery's attempts before it is a dead letter (0: 8);
@@ -165,6 +169,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.PatrolSettleEvery, "patrol-settle-every", 5*time.Minute, "how often the days that new patrol fixes touched are computed (the month-end audit then finds them done); negative: only when read")
 	fs.IntVar(&c.PatrolCopyMin, "patrol-copy-min", 64, "patrol uploads of at least this many fixes are loaded by COPY instead of one multi-row INSERT; 0: never")
 	fs.IntVar(&c.PatrolGroup, "patrol-group", 2, "transactions writing patrol uploads at once (at most half the database pool); uploads that arrive while they all run share the next one (group commit); negative: each upload its own transaction")
+	fs.IntVar(&c.CaseGroup, "case-group", 2, "transactions writing case reports at once (at most half the database pool); reports that arrive while they all run share the next one (group commit); negative: each report its own transaction")
 	fs.DurationVar(&c.AuditCheckpointEvery, "audit-checkpoint-every", time.Minute, "how often a signed checkpoint of the audit log's head is written")
 	fs.StringVar(&c.ProvinceURL, "province-url", os.Getenv("GRIDD_PROVINCE_URL"), "serve as a read-only province instance over this province database (the cities' subscriptions; gridd province subscribe); the database URL stays this instance's own, for logins (env GRIDD_PROVINCE_URL)")
 	fs.DurationVar(&c.APIKeyTTL, "api-key-ttl", 90*24*time.Hour, "default lifetime of a new API key")

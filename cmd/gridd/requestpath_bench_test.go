@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,7 +64,9 @@ func transactions(b *testing.B, ta *benchApp, dbURL string, run func()) int64 {
 // durable (synchronous_commit on), 16 clients, with 100,000 open cases
 // already in the table (reported in the last 72 hours over the demo town,
 // the categories of the reports: the duplicate search's worst case), and
-// the transactions committed per report (pg_stat_database).
+// the transactions committed per report (pg_stat_database), the CPU of
+// PostgreSQL and of this process per report and the WAL per report; each
+// sub-benchmark with another group commit setting (--case-group).
 func BenchmarkIntakeBacklog(b *testing.B) {
 	clk := &testClock{t: time.Now()}
 	ta, dbURL := newDurableApp(b, clk)
@@ -84,33 +89,121 @@ FROM generate_series(1, 100000) AS i, e`, cats, clk.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := ta.db.Pool.Exec(ctx, `ANALYZE cases`); err != nil {
-		b.Fatal(err)
+	// As a table that has been in use: vacuumed (no autovacuum pass over the
+	// backlog during the run) and checkpointed (the backlog's full-page
+	// images not counted in the run's WAL).
+	for _, q := range []string{`VACUUM ANALYZE cases`, `CHECKPOINT`} {
+		if _, err := ta.testDB.Pool.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
 	}
 	pts := benchPoints(4096)
 	tok := ta.login("center")
 	var seq atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(8) // 16 clients on 2 cores
-	var elapsed time.Duration
-	xacts := transactions(b, ta, dbURL, func() {
-		start := time.Now()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
+	pm := benchPostmaster(b, ta)
+	// group=0: each report its own one-statement transaction; 1, 2, 4:
+	// group commit with that many writers at once (case_group.go).
+	for _, group := range []int{0, 1, 2, 4} {
+		b.Run(fmt.Sprintf("group=%d", group), func(b *testing.B) {
+			ta.caseStore.Group = group
+			b.ReportAllocs()
+			b.SetParallelism(8) // 16 clients on 2 cores
+			var elapsed time.Duration
+			var pgCPU, goCPU, wal float64
+			report := func() bool {
 				i := int(seq.Add(1))
 				pt := pts[i%len(pts)]
 				res := ta.do("POST", "/api/v1/cases", tok, map[string]any{"category": cats[i%len(cats)], "description": fmt.Sprintf("积压基准 %d", i),
 					"lon": pt[0], "lat": pt[1], "source": "hotline_12345"}, map[string]string{"Idempotency-Key": fmt.Sprintf("backlog-%d", i)})
 				if res.Status != 201 {
 					b.Errorf("status %d: %s", res.Status, res.Body)
-					return
+					return false
 				}
+				return true
 			}
+			xacts := transactions(b, ta, dbURL, func() {
+				// The pool's connections are new (transactions closes them to
+				// count): warm them up first, as a running server's are — a
+				// backend's first statements load the catalog, PostGIS and
+				// PROJ (tens of ms each). Their transactions are counted, and
+				// the reports with them.
+				var wg sync.WaitGroup
+				for range benchWarmClients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range benchWarmReports {
+							report()
+						}
+					}()
+				}
+				wg.Wait()
+				lsn := benchLSN(b, ta)
+				pg0, go0 := postgresCPU(pm), processCPU()
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if !report() {
+							return
+						}
+					}
+				})
+				elapsed = time.Since(start)
+				pgCPU, goCPU = postgresCPU(pm)-pg0, processCPU()-go0
+				wal = benchWALSince(b, ta, lsn)
+			})
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
+			b.ReportMetric(float64(xacts)/float64(b.N+benchWarmClients*benchWarmReports), "xacts/report")
+			// CPU per report: PostgreSQL's (every process of the cluster)
+			// and this process's (gridd and its 16 clients); WAL written
+			// per report.
+			b.ReportMetric(pgCPU*1000/float64(b.N), "pg_cpu_ms/report")
+			b.ReportMetric(goCPU*1000/float64(b.N), "go_cpu_ms/report")
+			b.ReportMetric(wal/float64(b.N), "wal_B/report")
 		})
-		elapsed = time.Since(start)
-	})
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
-	b.ReportMetric(float64(xacts)/float64(b.N), "xacts/report")
+	}
+}
+
+// The warm-up of BenchmarkIntakeBacklog: clients × reports each.
+const (
+	benchWarmClients = 16
+	benchWarmReports = 4
+)
+
+// benchPostmaster is the pid of the test cluster's postmaster (the parent
+// of a backend: the cluster runs on this host).
+func benchPostmaster(b *testing.B, ta *benchApp) int {
+	var backend int
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", backend))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(st)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	pm, err := strconv.Atoi(f[1])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pm
+}
+
+func benchLSN(b *testing.B, ta *benchApp) string {
+	var lsn string
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
+		b.Fatal(err)
+	}
+	return lsn
+}
+
+func benchWALSince(b *testing.B, ta *benchApp, lsn string) float64 {
+	var d float64
+	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8`, lsn).Scan(&d); err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
 
 // BenchmarkPatrolUpload measures patrol uploads through the HTTP API,
@@ -201,4 +294,35 @@ func newDurableApp(b *testing.B, clk *testClock) (*benchApp, string) {
 type benchApp struct {
 	*testApp
 	testDB *postgis.DB
+}
+
+// postgresCPU is the CPU seconds the cluster used so far: the
+// postmaster's own and its reaped children's, plus its live children's.
+func postgresCPU(postmaster int) float64 {
+	ticks := 0.0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // from field 3 (state)
+		if len(f) < 15 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		num := func(i int) float64 { v, _ := strconv.ParseFloat(f[i], 64); return v }
+		switch {
+		case pid == postmaster:
+			ticks += num(11) + num(12) + num(13) + num(14) // utime stime cutime cstime
+		case ppid == postmaster:
+			ticks += num(11) + num(12)
+		}
+	}
+	return ticks / 100 // USER_HZ
 }

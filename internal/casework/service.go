@@ -90,14 +90,16 @@ type Store interface {
 	// IntakeFacts answers, in one round trip, what intake needs from the
 	// database: the open cases of the category within RadiusM of the point
 	// reported since Since (duplicate candidates, nearest first), the grid's worker on the day, the routing
-	// layers' version, the idempotency key's case and the next number.
+	// layers' version, the idempotency key's case, the next number and the
+	// new case's id.
 	IntakeFacts(ctx context.Context, q IntakeQuery) (IntakeFacts, error)
 	// FindIdempotency returns the case created under key and the request
 	// hash it was created with, or NotFound.
 	FindIdempotency(ctx context.Context, userID int64, key string) (caseID int64, hash []byte, err error)
 	// CreateCase numbers and inserts c with its timeline, attaching its
 	// photos (uploads of c.ReporterID not yet attached), in one
-	// transaction. With a key it first claims the key: if the key exists
+	// transaction; under c.ID when it is set (IntakeFacts.CaseID), else a
+	// new id. With a key it first claims the key: if the key exists
 	// (or a concurrent request holds it) nothing is inserted and the
 	// existing case id and hash are returned with created false.
 	CreateCase(ctx context.Context, c *Case, events []*Event, key *IdemKey) (existingID int64, existingHash []byte, err error)
@@ -176,6 +178,10 @@ type IntakeFacts struct {
 	// Number is the next case number of NumberMonth, when the store could
 	// take it in the same round trip ("" otherwise: CreateCase takes one).
 	Number string
+	// CaseID is the id of the case to create, drawn ahead so that its
+	// audit entry (which names it) can be written with it in one round
+	// trip (0: CreateCase draws one).
+	CaseID int64
 }
 
 // Service runs the case loop.
@@ -599,7 +605,7 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if facts.KeyCaseID != 0 {
 		return s.replay(ctx, facts.KeyCaseID, facts.KeyHash, hash)
 	}
-	c.Number = facts.Number
+	c.ID, c.Number = facts.CaseID, facts.Number
 	c.WorkerID = facts.WorkerID
 	layers, err := s.routingLayers(ctx, facts.LayersVersion)
 	if err != nil {

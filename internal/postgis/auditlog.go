@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +63,9 @@ const auditIDBlock = 64
 // draws only when tx has changed something, and returns none otherwise:
 // nextval may assign tx an ID, which would make a transaction that changed
 // nothing look changed.
-func (a *auditIDs) take(ctx context.Context, tx pgx.Tx, n int, ifChanged bool) ([]int64, error) {
+func (a *auditIDs) take(ctx context.Context, tx interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, n int, ifChanged bool) ([]int64, error) {
 	for {
 		a.mu.Lock()
 		if len(a.free) >= n {
@@ -102,6 +105,34 @@ func (db *DB) appendAudit(ctx context.Context, tx pgx.Tx, key []byte, ifChanged 
 	if err != nil || ids == nil {
 		return false, err
 	}
+	tag, err := tx.Exec(ctx, appendAuditSQL, append(auditArgs(key, es, ids), ifChanged)...)
+	if err != nil {
+		return false, translate(err, "audit entry")
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// appendAuditSQL inserts the entries of auditArgs; with ifChanged ($16)
+// only when the transaction has changed something.
+var appendAuditSQL = auditInsertSQL(1) + `
+WHERE NOT $16 OR txid_current_if_assigned() IS NOT NULL`
+
+// auditInsertSQL inserts the entries of auditArgs, given as the 15
+// parameters from $first on.
+func auditInsertSQL(first int) string {
+	types := []string{"bigint", "timestamptz", "bigint", "text", "text", "text", "text", "text", "text", "int", "text", "text", "text", "text", "bytea"}
+	params := make([]string, len(types))
+	for i, t := range types {
+		params[i] = fmt.Sprintf("$%d::%s[]", first+i, t)
+	}
+	return `
+INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, mac)
+SELECT * FROM unnest(` + strings.Join(params, ", ") + `)`
+}
+
+// auditArgs gives es their ids and MACs and returns auditInsertSQL's 15
+// arguments.
+func auditArgs(key []byte, es []*auditlog.Entry, ids []int64) []any {
 	var (
 		id, actorID, status                                                   = make([]int64, len(es)), make([]*int64, len(es)), make([]int32, len(es))
 		at                                                                    = make([]time.Time, len(es))
@@ -119,16 +150,7 @@ func (db *DB) appendAudit(ctx context.Context, tx pgx.Tx, key []byte, ifChanged 
 		method, route, path = append(method, e.Method), append(route, e.Route), append(path, e.Path)
 		reqID, object, grid, reason = append(reqID, e.RequestID), append(object, e.Object), append(grid, e.GridCode), append(reason, e.Reason)
 	}
-	tag, err := tx.Exec(ctx, `
-INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, mac)
-SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-	$9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bytea[])
-WHERE NOT $16 OR txid_current_if_assigned() IS NOT NULL`,
-		id, at, actorID, actor, role, action, method, route, path, status, reqID, object, grid, reason, mac, ifChanged)
-	if err != nil {
-		return false, translate(err, "audit entry")
-	}
-	return tag.RowsAffected() > 0, nil
+	return []any{id, at, actorID, actor, role, action, method, route, path, status, reqID, object, grid, reason, mac}
 }
 
 // sealBatch bounds the entries linked in one sealing transaction.

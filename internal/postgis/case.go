@@ -19,6 +19,10 @@ import (
 // CaseStore implements casework.Store.
 type CaseStore struct {
 	db *DB
+	// Group is how many transactions write case reports at once (group
+	// commit, case_group.go); 0: each report its own.
+	Group int
+	group caseGroup
 }
 
 var _ casework.Store = (*CaseStore)(nil)
@@ -98,6 +102,9 @@ func nullID(id int64) *int64 {
 // case, its timeline, its idempotency key and its photos' attachment in
 // one statement (createCaseSQL): atomic without a transaction's extra
 // round trips, which on a loaded 2-core host cost more than the writes.
+// A request's audit entry goes with it: in the same round trip when the
+// case's id was drawn ahead (c.ID, createWithAudit), else in a transaction
+// (db.tx).
 // A key already used returns its case instead (a concurrent holder of the
 // same key makes this statement fail on the key's primary key once the
 // holder commits; the holder's case is returned then).
@@ -164,18 +171,21 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		photos = []int64{}
 	}
 	var eventIDs []int64
+	args := []any{number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
+		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
+		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
+		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
+		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
+		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published), nullID(c.ID)}
+	scan := func(row pgx.Row) error { return row.Scan(&c.ID, &c.Number, &eventIDs) }
 	insert := func(q interface {
 		QueryRow(context.Context, string, ...any) pgx.Row
 	}) error {
-		return q.QueryRow(ctx, createCaseSQL,
-			number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
-			c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
-			nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
-			c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
-			keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-			c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published)).Scan(&c.ID, &c.Number, &eventIDs)
+		return scan(q.QueryRow(ctx, createCaseSQL, args...))
 	}
-	if auditlog.PendingFrom(ctx) != nil {
+	if p := auditlog.PendingFrom(ctx); p != nil && c.ID != 0 {
+		err = s.createWithAudit(ctx, p, c, args, scan)
+	} else if p != nil {
 		// A request's case commits with its audit entry (db.tx).
 		err = s.db.tx(ctx, func(tx pgx.Tx) error {
 			if err := insert(tx); err != nil {
@@ -223,13 +233,24 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 // ids; no row when the key was taken. CreateCase notifies the instances
 // after the commit (notifyAfterCommit). The events it publishes ($36, see
 // publishedRows) are written by the same statement, naming the new id.
-const createCaseSQL = `
+// The id is $37 when drawn ahead (IntakeFacts), else the next of the
+// table's sequence.
+var createCaseSQL = createCaseCTEs + createCaseResult
+
+// createCaseAuditSQL is createCaseSQL that also writes the request's audit
+// entry ($38–$52, auditArgs), only with the case: an entry naming the case
+// (its id drawn ahead) in the case's own statement and transaction.
+var createCaseAuditSQL = createCaseCTEs + `, au AS (` + auditInsertSQL(38) + `
+	WHERE EXISTS (SELECT FROM c)
+)` + createCaseResult
+
+const createCaseCTEs = `
 WITH c AS (
-	INSERT INTO cases (number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
+	INSERT INTO cases (id, number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
 	  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
 	  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at,
 	  review_due, stage, stage_since, warn_at, remind_at, due_at)
-	SELECT $1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
+	SELECT coalesce($37, nextval('cases_id_seq')), $1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
 	  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23,
 	  $30, $31, $32, $33, $34, $35
 	WHERE $24::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE user_id = $24 AND key = $25)
@@ -257,7 +278,9 @@ WITH c AS (
 	FROM c, ROWS FROM (jsonb_to_recordset($36::jsonb) AS (kind text, object text, grid_code text, unit_codes jsonb, user_ids jsonb, data jsonb))
 	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
 	ORDER BY x.n
-)
+)`
+
+const createCaseResult = `
 SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
 FROM c
 WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true ELSE gridd_fail('unknown_upload') IS NULL END`

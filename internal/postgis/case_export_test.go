@@ -9,3 +9,10 @@ const (
 
 // ScanCaseForTest is scanCase.
 var ScanCaseForTest = scanCase
+
+// CasesQueuedForTest is the number of case reports waiting for a group.
+func CasesQueuedForTest(s *CaseStore) int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.queue)
+}

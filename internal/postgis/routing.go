@@ -170,8 +170,8 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
 }
 
 // IntakeFacts batches the routing layers' version, the duplicate search, the
-// grid's worker on the day, the idempotency key's case and the next case
-// number into one round trip.
+// grid's worker on the day, the idempotency key's case, the new case's id
+// and the next case number into one round trip.
 func (s *CaseStore) IntakeFacts(ctx context.Context, q casework.IntakeQuery) (casework.IntakeFacts, error) {
 	out := casework.IntakeFacts{}
 	p := q.Point
@@ -206,6 +206,7 @@ ORDER BY valid_from, id LIMIT 1`, q.GridCode, q.Day).Query(func(rows pgx.Rows) e
 				return rows.Err()
 			})
 	}
+	b.Queue(`SELECT nextval('cases_id_seq')`).QueryRow(func(row pgx.Row) error { return row.Scan(&out.CaseID) })
 	var n int64
 	if seq, ok := caseNumberSeq(q.NumberMonth); ok {
 		b.Queue(`SELECT nextval($1::regclass)`, seq).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })

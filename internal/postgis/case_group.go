@@ -1,0 +1,197 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/casework"
+	"github.com/jackc/pgx/v5"
+)
+
+// Case intake's write: one statement, and group commit.
+//
+// A case report whose id was drawn ahead (IntakeFacts) is written with its
+// request's audit entry in one statement (createCaseAuditSQL): one round
+// trip, no BEGIN or COMMIT of its own. With Group > 0 the reports of
+// concurrent requests also share their commit: at most Group writers run
+// at once, and a report that arrives while they all run waits for the
+// next one, which sends every report waiting then (up to groupMaxCases)
+// as one pipeline of their statements and one Sync — one implicit
+// transaction, one round trip, one durable commit. Alone, a report is
+// written at once by itself, as before. Each request is answered after
+// its commit.
+//
+// If a shared transaction fails (one report's photos are not the
+// reporter's, a concurrent holder of the same idempotency key committed),
+// nothing of it is kept and each of its reports is written again by
+// itself, so that a report is refused only for its own fault. A report
+// whose idempotency key was taken meanwhile inserts nothing (its
+// statement returns no row): that changes nothing for the others.
+
+// groupMaxCases bounds the reports of one shared transaction.
+const groupMaxCases = 64
+
+// caseJob is one case report's statement waiting for its commit.
+type caseJob struct {
+	ctx    context.Context
+	sql    string
+	args   []any
+	scan   func(pgx.Row) error
+	taken  bool // by a group (under caseGroup.mu)
+	noRows bool // the statement inserted nothing (the key was taken)
+	err    error
+	done   chan struct{}
+}
+
+// caseGroup queues case reports for the group transactions.
+type caseGroup struct {
+	mu      sync.Mutex
+	queue   []*caseJob
+	running int
+}
+
+// createWithAudit writes the case of args (createCaseSQL's; its id c.ID
+// drawn ahead) with the request's audit entry p, which names it, in one
+// statement, alone or in a group. It returns pgx.ErrNoRows when the
+// case's idempotency key was taken (nothing written). The entry's id
+// comes from the block drawn ahead (auditIDs), on the pool when the block
+// is used up: this request holds no connection then.
+func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c *casework.Case, args []any, scan func(pgx.Row) error) error {
+	auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
+	e := p.Take()
+	job := &caseJob{ctx: ctx, sql: createCaseSQL, args: args, scan: scan, done: make(chan struct{})}
+	if e != nil {
+		ids, err := s.db.auditIDs.take(ctx, s.db.Pool, 1, false)
+		if err != nil {
+			p.Done(false)
+			return err
+		}
+		job.sql = createCaseAuditSQL
+		job.args = append(args, auditArgs(s.db.AuditKey, []*auditlog.Entry{e}, ids)...)
+	}
+	var err error
+	if s.Group > 0 {
+		err = s.submit(job)
+	} else {
+		err = s.writeOne(job)
+	}
+	inserted := err == nil && !job.noRows
+	if e != nil {
+		p.Done(inserted)
+	}
+	if err != nil {
+		return err
+	}
+	if !inserted {
+		return pgx.ErrNoRows
+	}
+	s.db.revs.changed([]string{"cases"})
+	s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
+	if e != nil {
+		s.db.noteAudit()
+		s.db.revs.stale()
+	}
+	return nil
+}
+
+// scanJob reads job's row; no row (the key was taken) is not an error.
+func scanJob(job *caseJob, row pgx.Row) error {
+	err := job.scan(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		job.noRows = true
+		return nil
+	}
+	return err
+}
+
+// writeOne runs job's statement by itself (its own implicit transaction).
+func (s *CaseStore) writeOne(job *caseJob) error {
+	return scanJob(job, s.db.Pool.QueryRow(job.ctx, job.sql, job.args...))
+}
+
+// submit queues job, starts a group writer if fewer than Group run, and
+// waits for job's result. A request that ends while its report still
+// waits in the queue withdraws it; once taken, the report is written
+// whatever becomes of the request (a retry with its key finds it).
+func (s *CaseStore) submit(job *caseJob) error {
+	g := &s.group
+	g.mu.Lock()
+	g.queue = append(g.queue, job)
+	if g.running < s.Group {
+		g.running++
+		go s.runGroups()
+	}
+	g.mu.Unlock()
+	select {
+	case <-job.done:
+	case <-job.ctx.Done():
+		g.mu.Lock()
+		if !job.taken {
+			for i, q := range g.queue {
+				if q == job {
+					g.queue = append(g.queue[:i], g.queue[i+1:]...)
+					break
+				}
+			}
+			g.mu.Unlock()
+			return job.ctx.Err()
+		}
+		g.mu.Unlock()
+		<-job.done
+	}
+	return job.err
+}
+
+// runGroups writes groups of queued reports until the queue is empty.
+func (s *CaseStore) runGroups() {
+	g := &s.group
+	for {
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.running--
+			g.mu.Unlock()
+			return
+		}
+		n := min(len(g.queue), groupMaxCases)
+		batch := make([]*caseJob, n)
+		copy(batch, g.queue[:n])
+		for _, j := range batch {
+			j.taken = true
+		}
+		g.queue = append(g.queue[:0], g.queue[n:]...)
+		g.mu.Unlock()
+
+		if len(batch) == 1 || s.writeGroup(batch) != nil {
+			// Alone, or each by itself: the one at fault gets the error.
+			for _, j := range batch {
+				j.noRows = false
+				j.err = s.writeOne(j)
+			}
+		}
+		for _, j := range batch {
+			close(j.done)
+		}
+	}
+}
+
+// writeGroup sends the statements of jobs as one pipeline with one Sync:
+// PostgreSQL runs them as one implicit transaction (a failing statement
+// skips the rest and rolls back the whole) and answers after its commit.
+// Its context is its own, bounded by groupTimeout (patrol_group.go): one
+// request ending must not fail the others.
+func (s *CaseStore) writeGroup(jobs []*caseJob) error {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	b := &pgx.Batch{}
+	for _, j := range jobs {
+		b.Queue(j.sql, j.args...).QueryRow(func(row pgx.Row) error { return scanJob(j, row) })
+	}
+	// An error that is not the server's refusal (the connection broke)
+	// leaves the commit's outcome unknown: each report is then written
+	// again by itself, and one that was committed fails on its id (drawn
+	// ahead, taken) rather than being stored twice.
+	return s.db.Pool.SendBatch(ctx, b).Close()
+}
