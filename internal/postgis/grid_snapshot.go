@@ -146,7 +146,11 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 // workers, joined by "," in username order, and its register counts.
 func (g *gridRead) finish(r *gridRow) error {
 	var worker, username string
-	if ws := g.workers[r.code]; len(ws) > 0 {
+	switch ws := g.workers[r.code]; len(ws) {
+	case 0:
+	case 1: // most grids: no joining
+		worker, username = ws[0].name, ws[0].username
+	default:
 		slices.SortFunc(ws, func(a, b gridWorker) int { return cmp.Compare(a.username, b.username) })
 		names, users := make([]string, len(ws)), make([]string, len(ws))
 		for k, w := range ws {
@@ -209,12 +213,20 @@ func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.Sn
 	for i := range rows {
 		r := &rows[i]
 		parent[r.code] = r.parentCode
-		out[i] = tiles.SnapshotFeature{Geometry: r.geom, Props: r.props, Codes: []string{r.code}}
+		out[i] = tiles.SnapshotFeature{Geometry: r.geom, Props: r.props}
 	}
 	for i := range out {
-		for p := parent[out[i].Codes[0]]; p != "" && len(out[i].Codes) < 64; p = parent[p] {
-			out[i].Codes = append(out[i].Codes, p)
+		code := rows[i].code
+		n := 1
+		for p := parent[code]; p != "" && n < 64; p = parent[p] {
+			n++
 		}
+		codes := make([]string, 1, n)
+		codes[0] = code
+		for p := parent[code]; p != "" && len(codes) < n; p = parent[p] {
+			codes = append(codes, p)
+		}
+		out[i].Codes = codes
 	}
 	return out, nil
 }
