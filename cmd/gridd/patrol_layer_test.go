@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -198,6 +199,40 @@ func TestPatrolCoverageLayer(t *testing.T) {
 	}
 	if nCovered < len(covered) {
 		t.Errorf("OGC items in the tile's bbox: %d covered, the tile %d", nCovered, len(covered))
+	}
+	// Pages (the cells of a page made alone, coveragePage) are the slices
+	// of the whole list, in its order, with its count; so with a bbox.
+	for _, sel := range []string{day, "bbox=" + bbox + "&" + day} {
+		var all, page struct {
+			NumberMatched int `json:"numberMatched"`
+			Features      []struct {
+				ID         string         `json:"id"`
+				Properties map[string]any `json:"properties"`
+				Geometry   any            `json:"geometry"`
+			} `json:"features"`
+		}
+		ta.do("GET", "/ogc/collections/coverage/items?limit=10000&"+sel, admin, nil, nil).decode(t, &all)
+		n := len(all.Features)
+		if n < 10 || all.NumberMatched != n {
+			t.Fatalf("%s: %d features, %d matched", sel, n, all.NumberMatched)
+		}
+		for i := 1; i < n; i++ {
+			if all.Features[i-1].ID >= all.Features[i].ID {
+				t.Fatalf("%s: %q before %q", sel, all.Features[i-1].ID, all.Features[i].ID)
+			}
+		}
+		for _, off := range []int{0, 7, n / 2, n - 3, n} {
+			ta.do("GET", fmt.Sprintf("/ogc/collections/coverage/items?limit=7&offset=%d&%s", off, sel), admin, nil, nil).decode(t, &page)
+			want := all.Features[off:min(n, off+7)]
+			if page.NumberMatched != n || len(page.Features) != len(want) {
+				t.Fatalf("%s offset %d: %d features of %d, want %d of %d", sel, off, len(page.Features), page.NumberMatched, len(want), n)
+			}
+			for i, f := range page.Features {
+				if f.ID != want[i].ID || fmt.Sprint(f.Properties, f.Geometry) != fmt.Sprint(want[i].Properties, want[i].Geometry) {
+					t.Errorf("%s offset %d: feature %d is %s, want %s", sel, off, i, f.ID, want[i].ID)
+				}
+			}
+		}
 	}
 	if res := ta.do("GET", "/api/v1/layers/coverage.geojson?"+day, admin, nil, nil); res.Status != 200 || !strings.Contains(string(res.Body), `"covered":true`) {
 		t.Errorf("GeoJSON download: %d", res.Status)

@@ -1,10 +1,13 @@
 package patrol
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gridd/gridd/internal/errs"
@@ -283,6 +286,9 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 	if q.Bound != nil {
 		win = q.Bound.Pad(cellMargin)
 	}
+	if q.Page != nil && q.Zoom == 0 {
+		return coveragePage(sets, label, q.Bound != nil, win, q.Page), nil
+	}
 	var out []*geojson.Feature
 	for _, cs := range sets {
 		res := tileResolution(q.Zoom, cs.Cells.Resolution)
@@ -295,12 +301,7 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 			}
 			cell := cs.Cells.Cell(i)
 			if res == cs.Cells.Resolution {
-				f := geojson.NewFeature(cs.Cells.CellPolygon(i))
-				id := cell.String()
-				f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, id)
-				f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
-					"period": label, "covered": cs.Cover.Has(i), "share": boolShare(cs.Cover.Has(i)), "cell": id}
-				out = append(out, f)
+				out = append(out, cellFeature(&cs, i, label))
 				continue
 			}
 			p := cell.Parent(res)
@@ -327,6 +328,60 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 		}
 	}
 	return out, nil
+}
+
+// cellFeature is coverage cell i of cs as a feature: its ID is
+// period:worker:grid:cell.
+func cellFeature(cs *CellSet, i int, label string) *geojson.Feature {
+	f := geojson.NewFeature(cs.Cells.CellPolygon(i))
+	id := cs.Cells.Cell(i).String()
+	f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, id)
+	f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
+		"period": label, "covered": cs.Cover.Has(i), "share": boolShare(cs.Cover.Has(i)), "cell": id}
+	return f
+}
+
+// coveragePage returns one page of the coverage cells of sets (those
+// whose centre lies in win when inWin), in the order of their IDs, and
+// notes their total in pg: only the page's cells are made into features.
+// IDs sort by their set's prefix (period:worker:grid:, where neither
+// workers nor codes hold a colon) and then by the cell, whose hex form
+// has the same length at one resolution and so sorts as its number.
+func coveragePage(sets []CellSet, label string, inWin bool, win orb.Bound, pg *tiles.SourcePage) []*geojson.Feature {
+	type prefixed struct {
+		prefix string
+		cs     *CellSet
+	}
+	order := make([]prefixed, len(sets))
+	for i := range sets {
+		order[i] = prefixed{label + ":" + sets[i].Username + ":" + sets[i].GridCode + ":", &sets[i]}
+	}
+	slices.SortFunc(order, func(a, b prefixed) int { return strings.Compare(a.prefix, b.prefix) })
+	var out []*geojson.Feature
+	n := 0
+	full := func() bool { return pg.Limit > 0 && n >= pg.Offset+pg.Limit }
+	for _, o := range order {
+		cs := o.cs
+		idx := make([]int, 0, cs.Cells.Len())
+		for i := range cs.Cells.Len() {
+			if !inWin || win.Contains(cs.Cells.Center(i)) {
+				idx = append(idx, i)
+			}
+		}
+		if n+len(idx) <= pg.Offset || full() {
+			n += len(idx)
+			continue
+		}
+		slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(uint64(cs.Cells.Cell(a)), uint64(cs.Cells.Cell(b))) })
+		for _, i := range idx {
+			if n >= pg.Offset && !full() {
+				out = append(out, cellFeature(cs, i, label))
+			}
+			n++
+		}
+	}
+	pg.Paged, pg.Total = true, n
+	return out
 }
 
 func boolShare(b bool) float64 {

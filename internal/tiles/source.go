@@ -25,6 +25,19 @@ type SourceQuery struct {
 	Scope  []string
 	Day    time.Time
 	Params Params
+	// Page is set for a page of a feature list (not for tiles): a FindFunc
+	// may then return only the page — the features from Page.Offset in
+	// the order of their IDs, at most Page.Limit (0: all) — setting
+	// Page.Paged and Page.Total (how many match in all). One that does
+	// not returns every feature, and the page is cut from them.
+	Page *SourcePage
+}
+
+// SourcePage is a page asked of a FindFunc (SourceQuery.Page).
+type SourcePage struct {
+	Offset, Limit int
+	Paged         bool
+	Total         int
 }
 
 // FindFunc returns the features of a Go-computed layer meeting q.Bound,
@@ -102,11 +115,19 @@ func (s *Stores) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 }
 
 // goFeatures returns q's features of a Go layer selected by q.BBox, q.ID
-// and q.Scope, sorted by ID.
-func (s *Stores) goFeatures(ctx context.Context, find FindFunc, q FeatureQuery) ([]*geojson.Feature, error) {
-	fs, err := find(ctx, SourceQuery{Bound: q.BBox, Scope: q.Scope, Day: q.Day, Params: q.Params})
+// and q.Scope, sorted by ID: one page of them (q.Offset, q.Limit), and how
+// many match in all.
+func (s *Stores) goFeatures(ctx context.Context, find FindFunc, q FeatureQuery) ([]*geojson.Feature, int, error) {
+	sq := SourceQuery{Bound: q.BBox, Scope: q.Scope, Day: q.Day, Params: q.Params}
+	if q.ID == nil {
+		sq.Page = &SourcePage{Offset: q.Offset, Limit: q.Limit}
+	}
+	fs, err := find(ctx, sq)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	if sq.Page != nil && sq.Page.Paged {
+		return fs, sq.Page.Total, nil
 	}
 	// Each ID formatted once, not twice per comparison (a month's coverage
 	// cells of a district are hundreds of thousands of features).
@@ -122,11 +143,16 @@ func (s *Stores) goFeatures(ctx context.Context, find FindFunc, q FeatureQuery) 
 		}
 	}
 	slices.SortFunc(ids, func(a, b byID) int { return strings.Compare(a.id, b.id) })
-	fs = fs[:len(ids)]
-	for i, x := range ids {
-		fs[i] = x.f
+	from := min(q.Offset, len(ids))
+	to := len(ids)
+	if q.Limit > 0 {
+		to = min(to, from+q.Limit)
 	}
-	return fs, nil
+	page := make([]*geojson.Feature, 0, to-from)
+	for _, x := range ids[from:to] {
+		page = append(page, x.f)
+	}
+	return page, len(ids), nil
 }
 
 // Features returns one page of a layer's features.
@@ -135,17 +161,12 @@ func (s *Stores) Features(ctx context.Context, q FeatureQuery) ([]Feature, int, 
 	if find == nil {
 		return s.SQL.Features(ctx, q)
 	}
-	fs, err := s.goFeatures(ctx, find, q)
+	fs, total, err := s.goFeatures(ctx, find, q)
 	if err != nil {
 		return nil, 0, err
 	}
-	from := min(q.Offset, len(fs))
-	to := len(fs)
-	if q.Limit > 0 {
-		to = min(to, from+q.Limit)
-	}
-	out := make([]Feature, 0, to-from)
-	for _, f := range fs[from:to] {
+	out := make([]Feature, 0, len(fs))
+	for _, f := range fs {
 		props, err := json.Marshal(f.Properties)
 		if err != nil {
 			return nil, 0, err
@@ -156,7 +177,7 @@ func (s *Stores) Features(ctx context.Context, q FeatureQuery) ([]Feature, int, 
 		}
 		out = append(out, Feature{ID: fmt.Sprint(f.ID), Properties: props, Geometry: geom})
 	}
-	return out, len(fs), nil
+	return out, total, nil
 }
 
 // Feature returns one feature of a layer.
