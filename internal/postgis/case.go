@@ -22,7 +22,7 @@ type CaseStore struct {
 	// Group is how many transactions write case reports at once (group
 	// commit, case_group.go); 0: each report its own.
 	Group int
-	group caseGroup
+	group groupQueue[*caseJob]
 }
 
 var _ casework.Store = (*CaseStore)(nil)

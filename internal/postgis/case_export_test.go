@@ -12,7 +12,5 @@ var ScanCaseForTest = scanCase
 
 // CasesQueuedForTest is the number of case reports waiting for a group.
 func CasesQueuedForTest(s *CaseStore) int {
-	s.group.mu.Lock()
-	defer s.group.mu.Unlock()
-	return len(s.group.queue)
+	return s.group.waiting()
 }

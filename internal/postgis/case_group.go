@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/casework"
@@ -36,21 +35,12 @@ const groupMaxCases = 64
 
 // caseJob is one case report's statement waiting for its commit.
 type caseJob struct {
-	ctx    context.Context
+	groupState
 	sql    string
 	args   []any
 	scan   func(pgx.Row) error
-	taken  bool // by a group (under caseGroup.mu)
 	noRows bool // the statement inserted nothing (the key was taken)
 	err    error
-	done   chan struct{}
-}
-
-// caseGroup queues case reports for the group transactions.
-type caseGroup struct {
-	mu      sync.Mutex
-	queue   []*caseJob
-	running int
 }
 
 // createWithAudit writes the case of args (createCaseSQL's; its id c.ID
@@ -62,7 +52,7 @@ type caseGroup struct {
 func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c *casework.Case, args []any, scan func(pgx.Row) error) error {
 	auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
 	e := p.Take()
-	job := &caseJob{ctx: ctx, sql: createCaseSQL, args: args, scan: scan, done: make(chan struct{})}
+	job := &caseJob{groupState: newGroupState(ctx), sql: createCaseSQL, args: args, scan: scan}
 	if e != nil {
 		ids, err := s.db.auditIDs.take(ctx, s.db.Pool, 1, false)
 		if err != nil {
@@ -112,58 +102,22 @@ func (s *CaseStore) writeOne(job *caseJob) error {
 	return scanJob(job, s.db.Pool.QueryRow(job.ctx, job.sql, job.args...))
 }
 
-// submit queues job, starts a group writer if fewer than Group run, and
-// waits for job's result. A request that ends while its report still
-// waits in the queue withdraws it; once taken, the report is written
-// whatever becomes of the request (a retry with its key finds it).
+// submit queues job for a group writer (groupQueue.submit) and returns
+// its result.
 func (s *CaseStore) submit(job *caseJob) error {
-	g := &s.group
-	g.mu.Lock()
-	g.queue = append(g.queue, job)
-	if g.running < s.Group {
-		g.running++
-		go s.runGroups()
-	}
-	g.mu.Unlock()
-	select {
-	case <-job.done:
-	case <-job.ctx.Done():
-		g.mu.Lock()
-		if !job.taken {
-			for i, q := range g.queue {
-				if q == job {
-					g.queue = append(g.queue[:i], g.queue[i+1:]...)
-					break
-				}
-			}
-			g.mu.Unlock()
-			return job.ctx.Err()
-		}
-		g.mu.Unlock()
-		<-job.done
+	if err := s.group.submit(job, s.Group, s.runGroups); err != nil {
+		return err
 	}
 	return job.err
 }
 
 // runGroups writes groups of queued reports until the queue is empty.
 func (s *CaseStore) runGroups() {
-	g := &s.group
 	for {
-		g.mu.Lock()
-		if len(g.queue) == 0 {
-			g.running--
-			g.mu.Unlock()
+		batch := s.group.next(func(q []*caseJob) int { return min(len(q), groupMaxCases) })
+		if batch == nil {
 			return
 		}
-		n := min(len(g.queue), groupMaxCases)
-		batch := make([]*caseJob, n)
-		copy(batch, g.queue[:n])
-		for _, j := range batch {
-			j.taken = true
-		}
-		g.queue = append(g.queue[:0], g.queue[n:]...)
-		g.mu.Unlock()
-
 		if len(batch) == 1 || s.writeGroup(batch) != nil {
 			// Alone, or each by itself: the one at fault gets the error.
 			for _, j := range batch {

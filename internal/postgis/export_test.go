@@ -136,7 +136,5 @@ func GridSnapshotOneQueryForTest(ctx context.Context, db *DB, day time.Time) (in
 
 // QueuedForTest is the number of patrol uploads waiting for a group.
 func QueuedForTest(s *PatrolStore) int {
-	s.group.mu.Lock()
-	defer s.group.mu.Unlock()
-	return len(s.group.queue)
+	return s.group.waiting()
 }

@@ -29,7 +29,7 @@ type PatrolStore struct {
 	// each taking every upload waiting when it starts (patrol_group.go);
 	// 0: every upload its own transaction.
 	Group int
-	group fixGroup
+	group groupQueue[*fixJob]
 
 	mu         sync.Mutex
 	partitions map[string]bool
@@ -60,7 +60,7 @@ func (s *PatrolStore) InsertFixes(ctx context.Context, workerID int64, fixes []p
 		return 0, err
 	}
 	if s.Group > 0 && (s.CopyMin <= 0 || len(fixes) < s.CopyMin) {
-		return s.submit(&fixJob{ctx: ctx, workerID: workerID, fixes: fixes, done: make(chan struct{})})
+		return s.submit(&fixJob{groupState: newGroupState(ctx), workerID: workerID, fixes: fixes})
 	}
 	return s.insertOne(ctx, workerID, fixes)
 }

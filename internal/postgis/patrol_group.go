@@ -3,7 +3,6 @@ package postgis
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
@@ -36,84 +35,38 @@ const (
 
 // fixJob is one upload waiting for its group's commit.
 type fixJob struct {
-	ctx      context.Context
+	groupState
 	workerID int64
 	fixes    []patrol.Fix
-	taken    bool // by a group (under fixGroup.mu)
 	stored   int
 	err      error
-	done     chan struct{}
 }
 
-// fixGroup queues uploads for the group transactions.
-type fixGroup struct {
-	mu      sync.Mutex
-	queue   []*fixJob
-	running int
-}
-
-// submit queues job, starts a group transaction if fewer than limit run,
-// and waits for job's result. A request that ends while its upload still
-// waits in the queue withdraws it; once taken, the upload is written
-// whatever becomes of the request (a retry stores its fixes once).
+// submit queues job for a group transaction (groupQueue.submit) and
+// returns its result.
 func (s *PatrolStore) submit(job *fixJob) (int, error) {
-	g := &s.group
-	g.mu.Lock()
-	g.queue = append(g.queue, job)
-	if g.running < s.Group {
-		g.running++
-		go s.runGroups()
-	}
-	g.mu.Unlock()
-	select {
-	case <-job.done:
-	case <-job.ctx.Done():
-		g.mu.Lock()
-		if !job.taken {
-			for i, q := range g.queue {
-				if q == job {
-					g.queue = append(g.queue[:i], g.queue[i+1:]...)
-					break
-				}
-			}
-			g.mu.Unlock()
-			return 0, job.ctx.Err()
-		}
-		g.mu.Unlock()
-		<-job.done
+	if err := s.group.submit(job, s.Group, s.runGroups); err != nil {
+		return 0, err
 	}
 	return job.stored, job.err
 }
 
 // runGroups writes groups of queued uploads until the queue is empty.
 func (s *PatrolStore) runGroups() {
-	g := &s.group
 	for {
-		g.mu.Lock()
-		if len(g.queue) == 0 {
-			g.running--
-			g.mu.Unlock()
+		batch := s.group.next(func(q []*fixJob) int {
+			n, fixes := 0, 0
+			for n < len(q) && n < groupMaxUploads && (n == 0 || fixes+len(q[n].fixes) <= groupMaxFixes) {
+				fixes += len(q[n].fixes)
+				n++
+			}
+			return n
+		})
+		if batch == nil {
 			return
 		}
-		n, fixes := 0, 0
-		for n < len(g.queue) && n < groupMaxUploads && (n == 0 || fixes+len(g.queue[n].fixes) <= groupMaxFixes) {
-			fixes += len(g.queue[n].fixes)
-			g.queue[n].taken = true
-			n++
-		}
-		batch := make([]*fixJob, n)
-		copy(batch, g.queue[:n])
-		g.queue = append(g.queue[:0], g.queue[n:]...)
-		g.mu.Unlock()
-
-		if len(batch) == 1 {
-			j := batch[0]
-			j.stored, j.err = s.insertOne(j.ctx, j.workerID, j.fixes)
-			close(j.done)
-			continue
-		}
-		if err := s.insertGroup(batch); err != nil {
-			// Each by itself: the one at fault gets the error.
+		if len(batch) == 1 || s.insertGroup(batch) != nil {
+			// Alone, or each by itself: the one at fault gets the error.
 			for _, j := range batch {
 				j.stored, j.err = s.insertOne(j.ctx, j.workerID, j.fixes)
 			}
