@@ -56,6 +56,35 @@ func BenchmarkLocateAuth(b *testing.B) {
 	}
 }
 
+// runClients calls do(i) for i in [0, b.N) from conc goroutines, each
+// taking the next i, then stops the timer; the first error fails b.
+func runClients(b *testing.B, conc int, do func(i int64) error) {
+	var next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				if err := do(i); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // hammer sends b.N GET requests from conc clients sharing one keep-alive
 // transport and reports requests per second.
 func hammer(b *testing.B, base, tok string, paths []string, conc int) {
@@ -80,30 +109,7 @@ func hammer(b *testing.B, base, tok string, paths []string, conc int) {
 			b.Fatal(err)
 		}
 	}
-	var next atomic.Int64
-	var failed atomic.Value
 	b.ResetTimer()
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				if err := get(i); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatal(err)
-	}
+	runClients(b, conc, get)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }

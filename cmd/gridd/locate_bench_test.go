@@ -9,8 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,32 +114,9 @@ func BenchmarkLocateBatch20k(b *testing.B) {
 			}
 		}
 		b.ReportAllocs()
-		var next atomic.Int64
-		var failed atomic.Value
 		cpu0 := processCPU()
 		b.ResetTimer()
-		var wg sync.WaitGroup
-		for range conc {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := next.Add(1) - 1
-					if i >= int64(b.N) {
-						return
-					}
-					if err := post(i); err != nil {
-						failed.Store(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		b.StopTimer()
-		if err, _ := failed.Load().(error); err != nil {
-			b.Fatal(err)
-		}
+		runClients(b, conc, post)
 		points := float64(b.N * perReq)
 		b.ReportMetric(points/b.Elapsed().Seconds(), "points/s")
 		if cpu := processCPU() - cpu0; cpu > 0 {

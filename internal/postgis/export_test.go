@@ -112,10 +112,11 @@ func GridSnapshotOneQueryForTest(ctx context.Context, db *DB, day time.Time) (in
 	var r gridRow
 	var worker, username string
 	var rh, rp, rb, rpl int64
+	var raw []byte
 	dest := []any{&r.code, &r.name, &r.level, &r.parentCode, &worker, &username, &r.households, &r.population,
-		&rh, &rp, &rb, &rpl, &r.raw}
+		&rh, &rp, &rb, &rpl, &raw}
 	_, err = pgx.ForEachRow(rows, dest, func() error {
-		g, err := wkb.Unmarshal(r.raw)
+		g, err := wkb.Unmarshal(raw)
 		if err != nil {
 			return err
 		}

@@ -42,7 +42,6 @@ type gridRow struct {
 	code, name, parentCode string
 	level                  int
 	households, population *int
-	raw                    []byte // WKB (GridSnapshotOneQueryForTest)
 	geom                   orb.Geometry
 	props                  geojson.Properties
 }
@@ -100,18 +99,15 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 	g.rows = make([]gridRow, 0, hint)
 	b.Queue(rowsSQL, args[1:]...).Query(func(rows pgx.Rows) error {
 		chunks := make(chan []gridRow, 4)
-		done := make(chan error, 1)
+		done := make(chan struct{})
 		go func() {
-			var err error
 			for c := range chunks {
 				for i := range c {
-					if err == nil {
-						err = g.finish(&c[i])
-					}
+					g.finish(&c[i])
 				}
 				g.rows = append(g.rows, c...)
 			}
-			done <- err
+			close(done)
 		}()
 		var r gridRow
 		var raw pgtype.DriverBytes // WKB, decoded before the next row is read
@@ -135,16 +131,14 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 		})
 		chunks <- chunk
 		close(chunks)
-		if derr := <-done; err == nil {
-			err = derr
-		}
+		<-done
 		return err
 	})
 }
 
 // finish builds r's attributes (those of the grids tile query) with its
 // workers, joined by "," in username order, and its register counts.
-func (g *gridRead) finish(r *gridRow) error {
+func (g *gridRead) finish(r *gridRow) {
 	var worker, username string
 	switch ws := g.workers[r.code]; len(ws) {
 	case 0:
@@ -170,7 +164,6 @@ func (g *gridRead) finish(r *gridRow) error {
 		p["population"] = *r.population
 	}
 	r.props = p
-	return nil
 }
 
 // sorted returns the rows by level and code.
