@@ -10,7 +10,6 @@ import (
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/geojson"
 )
 
 var errRollback = errors.New("rollback")
@@ -120,16 +119,16 @@ func GridSnapshotOneQueryForTest(ctx context.Context, db *DB, day time.Time) (in
 		if err != nil {
 			return err
 		}
-		p := geojson.Properties{"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parentCode,
-			"worker": worker, "worker_username": username, "registered_households": rh, "registered_people": rp,
-			"businesses": rb, "places": rpl}
+		a := tiles.Attrs{tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)),
+			tiles.StringAttr("parent_code", r.parentCode), tiles.StringAttr("worker", worker), tiles.StringAttr("worker_username", username),
+			tiles.IntAttr("registered_households", rh), tiles.IntAttr("registered_people", rp), tiles.IntAttr("businesses", rb), tiles.IntAttr("places", rpl)}
 		if r.households != nil {
-			p["households"] = *r.households
+			a = append(a, tiles.IntAttr("households", int64(*r.households)))
 		}
 		if r.population != nil {
-			p["population"] = *r.population
+			a = append(a, tiles.IntAttr("population", int64(*r.population)))
 		}
-		out = append(out, tiles.SnapshotFeature{Geometry: g, Props: p, Codes: []string{r.code}})
+		out = append(out, tiles.SnapshotFeature{Geometry: g, Attrs: a, Codes: []string{r.code}})
 		return nil
 	})
 	return len(out), err

@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/geojson"
 )
 
 // The grids snapshot (tiles.Snapshot of the grids layer) is read as three
@@ -43,7 +42,7 @@ type gridRow struct {
 	level                  int
 	households, population *int
 	geom                   orb.Geometry
-	props                  geojson.Properties
+	attrs                  tiles.Attrs
 }
 
 // gridRead queues the snapshot's three scans on a batch and joins their
@@ -153,17 +152,18 @@ func (g *gridRead) finish(r *gridRow) {
 		worker, username = strings.Join(names, ","), strings.Join(users, ",")
 	}
 	c := g.counts[r.code]
-	p := make(geojson.Properties, 12)
-	p["code"], p["name"], p["level"], p["parent_code"] = r.code, r.name, r.level, r.parentCode
-	p["worker"], p["worker_username"], p["registered_households"], p["registered_people"] = worker, username, c[0], c[1]
-	p["businesses"], p["places"] = c[2], c[3]
+	a := make(tiles.Attrs, 10, 12)
+	a[0], a[1], a[2], a[3] = tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)), tiles.StringAttr("parent_code", r.parentCode)
+	a[4], a[5] = tiles.StringAttr("worker", worker), tiles.StringAttr("worker_username", username)
+	a[6], a[7] = tiles.IntAttr("registered_households", c[0]), tiles.IntAttr("registered_people", c[1])
+	a[8], a[9] = tiles.IntAttr("businesses", c[2]), tiles.IntAttr("places", c[3])
 	if r.households != nil {
-		p["households"] = *r.households
+		a = append(a, tiles.IntAttr("households", int64(*r.households)))
 	}
 	if r.population != nil {
-		p["population"] = *r.population
+		a = append(a, tiles.IntAttr("population", int64(*r.population)))
 	}
-	r.props = p
+	r.attrs = a
 }
 
 // sorted returns the rows by level and code.
@@ -206,7 +206,7 @@ func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.Sn
 	for i := range rows {
 		r := &rows[i]
 		parent[r.code] = r.parentCode
-		out[i] = tiles.SnapshotFeature{Geometry: r.geom, Props: r.props}
+		out[i] = tiles.SnapshotFeature{Geometry: r.geom, Attrs: r.attrs}
 	}
 	for i := range out {
 		code := rows[i].code
@@ -227,14 +227,14 @@ func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.Sn
 // GridAttributes reads the grids layer's attributes of every current grid
 // as of day, by code, without the geometry (tiles.Snapshot's refresh after
 // a change of assignments or register counts, or a new day).
-func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
+func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]tiles.Attrs, error) {
 	rows, err := s.readGrids(ctx, day, false)
 	if err != nil {
 		return nil, translate(err, "grid attributes")
 	}
-	out := make(map[string]geojson.Properties, len(rows))
+	out := make(map[string]tiles.Attrs, len(rows))
 	for i := range rows {
-		out[rows[i].code] = rows[i].props
+		out[rows[i].code] = rows[i].attrs
 	}
 	return out, nil
 }
@@ -297,7 +297,7 @@ func (p gridPatcher) Changes(ctx context.Context, day time.Time, mark string) (*
 	}
 	seen := map[string]bool{}
 	for _, r := range g.sorted() {
-		f := tiles.SnapshotFeature{Geometry: r.geom, Props: r.props, Codes: []string{r.code}}
+		f := tiles.SnapshotFeature{Geometry: r.geom, Attrs: r.attrs, Codes: []string{r.code}}
 		if r.parentCode != "" {
 			f.Codes = append(f.Codes, r.parentCode)
 		}

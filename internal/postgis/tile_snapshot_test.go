@@ -185,7 +185,7 @@ func TestGridSnapshotRefreshesAttributes(t *testing.T) {
 			loads++
 			return st.GridSnapshot(ctx, day)
 		},
-		Attrs: func(ctx context.Context, day time.Time) (map[string]geojson.Properties, error) {
+		Attrs: func(ctx context.Context, day time.Time) (map[string]tiles.Attrs, error) {
 			attrs++
 			return st.GridAttributes(ctx, day)
 		}}

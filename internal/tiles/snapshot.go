@@ -11,8 +11,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/simplify"
 	"golang.org/x/sync/singleflight"
 )
@@ -20,7 +18,7 @@ import (
 // SnapshotFeature is one feature of a snapshot layer.
 type SnapshotFeature struct {
 	Geometry orb.Geometry // WGS84 polygons or lines
-	Props    geojson.Properties
+	Attrs    Attrs
 	// Codes are the grids whose subtree readers see the feature: the grid
 	// itself and its ancestors.
 	Codes []string
@@ -31,7 +29,7 @@ type SnapshotLoader func(ctx context.Context, day time.Time) ([]SnapshotFeature,
 
 // SnapshotAttrsLoader reads every feature's attributes as of day, by the
 // feature's first code.
-type SnapshotAttrsLoader func(ctx context.Context, day time.Time) (map[string]geojson.Properties, error)
+type SnapshotAttrsLoader func(ctx context.Context, day time.Time) (map[string]Attrs, error)
 
 // Snapshot renders a layer's tiles in Go from an in-memory copy of all its
 // features, taken once per version of the layer (its revisions and day,
@@ -143,7 +141,7 @@ func (s *Snapshot) refreshAttrs(ctx context.Context, version string, day time.Ti
 		if !ok { // a feature gone: its geometry changed after all
 			return nil, false, nil
 		}
-		feats[i] = SnapshotFeature{Geometry: f.Geometry, Props: p, Codes: f.Codes}
+		feats[i] = SnapshotFeature{Geometry: f.Geometry, Attrs: p, Codes: f.Codes}
 	}
 	if len(attrs) != len(feats) { // a feature added
 		return nil, false, nil
@@ -182,13 +180,17 @@ func (s *Snapshot) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 	}
 	box := orb.Bound{Min: orb.Point{-tileBuffer, -tileBuffer}, Max: orb.Point{4096 + tileBuffer, 4096 + tileBuffer}}
 	dp := simplify.DouglasPeucker(1) // one tile unit, as the SQL layers' ST_Simplify
-	var out []*geojson.Feature
+	enc := newMVTLayer()
+	defer enc.release()
+	arena := pointArenas.Get().(*[]orb.Point)
+	defer pointArenas.Put(arena)
 	for _, i := range sn.index.query(win, sn.bounds) {
 		f := &sn.feats[i]
 		if roots != nil && !slices.ContainsFunc(f.Codes, func(c string) bool { return roots[c] }) {
 			continue
 		}
-		g, gb := pr.project(f.Geometry)
+		*arena = (*arena)[:0]
+		g, gb := pr.project(f.Geometry, arena)
 		if !box.Intersects(gb) {
 			continue
 		}
@@ -201,13 +203,15 @@ func (s *Snapshot) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 		if g = dropDegenerate(g); g == nil {
 			continue
 		}
-		out = append(out, &geojson.Feature{Geometry: orientForMVT(g), Properties: f.Props})
+		enc.add(orientForMVT(g), f.Attrs)
 	}
-	if len(out) == 0 {
-		return []byte{}, nil
-	}
-	return mvt.Marshal(mvt.Layers{{Name: s.Layer, Version: 2, Extent: 4096, Features: out}})
+	return enc.marshal(s.Layer), nil
 }
+
+// pointArenas hold the projected points of one feature at a time (the
+// rings are slices of the arena; clipping and simplification make their
+// own or work in place), reused across tiles.
+var pointArenas = sync.Pool{New: func() any { return new([]orb.Point) }}
 
 // tileProjection maps WGS84 to the tile's 4096-unit grid (web mercator,
 // y down), rounding to whole units as ST_AsMVTGeom does.
@@ -237,12 +241,14 @@ func (p tileProjection) bound(buf float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{lon(-buf), lat(4096 + buf)}, Max: orb.Point{lon(4096 + buf), lat(-buf)}}
 }
 
-// project returns a projected copy of g (the snapshot is shared) and its
-// bound.
-func (p tileProjection) project(g orb.Geometry) (orb.Geometry, orb.Bound) {
+// project returns a projected copy of g (the snapshot is shared), its
+// points appended to arena, and its bound.
+func (p tileProjection) project(g orb.Geometry, arena *[]orb.Point) (orb.Geometry, orb.Bound) {
 	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	ring := func(r []orb.Point) []orb.Point {
-		out := make([]orb.Point, 0, len(r))
+		a := slices.Grow(*arena, len(r)+1)
+		start := len(a)
+		out := a[start:start:cap(a)]
 		for _, q := range r {
 			pt := p.point(q)
 			if n := len(out); n > 0 && out[n-1] == pt {
@@ -255,7 +261,8 @@ func (p tileProjection) project(g orb.Geometry) (orb.Geometry, orb.Bound) {
 		if n := len(r); n > 1 && r[0] == r[n-1] && len(out) > 1 && out[0] != out[len(out)-1] {
 			out = append(out, out[0]) // keep a ring closed when its last points collapsed
 		}
-		return out
+		*arena = a[:start+len(out)]
+		return out[:len(out):len(out)]
 	}
 	polygon := func(pg orb.Polygon) orb.Polygon {
 		out := make(orb.Polygon, len(pg))
