@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/simplify"
 	"golang.org/x/sync/singleflight"
 )
@@ -182,20 +181,21 @@ func (s *Snapshot) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 	dp := simplify.DouglasPeucker(1) // one tile unit, as the SQL layers' ST_Simplify
 	enc := newMVTLayer()
 	defer enc.release()
-	arena := pointArenas.Get().(*[]orb.Point)
-	defer pointArenas.Put(arena)
+	sc := tileScratches.Get().(*tileScratch)
+	defer tileScratches.Put(sc)
+	sc.clip.box = box
 	for _, i := range sn.index.query(win, sn.bounds) {
 		f := &sn.feats[i]
 		if roots != nil && !slices.ContainsFunc(f.Codes, func(c string) bool { return roots[c] }) {
 			continue
 		}
-		*arena = (*arena)[:0]
-		g, gb := pr.project(f.Geometry, arena)
+		sc.pts, sc.clip.pts = sc.pts[:0], sc.clip.pts[:0]
+		g, gb := pr.project(f.Geometry, &sc.pts)
 		if !box.Intersects(gb) {
 			continue
 		}
 		if !box.Contains(gb.Min) || !box.Contains(gb.Max) { // wholly inside needs no clipping
-			if g = clip.Geometry(box, g); g == nil {
+			if g = sc.clip.geometry(g); g == nil {
 				continue
 			}
 		}
@@ -208,10 +208,15 @@ func (s *Snapshot) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
 	return enc.marshal(s.Layer), nil
 }
 
-// pointArenas hold the projected points of one feature at a time (the
-// rings are slices of the arena; clipping and simplification make their
-// own or work in place), reused across tiles.
-var pointArenas = sync.Pool{New: func() any { return new([]orb.Point) }}
+// tileScratch holds one feature's points at a time, reused across
+// features and tiles: projected (pts; each ring a slice of it) and clipped
+// (the clipper's own); simplification and winding work in place.
+type tileScratch struct {
+	pts  []orb.Point
+	clip clipper
+}
+
+var tileScratches = sync.Pool{New: func() any { return new(tileScratch) }}
 
 // tileProjection maps WGS84 to the tile's 4096-unit grid (web mercator,
 // y down), rounding to whole units as ST_AsMVTGeom does.
