@@ -122,12 +122,7 @@ func GridSnapshotOneQueryForTest(ctx context.Context, db *DB, day time.Time) (in
 		a := tiles.Attrs{tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)),
 			tiles.StringAttr("parent_code", r.parentCode), tiles.StringAttr("worker", worker), tiles.StringAttr("worker_username", username),
 			tiles.IntAttr("registered_households", rh), tiles.IntAttr("registered_people", rp), tiles.IntAttr("businesses", rb), tiles.IntAttr("places", rpl)}
-		if r.households != nil {
-			a = append(a, tiles.IntAttr("households", int64(*r.households)))
-		}
-		if r.population != nil {
-			a = append(a, tiles.IntAttr("population", int64(*r.population)))
-		}
+		a = append(a, tiles.IntAttr("households", r.households), tiles.IntAttr("population", r.population))
 		out = append(out, tiles.SnapshotFeature{Geometry: g, Attrs: a, Codes: []string{r.code}})
 		return nil
 	})

@@ -40,7 +40,7 @@ WHERE a.grid_role = 'worker' AND a.valid_from <= $1::date AND (a.valid_to IS NUL
 type gridRow struct {
 	code, name, parentCode string
 	level                  int
-	households, population *int
+	households, population int64 // NOT NULL in grid_versions
 	geom                   orb.Geometry
 	attrs                  tiles.Attrs
 }
@@ -152,17 +152,10 @@ func (g *gridRead) finish(r *gridRow) {
 		worker, username = strings.Join(names, ","), strings.Join(users, ",")
 	}
 	c := g.counts[r.code]
-	a := make(tiles.Attrs, 10, 12)
-	a[0], a[1], a[2], a[3] = tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)), tiles.StringAttr("parent_code", r.parentCode)
-	a[4], a[5] = tiles.StringAttr("worker", worker), tiles.StringAttr("worker_username", username)
-	a[6], a[7] = tiles.IntAttr("registered_households", c[0]), tiles.IntAttr("registered_people", c[1])
-	a[8], a[9] = tiles.IntAttr("businesses", c[2]), tiles.IntAttr("places", c[3])
-	if r.households != nil {
-		a = append(a, tiles.IntAttr("households", int64(*r.households)))
-	}
-	if r.population != nil {
-		a = append(a, tiles.IntAttr("population", int64(*r.population)))
-	}
+	a := tiles.Attrs{tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)),
+		tiles.StringAttr("parent_code", r.parentCode), tiles.StringAttr("worker", worker), tiles.StringAttr("worker_username", username),
+		tiles.IntAttr("registered_households", c[0]), tiles.IntAttr("registered_people", c[1]), tiles.IntAttr("businesses", c[2]),
+		tiles.IntAttr("places", c[3]), tiles.IntAttr("households", r.households), tiles.IntAttr("population", r.population)}
 	r.attrs = a
 }
 
