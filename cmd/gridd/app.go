@@ -377,6 +377,10 @@ func (a *app) serve(ctx context.Context, c Config) error {
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// The grids snapshot is loaded before the first request, not by it.
+	if err := a.tiles.Warm(ctx); err != nil {
+		a.log.Warn("load the tile snapshots (the first tile will)", "err", err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	a.log.Info("serving", "addr", c.Addr, "grids", a.locator.Len())

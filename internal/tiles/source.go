@@ -80,10 +80,13 @@ func (s *Stores) Levels(ctx context.Context) ([]int, error) { return s.SQL.Level
 // by the encoder as the SQL layers' ST_AsMVTGeom does.
 const tileBuffer = 64
 
+// snapshot returns the in-memory copy layer is rendered from, or nil.
+func (s *Stores) snapshot(layer string) *Snapshot { return s.Snapshots[layer] }
+
 // Tile encodes the features of a Go layer meeting the (buffered) tile,
 // renders a snapshot layer's tile, or asks SQL.
 func (s *Stores) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
-	if sn := s.Snapshots[q.Layer]; sn != nil {
+	if sn := s.snapshot(q.Layer); sn != nil {
 		return sn.Tile(ctx, q)
 	}
 	find := s.Go[q.Layer]

@@ -246,3 +246,57 @@ func TestSharedRenderOutlivesFirstCaller(t *testing.T) {
 		t.Fatalf("tile %q after %d renders, want one shared render", got.Data, st.renders)
 	}
 }
+
+// snapshotStore renders the grids layer from a snapshot, as Stores does.
+type snapshotStore struct {
+	*fakeStore
+	grids *Snapshot
+}
+
+func (s snapshotStore) snapshot(layer string) *Snapshot {
+	if layer == "grids" {
+		return s.grids
+	}
+	return nil
+}
+
+func (s snapshotStore) Tile(ctx context.Context, q TileQuery) ([]byte, error) {
+	if q.Layer == "grids" {
+		return s.grids.Tile(ctx, q)
+	}
+	return s.fakeStore.Tile(ctx, q)
+}
+
+// TestServiceWarm: Warm loads the grids snapshot at the version the first
+// tile asks for, so that tile does not load it again; a later revision
+// still does; a failed load is Warm's error.
+func TestServiceWarm(t *testing.T) {
+	feats, _ := tessellationFeatures()
+	loads := 0
+	var fail error
+	sn := &Snapshot{Layer: "grids", Load: func(context.Context, time.Time) ([]SnapshotFeature, error) {
+		loads++
+		return feats[:500], fail
+	}}
+	st := snapshotStore{&fakeStore{revs: map[string]string{"grids": "1", "assignments": "1", "zones": "1"}}, sn}
+	reg, _ := NewRegistry(nil, Builtin()...)
+	now := time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC)
+	svc := &Service{Registry: reg, Store: st, Cache: NewCache(100), Now: func() time.Time { return now }, Location: time.FixedZone("CST", 8*3600)}
+	ctx := context.Background()
+	if err := svc.Warm(ctx); err != nil || loads != 1 {
+		t.Fatalf("Warm: %v, %d loads", err, loads)
+	}
+	grids, _ := reg.Layer("grids")
+	if _, err := svc.Tile(ctx, grids, Coord{14, 13533, 6368}, Scope{All: true}, nil, ""); err != nil || loads != 1 {
+		t.Fatalf("the first tile after Warm: %v, %d loads (want 1: no reload)", err, loads)
+	}
+	st.revs["grids"] = "2"
+	if _, err := svc.Tile(ctx, grids, Coord{14, 13533, 6368}, Scope{All: true}, nil, ""); err != nil || loads != 2 {
+		t.Fatalf("after a revision: %v, %d loads (want 2)", err, loads)
+	}
+	fail = fmt.Errorf("database away")
+	st.revs["grids"] = "3"
+	if err := svc.Warm(ctx); err == nil || !strings.Contains(err.Error(), "database away") {
+		t.Fatalf("Warm with a failing load: %v", err)
+	}
+}
