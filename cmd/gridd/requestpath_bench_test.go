@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -284,11 +285,19 @@ func BenchmarkPatrolUpload(b *testing.B) {
 func newDurableApp(b *testing.B, clk *testClock) (*benchApp, string) {
 	tdb := dbtest.NewDemo(b)
 	url := dbtest.URL(b, tdb)
-	c := Config{DatabaseURL: url + "&pool_max_conns=16&synchronous_commit=on", StatementTimeout: 30 * time.Second,
+	dbURL := url + "&synchronous_commit=on"
+	if *benchPool > 0 {
+		dbURL += fmt.Sprintf("&pool_max_conns=%d", *benchPool)
+	}
+	c := Config{DatabaseURL: dbURL, StatementTimeout: 30 * time.Second,
 		TokenTTL: 24 * 365 * time.Hour, MaxBody: 1 << 20, Now: clk.Now}
 	ta := serveTestApp(b, c)
 	return &benchApp{ta, tdb}, url
 }
+
+// benchPool is the database pool of the durable benchmarks' server: by
+// default gridd serve's (pgxpool's: four connections on two cores).
+var benchPool = flag.Int("bench.pool", 0, "database connections of the durable benchmarks' server (0: gridd serve's default)")
 
 // benchApp is a test app and the test database's own pool.
 type benchApp struct {
