@@ -152,11 +152,10 @@ func (g *gridRead) finish(r *gridRow) {
 		worker, username = strings.Join(names, ","), strings.Join(users, ",")
 	}
 	c := g.counts[r.code]
-	a := tiles.Attrs{tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)),
+	r.attrs = tiles.Attrs{tiles.StringAttr("code", r.code), tiles.StringAttr("name", r.name), tiles.IntAttr("level", int64(r.level)),
 		tiles.StringAttr("parent_code", r.parentCode), tiles.StringAttr("worker", worker), tiles.StringAttr("worker_username", username),
 		tiles.IntAttr("registered_households", c[0]), tiles.IntAttr("registered_people", c[1]), tiles.IntAttr("businesses", c[2]),
 		tiles.IntAttr("places", c[3]), tiles.IntAttr("households", r.households), tiles.IntAttr("population", r.population)}
-	r.attrs = a
 }
 
 // sorted returns the rows by level and code.
