@@ -69,6 +69,11 @@ const layoutProblems = `((maxHeader) => {
     // Name the outermost elements that stick out, to find the culprit.
     const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > innerWidth + 1));
     bad.push('sticking out: ' + out.slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', '));
+    // An absolutely placed element escapes the overflow of every box up to
+    // its containing block (a cell's .sr-only text once widened the page
+    // from inside a scrolled table): name those too.
+    const placed = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && ['absolute', 'fixed'].includes(getComputedStyle(e).position));
+    if (placed.length) bad.push('placed beyond the edge: ' + placed.slice(0, 5).map((e) => e.tagName + '.' + e.className + ' in ' + e.parentElement.tagName + '.' + e.parentElement.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', '));
   }
   return bad;
 })`
