@@ -118,6 +118,17 @@ func databaseURL(c Config) (string, error) {
 	return cl.URL("gridd"), nil
 }
 
+// groupWriters is how many transactions of a group commit write at once
+// (--patrol-group, --case-group): n (0: 2; negative: none, each write its
+// own), on at most half the database pool, so that the other requests
+// keep connections while writes pour in.
+func groupWriters(n int, db *postgis.DB) int {
+	if n == 0 {
+		n = 2
+	}
+	return min(n, max(1, int(db.Pool.Config().MaxConns)/2))
+}
+
 func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	url, err := databaseURL(c)
 	if err != nil {
@@ -162,13 +173,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.tileStore = postgis.NewTileStore(db)
 	a.patrolStore = postgis.NewPatrolStore(db, workday.Shanghai())
 	a.patrolStore.CopyMin = c.PatrolCopyMin
-	// Group commit, on at most half the pool: the other requests keep
-	// connections while uploads pour in.
-	a.patrolStore.Group = c.PatrolGroup
-	if c.PatrolGroup == 0 {
-		a.patrolStore.Group = 2
-	}
-	a.patrolStore.Group = min(a.patrolStore.Group, max(1, int(db.Pool.Config().MaxConns)/2))
+	a.patrolStore.Group = groupWriters(c.PatrolGroup, db)
 	a.patrolSettleEvery = c.PatrolSettleEvery
 	a.patrols = &patrol.Service{Store: a.patrolStore, Grids: a.grids, People: a.people,
 		Tree:  func() auth.Hierarchy { return a.locator.Tree() },
@@ -188,11 +193,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 	a.tiles = &tiles.Service{Registry: layers, Store: a.layerStores, Cache: tiles.NewCache(0), Now: now, Location: workday.Shanghai()}
 	a.keys = &auth.KeyService{Service: a.auth, Keys: postgis.NewAPIKeyStore(db), TTL: c.APIKeyTTL, MaxTTL: c.APIKeyMaxTTL}
 	a.caseStore = postgis.NewCaseStore(db)
-	a.caseStore.Group = c.CaseGroup
-	if c.CaseGroup == 0 {
-		a.caseStore.Group = 2
-	}
-	a.caseStore.Group = min(a.caseStore.Group, max(1, int(db.Pool.Config().MaxConns)/2))
+	a.caseStore.Group = groupWriters(c.CaseGroup, db)
 	a.cases = casework.NewService(a.caseStore, a.people, a.locator, func() casework.Hierarchy { return a.locator.Tree() }, now, casework.Config{})
 	inboxes := postgis.NewInboxStore(db)
 	a.inbox = &inbox.Service{Store: inboxes, Now: now}

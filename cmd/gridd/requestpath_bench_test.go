@@ -178,12 +178,10 @@ func benchPostmaster(b *testing.B, ta *benchApp) int {
 	if err := ta.testDB.Pool.QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
 		b.Fatal(err)
 	}
-	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", backend))
-	if err != nil {
-		b.Fatal(err)
+	f := procStat(backend)
+	if len(f) < 2 {
+		b.Fatalf("no /proc stat of backend %d", backend)
 	}
-	s := string(st)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 	pm, err := strconv.Atoi(f[1])
 	if err != nil {
 		b.Fatal(err)
@@ -315,12 +313,7 @@ func postgresCPU(postmaster int) float64 {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // from field 3 (state)
+		f := procStat(pid)
 		if len(f) < 15 {
 			continue
 		}
@@ -334,4 +327,16 @@ func postgresCPU(postmaster int) float64 {
 		}
 	}
 	return ticks / 100 // USER_HZ
+}
+
+// procStat returns the fields of /proc/pid/stat from the third (state)
+// on — f[1] the parent, f[11] and f[12] user and system time in ticks —
+// or nil when the process is gone.
+func procStat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 }

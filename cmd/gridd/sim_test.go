@@ -330,11 +330,10 @@ type griddProc struct {
 
 // cpu returns the process's user+system CPU seconds so far.
 func (g *griddProc) cpu() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", g.cmd.Process.Pid))
-	if err != nil {
+	f := procStat(g.cmd.Process.Pid)
+	if len(f) < 13 {
 		return 0
 	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return (ut + st) / 100 // USER_HZ

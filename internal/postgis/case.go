@@ -198,10 +198,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 			return notifyLayer(ctx, tx, "cases")
 		})
 	} else {
-		err = insert(s.db.Pool)
-		if err == nil {
-			s.db.revs.changed([]string{"cases"})
-			s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
+		if err = insert(s.db.Pool); err == nil {
+			s.noteCreated()
 		}
 	}
 	var pgErr *pgconn.PgError
@@ -223,6 +221,13 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		}
 	}
 	return 0, nil, nil
+}
+
+// noteCreated tells this instance's layer revisions and every instance
+// (after the commit) that a case was created outside db.tx.
+func (s *CaseStore) noteCreated() {
+	s.db.revs.changed([]string{"cases"})
+	s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
 }
 
 // createCaseSQL inserts a case (its stage clock in $30–$35) unless its

@@ -78,8 +78,7 @@ func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c 
 	if !inserted {
 		return pgx.ErrNoRows
 	}
-	s.db.revs.changed([]string{"cases"})
-	s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
+	s.noteCreated()
 	if e != nil {
 		s.db.noteAudit()
 		s.db.revs.stale()
@@ -111,24 +110,13 @@ func (s *CaseStore) submit(job *caseJob) error {
 	return job.err
 }
 
-// runGroups writes groups of queued reports until the queue is empty.
+// runGroups writes groups of queued reports until the queue is empty,
+// at most groupMaxCases in one.
 func (s *CaseStore) runGroups() {
-	for {
-		batch := s.group.next(func(q []*caseJob) int { return min(len(q), groupMaxCases) })
-		if batch == nil {
-			return
-		}
-		if len(batch) == 1 || s.writeGroup(batch) != nil {
-			// Alone, or each by itself: the one at fault gets the error.
-			for _, j := range batch {
-				j.noRows = false
-				j.err = s.writeOne(j)
-			}
-		}
-		for _, j := range batch {
-			close(j.done)
-		}
-	}
+	s.group.run(func(q []*caseJob) int { return min(len(q), groupMaxCases) }, s.writeGroup, func(j *caseJob) {
+		j.noRows = false
+		j.err = s.writeOne(j)
+	})
 }
 
 // writeGroup sends the statements of jobs as one pipeline with one Sync:
@@ -145,7 +133,8 @@ func (s *CaseStore) writeGroup(jobs []*caseJob) error {
 	}
 	// An error that is not the server's refusal (the connection broke)
 	// leaves the commit's outcome unknown: each report is then written
-	// again by itself, and one that was committed fails on its id (drawn
-	// ahead, taken) rather than being stored twice.
+	// again by itself. One that was committed is not stored twice: with an
+	// idempotency key it finds its key taken and answers with its case;
+	// without one it fails on its id (drawn ahead, taken).
 	return s.db.Pool.SendBatch(ctx, b).Close()
 }

@@ -71,31 +71,10 @@ func TestCaseGroupCommit(t *testing.T) {
 		}
 		return &wg
 	}
-	// first is written while idempotency_keys is locked, so that its
-	// statement (the only writer) waits; rest queue behind it; then the
-	// lock goes.
 	run := func(first *report, rest []*report) {
 		t.Helper()
-		lock, err := db.Pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := lock.Exec(ctx, `LOCK TABLE idempotency_keys IN EXCLUSIVE MODE`); err != nil {
-			t.Fatal(err)
-		}
-		wg1 := send([]*report{first})
-		waitFor(t, func() bool {
-			var n int
-			_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE relation = 'idempotency_keys'::regclass AND NOT granted`).Scan(&n)
-			return n > 0
-		})
-		wg := send(rest)
-		waitFor(t, func() bool { return postgis.CasesQueuedForTest(store) == len(rest) })
-		if err := lock.Rollback(ctx); err != nil {
-			t.Fatal(err)
-		}
-		wg1.Wait()
-		wg.Wait()
+		queueBehindLock(t, db, "idempotency_keys", func() *sync.WaitGroup { return send([]*report{first}) },
+			func() *sync.WaitGroup { return send(rest) }, func() bool { return postgis.CasesQueuedForTest(store) == len(rest) })
 	}
 	// stored reports whether r's case is in the table with its audit
 	// entry, and the case row's transaction.

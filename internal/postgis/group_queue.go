@@ -87,6 +87,27 @@ func (g *groupQueue[J]) next(size func(queue []J) int) []J {
 	return batch
 }
 
+// run is a writer: it writes batches of size(queue) jobs until none
+// waits, each in one shared transaction (group); a batch of one, or one
+// whose shared transaction fails, is written job by job (alone), so that
+// only the job at fault gets an error. Then it closes the batch's done.
+func (g *groupQueue[J]) run(size func(queue []J) int, group func(batch []J) error, alone func(j J)) {
+	for {
+		batch := g.next(size)
+		if batch == nil {
+			return
+		}
+		if len(batch) == 1 || group(batch) != nil {
+			for _, j := range batch {
+				alone(j)
+			}
+		}
+		for _, j := range batch {
+			close(j.state().done)
+		}
+	}
+}
+
 // waiting is how many jobs wait in the queue (tests).
 func (g *groupQueue[J]) waiting() int {
 	g.mu.Lock()

@@ -51,30 +51,20 @@ func (s *PatrolStore) submit(job *fixJob) (int, error) {
 	return job.stored, job.err
 }
 
-// runGroups writes groups of queued uploads until the queue is empty.
+// runGroups writes groups of queued uploads until the queue is empty: a
+// batch is at most groupMaxUploads uploads of at most groupMaxFixes fixes
+// (the first whatever its size).
 func (s *PatrolStore) runGroups() {
-	for {
-		batch := s.group.next(func(q []*fixJob) int {
-			n, fixes := 0, 0
-			for n < len(q) && n < groupMaxUploads && (n == 0 || fixes+len(q[n].fixes) <= groupMaxFixes) {
-				fixes += len(q[n].fixes)
-				n++
-			}
-			return n
-		})
-		if batch == nil {
-			return
+	s.group.run(func(q []*fixJob) int {
+		n, fixes := 0, 0
+		for n < len(q) && n < groupMaxUploads && (n == 0 || fixes+len(q[n].fixes) <= groupMaxFixes) {
+			fixes += len(q[n].fixes)
+			n++
 		}
-		if len(batch) == 1 || s.insertGroup(batch) != nil {
-			// Alone, or each by itself: the one at fault gets the error.
-			for _, j := range batch {
-				j.stored, j.err = s.insertOne(j.ctx, j.workerID, j.fixes)
-			}
-		}
-		for _, j := range batch {
-			close(j.done)
-		}
-	}
+		return n
+	}, s.insertGroup, func(j *fixJob) {
+		j.stored, j.err = s.insertOne(j.ctx, j.workerID, j.fixes)
+	})
 }
 
 // groupTimeout bounds a shared transaction (its requests' contexts do not:

@@ -64,31 +64,10 @@ func TestPatrolGroupCommit(t *testing.T) {
 		}
 		return &wg
 	}
-	// blocked sends first while patrol_dirty_days is locked, so that its
-	// transaction (the only one allowed) waits; rest queue behind it;
-	// then the lock goes.
 	run := func(first *upload, rest []*upload) {
 		t.Helper()
-		lock, err := db.Pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := lock.Exec(ctx, `LOCK TABLE patrol_dirty_days IN EXCLUSIVE MODE`); err != nil {
-			t.Fatal(err)
-		}
-		wg1 := send([]*upload{first})
-		waitFor(t, func() bool {
-			var n int
-			_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE relation = 'patrol_dirty_days'::regclass AND NOT granted`).Scan(&n)
-			return n > 0
-		})
-		wg := send(rest)
-		waitFor(t, func() bool { return postgis.QueuedForTest(store) == len(rest) })
-		if err := lock.Rollback(ctx); err != nil {
-			t.Fatal(err)
-		}
-		wg1.Wait()
-		wg.Wait()
+		queueBehindLock(t, db, "patrol_dirty_days", func() *sync.WaitGroup { return send([]*upload{first}) },
+			func() *sync.WaitGroup { return send(rest) }, func() bool { return postgis.QueuedForTest(store) == len(rest) })
 	}
 
 	// Phase 1: 18 uploads of 6 workers queue behind the first.
@@ -187,4 +166,34 @@ func TestPatrolPartitionConcurrentFirstFixes(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM patrol_points_y2027m02`).Scan(&n); err != nil || n != 16 {
 		t.Errorf("the month's partition holds %d fixes (%v); want 16", n, err)
 	}
+}
+
+// queueBehindLock holds a group commit's writer while the rest of the
+// writes queue: it sends the first write (sendFirst) while table is
+// locked, so that its transaction (the only writer) waits on the lock;
+// sends the rest and waits until queued says they wait for a writer; then
+// releases the lock and waits for every write.
+func queueBehindLock(t *testing.T, db *postgis.DB, table string, sendFirst, sendRest func() *sync.WaitGroup, queued func() bool) {
+	t.Helper()
+	ctx := context.Background()
+	lock, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(ctx, `LOCK TABLE `+table+` IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	wg1 := sendFirst()
+	waitFor(t, func() bool {
+		var n int
+		_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE relation = $1::regclass AND NOT granted`, table).Scan(&n)
+		return n > 0
+	})
+	wg := sendRest()
+	waitFor(t, queued)
+	if err := lock.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg1.Wait()
+	wg.Wait()
 }
