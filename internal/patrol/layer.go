@@ -127,10 +127,13 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 	assigned := map[pair]bool{}
 	workers := []int64{}
 	seen := map[int64]bool{}
+	// Workers' names come with their assignments: no query per worker.
+	names := map[int64][2]string{}
 	if q.Worker != 0 {
 		workers, seen[q.Worker] = append(workers, q.Worker), true
 	}
 	for _, a := range as {
+		names[a.UserID] = [2]string{a.Username, a.Name}
 		if !inView[a.GridCode] || !a.ValidFrom.Before(civil(q.To)) || (a.ValidTo != nil && !a.ValidTo.After(civil(q.From))) {
 			continue
 		}
@@ -156,7 +159,13 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 	}
 	sets := map[key]*CellSet{}
 	withDays := map[pair]bool{}
-	lk := &ownLookup{}
+	// The grid versions valid at the period's end are those read above:
+	// a set looks its grid up there first, and reads only the earlier
+	// versions of grids changed within the period.
+	lk := &ownLookup{versions: make(map[string][]*registry.Grid, len(grids))}
+	for _, g := range grids {
+		lk.versions[g.Code] = append(lk.versions[g.Code], g)
+	}
 	add := func(worker int64, code string, version int, day time.Time) (*CellSet, error) {
 		k := key{pair{worker, code}, version}
 		if cs := sets[k]; cs != nil {
@@ -193,17 +202,18 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 			}
 		}
 	}
-	users := map[int64]*people.User{}
 	out := make([]CellSet, 0, len(sets))
 	for _, cs := range sets {
-		u, ok := users[cs.WorkerID]
-		if !ok {
-			if u, err = s.People.FindUserByID(ctx, cs.WorkerID); err != nil {
+		n, ok := names[cs.WorkerID]
+		if !ok { // q.Worker without an assignment in the grids read
+			u, err := s.People.FindUserByID(ctx, cs.WorkerID)
+			if err != nil {
 				return nil, err
 			}
-			users[cs.WorkerID] = u
+			n = [2]string{u.Username, u.Name}
+			names[cs.WorkerID] = n
 		}
-		cs.Username, cs.Name = u.Username, u.Name
+		cs.Username, cs.Name = n[0], n[1]
 		out = append(out, *cs)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -296,7 +306,7 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 		var order []h3.Cell
 		parents := map[h3.Cell]*agg{}
 		for i := range cs.Cells.Len() {
-			if q.Bound != nil && !win.Contains(cs.Cells.Center(i)) {
+			if q.Bound != nil && !win.Contains(cs.Cells.NearCenter(i)) {
 				continue
 			}
 			cell := cs.Cells.Cell(i)
@@ -333,8 +343,9 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 // cellFeature is coverage cell i of cs as a feature: its ID is
 // period:worker:grid:cell.
 func cellFeature(cs *CellSet, i int, label string) *geojson.Feature {
-	f := geojson.NewFeature(cs.Cells.CellPolygon(i))
-	id := cs.Cells.Cell(i).String()
+	cell := cs.Cells.Cell(i)
+	f := geojson.NewFeature(coverage.Hexagon(cell))
+	id := cell.String()
 	f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, id)
 	f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
 		"period": label, "covered": cs.Cover.Has(i), "share": boolShare(cs.Cover.Has(i)), "cell": id}
@@ -364,7 +375,7 @@ func coveragePage(sets []CellSet, label string, inWin bool, win orb.Bound, pg *t
 		cs := o.cs
 		idx := make([]int, 0, cs.Cells.Len())
 		for i := range cs.Cells.Len() {
-			if !inWin || win.Contains(cs.Cells.Center(i)) {
+			if !inWin || win.Contains(cs.Cells.NearCenter(i)) {
 				idx = append(idx, i)
 			}
 		}
@@ -372,16 +383,29 @@ func coveragePage(sets []CellSet, label string, inWin bool, win orb.Bound, pg *t
 			n += len(idx)
 			continue
 		}
-		slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(uint64(cs.Cells.Cell(a)), uint64(cs.Cells.Cell(b))) })
-		for _, i := range idx {
+		// In cell order: each cell's index computed once (a call into H3),
+		// not once per comparison.
+		cells := make([]cellAt, len(idx))
+		for k, i := range idx {
+			cells[k] = cellAt{i, cs.Cells.Cell(i)}
+		}
+		slices.SortFunc(cells, func(a, b cellAt) int { return cmp.Compare(uint64(a.cell), uint64(b.cell)) })
+		for _, c := range cells {
 			if n >= pg.Offset && !full() {
-				out = append(out, cellFeature(cs, i, label))
+				out = append(out, cellFeature(cs, c.i, label))
 			}
 			n++
 		}
 	}
 	pg.Paged, pg.Total = true, n
 	return out
+}
+
+// cellAt is a cell of a set: its position in the set's grid and its H3
+// index.
+type cellAt struct {
+	i    int
+	cell h3.Cell
 }
 
 func boolShare(b bool) float64 {

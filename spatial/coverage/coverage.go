@@ -324,6 +324,13 @@ func (g *Grid) Center(i int) orb.Point {
 	return orb.Point{ll.Lng, ll.Lat}
 }
 
+// NearCenter returns the centre of cell i (lon, lat) from the grid's own
+// local coordinates, without asking H3: within latticeTolerance (0.3 m) of
+// Center. For selecting cells by a window, not for drawing them.
+func (g *Grid) NearCenter(i int) orb.Point {
+	return orb.Point{g.proj.lon0 + g.cx[i]/g.proj.kx, g.proj.lat0 + g.cy[i]/g.proj.ky}
+}
+
 // CellPolygon returns the hexagon of cell i (lon/lat, closed, CCW) from H3.
 // It is the whole hexagon, not clipped to the grid.
 func (g *Grid) CellPolygon(i int) orb.Polygon { return Hexagon(g.Cell(i)) }

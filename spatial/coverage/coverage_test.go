@@ -214,6 +214,10 @@ func TestLatticeMatchesH3(t *testing.T) {
 				if d := math.Hypot(c.x-fast.cx[i], c.y-fast.cy[i]); d > latticeTolerance {
 					t.Errorf("cell %v centre off by %.3f m", cell, d)
 				}
+				nc := fast.NearCenter(i)
+				if d := math.Hypot((nc[0]-ll.Lng)*fast.proj.kx, (nc[1]-ll.Lat)*fast.proj.ky); d > latticeTolerance {
+					t.Errorf("cell %v NearCenter off by %.3f m", cell, d)
+				}
 			}
 			for c, w := range ew {
 				if w > 1 {
