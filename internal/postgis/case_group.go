@@ -8,6 +8,7 @@ import (
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Case intake's write: one statement, and group commit.
@@ -68,6 +69,9 @@ func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c 
 	} else {
 		err = s.writeOne(job)
 	}
+	if err != nil && s.committedMeanwhile(job, c.ID, err) {
+		err = nil
+	}
 	inserted := err == nil && !job.noRows
 	if e != nil {
 		p.Done(inserted)
@@ -84,6 +88,28 @@ func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c 
 		s.db.revs.stale()
 	}
 	return nil
+}
+
+// committedMeanwhile tells whether job's case (id), whose write failed
+// with err, was stored all the same, and if so reads its row into the job. The
+// case's id was drawn ahead for this report alone, so a case with that id
+// is this report, committed whole (the statement writes everything of it
+// at once): by the write itself when the connection broke after the
+// commit, before the answer came (err is then no refusal of the server);
+// by its group's shared transaction when the group's outcome was unknown
+// and the report, written again by itself, found its id taken.
+func (s *CaseStore) committedMeanwhile(job *caseJob, id int64, err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && !(pgErr.Code == "23505" && pgErr.ConstraintName == "cases_pkey") {
+		return false // refused, nothing stored
+	}
+	if job.ctx.Err() != nil {
+		return false // the request has ended: nobody waits for the answer
+	}
+	row := s.db.Pool.QueryRow(job.ctx, `SELECT c.id, c.number, array(SELECT e.id FROM case_events e WHERE e.case_id = c.id ORDER BY e.id)
+FROM cases c WHERE c.id = $1`, id)
+	job.noRows = false
+	return job.scan(row) == nil
 }
 
 // scanJob reads job's row; no row (the key was taken) is not an error.
@@ -135,6 +161,7 @@ func (s *CaseStore) writeGroup(jobs []*caseJob) error {
 	// leaves the commit's outcome unknown: each report is then written
 	// again by itself. One that was committed is not stored twice: with an
 	// idempotency key it finds its key taken and answers with its case;
-	// without one it fails on its id (drawn ahead, taken).
+	// without one it finds its id (drawn ahead) taken and answers with
+	// the case of that id (committedMeanwhile).
 	return s.db.Pool.SendBatch(ctx, b).Close()
 }

@@ -22,72 +22,102 @@ import (
 // (photos that are no upload of the reporter, two reports under one
 // idempotency key), each is written by itself, so only the one at fault
 // is refused and the key's second report answers with the first's case.
+// report is a case report of the group tests: its case, its request's
+// audit entry, its idempotency key ("": none) and the outcome.
+type report struct {
+	key      string
+	photos   []int64
+	c        *casework.Case
+	p        *auditlog.Pending
+	existing int64
+	err      error
+}
+
+// caseReports makes, sends and checks the group tests' reports through
+// store (whose database may be reached through a proxy) on the demo db.
+type caseReports struct {
+	t        *testing.T
+	db       *postgis.DB
+	store    *postgis.CaseStore
+	reporter int64
+	at       time.Time
+}
+
+func newCaseReports(t *testing.T, db *postgis.DB, store *postgis.CaseStore) *caseReports {
+	f := &caseReports{t: t, db: db, store: store, at: time.Date(2026, 12, 3, 9, 0, 0, 0, workday.Shanghai())}
+	if err := db.Pool.QueryRow(context.Background(), `SELECT id FROM users WHERE username = 'center'`).Scan(&f.reporter); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// mk prepares a report (its id and number drawn ahead, IntakeFacts).
+func (f *caseReports) mk(key string, photos ...int64) *report {
+	ctx := context.Background()
+	pt := orb.Point{117.53, 36.70}
+	facts, err := f.store.IntakeFacts(ctx, casework.IntakeQuery{Category: "0101", Point: pt, RadiusM: 50, Since: f.at.Add(-72 * time.Hour),
+		Day: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), NumberMonth: "2026-12"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if facts.CaseID == 0 {
+		f.t.Fatal("IntakeFacts drew no case id")
+	}
+	c := &casework.Case{ID: facts.CaseID, Number: facts.Number, Category: "0101", Description: "group " + key, Source: casework.SourceWorkerApp,
+		Location: pt, ReportedAt: f.at, ReporterID: f.reporter, Status: casework.StatusReported, Version: 1, CreatedAt: f.at, UpdatedAt: f.at,
+		Photos: photos, GridChain: []string{}, SuggestedCo: []string{}, Duplicates: []int64{}}
+	return &report{key: key, photos: photos, c: c,
+		p: auditlog.NewPending(&auditlog.Entry{At: f.at, Action: auditlog.ActionWrite, Actor: "center", Route: "/api/v1/cases"}, nil)}
+}
+
+// send creates the reports' cases concurrently.
+func (f *caseReports) send(rs []*report) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := []*casework.Event{{Action: casework.ActReport, ToStatus: casework.StatusReported, ActorID: f.reporter, ActorName: "center", At: f.at,
+				Comment: r.c.Description, Attachments: r.photos, Data: map[string]any{}}}
+			var key *casework.IdemKey
+			if r.key != "" {
+				key = &casework.IdemKey{UserID: f.reporter, Key: r.key, Hash: []byte(r.key)}
+			}
+			r.existing, _, r.err = f.store.CreateCase(auditlog.WithPending(context.Background(), r.p), r.c, ev, key)
+		}()
+	}
+	return &wg
+}
+
+// run sends first, then the rest while first waits on a lock (db's), so
+// that they queue behind it and are written as one group.
+func (f *caseReports) run(db *postgis.DB, first *report, rest []*report) {
+	f.t.Helper()
+	queueBehindLock(f.t, db, "idempotency_keys", func() *sync.WaitGroup { return f.send([]*report{first}) },
+		func() *sync.WaitGroup { return f.send(rest) }, func() bool { return postgis.CasesQueuedForTest(f.store) == len(rest) })
+}
+
+// stored reports whether r's case is in the table with its audit entry,
+// and the case row's transaction.
+func (f *caseReports) stored(r *report) (bool, string) {
+	f.t.Helper()
+	var n int
+	var xmin string
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*), coalesce(min(c.xmin::text), '')
+FROM cases c JOIN audit_log a ON a.object = 'case:' || c.id WHERE c.id = $1 AND c.xmin = a.xmin`, r.c.ID).Scan(&n, &xmin); err != nil {
+		f.t.Fatal(err)
+	}
+	return n == 1, xmin
+}
+
 func TestCaseGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.NewDemo(t)
 	store := postgis.NewCaseStore(db)
 	store.Group = 1
-	var reporter int64
-	if err := db.Pool.QueryRow(ctx, `SELECT id FROM users WHERE username = 'center'`).Scan(&reporter); err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2026, 12, 3, 9, 0, 0, 0, workday.Shanghai())
-
-	type report struct {
-		key      string
-		photos   []int64
-		c        *casework.Case
-		p        *auditlog.Pending
-		existing int64
-		err      error
-	}
-	mk := func(key string, photos ...int64) *report {
-		pt := orb.Point{117.53, 36.70}
-		f, err := store.IntakeFacts(ctx, casework.IntakeQuery{Category: "0101", Point: pt, RadiusM: 50, Since: at.Add(-72 * time.Hour),
-			Day: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), NumberMonth: "2026-12"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.CaseID == 0 {
-			t.Fatal("IntakeFacts drew no case id")
-		}
-		c := &casework.Case{ID: f.CaseID, Number: f.Number, Category: "0101", Description: "group " + key, Source: casework.SourceWorkerApp,
-			Location: pt, ReportedAt: at, ReporterID: reporter, Status: casework.StatusReported, Version: 1, CreatedAt: at, UpdatedAt: at,
-			Photos: photos, GridChain: []string{}, SuggestedCo: []string{}, Duplicates: []int64{}}
-		return &report{key: key, photos: photos, c: c,
-			p: auditlog.NewPending(&auditlog.Entry{At: at, Action: auditlog.ActionWrite, Actor: "center", Route: "/api/v1/cases"}, nil)}
-	}
-	send := func(rs []*report) *sync.WaitGroup {
-		var wg sync.WaitGroup
-		for _, r := range rs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ev := []*casework.Event{{Action: casework.ActReport, ToStatus: casework.StatusReported, ActorID: reporter, ActorName: "center", At: at,
-					Comment: r.c.Description, Attachments: r.photos, Data: map[string]any{}}}
-				r.existing, _, r.err = store.CreateCase(auditlog.WithPending(ctx, r.p), r.c, ev,
-					&casework.IdemKey{UserID: reporter, Key: r.key, Hash: []byte(r.key)})
-			}()
-		}
-		return &wg
-	}
-	run := func(first *report, rest []*report) {
-		t.Helper()
-		queueBehindLock(t, db, "idempotency_keys", func() *sync.WaitGroup { return send([]*report{first}) },
-			func() *sync.WaitGroup { return send(rest) }, func() bool { return postgis.CasesQueuedForTest(store) == len(rest) })
-	}
-	// stored reports whether r's case is in the table with its audit
-	// entry, and the case row's transaction.
-	stored := func(r *report) (bool, string) {
-		t.Helper()
-		var n int
-		var xmin string
-		if err := db.Pool.QueryRow(ctx, `SELECT count(*), coalesce(min(c.xmin::text), '')
-FROM cases c JOIN audit_log a ON a.object = 'case:' || c.id WHERE c.id = $1 AND c.xmin = a.xmin`, r.c.ID).Scan(&n, &xmin); err != nil {
-			t.Fatal(err)
-		}
-		return n == 1, xmin
-	}
+	f := newCaseReports(t, db, store)
+	mk, stored := f.mk, f.stored
+	run := func(first *report, rest []*report) { f.run(db, first, rest) }
 
 	// Phase 1: six reports share one transaction.
 	first := mk("g-first")
@@ -155,5 +185,76 @@ FROM cases c JOIN audit_log a ON a.object = 'case:' || c.id WHERE c.id = $1 AND 
 	}
 	if want := 7 + 4; n != want {
 		t.Errorf("%d cases stored, want %d", n, want)
+	}
+}
+
+// TestCaseUnknownCommit: a case report whose connection breaks after its
+// commit, before the answer (breakingProxy), is answered with its stored
+// case, stored once with its audit entry, without an idempotency key: its
+// id, drawn ahead, names it. The same for a group's shared transaction:
+// each of its reports, written again by itself, finds its id taken.
+func TestCaseUnknownCommit(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.NewDemo(t)
+	proxy, proxied := newBreakingProxy(t, dbtest.URL(t, db))
+	via, err := postgis.Open(ctx, postgis.Config{URL: proxied})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(via.Pool.Close)
+	store := postgis.NewCaseStore(via)
+	f := newCaseReports(t, db, store)
+	check := func(phase string, rs ...*report) {
+		t.Helper()
+		for _, r := range rs {
+			if r.err != nil || r.existing != 0 {
+				t.Errorf("%s: report %q: %v (existing %d)", phase, r.c.Description, r.err, r.existing)
+				continue
+			}
+			if ok, _ := f.stored(r); !ok || !r.p.Written() {
+				t.Errorf("%s: report %q: not stored with its audit entry (written %v)", phase, r.c.Description, r.p.Written())
+			}
+		}
+	}
+
+	// A first report draws the block of audit entry ids (a statement of
+	// its own) and prepares the case statement on the connection.
+	warm := f.mk("")
+	warm.c.Description = "lost nothing"
+	f.send([]*report{warm}).Wait()
+	check("first", warm)
+
+	// Alone: the statement's answer is lost.
+	one := f.mk("")
+	one.c.Description = "lost answer"
+	proxy.arm(1)
+	f.send([]*report{one}).Wait()
+	if proxy.broken.Load() != 1 {
+		t.Fatalf("%d connections broken, want 1", proxy.broken.Load())
+	}
+	check("alone", one)
+
+	// A group: the shared transaction's answer is lost.
+	store.Group = 1
+	first := f.mk("")
+	first.c.Description = "lost group first"
+	var rest []*report
+	for i := range 4 {
+		r := f.mk("")
+		r.c.Description = fmt.Sprintf("lost group %d", i)
+		rest = append(rest, r)
+	}
+	proxy.arm(2) // the group's response has a command per report
+	f.run(db, first, rest)
+	if proxy.broken.Load() != 2 {
+		t.Fatalf("%d connections broken, want 2", proxy.broken.Load())
+	}
+	check("group", append([]*report{first}, rest...)...)
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE description LIKE 'lost %'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 7 {
+		t.Errorf("%d cases stored, want 7", n)
 	}
 }
