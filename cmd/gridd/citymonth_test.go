@@ -63,6 +63,7 @@ import (
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/tiles"
 	"github.com/gridd/gridd/internal/workday"
 	"github.com/gridd/gridd/spatial/coverage"
 	"github.com/gridd/gridd/spatial/gridindex/gridindextest"
@@ -244,6 +245,7 @@ func TestCityMonth(t *testing.T) {
 	})
 
 	cityCheck(ctx, t, a, workers, audit, month, total, workerDays, int(settledDuring.Load()))
+	cityCoveragePages(ctx, t, a, month)
 	cityReport(ctx, t, a, phases, n, total)
 }
 
@@ -726,4 +728,31 @@ func walDiff(ctx context.Context, t *testing.T, a *app, from string) float64 {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// cityCoveragePages times pages of the coverage collection over the whole
+// city's month, as a GIS client paging it without a window asks for them:
+// the first, one in the middle and the last, each twice (the grids'
+// cells are computed on the first page and kept).
+func cityCoveragePages(ctx context.Context, t *testing.T, a *app, month time.Time) {
+	total := 0
+	for _, at := range []string{"first", "first", "middle", "middle", "last", "last"} {
+		pg := &tiles.SourcePage{Limit: 100}
+		switch at {
+		case "middle":
+			pg.Offset = total / 2
+		case "last":
+			pg.Offset = total - 100
+		}
+		t0 := time.Now()
+		fs, err := a.patrols.CoverageFeatures(ctx, tiles.SourceQuery{Params: tiles.Params{"month": month.Format("2006-01")}, Page: pg})
+		if err != nil {
+			t.Fatalf("coverage page: %v", err)
+		}
+		total = pg.Total
+		if len(fs) != 100 {
+			t.Errorf("coverage page at %d: %d features", pg.Offset, len(fs))
+		}
+		fmt.Printf("coverage page (%s, offset %d of %d cells, limit 100, no bbox): %.0f ms\n", at, pg.Offset, total, ms(time.Since(t0)))
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/gridd/gridd/internal/people"
 	"github.com/gridd/gridd/internal/registry"
+	"github.com/gridd/gridd/internal/tiles"
 )
 
 // countingGrids and countingPeople count the one-row look-ups the patrol
@@ -21,6 +22,19 @@ type countingGrids struct {
 func (c *countingGrids) FindGridByCode(ctx context.Context, code string, asOf *time.Time) (*registry.Grid, error) {
 	c.byCode.Add(1)
 	return c.GridSource.FindGridByCode(ctx, code, asOf)
+}
+
+// countingStore notes for how many workers the covers of days are read.
+type countingStore struct {
+	patrol.Store
+	coverWorkers atomic.Int64
+}
+
+func (c *countingStore) FindGridDays(ctx context.Context, workerIDs []int64, from, to time.Time, withCover bool) ([]patrol.WorkerGridDay, error) {
+	if withCover {
+		c.coverWorkers.Add(int64(len(workerIDs)))
+	}
+	return c.Store.FindGridDays(ctx, workerIDs, from, to, withCover)
 }
 
 type countingPeople struct {
@@ -38,16 +52,38 @@ func (c *countingPeople) FindUserByID(ctx context.Context, id int64) (*people.Us
 // assignments and the grids in view, not one query per worker or per grid
 // — over a city, a page would otherwise wait on thousands of round trips.
 // The demo month's grids did not change within it, so no grid version is
-// looked up by itself either.
+// looked up by itself either. A page of the collection reads the covers of
+// its own sets' workers only.
 func TestCoverageCellSetsReadInBulk(t *testing.T) {
 	ta := newPatrolApp(t)
 	ctx := context.Background()
 	grids := &countingGrids{GridSource: ta.grids}
 	ppl := &countingPeople{Assignments: ta.people}
-	svc := *ta.patrols
-	svc.Grids, svc.People = grids, ppl
-	from := time.Date(2026, 3, 1, 0, 0, 0, 0, svc.Loc)
-	sets, err := svc.CellSets(ctx, patrol.CellQuery{From: from, To: patrolNow.AddDate(0, 0, 1)})
+	// The demo's month of patrols, on a clock at its end.
+	var last time.Time
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT max(t) FROM patrol_points`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	loc := ta.patrols.Loc
+	now := last.In(loc).AddDate(0, 0, 1)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+	to := patrol.DayOf(now, loc).AddDate(0, 0, 1)
+	if from.Month() != last.In(loc).Month() {
+		from = from.AddDate(0, -1, 0) // the demo month ended on its last day
+		to = from.AddDate(0, 1, 0)
+	}
+	month := from.Format("2006-01")
+	store := &countingStore{Store: ta.patrols.Store}
+	svc := &patrol.Service{Store: store, Grids: grids, People: ppl, Rules: ta.patrols.Rules, Now: func() time.Time { return now },
+		Loc: loc, Tree: ta.patrols.Tree}
+	// The demo's days are computed first (the settle job's work, which
+	// reads each worker's grids once), then read.
+	if _, err := svc.CellSets(ctx, patrol.CellQuery{From: from, To: to}); err != nil {
+		t.Fatal(err)
+	}
+	grids.byCode.Store(0)
+	ppl.byID.Store(0)
+	sets, err := svc.CellSets(ctx, patrol.CellQuery{From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,9 +112,65 @@ func TestCoverageCellSetsReadInBulk(t *testing.T) {
 	if n := grids.byCode.Load(); n != 0 {
 		t.Errorf("%d grids read one by one", n)
 	}
+	// A page of the coverage collection reads the covers of its own sets'
+	// workers only, and its cells are those of the sets, covered or not as
+	// their covers say.
+	bySet := map[string]*patrol.CellSet{}
+	total, busiest, busiestAt := 0, 0, 0
+	for i := range sets { // in the collection's order
+		cs := &sets[i]
+		bySet[cs.Username+":"+cs.GridCode] = cs
+		if n := cs.Cover.Count(); n > busiest {
+			busiest, busiestAt = n, total
+		}
+		total += cs.Cells.Len()
+	}
+	cellIndex := map[*patrol.CellSet]map[string]int{}
+	covered := 0
+	for _, off := range []int{0, busiestAt, total - 50} {
+		before := store.coverWorkers.Load()
+		pg := &tiles.SourcePage{Limit: 500, Offset: off}
+		fs, err := svc.CoverageFeatures(ctx, tiles.SourceQuery{Params: tiles.Params{"month": month}, Page: pg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(500, total-off); len(fs) != want || pg.Total != total {
+			t.Fatalf("page at %d: %d features of %d, want %d of %d", off, len(fs), pg.Total, want, total)
+		}
+		onPage := map[string]bool{}
+		for _, f := range fs {
+			onPage[f.Properties.MustString("worker", "")] = true
+		}
+		if n := store.coverWorkers.Load() - before; n > int64(len(onPage)) {
+			t.Errorf("page at %d read the covers of %d workers, more than its own %d", off, n, len(onPage))
+		}
+		for _, f := range fs {
+			cs := bySet[f.Properties.MustString("worker", "")+":"+f.Properties.MustString("grid_code", "")]
+			if cs == nil {
+				t.Fatalf("feature %v of no set", f.ID)
+			}
+			if cellIndex[cs] == nil {
+				cellIndex[cs] = map[string]int{}
+				for k := range cs.Cells.Len() {
+					cellIndex[cs][cs.Cells.Cell(k).String()] = k
+				}
+			}
+			i, ok := cellIndex[cs][f.Properties.MustString("cell", "")]
+			if !ok || f.Properties.MustBool("covered", false) != cs.Cover.Has(i) {
+				t.Errorf("feature %v: covered %v, its set's cover says otherwise", f.ID, f.Properties["covered"])
+			}
+			if cs.Cover.Has(i) {
+				covered++
+			}
+		}
+	}
+	if covered == 0 {
+		t.Error("no covered cell on the pages checked")
+	}
+
 	// One worker's sets: the worker's name comes from its assignments too.
 	w := as[0]
-	one, err := svc.CellSets(ctx, patrol.CellQuery{Worker: w.UserID, From: from, To: patrolNow.AddDate(0, 0, 1)})
+	one, err := svc.CellSets(ctx, patrol.CellQuery{Worker: w.UserID, From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,13 @@ type GridDay struct {
 	Cover         []byte  // covered cells (coverage.Cover.Bytes)
 }
 
+// WorkerGridDay is a worker's patrol day in one grid.
+type WorkerGridDay struct {
+	WorkerID int64
+	Date     time.Time // 00:00 Asia/Shanghai
+	GridDay
+}
+
 // Day is a worker's patrol day.
 type Day struct {
 	WorkerID int64

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -78,6 +77,7 @@ type CellSet struct {
 	GridCode string
 	Cells    *coverage.Grid
 	Cover    *coverage.Cover
+	version  int // the grid version of its days (-1: no day)
 }
 
 // CellQuery selects cell sets.
@@ -95,6 +95,31 @@ type CellQuery struct {
 // in the period has a set for it even without a patrolled day (every cell
 // missed).
 func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) {
+	sets, err := s.planSets(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fillCovers(ctx, sets, q.From, q.To); err != nil {
+		return nil, err
+	}
+	out := make([]CellSet, len(sets))
+	for i, cs := range sets {
+		out[i] = *cs
+	}
+	return out, nil
+}
+
+// cellSetKey names a cell set: a worker's days in one version of a grid.
+type cellSetKey struct {
+	worker  int64
+	code    string
+	version int
+}
+
+// planSets returns CellSets' sets with their cells and an empty cover, in
+// the order of their username and grid code, from the stored days read
+// without their covers (fillCovers adds them).
+func (s *Service) planSets(ctx context.Context, q CellQuery) ([]*CellSet, error) {
 	asOf := q.To.Add(-time.Second)
 	grids, err := s.Grids.FindGrids(ctx, registry.GridFilter{BBox: q.Bound, AsOf: &asOf, Within: q.Within, Limit: 5000})
 	if err != nil {
@@ -149,15 +174,11 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 	if err := s.refresh(ctx, workers, q.From, q.To); err != nil {
 		return nil, err
 	}
-	days, err := s.Store.FindDays(ctx, workers, q.From, q.To)
+	days, err := s.Store.FindGridDays(ctx, workers, q.From, q.To, false)
 	if err != nil {
 		return nil, err
 	}
-	type key struct {
-		pair
-		version int
-	}
-	sets := map[key]*CellSet{}
+	sets := map[cellSetKey]*CellSet{}
 	withDays := map[pair]bool{}
 	// The grid versions valid at the period's end are those read above:
 	// a set looks its grid up there first, and reads only the earlier
@@ -166,43 +187,36 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 	for _, g := range grids {
 		lk.versions[g.Code] = append(lk.versions[g.Code], g)
 	}
-	add := func(worker int64, code string, version int, day time.Time) (*CellSet, error) {
-		k := key{pair{worker, code}, version}
-		if cs := sets[k]; cs != nil {
-			return cs, nil
+	add := func(worker int64, code string, version int, day time.Time) error {
+		k := cellSetKey{worker, code, version}
+		if sets[k] != nil {
+			return nil
 		}
 		og, err := s.gridAt(ctx, code, day, lk)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		cs := &CellSet{WorkerID: worker, GridCode: code, Cells: og.Cells, Cover: og.Cells.NewCover()}
-		sets[k] = cs
-		return cs, nil
+		sets[k] = &CellSet{WorkerID: worker, GridCode: code, Cells: og.Cells, Cover: og.Cells.NewCover(), version: version}
+		return nil
 	}
 	for _, d := range days {
-		for _, gd := range d.Grids {
-			if !inView[gd.GridCode] {
-				continue
-			}
-			cs, err := add(d.WorkerID, gd.GridCode, gd.GridVersion, d.Date)
-			if err != nil {
-				return nil, err
-			}
-			withDays[pair{d.WorkerID, gd.GridCode}] = true
-			if gd.Cells == cs.Cells.Len() {
-				cs.Cover.Or(cs.Cells.CoverFromBytes(gd.Cover))
-			}
+		if !inView[d.GridCode] {
+			continue
 		}
+		if err := add(d.WorkerID, d.GridCode, d.GridVersion, d.Date); err != nil {
+			return nil, err
+		}
+		withDays[pair{d.WorkerID, d.GridCode}] = true
 	}
 	last := q.To.AddDate(0, 0, -1)
 	for p := range assigned {
 		if !withDays[p] {
-			if _, err := add(p.worker, p.code, -1, last); err != nil {
+			if err := add(p.worker, p.code, -1, last); err != nil {
 				return nil, err
 			}
 		}
 	}
-	out := make([]CellSet, 0, len(sets))
+	out := make([]*CellSet, 0, len(sets))
 	for _, cs := range sets {
 		n, ok := names[cs.WorkerID]
 		if !ok { // q.Worker without an assignment in the grids read
@@ -214,15 +228,44 @@ func (s *Service) CellSets(ctx context.Context, q CellQuery) ([]CellSet, error) 
 			names[cs.WorkerID] = n
 		}
 		cs.Username, cs.Name = n[0], n[1]
-		out = append(out, *cs)
+		out = append(out, cs)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Username != out[j].Username {
-			return out[i].Username < out[j].Username
-		}
-		return out[i].GridCode < out[j].GridCode
+	slices.SortFunc(out, func(a, b *CellSet) int {
+		return cmp.Or(strings.Compare(a.Username, b.Username), strings.Compare(a.GridCode, b.GridCode))
 	})
 	return out, nil
+}
+
+// fillCovers adds to sets the covers of their days in [from, to): the
+// union of the days' covers, as the monthly rule counts it. Only these
+// sets' workers' days are read.
+func (s *Service) fillCovers(ctx context.Context, sets []*CellSet, from, to time.Time) error {
+	byKey := make(map[cellSetKey]*CellSet, len(sets))
+	seen := map[int64]bool{}
+	var workers []int64
+	for _, cs := range sets {
+		if cs.version < 0 {
+			continue // no day
+		}
+		if !seen[cs.WorkerID] {
+			seen[cs.WorkerID] = true
+			workers = append(workers, cs.WorkerID)
+		}
+		byKey[cellSetKey{cs.WorkerID, cs.GridCode, cs.version}] = cs
+	}
+	if len(workers) == 0 {
+		return nil
+	}
+	days, err := s.Store.FindGridDays(ctx, workers, from, to, true)
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		if cs := byKey[cellSetKey{d.WorkerID, d.GridCode, d.GridVersion}]; cs != nil && d.Cells == cs.Cells.Len() {
+			cs.Cover.Or(cs.Cells.CoverFromBytes(d.Cover))
+		}
+	}
+	return nil
 }
 
 // period resolves the layer's date/month parameters into days [from, to)
@@ -288,16 +331,36 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 		}
 		cq.Worker = u.ID
 	}
-	sets, err := s.CellSets(ctx, cq)
-	if err != nil {
-		return nil, err
-	}
 	var win orb.Bound
 	if q.Bound != nil {
 		win = q.Bound.Pad(cellMargin)
 	}
 	if q.Page != nil && q.Zoom == 0 {
-		return coveragePage(sets, label, q.Bound != nil, win, q.Page), nil
+		// A page of the collection: every set counts its cells, only the
+		// page's sets read their days' covers.
+		sets, err := s.planSets(ctx, cq)
+		if err != nil {
+			return nil, err
+		}
+		page := coveragePage(sets, label, q.Bound != nil, win, q.Page)
+		onPage := make([]*CellSet, len(page))
+		for i, p := range page {
+			onPage[i] = p.set
+		}
+		if err := s.fillCovers(ctx, onPage, from, to); err != nil {
+			return nil, err
+		}
+		var out []*geojson.Feature
+		for _, p := range page {
+			for _, c := range p.cells {
+				out = append(out, cellFeature(p.set, c.i, label))
+			}
+		}
+		return out, nil
+	}
+	sets, err := s.CellSets(ctx, cq)
+	if err != nil {
+		return nil, err
 	}
 	var out []*geojson.Feature
 	for _, cs := range sets {
@@ -352,23 +415,24 @@ func cellFeature(cs *CellSet, i int, label string) *geojson.Feature {
 	return f
 }
 
-// coveragePage returns one page of the coverage cells of sets (those
-// whose centre lies in win when inWin), in the order of their IDs, and
-// notes their total in pg: only the page's cells are made into features.
+// coveragePage returns the cells of one page of the coverage cells of
+// sets (those whose centre lies in win when inWin), in the order of their
+// IDs, set by set, and notes their total in pg: only the page's sets are
+// ordered cell by cell, the others only counted.
 // IDs sort by their set's prefix (period:worker:grid:, where neither
 // workers nor codes hold a colon) and then by the cell, whose hex form
 // has the same length at one resolution and so sorts as its number.
-func coveragePage(sets []CellSet, label string, inWin bool, win orb.Bound, pg *tiles.SourcePage) []*geojson.Feature {
+func coveragePage(sets []*CellSet, label string, inWin bool, win orb.Bound, pg *tiles.SourcePage) []pageCells {
 	type prefixed struct {
 		prefix string
 		cs     *CellSet
 	}
 	order := make([]prefixed, len(sets))
-	for i := range sets {
-		order[i] = prefixed{label + ":" + sets[i].Username + ":" + sets[i].GridCode + ":", &sets[i]}
+	for i, cs := range sets {
+		order[i] = prefixed{label + ":" + cs.Username + ":" + cs.GridCode + ":", cs}
 	}
 	slices.SortFunc(order, func(a, b prefixed) int { return strings.Compare(a.prefix, b.prefix) })
-	var out []*geojson.Feature
+	var out []pageCells
 	n := 0
 	full := func() bool { return pg.Limit > 0 && n >= pg.Offset+pg.Limit }
 	for _, o := range order {
@@ -390,15 +454,23 @@ func coveragePage(sets []CellSet, label string, inWin bool, win orb.Bound, pg *t
 			cells[k] = cellAt{i, cs.Cells.Cell(i)}
 		}
 		slices.SortFunc(cells, func(a, b cellAt) int { return cmp.Compare(uint64(a.cell), uint64(b.cell)) })
+		p := pageCells{set: cs}
 		for _, c := range cells {
 			if n >= pg.Offset && !full() {
-				out = append(out, cellFeature(cs, c.i, label))
+				p.cells = append(p.cells, c)
 			}
 			n++
 		}
+		out = append(out, p)
 	}
 	pg.Paged, pg.Total = true, n
 	return out
+}
+
+// pageCells are the cells of one set on a page.
+type pageCells struct {
+	set   *CellSet
+	cells []cellAt
 }
 
 // cellAt is a cell of a set: its position in the set's grid and its H3

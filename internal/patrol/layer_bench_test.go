@@ -11,16 +11,17 @@ import (
 	"github.com/gridd/gridd/spatial/coverage"
 	"github.com/gridd/gridd/spatial/gridindex/gridindextest"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // benchCellSets is one cell set per grid of a 5 × 5 block of ~1 km²
 // synthetic grids (the demo town's size, ~25 workers), each with a random
 // quarter of its cells covered.
-func benchCellSets(b *testing.B) ([]CellSet, orb.Bound) {
+func benchCellSets(b *testing.B) ([]*CellSet, orb.Bound) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(7, 7))
 	src := gridindextest.Tessellation(3, 5, 5, 117.47, 36.66, 0.01)
-	var sets []CellSet
+	var sets []*CellSet
 	var all orb.Bound
 	for _, g := range src {
 		if g.Level != 3 {
@@ -39,7 +40,7 @@ func benchCellSets(b *testing.B) ([]CellSet, orb.Bound) {
 			all = g.Geometry.Bound()
 		}
 		all = all.Union(g.Geometry.Bound())
-		sets = append(sets, CellSet{WorkerID: int64(len(sets) + 1), Username: "w" + strconv.Itoa(len(sets)+1), Name: "网格员",
+		sets = append(sets, &CellSet{WorkerID: int64(len(sets) + 1), Username: "w" + strconv.Itoa(len(sets)+1), Name: "网格员",
 			GridCode: g.Code, Cells: cells, Cover: cv})
 	}
 	return sets, all
@@ -67,7 +68,13 @@ func BenchmarkCoveragePage(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				pg := &tiles.SourcePage{Limit: 100, Offset: tc.offset}
-				if fs := coveragePage(sets, "2026-03", tc.inWin, win, pg); len(fs) != 100 {
+				var fs []*geojson.Feature
+				for _, p := range coveragePage(sets, "2026-03", tc.inWin, win, pg) {
+					for _, c := range p.cells {
+						fs = append(fs, cellFeature(p.set, c.i, "2026-03"))
+					}
+				}
+				if len(fs) != 100 {
 					b.Fatalf("%d features", len(fs))
 				}
 			}

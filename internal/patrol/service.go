@@ -64,6 +64,10 @@ type Store interface {
 	SaveDays(ctx context.Context, days []*Day, seen []DirtyDay) error
 	// FindDays returns the stored days with from ≤ date < to.
 	FindDays(ctx context.Context, workerIDs []int64, from, to time.Time) ([]*Day, error)
+	// FindGridDays returns the stored days with from ≤ date < to grid by
+	// grid, ordered by worker, day and grid, with their covers only when
+	// withCover (a cover is ~0.5 kB: a month of a city's is hundreds of MB).
+	FindGridDays(ctx context.Context, workerIDs []int64, from, to time.Time, withCover bool) ([]WorkerGridDay, error)
 	SaveMonths(ctx context.Context, rows []*MonthRow) error
 	// MarkStale marks dirty the stored days computed with other rules (by
 	// Rules.Fingerprint) or with a grid version no longer valid at the end

@@ -341,24 +341,42 @@ FROM patrol_days WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::dat
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "patrol days")
 	}
-	rows, err = s.db.Pool.Query(ctx, `
-SELECT worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover, measure
+	grids, err := s.FindGridDays(ctx, workerIDs, from, to, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range grids {
+		if d := idx[k{g.WorkerID, g.Date.Format("2006-01-02")}]; d != nil {
+			d.Grids = append(d.Grids, g.GridDay)
+		}
+	}
+	return out, nil
+}
+
+// FindGridDays returns the stored days of the workers with from ≤ date <
+// to grid by grid (patrol_day_grids), their covers only when withCover.
+func (s *PatrolStore) FindGridDays(ctx context.Context, workerIDs []int64, from, to time.Time, withCover bool) ([]patrol.WorkerGridDay, error) {
+	cover := `NULL::bytea`
+	if withCover {
+		cover = `cover`
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+SELECT worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, `+cover+`, measure
 FROM patrol_day_grids WHERE worker_id = ANY($1) AND day >= $2::date AND day < $3::date ORDER BY worker_id, day, grid_code`,
 		workerIDs, s.civilDay(from), s.civilDay(to))
 	if err != nil {
 		return nil, translate(err, "patrol days")
 	}
 	defer rows.Close()
+	var out []patrol.WorkerGridDay
 	for rows.Next() {
-		var w int64
-		var day time.Time
-		var g patrol.GridDay
-		if err := rows.Scan(&w, &day, &g.GridCode, &g.GridVersion, &g.PatrolSeconds, &g.DistanceM, &g.Coverage, &g.Full, &g.Cells, &g.Cover, &g.Measure); err != nil {
+		var d patrol.WorkerGridDay
+		g := &d.GridDay
+		if err := rows.Scan(&d.WorkerID, &d.Date, &g.GridCode, &g.GridVersion, &g.PatrolSeconds, &g.DistanceM, &g.Coverage, &g.Full, &g.Cells, &g.Cover, &g.Measure); err != nil {
 			return nil, err
 		}
-		if d := idx[k{w, day.Format("2006-01-02")}]; d != nil {
-			d.Grids = append(d.Grids, g)
-		}
+		d.Date = s.day(d.Date)
+		out = append(out, d)
 	}
 	return out, translate(rows.Err(), "patrol days")
 }
