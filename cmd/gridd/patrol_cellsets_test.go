@@ -51,33 +51,29 @@ func (c *countingPeople) FindUserByID(ctx context.Context, id int64) (*people.Us
 // the collection, a tile) read their workers and grids with the
 // assignments and the grids in view, not one query per worker or per grid
 // — over a city, a page would otherwise wait on thousands of round trips.
-// The demo month's grids did not change within it, so no grid version is
-// looked up by itself either. A page of the collection reads the covers of
+// The demo's grids did not change that day, so no grid version is looked
+// up by itself either. A page of the collection reads the covers of
 // its own sets' workers only.
 func TestCoverageCellSetsReadInBulk(t *testing.T) {
 	ta := newPatrolApp(t)
 	ctx := context.Background()
 	grids := &countingGrids{GridSource: ta.grids}
 	ppl := &countingPeople{Assignments: ta.people}
-	// The demo's month of patrols, on a clock at its end.
+	// The demo's last day of patrols, on a clock the day after.
 	var last time.Time
 	if err := ta.db.Pool.QueryRow(ctx, `SELECT max(t) FROM patrol_points`).Scan(&last); err != nil {
 		t.Fatal(err)
 	}
 	loc := ta.patrols.Loc
-	now := last.In(loc).AddDate(0, 0, 1)
-	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
-	to := patrol.DayOf(now, loc).AddDate(0, 0, 1)
-	if from.Month() != last.In(loc).Month() {
-		from = from.AddDate(0, -1, 0) // the demo month ended on its last day
-		to = from.AddDate(0, 1, 0)
-	}
-	month := from.Format("2006-01")
+	from := patrol.DayOf(last, loc)
+	to := from.AddDate(0, 0, 1)
+	now := to.Add(9 * time.Hour)
+	date := from.Format("2006-01-02")
 	store := &countingStore{Store: ta.patrols.Store}
 	svc := &patrol.Service{Store: store, Grids: grids, People: ppl, Rules: ta.patrols.Rules, Now: func() time.Time { return now },
 		Loc: loc, Tree: ta.patrols.Tree}
-	// The demo's days are computed first (the settle job's work, which
-	// reads each worker's grids once), then read.
+	// The day is computed first (the settle job's work, which reads each
+	// worker's grids once), then read.
 	if _, err := svc.CellSets(ctx, patrol.CellQuery{From: from, To: to}); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +126,7 @@ func TestCoverageCellSetsReadInBulk(t *testing.T) {
 	for _, off := range []int{0, busiestAt, total - 50} {
 		before := store.coverWorkers.Load()
 		pg := &tiles.SourcePage{Limit: 500, Offset: off}
-		fs, err := svc.CoverageFeatures(ctx, tiles.SourceQuery{Params: tiles.Params{"month": month}, Page: pg})
+		fs, err := svc.CoverageFeatures(ctx, tiles.SourceQuery{Params: tiles.Params{"date": date}, Page: pg})
 		if err != nil {
 			t.Fatal(err)
 		}
