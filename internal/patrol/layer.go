@@ -117,8 +117,8 @@ type cellSetKey struct {
 }
 
 // planSets returns CellSets' sets with their cells and an empty cover, in
-// the order of their username and grid code, from the stored days read
-// without their covers (fillCovers adds them).
+// the order of their username, grid code and grid version, from the
+// stored days read without their covers (fillCovers adds them).
 func (s *Service) planSets(ctx context.Context, q CellQuery) ([]*CellSet, error) {
 	asOf := q.To.Add(-time.Second)
 	grids, err := s.Grids.FindGrids(ctx, registry.GridFilter{BBox: q.Bound, AsOf: &asOf, Within: q.Within, Limit: 5000})
@@ -231,7 +231,7 @@ func (s *Service) planSets(ctx context.Context, q CellQuery) ([]*CellSet, error)
 		out = append(out, cs)
 	}
 	slices.SortFunc(out, func(a, b *CellSet) int {
-		return cmp.Or(strings.Compare(a.Username, b.Username), strings.Compare(a.GridCode, b.GridCode))
+		return cmp.Or(strings.Compare(a.Username, b.Username), strings.Compare(a.GridCode, b.GridCode), cmp.Compare(a.version, b.version))
 	})
 	return out, nil
 }
@@ -431,7 +431,9 @@ func coveragePage(sets []*CellSet, label string, inWin bool, win orb.Bound, pg *
 	for i, cs := range sets {
 		order[i] = prefixed{label + ":" + cs.Username + ":" + cs.GridCode + ":", cs}
 	}
-	slices.SortFunc(order, func(a, b prefixed) int { return strings.Compare(a.prefix, b.prefix) })
+	// Stable: a worker's sets of two versions of a grid (changed within the
+	// period) keep their order by version.
+	slices.SortStableFunc(order, func(a, b prefixed) int { return strings.Compare(a.prefix, b.prefix) })
 	var out []pageCells
 	n := 0
 	full := func() bool { return pg.Limit > 0 && n >= pg.Offset+pg.Limit }
