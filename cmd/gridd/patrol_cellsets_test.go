@@ -16,7 +16,12 @@ import (
 // service makes through them.
 type countingGrids struct {
 	patrol.GridSource
-	byCode atomic.Int64
+	byCode, reads atomic.Int64
+}
+
+func (c *countingGrids) FindGrids(ctx context.Context, f registry.GridFilter) ([]*registry.Grid, error) {
+	c.reads.Add(1)
+	return c.GridSource.FindGrids(ctx, f)
 }
 
 func (c *countingGrids) FindGridByCode(ctx context.Context, code string, asOf *time.Time) (*registry.Grid, error) {
@@ -70,8 +75,10 @@ func TestCoverageCellSetsReadInBulk(t *testing.T) {
 	now := to.Add(9 * time.Hour)
 	date := from.Format("2006-01-02")
 	store := &countingStore{Store: ta.patrols.Store}
+	// The grids in view are read 7 at a time (5,000 in service): every
+	// one is seen all the same.
 	svc := &patrol.Service{Store: store, Grids: grids, People: ppl, Rules: ta.patrols.Rules, Now: func() time.Time { return now },
-		Loc: loc, Tree: ta.patrols.Tree}
+		Loc: loc, Tree: ta.patrols.Tree, GridsPerRead: 7}
 	// The day is computed first (the settle job's work, which reads each
 	// worker's grids once), then read.
 	if _, err := svc.CellSets(ctx, patrol.CellQuery{From: from, To: to}); err != nil {
@@ -79,9 +86,17 @@ func TestCoverageCellSetsReadInBulk(t *testing.T) {
 	}
 	grids.byCode.Store(0)
 	ppl.byID.Store(0)
+	grids.reads.Store(0)
 	sets, err := svc.CellSets(ctx, patrol.CellQuery{From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
+	}
+	var nGrids int
+	if err := ta.db.Pool.QueryRow(ctx, `SELECT count(*) FROM grid_versions WHERE valid_to IS NULL`).Scan(&nGrids); err != nil {
+		t.Fatal(err)
+	}
+	if n, want := grids.reads.Load(), int64(nGrids/7+1); n != want {
+		t.Errorf("grids read in %d parts, want %d (%d grids, 7 at a time)", n, want, nGrids)
 	}
 	workers := map[string]bool{}
 	for _, cs := range sets {

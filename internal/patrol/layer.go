@@ -121,7 +121,7 @@ type cellSetKey struct {
 // stored days read without their covers (fillCovers adds them).
 func (s *Service) planSets(ctx context.Context, q CellQuery) ([]*CellSet, error) {
 	asOf := q.To.Add(-time.Second)
-	grids, err := s.Grids.FindGrids(ctx, registry.GridFilter{BBox: q.Bound, AsOf: &asOf, Within: q.Within, Limit: 5000})
+	grids, err := s.gridsInView(ctx, registry.GridFilter{BBox: q.Bound, AsOf: &asOf, Within: q.Within})
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +234,27 @@ func (s *Service) planSets(ctx context.Context, q CellQuery) ([]*CellSet, error)
 		return cmp.Or(strings.Compare(a.Username, b.Username), strings.Compare(a.GridCode, b.GridCode), cmp.Compare(a.version, b.version))
 	})
 	return out, nil
+}
+
+// gridsInView returns every grid meeting f, read GridsPerRead at a time:
+// a city's page of the collection without a window covers all its grids.
+func (s *Service) gridsInView(ctx context.Context, f registry.GridFilter) ([]*registry.Grid, error) {
+	f.Limit = s.GridsPerRead
+	if f.Limit <= 0 {
+		f.Limit = 5000
+	}
+	var out []*registry.Grid
+	for {
+		gs, err := s.Grids.FindGrids(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gs...)
+		if len(gs) < f.Limit {
+			return out, nil
+		}
+		f.Cursor = gs[len(gs)-1].Code
+	}
 }
 
 // fillCovers adds to sets the covers of their days in [from, to): the

@@ -118,6 +118,9 @@ type Service struct {
 	Loc    *time.Location
 	// Tree returns the current grid hierarchy (access checks, access.go).
 	Tree func() auth.Hierarchy
+	// GridsPerRead is how many grids the coverage layer reads at a time
+	// (0: 5,000).
+	GridsPerRead int
 
 	mu    sync.Mutex
 	cache map[string]discretised
