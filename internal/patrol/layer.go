@@ -374,7 +374,7 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 		var out []*geojson.Feature
 		for _, p := range page {
 			for _, c := range p.cells {
-				out = append(out, cellFeature(p.set, c.i, label))
+				out = append(out, cellFeature(p.set, c, label))
 			}
 		}
 		return out, nil
@@ -395,7 +395,7 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 			}
 			cell := cs.Cells.Cell(i)
 			if res == cs.Cells.Resolution {
-				out = append(out, cellFeature(&cs, i, label))
+				out = append(out, cellFeature(&cs, cellAt{i, cell}, label))
 				continue
 			}
 			p := cell.Parent(res)
@@ -424,15 +424,14 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 	return out, nil
 }
 
-// cellFeature is coverage cell i of cs as a feature: its ID is
+// cellFeature is coverage cell c of cs as a feature: its ID is
 // period:worker:grid:cell.
-func cellFeature(cs *CellSet, i int, label string) *geojson.Feature {
-	cell := cs.Cells.Cell(i)
-	f := geojson.NewFeature(coverage.Hexagon(cell))
-	id := cell.String()
+func cellFeature(cs *CellSet, c cellAt, label string) *geojson.Feature {
+	f := geojson.NewFeature(coverage.Hexagon(c.cell))
+	id := c.cell.String()
 	f.ID = fmt.Sprintf("%s:%s:%s:%s", label, cs.Username, cs.GridCode, id)
 	f.Properties = geojson.Properties{"worker": cs.Username, "worker_name": cs.Name, "grid_code": cs.GridCode,
-		"period": label, "covered": cs.Cover.Has(i), "share": boolShare(cs.Cover.Has(i)), "cell": id}
+		"period": label, "covered": cs.Cover.Has(c.i), "share": boolShare(cs.Cover.Has(c.i)), "cell": id}
 	return f
 }
 
@@ -470,15 +469,8 @@ func coveragePage(sets []*CellSet, label string, inWin bool, win orb.Bound, pg *
 			n += len(idx)
 			continue
 		}
-		// In cell order: each cell's index computed once (a call into H3),
-		// not once per comparison.
-		cells := make([]cellAt, len(idx))
-		for k, i := range idx {
-			cells[k] = cellAt{i, cs.Cells.Cell(i)}
-		}
-		slices.SortFunc(cells, func(a, b cellAt) int { return cmp.Compare(uint64(a.cell), uint64(b.cell)) })
 		p := pageCells{set: cs}
-		for _, c := range cells {
+		for _, c := range sortedCells(cs.Cells, idx) {
 			if n >= pg.Offset && !full() {
 				p.cells = append(p.cells, c)
 			}
@@ -494,6 +486,17 @@ func coveragePage(sets []*CellSet, label string, inWin bool, win orb.Bound, pg *
 type pageCells struct {
 	set   *CellSet
 	cells []cellAt
+}
+
+// sortedCells returns cells idx of g in the order of their H3 index,
+// each index computed once (a call into H3), not once per comparison.
+func sortedCells(g *coverage.Grid, idx []int) []cellAt {
+	cells := make([]cellAt, len(idx))
+	for k, i := range idx {
+		cells[k] = cellAt{i, g.Cell(i)}
+	}
+	slices.SortFunc(cells, func(a, b cellAt) int { return cmp.Compare(uint64(a.cell), uint64(b.cell)) })
+	return cells
 }
 
 // cellAt is a cell of a set: its position in the set's grid and its H3

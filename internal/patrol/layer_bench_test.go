@@ -71,7 +71,7 @@ func BenchmarkCoveragePage(b *testing.B) {
 				var fs []*geojson.Feature
 				for _, p := range coveragePage(sets, "2026-03", tc.inWin, win, pg) {
 					for _, c := range p.cells {
-						fs = append(fs, cellFeature(p.set, c.i, "2026-03"))
+						fs = append(fs, cellFeature(p.set, c, "2026-03"))
 					}
 				}
 				if len(fs) != 100 {
@@ -95,11 +95,11 @@ func BenchmarkCoveragePage(b *testing.B) {
 	b.Run("sort=once", func(b *testing.B) {
 		cs := sets[0]
 		for b.Loop() {
-			cells := make([]cellAt, cs.Cells.Len())
-			for i := range cells {
-				cells[i] = cellAt{i, cs.Cells.Cell(i)}
+			idx := make([]int, cs.Cells.Len())
+			for i := range idx {
+				idx[i] = i
 			}
-			slices.SortFunc(cells, func(a, b cellAt) int { return cmp.Compare(uint64(a.cell), uint64(b.cell)) })
+			sortedCells(cs.Cells, idx)
 		}
 		b.ReportMetric(float64(cs.Cells.Len()), "cells")
 	})
