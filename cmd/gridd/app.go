@@ -171,6 +171,7 @@ func openApp(ctx context.Context, c Config, log *slog.Logger) (*app, error) {
 		SecondFactorRoles: c.SecondFactorRoles}, a.sessions, a.people)
 	a.topology = &audit.Topology{Store: postgis.NewTopologyStore(db)}
 	a.tileStore = postgis.NewTileStore(db)
+	a.tileStore.Geometries = a.locator.Geometry // the grids snapshot shares the index's geometry
 	a.patrolStore = postgis.NewPatrolStore(db, workday.Shanghai())
 	a.patrolStore.CopyMin = c.PatrolCopyMin
 	a.patrolStore.Group = groupWriters(c.PatrolGroup, db)

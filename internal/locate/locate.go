@@ -48,6 +48,10 @@ type snapshot struct {
 	// since is the latest valid_from of the versions indexed: the current
 	// snapshot answers for every instant after it.
 	since time.Time
+
+	grids     []*registry.Grid
+	shapesSet sync.Once
+	shapes    map[string]*registry.Grid // grids by code, built on first use (Geometry)
 }
 
 // Service answers point-in-grid questions.
@@ -99,7 +103,7 @@ func (s *Service) build(ctx context.Context, asOf *time.Time) (*snapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("build grid index: %w", err)
 	}
-	snap := &snapshot{ix: ix, tree: registry.NewTree(grids)}
+	snap := &snapshot{ix: ix, tree: registry.NewTree(grids), grids: grids}
 	for _, g := range grids {
 		if g.ValidFrom.After(snap.since) {
 			snap.since = g.ValidFrom
@@ -126,6 +130,24 @@ func (s *Service) Refresh(ctx context.Context) error {
 
 // Tree returns the current grid hierarchy.
 func (s *Service) Tree() *registry.Tree { return s.cur.Load().tree }
+
+// Geometry returns the geometry of version of grid code when the current
+// index holds that version, so that another in-memory copy of the grids
+// (the grids tiles' snapshot) shares it instead of reading it again. The
+// geometry is shared: callers must not modify it.
+func (s *Service) Geometry(code string, version int) (orb.MultiPolygon, bool) {
+	snap := s.cur.Load()
+	snap.shapesSet.Do(func() {
+		snap.shapes = make(map[string]*registry.Grid, len(snap.grids))
+		for _, g := range snap.grids {
+			snap.shapes[g.Code] = g
+		}
+	})
+	if g := snap.shapes[code]; g != nil && g.Version == version {
+		return g.Geometry, true
+	}
+	return nil, false
+}
 
 // Len returns the number of grids indexed.
 func (s *Service) Len() int { return s.cur.Load().ix.Len() }

@@ -23,13 +23,15 @@ import (
 // and sort every row with its geometry (a sort larger than work_mem goes
 // to disk): 195 ms at 21k grids against ~35 ms for the scans.
 const (
-	gridShapeCols  = `code, name, level, coalesce(parent_code, ''), households, population`
+	gridShapeCols  = `code, name, level, coalesce(parent_code, ''), households, population, version`
 	gridRowsSQL    = `SELECT ` + gridShapeCols + ` FROM grid_versions WHERE valid_to IS NULL`
 	gridGeomsSQL   = `SELECT ` + gridShapeCols + `, ST_AsBinary(geom) FROM grid_versions WHERE valid_to IS NULL`
 	gridWorkersSQL = `SELECT a.grid_code, u.name, u.username
 FROM grid_assignments a JOIN users u ON u.id = a.user_id
 WHERE a.grid_role = 'worker' AND a.valid_from <= $1::date AND (a.valid_to IS NULL OR a.valid_to > $1::date)`
 	gridCountsSQL = `SELECT grid_code, households, people, businesses, places FROM grid_register_counts`
+	// gridGeomsOfSQL reads the current geometry of the grids given.
+	gridGeomsOfSQL = `SELECT code, ST_AsBinary(geom) FROM grid_versions WHERE valid_to IS NULL AND code = ANY($1)`
 
 	// gridChangedOnly restricts each of the three to the grids changed
 	// since the mark given as the parameter (the snapshot's patch).
@@ -39,7 +41,7 @@ WHERE a.grid_role = 'worker' AND a.valid_from <= $1::date AND (a.valid_to IS NUL
 // gridRow is one grid of the snapshot with the grids layer's attributes.
 type gridRow struct {
 	code, name, parentCode string
-	level                  int
+	level, version         int
 	households, population int64 // NOT NULL in grid_versions
 	geom                   orb.Geometry
 	attrs                  tiles.Attrs
@@ -48,11 +50,13 @@ type gridRow struct {
 // gridRead queues the snapshot's three scans on a batch and joins their
 // rows as they arrive: the day's workers and the register counts first,
 // then the grids, each decoded as it is received (WKB read in place),
-// whose attributes a second goroutine builds while the next rows arrive.
+// whose attributes a second goroutine builds while the next rows arrive
+// (and looks up their geometry in known, when set).
 type gridRead struct {
 	rows    []gridRow
 	workers map[string][]gridWorker
 	counts  map[string][4]int64
+	known   func(code string, version int) (orb.MultiPolygon, bool)
 }
 
 type gridWorker struct{ name, username string }
@@ -110,7 +114,7 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 		}()
 		var r gridRow
 		var raw pgtype.DriverBytes // WKB, decoded before the next row is read
-		dest := []any{&r.code, &r.name, &r.level, &r.parentCode, &r.households, &r.population}
+		dest := []any{&r.code, &r.name, &r.level, &r.parentCode, &r.households, &r.population, &r.version}
 		if withGeom {
 			dest = append(dest, &raw)
 		}
@@ -136,8 +140,14 @@ func (g *gridRead) queue(b *pgx.Batch, day time.Time, withGeom bool, xmin string
 }
 
 // finish builds r's attributes (those of the grids tile query) with its
-// workers, joined by "," in username order, and its register counts.
+// workers, joined by "," in username order, and its register counts, and
+// gives it the geometry known has for its version.
 func (g *gridRead) finish(r *gridRow) {
+	if g.known != nil {
+		if mp, ok := g.known(r.code, r.version); ok {
+			r.geom = mp
+		}
+	}
 	var worker, username string
 	switch ws := g.workers[r.code]; len(ws) {
 	case 0:
@@ -166,16 +176,27 @@ func (g *gridRead) sorted() []gridRow {
 	return g.rows
 }
 
-// readGrids reads every current grid with its attributes as of day (and
-// its geometry when withGeom) in one round trip, from one database
-// snapshot (a read-only repeatable-read transaction, on the replica when
-// the request reads from one).
-func (s *TileStore) readGrids(ctx context.Context, day time.Time, withGeom bool) ([]gridRow, error) {
+// readGrids reads every current grid with its attributes as of day in one
+// round trip, from one database snapshot (a read-only repeatable-read
+// transaction, on the replica when the request reads from one). geom
+// says whether and how the geometry comes: not at all (noGeometry), read
+// with the rows (readGeometry), or from s.Geometries where it holds the
+// grid's version, the others read by a second query (sharedGeometry).
+func (s *TileStore) readGrids(ctx context.Context, day time.Time, geom geometryFrom) ([]gridRow, error) {
 	var g gridRead
 	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		g.queue(b, day, withGeom, "", int(s.grids.Load()))
-		return tx.SendBatch(ctx, b).Close()
+		if geom == sharedGeometry {
+			g.known = s.Geometries
+		}
+		g.queue(b, day, geom == readGeometry, "", int(s.grids.Load()))
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if geom != sharedGeometry {
+			return nil
+		}
+		return g.readMissing(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
@@ -184,34 +205,89 @@ func (s *TileStore) readGrids(ctx context.Context, day time.Time, withGeom bool)
 	return g.sorted(), nil
 }
 
+// geometryFrom is where readGrids takes the grids' geometry from.
+type geometryFrom int
+
+const (
+	noGeometry geometryFrom = iota
+	readGeometry
+	sharedGeometry
+)
+
+// readMissing reads in tx the geometry of the rows known did not have
+// (grids changed since known's copy was taken).
+func (g *gridRead) readMissing(ctx context.Context, tx pgx.Tx) error {
+	var missing []string
+	at := map[string]int{}
+	for i := range g.rows {
+		if g.rows[i].geom == nil {
+			missing = append(missing, g.rows[i].code)
+			at[g.rows[i].code] = i
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, _ := tx.Query(ctx, gridGeomsOfSQL, missing) // its error comes back from ForEachRow
+	var code string
+	var raw pgtype.DriverBytes
+	_, err := pgx.ForEachRow(rows, []any{&code, &raw}, func() error {
+		geom, err := wkb.Unmarshal(raw)
+		if err != nil {
+			return fmt.Errorf("grid %s: %w", code, err)
+		}
+		g.rows[at[code]].geom = geom
+		return nil
+	})
+	return err
+}
+
 // GridSnapshot reads every current grid with the grids layer's attributes
 // as of day (today's workers, register counts) and the codes of its
 // ancestors, for the in-memory renderer of the grids tiles
 // (tiles.Snapshot).
 func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
-	rows, err := s.readGrids(ctx, day, true)
+	from := readGeometry
+	if s.Geometries != nil {
+		from = sharedGeometry
+	}
+	rows, err := s.readGrids(ctx, day, from)
 	if err != nil {
 		return nil, translate(err, "grid snapshot")
 	}
 	out := make([]tiles.SnapshotFeature, len(rows))
-	parent := make(map[string]string, len(rows))
+	pos := make(map[string]int, len(rows))
 	for i := range rows {
+		pos[rows[i].code] = i
+		out[i] = tiles.SnapshotFeature{Geometry: rows[i].geom, Attrs: rows[i].attrs}
+	}
+	// Each grid's codes are its own followed by its parent's codes, which
+	// (rows sorted by level) are usually known by then; all of them are
+	// cut from one block.
+	block := make([]string, 0, 4*len(rows))
+	var chain func(i, depth int) []string
+	chain = func(i, depth int) []string {
+		if out[i].Codes != nil {
+			return out[i].Codes
+		}
 		r := &rows[i]
-		parent[r.code] = r.parentCode
-		out[i] = tiles.SnapshotFeature{Geometry: r.geom, Attrs: r.attrs}
+		var up []string
+		if j, ok := pos[r.parentCode]; ok && depth < 64 {
+			up = chain(j, depth+1)
+		} else if r.parentCode != "" {
+			up = []string{r.parentCode} // a parent not in the snapshot ends the chain
+		}
+		n := 1 + len(up)
+		if cap(block)-len(block) < n {
+			block = make([]string, 0, max(n, 4*len(rows)))
+		}
+		start := len(block)
+		block = append(append(block, r.code), up...)
+		out[i].Codes = block[start : start+n : start+n]
+		return out[i].Codes
 	}
 	for i := range out {
-		code := rows[i].code
-		n := 1
-		for p := parent[code]; p != "" && n < 64; p = parent[p] {
-			n++
-		}
-		codes := make([]string, 1, n)
-		codes[0] = code
-		for p := parent[code]; p != "" && len(codes) < n; p = parent[p] {
-			codes = append(codes, p)
-		}
-		out[i].Codes = codes
+		chain(i, 0)
 	}
 	return out, nil
 }
@@ -220,7 +296,7 @@ func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.Sn
 // as of day, by code, without the geometry (tiles.Snapshot's refresh after
 // a change of assignments or register counts, or a new day).
 func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]tiles.Attrs, error) {
-	rows, err := s.readGrids(ctx, day, false)
+	rows, err := s.readGrids(ctx, day, noGeometry)
 	if err != nil {
 		return nil, translate(err, "grid attributes")
 	}

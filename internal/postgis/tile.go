@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"github.com/paulmach/orb"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -14,6 +15,12 @@ import (
 // layer is a reviewed static query below; a layer without one cannot be
 // registered (tiles.NewRegistry asks HasLayer).
 type TileStore struct {
+	// Geometries, when set, gives the geometry of a grid version that the
+	// process already holds in memory (the locate index's copy): the grids
+	// snapshot (GridSnapshot) then shares it instead of reading every
+	// grid's geometry again, and reads only those it does not give.
+	Geometries func(code string, version int) (orb.MultiPolygon, bool)
+
 	db     *DB
 	pruned atomic.Int64 // when grid_changes was last pruned (Unix seconds)
 	grids  atomic.Int64 // how many grids the last full read of them had

@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/gridd/gridd/internal/locate"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/jackc/pgx/v5"
 )
@@ -19,8 +21,12 @@ import (
 // BenchmarkGridSnapshot builds the grids snapshot (tiles.Snapshot's load:
 // every current grid with today's workers and register counts, decoded)
 // at 20k grids, each level-3 grid with a worker. "load" is
-// TileStore.GridSnapshot (three plain scans in one round trip, joined in
-// Go, WKB decoded by orb); "load_one_query_before" the one query of before
+// TileStore.GridSnapshot as gridd serve wires it: three plain scans in one
+// round trip, joined in Go, the geometry shared with the locate index
+// (TileStore.Geometries; the index is built once, before the clock);
+// "load_reading_geometry" the same with every grid's geometry read too
+// (WKB decoded by orb), as before; both report the memory their copy
+// holds of its own (held-MiB); "load_one_query_before" the one query of before
 // (the workers aggregated and every row sorted in PostgreSQL) decoded the
 // same way, without the ancestors;
 // "attributes" is the incremental refresh after an
@@ -41,20 +47,35 @@ ANALYZE users; ANALYZE grid_assignments`); err != nil {
 		b.Fatal(err)
 	}
 	st := postgis.NewTileStore(db)
+	loc := locate.New(postgis.NewGridStore(db))
+	if err := loc.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	shared := postgis.NewTileStore(db)
+	shared.Geometries = loc.Geometry
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	b.Run("load", func(b *testing.B) {
-		b.ReportAllocs()
-		n := 0
-		defer reportGoCPU(b)()
-		for b.Loop() {
-			fs, err := st.GridSnapshot(ctx, day)
-			if err != nil {
-				b.Fatal(err)
+	for _, c := range []struct {
+		name string
+		st   *postgis.TileStore
+	}{{"load", shared}, {"load_reading_geometry", st}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var fs []tiles.SnapshotFeature
+			stop := reportGoCPU(b)
+			for b.Loop() {
+				var err error
+				if fs, err = c.st.GridSnapshot(ctx, day); err != nil {
+					b.Fatal(err)
+				}
 			}
-			n = len(fs)
-		}
-		b.ReportMetric(float64(n), "grids")
-	})
+			stop()
+			b.ReportMetric(float64(len(fs)), "grids")
+			// The memory the last copy holds of its own (not shared).
+			held := heapAfterGC()
+			runtime.KeepAlive(fs)
+			b.ReportMetric(float64(held-heapAfterGC())/(1<<20), "held-MiB")
+		})
+	}
 	b.Run("load_one_query_before", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportGoCPU(b)()
@@ -122,6 +143,14 @@ WHERE level = 3 AND valid_to IS NULL ORDER BY code LIMIT 1 OFFSET 9000`).Scan(&c
 			}
 		}
 	})
+}
+
+// heapAfterGC is the live heap after a collection.
+func heapAfterGC() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
 
 // reportGoCPU reports, when the returned func is called, the CPU time the
