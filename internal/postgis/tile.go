@@ -1,9 +1,9 @@
 package postgis
 
 import (
-	"github.com/paulmach/orb"
 	"context"
 	"fmt"
+	"github.com/paulmach/orb"
 	"sync/atomic"
 
 	"github.com/gridd/gridd/internal/tiles"
