@@ -103,7 +103,10 @@ func (s *Service) build(ctx context.Context, asOf *time.Time) (*snapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("build grid index: %w", err)
 	}
-	snap := &snapshot{ix: ix, tree: registry.NewTree(grids), grids: grids}
+	snap := &snapshot{ix: ix, tree: registry.NewTree(grids)}
+	if asOf == nil {
+		snap.grids = grids // for Geometry, which answers from the current index only
+	}
 	for _, g := range grids {
 		if g.ValidFrom.After(snap.since) {
 			snap.since = g.ValidFrom

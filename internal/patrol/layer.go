@@ -371,13 +371,7 @@ func (s *Service) CoverageFeatures(ctx context.Context, q tiles.SourceQuery) ([]
 		if err := s.fillCovers(ctx, onPage, from, to); err != nil {
 			return nil, err
 		}
-		var out []*geojson.Feature
-		for _, p := range page {
-			for _, c := range p.cells {
-				out = append(out, cellFeature(p.set, c, label))
-			}
-		}
-		return out, nil
+		return pageFeatures(page, label), nil
 	}
 	sets, err := s.CellSets(ctx, cq)
 	if err != nil {
@@ -479,6 +473,17 @@ func coveragePage(sets []*CellSet, label string, inWin bool, win orb.Bound, pg *
 		out = append(out, p)
 	}
 	pg.Paged, pg.Total = true, n
+	return out
+}
+
+// pageFeatures are the cells of a page as features, in the page's order.
+func pageFeatures(page []pageCells, label string) []*geojson.Feature {
+	var out []*geojson.Feature
+	for _, p := range page {
+		for _, c := range p.cells {
+			out = append(out, cellFeature(p.set, c, label))
+		}
+	}
 	return out
 }
 

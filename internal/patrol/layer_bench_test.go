@@ -11,7 +11,6 @@ import (
 	"github.com/gridd/gridd/spatial/coverage"
 	"github.com/gridd/gridd/spatial/gridindex/gridindextest"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 )
 
 // benchCellSets is one cell set per grid of a 5 × 5 block of ~1 km²
@@ -68,12 +67,7 @@ func BenchmarkCoveragePage(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				pg := &tiles.SourcePage{Limit: 100, Offset: tc.offset}
-				var fs []*geojson.Feature
-				for _, p := range coveragePage(sets, "2026-03", tc.inWin, win, pg) {
-					for _, c := range p.cells {
-						fs = append(fs, cellFeature(p.set, c, "2026-03"))
-					}
-				}
+				fs := pageFeatures(coveragePage(sets, "2026-03", tc.inWin, win, pg), "2026-03")
 				if len(fs) != 100 {
 					b.Fatalf("%d features", len(fs))
 				}
@@ -81,28 +75,27 @@ func BenchmarkCoveragePage(b *testing.B) {
 			b.ReportMetric(float64(n), "cells")
 		})
 	}
-	b.Run("sort=per_comparison", func(b *testing.B) {
-		cs := sets[0]
-		for b.Loop() {
-			idx := make([]int, cs.Cells.Len())
-			for i := range idx {
-				idx[i] = i
+	for _, sort := range []struct {
+		name string
+		fn   func(g *coverage.Grid, idx []int)
+	}{
+		{"per_comparison", func(g *coverage.Grid, idx []int) {
+			slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(uint64(g.Cell(a)), uint64(g.Cell(b))) })
+		}},
+		{"once", func(g *coverage.Grid, idx []int) { sortedCells(g, idx) }},
+	} {
+		b.Run("sort="+sort.name, func(b *testing.B) {
+			cs := sets[0]
+			for b.Loop() {
+				idx := make([]int, cs.Cells.Len())
+				for i := range idx {
+					idx[i] = i
+				}
+				sort.fn(cs.Cells, idx)
 			}
-			slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(uint64(cs.Cells.Cell(a)), uint64(cs.Cells.Cell(b))) })
-		}
-		b.ReportMetric(float64(cs.Cells.Len()), "cells")
-	})
-	b.Run("sort=once", func(b *testing.B) {
-		cs := sets[0]
-		for b.Loop() {
-			idx := make([]int, cs.Cells.Len())
-			for i := range idx {
-				idx[i] = i
-			}
-			sortedCells(cs.Cells, idx)
-		}
-		b.ReportMetric(float64(cs.Cells.Len()), "cells")
-	})
+			b.ReportMetric(float64(cs.Cells.Len()), "cells")
+		})
+	}
 	// Selecting the cells of a window: H3's centre (two calls into H3 per
 	// cell) against the grid's own local one.
 	for _, sel := range []struct {

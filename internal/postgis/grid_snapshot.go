@@ -176,25 +176,23 @@ func (g *gridRead) sorted() []gridRow {
 	return g.rows
 }
 
-// readGrids reads every current grid with its attributes as of day in one
-// round trip, from one database snapshot (a read-only repeatable-read
-// transaction, on the replica when the request reads from one). geom
-// says whether and how the geometry comes: not at all (noGeometry), read
-// with the rows (readGeometry), or from s.Geometries where it holds the
-// grid's version, the others read by a second query (sharedGeometry).
-func (s *TileStore) readGrids(ctx context.Context, day time.Time, geom geometryFrom) ([]gridRow, error) {
+// readGrids reads every current grid with its attributes as of day (and
+// its geometry when withGeom) in one round trip, from one database
+// snapshot (a read-only repeatable-read transaction, on the replica when
+// the request reads from one). With s.Geometries set, the geometry of a
+// grid comes from there when it holds the grid's version, and only the
+// others' is read, by a second query in the same transaction.
+func (s *TileStore) readGrids(ctx context.Context, day time.Time, withGeom bool) ([]gridRow, error) {
 	var g gridRead
+	shared := withGeom && s.Geometries != nil
+	if shared {
+		g.known = s.Geometries
+	}
 	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		if geom == sharedGeometry {
-			g.known = s.Geometries
-		}
-		g.queue(b, day, geom == readGeometry, "", int(s.grids.Load()))
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		g.queue(b, day, withGeom && !shared, "", int(s.grids.Load()))
+		if err := tx.SendBatch(ctx, b).Close(); err != nil || !shared {
 			return err
-		}
-		if geom != sharedGeometry {
-			return nil
 		}
 		return g.readMissing(ctx, tx)
 	})
@@ -204,15 +202,6 @@ func (s *TileStore) readGrids(ctx context.Context, day time.Time, geom geometryF
 	s.grids.Store(int64(len(g.rows)))
 	return g.sorted(), nil
 }
-
-// geometryFrom is where readGrids takes the grids' geometry from.
-type geometryFrom int
-
-const (
-	noGeometry geometryFrom = iota
-	readGeometry
-	sharedGeometry
-)
 
 // readMissing reads in tx the geometry of the rows known did not have
 // (grids changed since known's copy was taken).
@@ -247,11 +236,7 @@ func (g *gridRead) readMissing(ctx context.Context, tx pgx.Tx) error {
 // ancestors, for the in-memory renderer of the grids tiles
 // (tiles.Snapshot).
 func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.SnapshotFeature, error) {
-	from := readGeometry
-	if s.Geometries != nil {
-		from = sharedGeometry
-	}
-	rows, err := s.readGrids(ctx, day, from)
+	rows, err := s.readGrids(ctx, day, true)
 	if err != nil {
 		return nil, translate(err, "grid snapshot")
 	}
@@ -296,7 +281,7 @@ func (s *TileStore) GridSnapshot(ctx context.Context, day time.Time) ([]tiles.Sn
 // as of day, by code, without the geometry (tiles.Snapshot's refresh after
 // a change of assignments or register counts, or a new day).
 func (s *TileStore) GridAttributes(ctx context.Context, day time.Time) (map[string]tiles.Attrs, error) {
-	rows, err := s.readGrids(ctx, day, noGeometry)
+	rows, err := s.readGrids(ctx, day, false)
 	if err != nil {
 		return nil, translate(err, "grid attributes")
 	}

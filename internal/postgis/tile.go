@@ -3,11 +3,11 @@ package postgis
 import (
 	"context"
 	"fmt"
-	"github.com/paulmach/orb"
 	"sync/atomic"
 
 	"github.com/gridd/gridd/internal/tiles"
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 )
 
 // TileStore renders the map layers as Mapbox Vector Tiles with ST_AsMVT and
