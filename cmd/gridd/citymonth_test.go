@@ -47,6 +47,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +81,7 @@ var (
 	citySeed    = flag.Uint64("city.seed", 1, "random seed of the grids and walks")
 	cityDir     = flag.String("city.dir", "", "parent directory of the private cluster (default: the system's temporary directory); removed afterwards")
 	citySettle  = flag.Duration("city.settle-during", 0, "also run the patrol_settle job this long after each run while fixes are stored (gridd serve: every 5 min); 0: only after intake")
+	cityProfile = flag.String("city.profile", "", "write each phase's CPU profile of gridd's process to DIR/PHASE.pprof")
 	cityHTTP    = flag.Bool("city.http", false, "send the uploads as the phones do, POST /api/v1/patrols/points with each worker's token, instead of calling patrol.Service.Intake")
 )
 
@@ -189,9 +191,11 @@ func TestCityMonth(t *testing.T) {
 	measure := func(name string, fn func() (int, string)) {
 		p := cityPhase{name: name, loadStart: loadAvg()}
 		g0, pg0, m0, w0 := processCPU(), postgresCPU(pgPID), machineCPU(), walLSN(ctx, t, a)
+		stopProfile := cityStartProfile(t, name)
 		start := time.Now()
 		p.count, p.countUnit = fn()
 		p.wall = time.Since(start)
+		stopProfile()
 		p.gridd, p.pg, p.machine = processCPU()-g0, postgresCPU(pgPID)-pg0, machineCPU()-m0
 		p.walBytes = walDiff(ctx, t, a, w0)
 		p.loadEnd = loadAvg()
@@ -247,6 +251,27 @@ func TestCityMonth(t *testing.T) {
 	cityCheck(ctx, t, a, workers, audit, month, total, workerDays, int(settledDuring.Load()))
 	cityCoveragePages(ctx, t, a, month)
 	cityReport(ctx, t, a, phases, n, total)
+}
+
+// cityStartProfile starts the CPU profile of a phase when -city.profile
+// is given, and returns what stops it.
+func cityStartProfile(t *testing.T, phase string) func() {
+	if *cityProfile == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(*cityProfile, phase+".pprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // cityWorkersSetup imports n grids of ~1 km² under their blocks and

@@ -288,9 +288,11 @@ ON CONFLICT (worker_id, day) DO UPDATE SET seq = EXCLUDED.seq`, workers, month.F
 		t.Fatal(err)
 	}
 
-	// Forget the fixes and days; replay in batches as they arrived.
+	// Forget the fixes and days (gridd never deletes days: the test deletes
+	// their grids with them); replay in batches as they arrived.
 	for _, q := range []string{
 		`DELETE FROM patrol_points WHERE worker_id = ANY($1) AND t >= $2 AND t < $3`,
+		`DELETE FROM patrol_day_grids WHERE worker_id = ANY($1) AND day >= $2::timestamptz::date AND day < $3::timestamptz::date`,
 		`DELETE FROM patrol_days WHERE worker_id = ANY($1) AND day >= $2::timestamptz::date AND day < $3::timestamptz::date`,
 		`DELETE FROM patrol_dirty_days WHERE worker_id = ANY($1) AND day >= $2::timestamptz::date AND day < $3::timestamptz::date`,
 	} {

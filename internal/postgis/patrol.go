@@ -246,44 +246,187 @@ ORDER BY worker_id, day`, a.vals...)
 
 // SaveDays stores computed days, their grids and visits, and clears the
 // dirty marks up to the seq seen.
+//
+// It writes set by set, whatever the number of days: one upsert of the
+// days, then one statement for each of their grids, visits and dirty
+// marks. A day's old grids and visits are deleted only when the day was
+// stored before (the upsert says which): a day computed for the first
+// time has none, since days are never deleted and their grids and visits
+// are written only here, with them. That keeps the first computation of a
+// month's days (a month-end settle) from scanning the day tables per day
+// while they are still growing and unanalysed (BENCHMARKS.md, "The settle
+// job writes days set by set").
 func (s *PatrolStore) SaveDays(ctx context.Context, days []*patrol.Day, seen []patrol.DirtyDay) error {
+	days = lastPerDay(days)
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		again, err := upsertDays(ctx, tx, days, s.civilDay)
+		if err != nil {
+			return err
+		}
 		b := &pgx.Batch{}
-		for _, d := range days {
-			day := s.civilDay(d.Date)
-			flagged, _ := json.Marshal(d.Flagged)
-			b.Queue(`
-INSERT INTO patrol_days (worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at, rules)
-VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-ON CONFLICT (worker_id, day) DO UPDATE SET fixes = EXCLUDED.fixes, valid = EXCLUDED.valid, flagged = EXCLUDED.flagged,
-  patrol_s = EXCLUDED.patrol_s, distance_m = EXCLUDED.distance_m, track_distance_m = EXCLUDED.track_distance_m,
-  patrolled = EXCLUDED.patrolled, computed_at = EXCLUDED.computed_at, rules = EXCLUDED.rules`,
-				d.WorkerID, day, d.Fixes, d.Valid, flagged, d.PatrolSeconds, d.DistanceM, d.TrackDistanceM, d.Patrolled, d.ComputedAt, d.Rules)
-			b.Queue(`DELETE FROM patrol_day_grids WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
-			for _, g := range d.Grids {
-				b.Queue(`
-INSERT INTO patrol_day_grids (worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover, measure)
-VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-					d.WorkerID, day, g.GridCode, g.GridVersion, g.PatrolSeconds, g.DistanceM, g.Coverage, g.Full, g.Cells, g.Cover, measureOf(g.Measure))
+		if len(again.workers) > 0 {
+			b.Queue(`DELETE FROM patrol_day_grids g USING unnest($1::bigint[], $2::date[]) AS u(w, d)
+WHERE g.worker_id = u.w AND g.day = u.d`, again.workers, again.days)
+			b.Queue(`DELETE FROM checkpoint_visits v USING unnest($1::bigint[], $2::date[]) AS u(w, d)
+WHERE v.worker_id = u.w AND v.day = u.d`, again.workers, again.days)
+		}
+		queueDayGrids(b, days, s.civilDay)
+		queueVisits(b, days, s.civilDay)
+		if len(seen) > 0 {
+			ws, ds, seqs := make([]int64, len(seen)), make([]string, len(seen)), make([]int64, len(seen))
+			for i, dd := range seen {
+				ws[i], ds[i], seqs[i] = dd.WorkerID, s.civilDay(dd.Date), dd.Seq
 			}
-			b.Queue(`DELETE FROM checkpoint_visits WHERE worker_id = $1 AND day = $2::date`, d.WorkerID, day)
-			for _, v := range d.Visits {
-				b.Queue(`
-INSERT INTO checkpoint_visits (checkpoint_id, worker_id, day, first_at, fixes)
-SELECT $1, $2, $3::date, $4, $5 WHERE EXISTS (SELECT 1 FROM checkpoints WHERE id = $1)`,
-					v.CheckpointID, v.WorkerID, day, v.FirstAt, v.Fixes)
-			}
+			b.Queue(`DELETE FROM patrol_dirty_days k USING unnest($1::bigint[], $2::date[], $3::bigint[]) AS u(w, d, seq)
+WHERE k.worker_id = u.w AND k.day = u.d AND k.seq <= u.seq`, ws, ds, seqs)
 		}
 		if err := insertEvents(ctx, tx, patrolDayEvents(days, s.civilDay)); err != nil {
 			return err
 		}
-		for _, dd := range seen {
-			b.Queue(`DELETE FROM patrol_dirty_days WHERE worker_id = $1 AND day = $2::date AND seq <= $3`,
-				dd.WorkerID, s.civilDay(dd.Date), dd.Seq)
+		if b.Len() == 0 {
+			return nil
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
 	return translate(err, "patrol days")
+}
+
+// lastPerDay keeps the last of the days computed for the same worker and
+// day (one statement cannot upsert a row twice).
+func lastPerDay(days []*patrol.Day) []*patrol.Day {
+	type key struct {
+		worker int64
+		day    time.Time
+	}
+	at := make(map[key]int, len(days))
+	out := days[:0:0]
+	for _, d := range days {
+		k := key{d.WorkerID, d.Date}
+		if i, ok := at[k]; ok {
+			out[i] = d
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, d)
+	}
+	return out
+}
+
+// storedDays are days as (worker, civil day) pairs.
+type storedDays struct {
+	workers []int64
+	days    []string
+}
+
+// upsertDays inserts or replaces days and returns those that were stored
+// before. An upserted row's xmax is zero when it was inserted and the
+// updating transaction's id when an existing row was updated.
+func upsertDays(ctx context.Context, tx pgx.Tx, days []*patrol.Day, civilDay func(time.Time) string) (storedDays, error) {
+	var again storedDays
+	if len(days) == 0 {
+		return again, nil
+	}
+	n := len(days)
+	var (
+		ws           = make([]int64, n)
+		ds, flagged  = make([]string, n), make([]string, n)
+		fixes, valid = make([]int32, n), make([]int32, n)
+		ps, dm, tdm  = make([]float64, n), make([]float64, n), make([]float64, n)
+		patrolled    = make([]bool, n)
+		computed     = make([]time.Time, n)
+		rules        = make([]string, n)
+	)
+	for i, d := range days {
+		f, _ := json.Marshal(d.Flagged)
+		ws[i], ds[i], flagged[i] = d.WorkerID, civilDay(d.Date), string(f)
+		fixes[i], valid[i] = int32(d.Fixes), int32(d.Valid)
+		ps[i], dm[i], tdm[i] = d.PatrolSeconds, d.DistanceM, d.TrackDistanceM
+		patrolled[i], computed[i], rules[i] = d.Patrolled, d.ComputedAt, d.Rules
+	}
+	rows, err := tx.Query(ctx, `
+INSERT INTO patrol_days (worker_id, day, fixes, valid, flagged, patrol_s, distance_m, track_distance_m, patrolled, computed_at, rules)
+SELECT u.w, u.d::date, u.fixes, u.valid, u.flagged::jsonb, u.ps, u.dm, u.tdm, u.patrolled, u.computed, u.rules
+FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::bool[], $10::timestamptz[], $11::text[])
+     AS u(w, d, fixes, valid, flagged, ps, dm, tdm, patrolled, computed, rules)
+ON CONFLICT (worker_id, day) DO UPDATE SET fixes = EXCLUDED.fixes, valid = EXCLUDED.valid, flagged = EXCLUDED.flagged,
+  patrol_s = EXCLUDED.patrol_s, distance_m = EXCLUDED.distance_m, track_distance_m = EXCLUDED.track_distance_m,
+  patrolled = EXCLUDED.patrolled, computed_at = EXCLUDED.computed_at, rules = EXCLUDED.rules
+RETURNING worker_id, day::text, xmax <> 0`, ws, ds, fixes, valid, flagged, ps, dm, tdm, patrolled, computed, rules)
+	if err != nil {
+		return again, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w int64
+		var d string
+		var updated bool
+		if err := rows.Scan(&w, &d, &updated); err != nil {
+			return again, err
+		}
+		if updated {
+			again.workers, again.days = append(again.workers, w), append(again.days, d)
+		}
+	}
+	return again, rows.Err()
+}
+
+// queueDayGrids queues one INSERT of every day's grids. A row left from a
+// day deleted by hand (gridd never deletes days) is replaced.
+func queueDayGrids(b *pgx.Batch, days []*patrol.Day, civilDay func(time.Time) string) {
+	var (
+		ws                  []int64
+		ds, codes, measures []string
+		versions, cells     []int32
+		ps, dm, cov         []float64
+		full                []bool
+		covers              [][]byte
+	)
+	for _, d := range days {
+		day := civilDay(d.Date)
+		for _, g := range d.Grids {
+			ws, ds, codes, versions = append(ws, d.WorkerID), append(ds, day), append(codes, g.GridCode), append(versions, int32(g.GridVersion))
+			ps, dm, cov, full = append(ps, g.PatrolSeconds), append(dm, g.DistanceM), append(cov, g.Coverage), append(full, g.Full)
+			cells, covers, measures = append(cells, int32(g.Cells)), append(covers, g.Cover), append(measures, measureOf(g.Measure))
+		}
+	}
+	if len(ws) == 0 {
+		return
+	}
+	b.Queue(`
+INSERT INTO patrol_day_grids (worker_id, day, grid_code, grid_version, patrol_s, distance_m, coverage, full_patrol, cells, cover, measure)
+SELECT u.w, u.d::date, u.code, u.version, u.ps, u.dm, u.cov, u.full_patrol, u.cells, u.cover, u.measure
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $8::bool[], $9::int[], $10::bytea[], $11::text[])
+     AS u(w, d, code, version, ps, dm, cov, full_patrol, cells, cover, measure)
+ON CONFLICT (worker_id, day, grid_code) DO UPDATE SET grid_version = EXCLUDED.grid_version, patrol_s = EXCLUDED.patrol_s,
+  distance_m = EXCLUDED.distance_m, coverage = EXCLUDED.coverage, full_patrol = EXCLUDED.full_patrol, cells = EXCLUDED.cells,
+  cover = EXCLUDED.cover, measure = EXCLUDED.measure`,
+		ws, ds, codes, versions, ps, dm, cov, full, cells, covers, measures)
+}
+
+// queueVisits queues one INSERT of every day's checkpoint visits, leaving
+// out those of checkpoints deleted meanwhile.
+func queueVisits(b *pgx.Batch, days []*patrol.Day, civilDay func(time.Time) string) {
+	var (
+		cps, ws []int64
+		ds      []string
+		first   []time.Time
+		fixes   []int32
+	)
+	for _, d := range days {
+		day := civilDay(d.Date)
+		for _, v := range d.Visits {
+			cps, ws, ds = append(cps, v.CheckpointID), append(ws, v.WorkerID), append(ds, day)
+			first, fixes = append(first, v.FirstAt), append(fixes, int32(v.Fixes))
+		}
+	}
+	if len(cps) == 0 {
+		return
+	}
+	b.Queue(`
+INSERT INTO checkpoint_visits (checkpoint_id, worker_id, day, first_at, fixes)
+SELECT u.cp, u.w, u.d::date, u.first, u.fixes
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], $5::int[]) AS u(cp, w, d, first, fixes)
+WHERE EXISTS (SELECT 1 FROM checkpoints c WHERE c.id = u.cp)`, cps, ws, ds, first, fixes)
 }
 
 // MarkStale marks dirty the stored days computed with rules other than
