@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -74,72 +75,23 @@ const groupTimeout = 30 * time.Second
 // insertGroup writes the uploads of jobs in one transaction with their
 // requests' audit entries, and sets each job's count of new fixes (a fix
 // sent twice in the group counts for the first upload that has it).
+//
+// The INSERT returns nothing: when it stores every fix of the group, as
+// it does unless a phone sends again what was already stored, each job
+// stored all of its own and their days are known. When it stores fewer,
+// the transaction is rolled back and written again with the INSERT
+// returning the fixes it stored. Returning every fix cost PostgreSQL
+// ~15% of its CPU per fix, and gridd a map entry per fix (BENCHMARKS.md,
+// "Patrol intake without RETURNING").
 func (s *PatrolStore) insertGroup(jobs []*fixJob) error {
-	var (
-		workers  []int64
-		ts, recv []time.Time
-		lon, lat []float64
-		acc, spd []float32
-		pendings []*auditlog.Pending
-		entries  []*auditlog.Entry
-		written  bool
-	)
-	for _, j := range jobs {
-		for _, f := range j.fixes {
-			workers, ts, lon, lat = append(workers, j.workerID), append(ts, f.T), append(lon, f.Lon), append(lat, f.Lat)
-			acc, spd, recv = append(acc, float32(f.AccuracyM)), append(spd, float32(f.SpeedMps)), append(recv, f.ReceivedAt)
-		}
-		if p := auditlog.PendingFrom(j.ctx); p != nil {
-			if e := p.Take(); e != nil {
-				pendings, entries = append(pendings, p), append(entries, e)
-			}
-		}
-	}
-	type key struct {
-		worker int64
-		t      int64
-	}
-	stored := map[key]bool{}
+	g := newFixGroup(jobs)
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-INSERT INTO patrol_points (worker_id, t, lon, lat, accuracy_m, speed_mps, received_at)
-SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::timestamptz[])
-ON CONFLICT (worker_id, t) DO NOTHING
-RETURNING worker_id, t`, workers, ts, lon, lat, acc, spd, recv)
-		if err != nil {
-			return err
-		}
-		days := map[int64]map[string]bool{}
-		for rows.Next() {
-			var w int64
-			var t time.Time
-			if err := rows.Scan(&w, &t); err != nil {
-				rows.Close()
-				return err
-			}
-			stored[key{w, t.UnixMicro()}] = true
-			if days[w] == nil {
-				days[w] = map[string]bool{}
-			}
-			days[w][s.civilDay(t)] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(stored) > 0 {
-			if err := markDirtyMany(ctx, tx, days); err != nil {
-				return err
-			}
-		}
-		if len(entries) > 0 {
-			written, err = s.db.appendAudit(ctx, tx, s.db.AuditKey, true, entries)
-		}
-		return err
-	})
-	for _, p := range pendings {
+	written, err := s.writeGroup(ctx, g, false)
+	if errors.Is(err, errResent) {
+		written, err = s.writeGroup(ctx, g, true)
+	}
+	for _, p := range g.pendings {
 		p.Done(err == nil && written)
 	}
 	if err != nil {
@@ -148,18 +100,182 @@ RETURNING worker_id, t`, workers, ts, lon, lat, acc, spd, recv)
 	if written {
 		s.db.noteAudit()
 	}
+	return nil
+}
+
+// errResent rolls back a group transaction whose INSERT found fixes
+// already stored.
+var errResent = errors.New("patrol group: fixes sent again")
+
+// fixGroup is a group's fixes, once each, as the INSERT's arrays.
+type fixGroup struct {
+	jobs     []*fixJob
+	owner    []int // the job of each fix
+	workers  []int64
+	ts, recv []time.Time
+	lon, lat []float64
+	acc, spd []float32
+	pendings []*auditlog.Pending
+	entries  []*auditlog.Entry
+}
+
+// newFixGroup lays out the fixes of jobs, leaving out a fix sent earlier
+// in the group (by the same or an earlier upload).
+func newFixGroup(jobs []*fixJob) *fixGroup {
+	n := 0
 	for _, j := range jobs {
-		n := 0
+		n += len(j.fixes)
+	}
+	g := &fixGroup{jobs: jobs, owner: make([]int, 0, n), workers: make([]int64, 0, n), ts: make([]time.Time, 0, n),
+		recv: make([]time.Time, 0, n), lon: make([]float64, 0, n), lat: make([]float64, 0, n),
+		acc: make([]float32, 0, n), spd: make([]float32, 0, n)}
+	type key struct {
+		worker int64
+		t      int64
+	}
+	var seen map[key]bool
+	if mayRepeat(jobs) {
+		seen = make(map[key]bool, n)
+	}
+	for i, j := range jobs {
 		for _, f := range j.fixes {
-			k := key{j.workerID, f.T.UnixMicro()}
-			if stored[k] {
-				n++
-				delete(stored, k)
+			if seen != nil {
+				k := key{j.workerID, f.T.UnixMicro()}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			g.owner, g.workers, g.ts, g.recv = append(g.owner, i), append(g.workers, j.workerID), append(g.ts, f.T), append(g.recv, f.ReceivedAt)
+			g.lon, g.lat = append(g.lon, f.Lon), append(g.lat, f.Lat)
+			g.acc, g.spd = append(g.acc, float32(f.AccuracyM)), append(g.spd, float32(f.SpeedMps))
+		}
+		if p := auditlog.PendingFrom(j.ctx); p != nil {
+			if e := p.Take(); e != nil {
+				g.pendings, g.entries = append(g.pendings, p), append(g.entries, e)
 			}
 		}
-		j.stored = n
 	}
-	return nil
+	return g
+}
+
+// mayRepeat reports whether a fix may occur twice among jobs: a worker
+// with two uploads in the group, or an upload whose times do not
+// increase (phones send their fixes in order, each once).
+func mayRepeat(jobs []*fixJob) bool {
+	workers := make(map[int64]bool, len(jobs))
+	for _, j := range jobs {
+		if workers[j.workerID] {
+			return true
+		}
+		workers[j.workerID] = true
+		for i := 1; i < len(j.fixes); i++ {
+			if !j.fixes[i].T.After(j.fixes[i-1].T) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeGroup writes g in one transaction and reports whether it wrote the
+// audit entries. Without returning, it fails with errResent when a fix
+// was stored before.
+func (s *PatrolStore) writeGroup(ctx context.Context, g *fixGroup, returning bool) (written bool, err error) {
+	for _, j := range g.jobs {
+		j.stored = 0
+	}
+	err = s.db.tx(ctx, func(tx pgx.Tx) error {
+		const insert = `
+INSERT INTO patrol_points (worker_id, t, lon, lat, accuracy_m, speed_mps, received_at)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::timestamptz[])
+ON CONFLICT (worker_id, t) DO NOTHING`
+		args := []any{g.workers, g.ts, g.lon, g.lat, g.acc, g.spd, g.recv}
+		days := dayMarks{loc: s.Loc}
+		if !returning {
+			tag, err := tx.Exec(ctx, insert, args...)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != int64(len(g.ts)) {
+				return errResent
+			}
+			for i, w := range g.workers {
+				g.jobs[g.owner[i]].stored++
+				days.add(w, g.ts[i])
+			}
+		} else {
+			type key struct {
+				worker int64
+				t      int64
+			}
+			at := make(map[key]int, len(g.ts))
+			for i, w := range g.workers {
+				at[key{w, g.ts[i].UnixMicro()}] = i
+			}
+			rows, err := tx.Query(ctx, insert+` RETURNING worker_id, t`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var w int64
+				var t time.Time
+				if err := rows.Scan(&w, &t); err != nil {
+					rows.Close()
+					return err
+				}
+				g.jobs[g.owner[at[key{w, t.UnixMicro()}]]].stored++
+				days.add(w, t)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		if len(days.days) > 0 {
+			if err := markDirtyMany(ctx, tx, days.days); err != nil {
+				return err
+			}
+		}
+		if len(g.entries) > 0 {
+			written, err = s.db.appendAudit(ctx, tx, s.db.AuditKey, true, g.entries)
+		}
+		return err
+	})
+	return written, err
+}
+
+// dayMarks collects the civil days (in loc) of workers' fixes, computing
+// a day once for the run of fixes that fall in it.
+type dayMarks struct {
+	loc      *time.Location
+	days     map[int64]map[string]bool
+	worker   int64 // the last fix's worker and day
+	from, to time.Time
+	day      string
+}
+
+func (m *dayMarks) add(worker int64, t time.Time) {
+	inDay := !t.Before(m.from) && t.Before(m.to)
+	if inDay && worker == m.worker && m.days != nil {
+		return
+	}
+	if !inDay {
+		d := t.In(m.loc)
+		m.from = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, m.loc)
+		m.to = m.from.AddDate(0, 0, 1)
+		m.day = m.from.Format("2006-01-02")
+	}
+	m.worker = worker
+	if m.days == nil {
+		m.days = map[int64]map[string]bool{}
+	}
+	ds := m.days[worker]
+	if ds == nil {
+		ds = map[string]bool{}
+		m.days[worker] = ds
+	}
+	ds[m.day] = true
 }
 
 // markDirtyMany marks the days of several workers dirty and notes the

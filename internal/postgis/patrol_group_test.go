@@ -19,7 +19,8 @@ import (
 // runs are written together, in one transaction, with each request's
 // audit entry; a fix sent by two uploads of the group is stored once and
 // counted for the first; when an upload makes the shared transaction
-// fail, each upload is tried by itself, so only the one at fault fails.
+// fail, each upload is tried by itself, so only the one at fault fails;
+// a group with uploads sent again counts each upload's new fixes.
 func TestPatrolGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.New(t)
@@ -125,6 +126,60 @@ func TestPatrolGroupCommit(t *testing.T) {
 		case u.err != nil || u.stored != 2 || !u.p.Written():
 			t.Errorf("upload of worker %d beside the bad one: %d stored, %v, entry written %v", u.worker, u.stored, u.err, u.p.Written())
 		}
+	}
+
+	// Phase 3: three workers send again an upload already stored (fixes 2
+	// and 3), three send new fixes. The group's INSERT stores fewer fixes
+	// than it was given, so the group is written again returning what it
+	// stored: the repeats count 0 and leave their days' marks alone, the
+	// new ones count 2 and mark theirs, and every upload's audit entry is
+	// written once, all in one transaction.
+	seqs := func() map[int64]int64 {
+		out := map[int64]int64{}
+		rows, err := db.Pool.Query(ctx, `SELECT worker_id, seq FROM patrol_dirty_days`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var w, seq int64
+			if err := rows.Scan(&w, &seq); err != nil {
+				t.Fatal(err)
+			}
+			out[w] = seq
+		}
+		return out
+	}
+	before := seqs()
+	var entriesBefore int
+	_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&entriesBefore)
+	var again []*upload
+	for i, w := range workers {
+		if i < 3 {
+			again = append(again, mk(w, 2))
+		} else {
+			again = append(again, mk(w, 50))
+		}
+	}
+	run(mk(workers[5], 40), again)
+	after := seqs()
+	for i, u := range again {
+		want := 2
+		if i < 3 {
+			want = 0
+		}
+		if u.err != nil || u.stored != want || !u.p.Written() {
+			t.Errorf("upload %d of worker %d: %d stored (want %d), %v, entry written %v", i, u.worker, u.stored, want, u.err, u.p.Written())
+		}
+		if moved := after[u.worker] != before[u.worker]; moved != (i >= 3) {
+			t.Errorf("upload %d of worker %d: day mark moved %v (seq %d → %d)", i, u.worker, moved, before[u.worker], after[u.worker])
+		}
+	}
+	var newXacts, entriesAfter int
+	_ = db.Pool.QueryRow(ctx, `SELECT count(DISTINCT xmin::text) FROM patrol_points WHERE t >= $1`, day.Add(50*5*time.Second)).Scan(&newXacts)
+	_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&entriesAfter)
+	if newXacts != 1 || entriesAfter-entriesBefore != len(again)+1 {
+		t.Errorf("new fixes written by %d transactions (want 1); %d audit entries written (want %d)", newXacts, entriesAfter-entriesBefore, len(again)+1)
 	}
 }
 
