@@ -210,10 +210,14 @@ func (g *Grid) LengthInside(a, b orb.Point) (total, inside float64) {
 	if max(pa.x, pb.x) < g.bbox[0] || min(pa.x, pb.x) > g.bbox[2] || max(pa.y, pb.y) < g.bbox[1] || min(pa.y, pb.y) > g.bbox[3] {
 		return total, 0
 	}
-	// A short segment starting deep inside or outside stays there.
-	if total <= g.bsize {
-		bx := int(math.Floor((pa.x - g.bminX) / g.bsize))
-		by := int(math.Floor((pa.y - g.bminY) / g.bsize))
+	// A segment of up to two buckets whose midpoint lies in a deep bucket
+	// stays on that bucket's side: each of its points is within half its
+	// length of the midpoint, the midpoint within half a diagonal of the
+	// bucket's centre, and a deep bucket's centre is farther than a bucket
+	// and half a diagonal from the boundary.
+	if total <= 2*g.bsize {
+		bx := int(math.Floor((pa.x + dx/2 - g.bminX) / g.bsize))
+		by := int(math.Floor((pa.y + dy/2 - g.bminY) / g.bsize))
 		if bx >= 0 && by >= 0 && bx < g.bnx && by < g.bny {
 			switch g.bdeep[by*g.bnx+bx] {
 			case deepIn:
@@ -223,6 +227,12 @@ func (g *Grid) LengthInside(a, b orb.Point) (total, inside float64) {
 			}
 		}
 	}
+	return total, g.lengthInside(pa, dx, dy, total)
+}
+
+// lengthInside is the part of the segment from pa by (dx, dy), of length
+// total, inside the grid, from its crossings with every ring.
+func (g *Grid) lengthInside(pa pt, dx, dy, total float64) float64 {
 	ts := []float64{0, 1}
 	for _, r := range g.rings {
 		for i := 0; i+1 < len(r); i++ {
@@ -233,9 +243,9 @@ func (g *Grid) LengthInside(a, b orb.Point) (total, inside float64) {
 	}
 	if len(ts) == 2 {
 		if g.contains(pt{pa.x + dx/2, pa.y + dy/2}) {
-			return total, total
+			return total
 		}
-		return total, 0
+		return 0
 	}
 	sort.Float64s(ts)
 	frac := 0.0
@@ -248,7 +258,7 @@ func (g *Grid) LengthInside(a, b orb.Point) (total, inside float64) {
 			frac += ts[i+1] - ts[i]
 		}
 	}
-	return total, total * frac
+	return total * frac
 }
 
 // segIntersect returns the parameter t on p + t*(dx,dy) where it crosses

@@ -65,6 +65,9 @@ type Grid struct {
 	AreaM2 float64
 
 	proj projection
+	// scanEveryCell makes the lattice path measure every candidate's
+	// distance to the boundary (tests compare it with the shortcut).
+	scanEveryCell bool
 	// Cell identities: either explicit (exact path) or local IJ
 	// coordinates relative to origin (lattice path).
 	cells  []h3.Cell
@@ -84,7 +87,7 @@ type Grid struct {
 	bcells   []int32
 	// bdeep marks buckets whose every point within bsize is inside
 	// (deepIn) or outside (deepOut) the grid: a segment no longer than
-	// bsize starting there needs no boundary test.
+	// 2·bsize whose midpoint lies there needs no boundary test.
 	bdeep []uint8
 }
 
@@ -165,19 +168,43 @@ func Discretise(mp orb.MultiPolygon, opt Options) (*Grid, error) {
 }
 
 // addCell appends a candidate cell with centre cp and hexagon hex (local
-// metres) when it overlaps the grid; interior cells take area w (0 = compute
-// from hex).
-func (g *Grid) addCell(cp pt, hex []pt, rad, w float64) bool {
-	if d := g.boundaryDistance(cp); d > rad*1.01 {
-		if !g.contains(cp) {
-			return false
-		}
-		if w == 0 {
-			w = math.Abs(ringArea(hex))
-		}
-	} else {
-		w = g.clippedArea(hex)
+// metres, rad its circumradius) when it overlaps the grid: a cell farther
+// than rad from the boundary with its whole hexagon when its centre is
+// inside, a nearer one with the part of the hexagon inside.
+//
+// last, when not nil, is the last candidate far from the boundary, which
+// spares most candidates the boundary scan: a candidate nearer to last
+// than last's distance to the boundary less rad is also far, and on
+// last's side, since the segment between them crosses no boundary.
+func (g *Grid) addCell(cp pt, hex []pt, rad float64, last *farCell) bool {
+	far := rad * 1.01
+	if last != nil && last.ok && last.d-math.Hypot(cp.x-last.p.x, cp.y-last.p.y) > far+1e-6 {
+		return last.in && g.appendCell(cp, math.Abs(ringArea(hex)))
 	}
+	d := g.boundaryDistance(cp)
+	if d <= far {
+		if last != nil {
+			last.ok = false
+		}
+		return g.appendCell(cp, g.clippedArea(hex))
+	}
+	in := g.contains(cp)
+	if last != nil {
+		*last = farCell{p: cp, d: d, in: in, ok: true}
+	}
+	return in && g.appendCell(cp, math.Abs(ringArea(hex)))
+}
+
+// farCell is a candidate cell centre far from the boundary: its distance
+// to it and its side.
+type farCell struct {
+	p      pt
+	d      float64
+	in, ok bool
+}
+
+// appendCell appends a cell of area w, unless w is about nothing.
+func (g *Grid) appendCell(cp pt, w float64) bool {
 	if w <= 1e-6 {
 		return false
 	}
@@ -245,7 +272,7 @@ func (g *Grid) discretiseExact(mp orb.MultiPolygon) {
 		for _, v := range hex {
 			rad = max(rad, math.Hypot(v.x-cp.x, v.y-cp.y))
 		}
-		if g.addCell(cp, hex, rad, 0) {
+		if g.addCell(cp, hex, rad, nil) {
 			g.cells = append(g.cells, cell)
 		}
 	}

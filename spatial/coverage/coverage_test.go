@@ -3,6 +3,7 @@ package coverage
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -164,6 +165,67 @@ func TestLengthInside(t *testing.T) {
 	}
 	if !g.Contains(orb.Point{117.505, 36.705}) || g.Contains(orb.Point{117.515, 36.705}) {
 		t.Error("Contains")
+	}
+}
+
+// TestLengthInsideShortcut: the deep-bucket shortcut for short segments
+// gives what the crossings give, for random segments of up to 6 buckets
+// in and around a blob (the longer ones take the crossings anyway).
+func TestLengthInsideShortcut(t *testing.T) {
+	g, err := Discretise(blob(117.53, 36.70, 600, 3), Options{Resolution: 12, RadiusM: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	inv := func(p pt) orb.Point { return orb.Point{g.proj.lon0 + p.x/g.proj.kx, g.proj.lat0 + p.y/g.proj.ky} }
+	short, deep := 0, 0
+	for range 200000 {
+		a := pt{g.bbox[0] - 100 + rng.Float64()*(g.bbox[2]-g.bbox[0]+200), g.bbox[1] - 100 + rng.Float64()*(g.bbox[3]-g.bbox[1]+200)}
+		l, th := rng.Float64()*6*g.bsize, rng.Float64()*2*math.Pi
+		pa, pb := inv(a), inv(pt{a.x + l*math.Cos(th), a.y + l*math.Sin(th)})
+		total, in := g.LengthInside(pa, pb)
+		// The crossings, from the same projected segment.
+		qa, qb := g.proj.fwd(pa[0], pa[1]), g.proj.fwd(pb[0], pb[1])
+		want := g.lengthInside(qa, qb.x-qa.x, qb.y-qa.y, total)
+		if math.Abs(in-want) > 1e-9*max(total, 1) {
+			t.Fatalf("segment %v–%v (%.1f m): inside %.6f, crossings give %.6f", pa, pb, total, in, want)
+		}
+		if total <= 2*g.bsize {
+			short++
+			if in == 0 || in == total {
+				deep++
+			}
+		}
+	}
+	if short < 50000 || deep < short/2 {
+		t.Errorf("%d short segments, %d wholly on one side: the test does not exercise the shortcut", short, deep)
+	}
+}
+
+// TestLatticeFarCells: sparing far candidates the boundary scan (addCell's
+// last) gives exactly the cells and weights of scanning every candidate.
+func TestLatticeFarCells(t *testing.T) {
+	for seed := range uint64(12) {
+		mp := blob(117.53+float64(seed)*0.02, 36.70, 100+150*float64(seed), seed+20)
+		if seed%3 == 0 { // a hole
+			hole := blob(117.53+float64(seed)*0.02, 36.70, 40+40*float64(seed), seed+40)[0][0]
+			hole.Reverse()
+			mp[0] = append(mp[0], hole)
+		}
+		g, err := Discretise(mp, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.ij == nil {
+			t.Fatalf("blob %d: lattice path not taken", seed)
+		}
+		all := &Grid{Resolution: g.Resolution, RadiusM: g.RadiusM, proj: g.proj, bbox: g.bbox, rings: g.rings, scanEveryCell: true}
+		if !all.discretiseLattice() {
+			t.Fatalf("blob %d: lattice path not taken when scanning every cell", seed)
+		}
+		if !slices.Equal(g.Weights, all.Weights) || !slices.Equal(g.cx, all.cx) || !slices.Equal(g.cy, all.cy) || !slices.Equal(g.ij, all.ij) {
+			t.Errorf("blob %d: %d cells (%.1f m²), scanning every cell %d (%.1f m²)", seed, g.Len(), g.AreaM2, all.Len(), all.AreaM2)
+		}
 	}
 }
 

@@ -151,6 +151,10 @@ func (g *Grid) discretiseLattice() bool {
 	hi := pt{g.bbox[2] + rad, g.bbox[3] + rad}
 	hex := make([]pt, 6)
 	var nbp [6]pt
+	var last *farCell
+	if !g.scanEveryCell {
+		last = &farCell{}
+	}
 	for j := int(jmin) - 2; j <= int(jmax)+2; j++ {
 		for i := int(imin) - 2; i <= int(imax)+2; i++ {
 			fi, fj := float64(i), float64(j)
@@ -167,7 +171,7 @@ func (g *Grid) discretiseLattice() bool {
 				hex[k] = pt{(c.x + a.x + b.x) / 3, (c.y + a.y + b.y) / 3}
 				r = max(r, math.Hypot(hex[k].x-c.x, hex[k].y-c.y))
 			}
-			if g.addCell(c, hex, r, 0) {
+			if g.addCell(c, hex, r, last) {
 				g.ij = append(g.ij, [2]int32{int32(i), int32(j)})
 			}
 		}

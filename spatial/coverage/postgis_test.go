@@ -169,6 +169,18 @@ func BenchmarkCoverage(b *testing.B) {
 		b.ReportMetric(float64(n)*float64(b.N)/(cpuSeconds()-c0), "points/cpu_s")
 		b.ReportMetric(f, "coverage")
 	})
+	b.Run("discretise", func(b *testing.B) {
+		b.ReportAllocs()
+		cells := 0
+		for b.Loop() {
+			grid, err := coverage.Discretise(gridMP, coverage.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			cells = grid.Len()
+		}
+		b.ReportMetric(float64(cells), "cells")
+	})
 	b.Run("h3_with_discretise", func(b *testing.B) {
 		b.ReportAllocs()
 		var f float64
