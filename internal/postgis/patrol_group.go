@@ -9,6 +9,7 @@ import (
 	"github.com/gridd/gridd/internal/auditlog"
 	"github.com/gridd/gridd/internal/patrol"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Group commit of patrol uploads.
@@ -76,13 +77,16 @@ const groupTimeout = 30 * time.Second
 // requests' audit entries, and sets each job's count of new fixes (a fix
 // sent twice in the group counts for the first upload that has it).
 //
-// The INSERT returns nothing: when it stores every fix of the group, as
-// it does unless a phone sends again what was already stored, each job
-// stored all of its own and their days are known. When it stores fewer,
-// the transaction is rolled back and written again with the INSERT
-// returning the fixes it stored. Returning every fix cost PostgreSQL
-// ~15% of its CPU per fix, and gridd a map entry per fix (BENCHMARKS.md,
-// "Patrol intake without RETURNING").
+// The INSERT is a plain one, returning nothing: unless a phone sends
+// again what was already stored, it stores every fix of the group, so
+// each job stored all of its own and their days are known. When a fix
+// was stored before, the INSERT fails on the primary key, and the
+// transaction is rolled back and written again with ON CONFLICT DO
+// NOTHING, returning the fixes it stored. ON CONFLICT looks each fix up
+// in the index before inserting it (and takes a speculative insertion
+// lock), and returning every fix cost a row sent back per fix: together
+// over a fifth of PostgreSQL's CPU per fix (BENCHMARKS.md, "Patrol
+// intake: a plain INSERT").
 func (s *PatrolStore) insertGroup(jobs []*fixJob) error {
 	g := newFixGroup(jobs)
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
@@ -103,7 +107,7 @@ func (s *PatrolStore) insertGroup(jobs []*fixJob) error {
 	return nil
 }
 
-// errResent rolls back a group transaction whose INSERT found fixes
+// errResent rolls back a group transaction whose INSERT met a fix
 // already stored.
 var errResent = errors.New("patrol group: fixes sent again")
 
@@ -188,17 +192,16 @@ func (s *PatrolStore) writeGroup(ctx context.Context, g *fixGroup, returning boo
 	err = s.db.tx(ctx, func(tx pgx.Tx) error {
 		const insert = `
 INSERT INTO patrol_points (worker_id, t, lon, lat, accuracy_m, speed_mps, received_at)
-SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::timestamptz[])
-ON CONFLICT (worker_id, t) DO NOTHING`
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::timestamptz[])`
 		args := []any{g.workers, g.ts, g.lon, g.lat, g.acc, g.spd, g.recv}
 		days := dayMarks{loc: s.Loc}
 		if !returning {
-			tag, err := tx.Exec(ctx, insert, args...)
-			if err != nil {
+			if _, err := tx.Exec(ctx, insert, args...); err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "23505" {
+					return errResent
+				}
 				return err
-			}
-			if tag.RowsAffected() != int64(len(g.ts)) {
-				return errResent
 			}
 			for i, w := range g.workers {
 				g.jobs[g.owner[i]].stored++
@@ -213,7 +216,9 @@ ON CONFLICT (worker_id, t) DO NOTHING`
 			for i, w := range g.workers {
 				at[key{w, g.ts[i].UnixMicro()}] = i
 			}
-			rows, err := tx.Query(ctx, insert+` RETURNING worker_id, t`, args...)
+			rows, err := tx.Query(ctx, insert+`
+ON CONFLICT (worker_id, t) DO NOTHING
+RETURNING worker_id, t`, args...)
 			if err != nil {
 				return err
 			}
