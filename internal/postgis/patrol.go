@@ -254,8 +254,8 @@ ORDER BY worker_id, day`, a.vals...)
 // time has none, since days are never deleted and their grids and visits
 // are written only here, with them. That keeps the first computation of a
 // month's days (a month-end settle) from scanning the day tables per day
-// while they are still growing and unanalysed (BENCHMARKS.md, "The settle
-// job writes days set by set").
+// while they are still growing and unanalysed (BENCHMARKS.md, "The city
+// month: days written set by set, patrol intake by a plain INSERT").
 func (s *PatrolStore) SaveDays(ctx context.Context, days []*patrol.Day, seen []patrol.DirtyDay) error {
 	days = lastPerDay(days)
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {

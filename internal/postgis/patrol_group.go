@@ -84,9 +84,10 @@ const groupTimeout = 30 * time.Second
 // transaction is rolled back and written again with ON CONFLICT DO
 // NOTHING, returning the fixes it stored. ON CONFLICT looks each fix up
 // in the index before inserting it (and takes a speculative insertion
-// lock), and returning every fix cost a row sent back per fix: together
-// over a fifth of PostgreSQL's CPU per fix (BENCHMARKS.md, "Patrol
-// intake: a plain INSERT").
+// lock), and returning every fix sends a row back per fix: without them
+// the city month's intake took a third less of PostgreSQL's CPU
+// (BENCHMARKS.md, "The city month: days written set by set, patrol
+// intake by a plain INSERT").
 func (s *PatrolStore) insertGroup(jobs []*fixJob) error {
 	g := newFixGroup(jobs)
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
