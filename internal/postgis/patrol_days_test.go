@@ -23,10 +23,7 @@ func TestSaveDaysSetBySet(t *testing.T) {
 	db := dbtest.New(t)
 	sh := workday.Shanghai()
 	store := postgis.NewPatrolStore(db, sh)
-	var w int64
-	if err := db.Pool.QueryRow(ctx, `INSERT INTO users (username, name, role, password_hash) VALUES ('gw', 'gw', 'worker', 'x') RETURNING id`).Scan(&w); err != nil {
-		t.Fatal(err)
-	}
+	w := newWorker(t, db, "gw")
 	var cp int64
 	if err := db.Pool.QueryRow(ctx, `INSERT INTO checkpoints (name, geom, frequency, radius_m, created_at, updated_at)
 VALUES ('pond', ST_SetSRID(ST_MakePoint(117.53, 36.70), 4326), 'daily', 30, now(), now()) RETURNING id`).Scan(&cp); err != nil {

@@ -20,10 +20,7 @@ func TestFindFixesDecodesBinary(t *testing.T) {
 	db := dbtest.New(t)
 	sh := workday.Shanghai()
 	store := postgis.NewPatrolStore(db, sh)
-	var w int64
-	if err := db.Pool.QueryRow(ctx, `INSERT INTO users (username, name, role, password_hash) VALUES ('fx', 'fx', 'worker', 'x') RETURNING id`).Scan(&w); err != nil {
-		t.Fatal(err)
-	}
+	w := newWorker(t, db, "fx")
 	base := []time.Time{
 		time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC),
 		time.Date(2000, 1, 1, 0, 0, 0, 1000, time.UTC),

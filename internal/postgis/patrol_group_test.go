@@ -27,12 +27,7 @@ func TestPatrolGroupCommit(t *testing.T) {
 	sh := workday.Shanghai()
 	var workers []int64
 	for i := range 6 {
-		var id int64
-		if err := db.Pool.QueryRow(ctx, `INSERT INTO users (username, name, role, password_hash) VALUES ($1, $1, 'worker', 'x') RETURNING id`,
-			fmt.Sprintf("gw%d", i)).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		workers = append(workers, id)
+		workers = append(workers, newWorker(t, db, fmt.Sprintf("gw%d", i)))
 	}
 	store := postgis.NewPatrolStore(db, sh)
 	store.Group = 1
@@ -191,10 +186,7 @@ func TestPatrolPartitionConcurrentFirstFixes(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.New(t)
 	sh := workday.Shanghai()
-	var worker int64
-	if err := db.Pool.QueryRow(ctx, `INSERT INTO users (username, name, role, password_hash) VALUES ('pw', 'pw', 'worker', 'x') RETURNING id`).Scan(&worker); err != nil {
-		t.Fatal(err)
-	}
+	worker := newWorker(t, db, "pw")
 	stores := []*postgis.PatrolStore{postgis.NewPatrolStore(db, sh), postgis.NewPatrolStore(db, sh)}
 	month := time.Date(2027, 2, 1, 0, 0, 0, 0, sh)
 	start := make(chan struct{})
@@ -221,6 +213,17 @@ func TestPatrolPartitionConcurrentFirstFixes(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM patrol_points_y2027m02`).Scan(&n); err != nil || n != 16 {
 		t.Errorf("the month's partition holds %d fixes (%v); want 16", n, err)
 	}
+}
+
+// newWorker inserts a grid worker with username name and returns its id.
+func newWorker(t *testing.T, db *postgis.DB, name string) int64 {
+	t.Helper()
+	var id int64
+	if err := db.Pool.QueryRow(context.Background(), `INSERT INTO users (username, name, role, password_hash) VALUES ($1, $1, 'worker', 'x') RETURNING id`,
+		name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // queueBehindLock holds a group commit's writer while the rest of the
