@@ -98,7 +98,7 @@ RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
 		if err != nil {
 			return err
 		}
-		days := map[string]bool{}
+		days := dayMarks{loc: s.Loc}
 		for rows.Next() {
 			var t time.Time
 			if err := rows.Scan(&t); err != nil {
@@ -106,13 +106,13 @@ RETURNING t`, workerID, ts, lon, lat, acc, spd, recv)
 				return err
 			}
 			n++
-			days[s.civilDay(t)] = true
+			days.add(workerID, t)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return markDirty(ctx, tx, workerID, days)
+		return days.mark(ctx, tx)
 	})
 	return n, translateFixes(err)
 }
@@ -146,13 +146,6 @@ ON CONFLICT (worker_id, t) DO NOTHING
 RETURNING t`, workerID)
 }
 
-func markDirty(ctx context.Context, tx pgx.Tx, workerID int64, days map[string]bool) error {
-	if len(days) == 0 {
-		return nil
-	}
-	return markDirtyMany(ctx, tx, map[int64]map[string]bool{workerID: days})
-}
-
 // CopyFixes bulk-loads fixes of several workers that are known to be new
 // (the demo loader) and marks their days dirty.
 func (s *PatrolStore) CopyFixes(ctx context.Context, byWorker map[int64][]patrol.Fix) error {
@@ -181,16 +174,13 @@ func (s *PatrolStore) CopyFixes(ctx context.Context, byWorker map[int64][]patrol
 			[]string{"worker_id", "t", "lon", "lat", "accuracy_m", "speed_mps", "received_at"}, pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
+		days := dayMarks{loc: s.Loc}
 		for _, w := range workers {
-			days := map[string]bool{}
 			for _, f := range byWorker[w] {
-				days[s.civilDay(f.T)] = true
-			}
-			if err := markDirty(ctx, tx, w, days); err != nil {
-				return err
+				days.add(w, f.T)
 			}
 		}
-		return nil
+		return days.mark(ctx, tx)
 	})
 	return translateFixes(err)
 }

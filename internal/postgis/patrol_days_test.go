@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/patrol"
-	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/workday"
 )
 
@@ -20,10 +18,8 @@ import (
 // marks seen are cleared (a mark made after the computation stays).
 func TestSaveDaysSetBySet(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.New(t)
+	db, store, w := newPatrolFixture(t, "gw")
 	sh := workday.Shanghai()
-	store := postgis.NewPatrolStore(db, sh)
-	w := newWorker(t, db, "gw")
 	var cp int64
 	if err := db.Pool.QueryRow(ctx, `INSERT INTO checkpoints (name, geom, frequency, radius_m, created_at, updated_at)
 VALUES ('pond', ST_SetSRID(ST_MakePoint(117.53, 36.70), 4326), 'daily', 30, now(), now()) RETURNING id`).Scan(&cp); err != nil {

@@ -5,9 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridd/gridd/internal/dbtest"
 	"github.com/gridd/gridd/internal/patrol"
-	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/workday"
 )
 
@@ -17,10 +15,8 @@ import (
 // fractions of a second either side of zero.
 func TestFindFixesDecodesBinary(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.New(t)
+	db, store, w := newPatrolFixture(t, "fx")
 	sh := workday.Shanghai()
-	store := postgis.NewPatrolStore(db, sh)
-	w := newWorker(t, db, "fx")
 	base := []time.Time{
 		time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC),
 		time.Date(2000, 1, 1, 0, 0, 0, 1000, time.UTC),

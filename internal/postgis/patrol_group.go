@@ -238,10 +238,8 @@ RETURNING worker_id, t`, args...)
 				return err
 			}
 		}
-		if len(days.days) > 0 {
-			if err := markDirtyMany(ctx, tx, days.days); err != nil {
-				return err
-			}
+		if err := days.mark(ctx, tx); err != nil {
+			return err
 		}
 		if len(g.entries) > 0 {
 			written, err = s.db.appendAudit(ctx, tx, s.db.AuditKey, true, g.entries)
@@ -282,6 +280,14 @@ func (m *dayMarks) add(worker int64, t time.Time) {
 		m.days[worker] = ds
 	}
 	ds[m.day] = true
+}
+
+// mark marks the collected days dirty (markDirtyMany), if any.
+func (m *dayMarks) mark(ctx context.Context, tx pgx.Tx) error {
+	if len(m.days) == 0 {
+		return nil
+	}
+	return markDirtyMany(ctx, tx, m.days)
 }
 
 // markDirtyMany marks the days of several workers dirty and notes the

@@ -215,6 +215,14 @@ func TestPatrolPartitionConcurrentFirstFixes(t *testing.T) {
 	}
 }
 
+// newPatrolFixture returns a test database, its patrol store (days in
+// Asia/Shanghai) and a worker with username name.
+func newPatrolFixture(t *testing.T, name string) (*postgis.DB, *postgis.PatrolStore, int64) {
+	t.Helper()
+	db := dbtest.New(t)
+	return db, postgis.NewPatrolStore(db, workday.Shanghai()), newWorker(t, db, name)
+}
+
 // newWorker inserts a grid worker with username name and returns its id.
 func newWorker(t *testing.T, db *postgis.DB, name string) int64 {
 	t.Helper()
