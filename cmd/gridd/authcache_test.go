@@ -250,16 +250,23 @@ func TestAuthWarmReadTouchesNoTable(t *testing.T) {
 }
 
 // xactCommits reads the database's committed transactions once every
-// other backend has reported its own: it closes the pools' connections (a
-// backend flushes its counters when it exits) and waits until they, and
-// earlier readers, are gone. own is the number of transactions the reader
-// ran itself, counted in the next reading (flushed when it exits).
+// other backend has reported its own (flushedStats). own is the number of
+// transactions the reader ran itself, counted in the next reading
+// (flushed when it exits).
 func xactCommits(t testing.TB, dbURL string, pools []*pgxpool.Pool) (n, own int64) {
 	t.Helper()
+	own = flushedStats(t, dbURL, pools, &n, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`)
+	return n, own
+}
+
+// flushedStats reads the statistics of query into dest once every other
+// backend has reported its counters: it closes the pools' connections (a
+// backend flushes its counters when it exits) and waits until they, and
+// earlier readers, are gone. It returns the number of transactions it
+// ran itself.
+func flushedStats(t testing.TB, dbURL string, pools []*pgxpool.Pool, dest any, query string, args ...any) (own int64) {
+	t.Helper()
 	ctx := context.Background()
-	for _, p := range pools {
-		p.Reset()
-	}
 	cfg, err := pgx.ParseConfig(dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -273,6 +280,11 @@ func xactCommits(t testing.TB, dbURL string, pools []*pgxpool.Pool) (n, own int6
 	defer conn.Close(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		// Again each round: a connection opened meanwhile (a notification
+		// sent after an answer) reports only when it is closed.
+		for _, p := range pools {
+			p.Reset()
+		}
 		var busy int
 		own++
 		// The auth listeners stay; they commit nothing after LISTEN.
@@ -284,7 +296,9 @@ WHERE datname = current_database() AND backend_type = 'client backend' AND pid <
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d backends still connected", busy)
+			var q string
+			_ = conn.QueryRow(ctx, `SELECT string_agg(query, ' | ') FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN %'`).Scan(&q)
+			t.Fatalf("%d backends still connected: %s", busy, q)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -292,8 +306,8 @@ WHERE datname = current_database() AND backend_type = 'client backend' AND pid <
 	if _, err := conn.Exec(ctx, `SELECT pg_stat_clear_snapshot()`); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.QueryRow(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+	if err := conn.QueryRow(ctx, query, args...).Scan(dest); err != nil {
 		t.Fatal(err)
 	}
-	return n, own
+	return own
 }

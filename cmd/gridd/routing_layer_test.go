@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gridd/gridd/internal/casework"
+	"github.com/gridd/gridd/internal/dbtest"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
 )
 
 // TestRoutingByRoadSection: the demo's roads exported, two sections given
@@ -165,4 +169,92 @@ func TestRoutingByRoadSection(t *testing.T) {
 			t.Errorf("CLI export at %q: %d features, want %d", c.at, len(got.Features), c.want)
 		}
 	}
+}
+
+// TestRoutingFollowsLayersOfAnotherInstance: intake reads the routing
+// layers' version from memory (the layer revisions an instance holds
+// while it listens): reports read neither the layers nor their
+// revisions while nothing changes; a roads import through instance A
+// still routes the reports taken by instance B by the new layer within a
+// second.
+func TestRoutingFollowsLayersOfAnotherInstance(t *testing.T) {
+	tdb := dbtest.NewDemo(t)
+	dbURL := dbtest.URL(t, tdb)
+	a, _ := newTestAppURL(t, dbURL, nil)
+	ctx := context.Background()
+	admin := a.login("admin")
+	res := a.do("GET", "/api/v1/layers/roads/export", admin, nil, nil)
+	if res.Status != 200 {
+		t.Fatalf("export: %d %s", res.Status, res.Body)
+	}
+	var fc map[string]any
+	res.decode(t, &fc)
+	features := fc["features"].([]any)
+	section := features[0].(map[string]any)
+	coords := section["geometry"].(map[string]any)["coordinates"].([]any)
+	c0, c1 := coords[0].([]any), coords[1].([]any)
+	mid := orb.Point{(c0[0].(float64) + c1[0].(float64)) / 2, (c0[1].(float64) + c1[1].(float64)) / 2}
+	deps, err := a.people.FindDepartments(ctx)
+	if err != nil || len(deps) < 3 {
+		t.Fatalf("departments %v %v", deps, err)
+	}
+	give := func(unit string) {
+		t.Helper()
+		section["properties"].(map[string]any)["unit"] = unit
+		body, _ := json.Marshal(fc)
+		if res := a.do("POST", "/api/v1/layers/roads/import", admin, body, nil); res.Status != 201 {
+			t.Fatalf("import: %d %s", res.Status, res.Body)
+		}
+	}
+	give(deps[1].Code)
+	rules, err := a.cases.Rules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := []*casework.Rule{{Name: "包路段", Category: "01", Predicate: casework.Predicate{Kind: casework.PredResponsible, DistanceM: 30}}}
+	rr = append(rr, rules...)
+	for i, r := range rr {
+		r.Position = i + 1
+	}
+	if res := a.do("PUT", "/api/v1/routing/rules", admin, map[string]any{"rules": rr}, nil); res.Status != 200 {
+		t.Fatalf("rules: %d %s", res.Status, res.Body)
+	}
+
+	b, _ := newTestAppURL(t, dbURL, nil)
+	waitLayersListening(t, b)
+	center := b.login("center")
+	lead := func() string {
+		t.Helper()
+		c := b.report(center, map[string]any{"category": "0102", "description": "路段上报", "lon": mid[0], "lat": mid[1], "source": "hotline_12345"}, nil)
+		if c.Suggestion == nil {
+			return ""
+		}
+		return c.Suggestion.LeadUnit
+	}
+	if got := lead(); got != deps[1].Code {
+		t.Fatalf("a report on the section through B: suggested %q, want %s", got, deps[1].Code)
+	}
+	reads := func() int64 {
+		var n int64
+		flushedStats(t, dbURL, []*pgxpool.Pool{tdb.Pool, a.db.Pool, b.db.Pool}, &n, `SELECT sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::bigint
+FROM pg_stat_user_tables WHERE relname IN ('roads', 'zones', 'layer_revisions')`)
+		return n
+	}
+	before := reads()
+	for range 5 {
+		if got := lead(); got != deps[1].Code {
+			t.Fatalf("a report on the section through B: suggested %q, want %s", got, deps[1].Code)
+		}
+	}
+	if n := reads() - before; n != 0 {
+		t.Errorf("5 reports through B read the routing layers or their revisions %d times; want none", n)
+	}
+	since := time.Now()
+	give(deps[2].Code)
+	within(t, "the section given to another unit on A", since, func() string {
+		if got := lead(); got != deps[2].Code {
+			return "suggesting " + got
+		}
+		return ""
+	})
 }

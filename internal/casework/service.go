@@ -87,22 +87,24 @@ type Store interface {
 	FindClockSettings(ctx context.Context) (ClockSettings, error)
 	SaveClockSettings(ctx context.Context, s ClockSettings) error
 	SaveCalendarYear(ctx context.Context, y workday.Year) error
-	// IntakeFacts answers, in one round trip, what intake needs from the
-	// database: the open cases of the category within RadiusM of the point
-	// reported since Since (duplicate candidates, nearest first), the grid's worker on the day, the routing
-	// layers' version, the idempotency key's case, the next number and the
-	// new case's id.
-	IntakeFacts(ctx context.Context, q IntakeQuery) (IntakeFacts, error)
+	// IntakeFacts answers what intake needs before it writes a report,
+	// without a round trip on the hot path: the routing layers' version and
+	// the new case's id (drawn ahead, so that the request's audit entry,
+	// which names the case, is written with it).
+	IntakeFacts(ctx context.Context) (IntakeFacts, error)
 	// FindIdempotency returns the case created under key and the request
 	// hash it was created with, or NotFound.
 	FindIdempotency(ctx context.Context, userID int64, key string) (caseID int64, hash []byte, err error)
-	// CreateCase numbers and inserts c with its timeline, attaching its
-	// photos (uploads of c.ReporterID not yet attached), in one
-	// transaction; under c.ID when it is set (IntakeFacts.CaseID), else a
-	// new id. With a key it first claims the key: if the key exists
-	// (or a concurrent request holds it) nothing is inserted and the
-	// existing case id and hash are returned with created false.
-	CreateCase(ctx context.Context, c *Case, events []*Event, key *IdemKey) (existingID int64, existingHash []byte, err error)
+	// CreateCase inserts c with its timeline, attaching its photos (uploads
+	// of c.ReporterID not yet attached), in one transaction; under c.ID
+	// when it is set (IntakeFacts.CaseID), else a new id. The write itself
+	// fills in what the case stores but intake decides nothing on (q): its
+	// number (the next of q.NumberMonth, unless c.Number is set), its grid's
+	// worker on q.Day and its duplicate candidates, seeing every case
+	// committed before it. With a key it first claims the key: if the key
+	// exists (or a concurrent request holds it) nothing is inserted and the
+	// existing case id and hash are returned.
+	CreateCase(ctx context.Context, c *Case, events []*Event, key *IdemKey, q IntakeQuery) (existingID int64, existingHash []byte, err error)
 	// PurgeIdempotencyKeys deletes keys created before before.
 	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 	FindCase(ctx context.Context, id int64) (*Case, error)
@@ -151,33 +153,19 @@ type Config struct {
 	IdempotencyKeep time.Duration
 }
 
-// IntakeQuery asks the store for what intake needs.
+// IntakeQuery is what a new case's write looks up for it (CreateCase).
 type IntakeQuery struct {
-	Category string
-	Point    orb.Point
-	RadiusM  float64   // duplicates within this distance...
-	Since    time.Time // ...reported since this instant
-	GridCode string    // the basic grid ("" outside every grid)
-	Day      time.Time // the civil date (00:00 UTC) of the report, for the grid's worker
-	// KeyUser and Key: the idempotency key to look up (Key "" for none).
-	KeyUser int64
-	Key     string
-	// NumberMonth (YYYY-MM) asks for the month's next case number.
+	RadiusM float64   // duplicate candidates: open cases of the category within this distance...
+	Since   time.Time // ...reported since this instant, nearest first
+	Day     time.Time // the civil date (00:00 UTC) of the report, for its grid's worker
+	// NumberMonth (YYYY-MM): the month whose next case number it takes.
 	NumberMonth string
 }
 
-// IntakeFacts is the store's answer to an IntakeQuery.
+// IntakeFacts is the store's answer to what intake needs before the write.
 type IntakeFacts struct {
 	// LayersVersion is the routing layers' version (RoutingLayers.Version).
 	LayersVersion string
-	Duplicates    []int64
-	WorkerID      int64 // the grid's worker on the day (the first by start date), 0 for none
-	// KeyCaseID and KeyHash: the case already created under the key, if any.
-	KeyCaseID int64
-	KeyHash   []byte
-	// Number is the next case number of NumberMonth, when the store could
-	// take it in the same round trip ("" otherwise: CreateCase takes one).
-	Number string
 	// CaseID is the id of the case to create, drawn ahead so that its
 	// audit entry (which names it) can be written with it in one round
 	// trip (0: CreateCase draws one).
@@ -592,26 +580,18 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 		c.GridCode = c.GridChain[n-1]
 	}
 	day := workday.DateOf(at)
-	iq := IntakeQuery{Category: r.Category, Point: pt, RadiusM: s.Config.DuplicateRadiusM,
-		Since: at.Add(-s.Config.DuplicateWindow), GridCode: c.GridCode, Day: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC),
-		NumberMonth: MonthOf(at)}
-	if key != "" {
-		iq.KeyUser, iq.Key = p.User.ID, key
-	}
-	facts, err := s.Store.IntakeFacts(ctx, iq)
+	iq := IntakeQuery{RadiusM: s.Config.DuplicateRadiusM, Since: at.Add(-s.Config.DuplicateWindow),
+		Day: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC), NumberMonth: MonthOf(at)}
+	facts, err := s.Store.IntakeFacts(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	if facts.KeyCaseID != 0 {
-		return s.replay(ctx, facts.KeyCaseID, facts.KeyHash, hash)
-	}
-	c.ID, c.Number = facts.CaseID, facts.Number
-	c.WorkerID = facts.WorkerID
+	c.ID = facts.CaseID
 	layers, err := s.routingLayers(ctx, facts.LayersVersion)
 	if err != nil {
 		return nil, false, err
 	}
-	f, dups := layers.Facts(pt), facts.Duplicates
+	f := layers.Facts(pt)
 	f.Chain = c.GridChain
 	if ex := Route(cat.rules, r.Category, f); ex.Matched != nil {
 		c.SuggestedRuleID = ex.Matched.ID
@@ -620,10 +600,6 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	}
 	if c.SuggestedCo == nil {
 		c.SuggestedCo = []string{}
-	}
-	c.Duplicates = dups
-	if c.Duplicates == nil {
-		c.Duplicates = []int64{}
 	}
 	events := []*Event{{Action: ActReport, ToStatus: StatusReported, ActorID: p.User.ID, ActorName: p.User.Name, At: now,
 		Comment: r.Description, Attachments: c.Photos, Data: map[string]any{"source": r.Source}}}
@@ -650,7 +626,7 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if key != "" {
 		ik = &IdemKey{UserID: p.User.ID, Key: key, Hash: hash}
 	}
-	existing, h, err := s.Store.CreateCase(ctx, c, events, ik)
+	existing, h, err := s.Store.CreateCase(ctx, c, events, ik, iq)
 	if err != nil {
 		return nil, false, err
 	}

@@ -33,10 +33,11 @@ var detailsScale = map[string]string{
 	"province hot spots cover every city; a grid subtree belongs to one city's gridd": "省级热点覆盖全部城市；某一网格范围请在该市的系统中查看",
 	"want a six-digit administrative division code such as 370114; got %q":            "应为六位行政区划代码，例如 370114；收到 %q",
 
-	"audit seal":                                "审计链封存",
-	"audit log ids":                             "审计记录编号",
-	"grid snapshot mark":                        "网格快照标记",
-	"grid snapshot changes":                     "网格快照变更",
-	"want month=YYYY-MM, got %q":                "月份应为 YYYY-MM，收到 %q",
+	"audit seal":                 "审计链封存",
+	"audit log ids":              "审计记录编号",
+	"case ids":                   "案件标识",
+	"grid snapshot mark":         "网格快照标记",
+	"grid snapshot changes":      "网格快照变更",
+	"want month=YYYY-MM, got %q": "月份应为 YYYY-MM，收到 %q",
 	"want this month or an earlier one, got %s": "应为本月或更早的月份，收到 %s",
 }

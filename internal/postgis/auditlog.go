@@ -3,9 +3,7 @@ package postgis
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
@@ -45,54 +43,6 @@ func (s *AuditLogStore) Append(ctx context.Context, es ...*auditlog.Entry) error
 		s.db.noteAudit()
 	}
 	return err
-}
-
-// auditIDs hands out audit entry IDs drawn from the table's sequence in
-// blocks, so that an entry's ID (part of its MAC) costs no round trip.
-// IDs identify entries; the chain's order is the seal order.
-type auditIDs struct {
-	mu   sync.Mutex
-	free []int64
-}
-
-const auditIDBlock = 64
-
-// take returns n IDs, drawing a block on tx (the writer's own
-// transaction: never a second connection from the pool, which writers
-// holding theirs could exhaust) when too few are left. With ifChanged it
-// draws only when tx has changed something, and returns none otherwise:
-// nextval may assign tx an ID, which would make a transaction that changed
-// nothing look changed.
-func (a *auditIDs) take(ctx context.Context, tx interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, n int, ifChanged bool) ([]int64, error) {
-	for {
-		a.mu.Lock()
-		if len(a.free) >= n {
-			ids := slices.Clone(a.free[:n])
-			a.free = a.free[n:]
-			a.mu.Unlock()
-			return ids, nil
-		}
-		a.mu.Unlock()
-		// Drawn without the lock: a writer never waits on another's round
-		// trip to get its IDs.
-		rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, $1)
-WHERE NOT $2 OR txid_current_if_assigned() IS NOT NULL`, max(n, auditIDBlock), ifChanged)
-		if err != nil {
-			return nil, translate(err, "audit log ids")
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return nil, translate(err, "audit log ids")
-		}
-		if len(ids) == 0 {
-			return nil, nil // ifChanged and nothing changed
-		}
-		a.mu.Lock()
-		a.free = append(a.free, ids...)
-		a.mu.Unlock()
-	}
 }
 
 // appendAudit inserts es inside tx, unsealed, each with its MAC: the one

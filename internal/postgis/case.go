@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
@@ -23,6 +24,9 @@ type CaseStore struct {
 	// commit, case_group.go); 0: each report its own.
 	Group int
 	group groupQueue[*caseJob]
+	// numberSeqs holds the months (YYYY-MM) whose number sequence is
+	// known to exist (ensureNumberSeq).
+	numberSeqs sync.Map
 }
 
 var _ casework.Store = (*CaseStore)(nil)
@@ -98,17 +102,17 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
-// CreateCase numbers the case from its month's counter, then writes the
-// case, its timeline, its idempotency key and its photos' attachment in
-// one statement (createCaseSQL): atomic without a transaction's extra
-// round trips, which on a loaded 2-core host cost more than the writes.
+// CreateCase writes the case, its number, worker and duplicates, its
+// timeline, its idempotency key and its photos' attachment in one
+// statement (createCaseSQL): atomic without a transaction's extra round
+// trips, which on a loaded 2-core host cost more than the writes.
 // A request's audit entry goes with it: in the same round trip when the
 // case's id was drawn ahead (c.ID, createWithAudit), else in a transaction
 // (db.tx).
 // A key already used returns its case instead (a concurrent holder of the
 // same key makes this statement fail on the key's primary key once the
 // holder commits; the holder's case is returned then).
-func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*casework.Event, key *casework.IdemKey) (int64, []byte, error) {
+func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*casework.Event, key *casework.IdemKey, q casework.IntakeQuery) (int64, []byte, error) {
 	pauses, err := json.Marshal(c.Pauses)
 	if err != nil {
 		return 0, nil, err
@@ -146,17 +150,16 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	if err != nil {
 		return 0, nil, err
 	}
-	// The number comes first, in a statement of its own (allocateNumber),
-	// unless the caller took it already (IntakeFacts).
-	number := c.Number
-	if number == "" {
-		if number, err = s.allocateNumber(ctx, casework.MonthOf(c.ReportedAt)); err != nil {
+	seq, ok := caseNumberSeq(q.NumberMonth)
+	if !ok {
+		return 0, nil, fmt.Errorf("case number: bad month %q", q.NumberMonth)
+	}
+	if c.Number == "" {
+		if err := s.ensureNumberSeq(ctx, q.NumberMonth, seq); err != nil {
 			return 0, nil, err
 		}
 	}
-	numbered := *c
-	numbered.Number = number
-	published, err := json.Marshal(publishedRows(casework.Published(&numbered, events)))
+	published, err := json.Marshal(publishedRows(casework.Published(c, events)))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -171,13 +174,14 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		photos = []int64{}
 	}
 	var eventIDs []int64
-	args := []any{number, c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
-		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, nullID(c.WorkerID),
-		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, c.Duplicates, string(c.Status),
+	args := []any{nullIfEmpty(c.Number), c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
+		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, q.Day,
+		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, q.RadiusM, string(c.Status),
 		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
 		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published), nullID(c.ID)}
-	scan := func(row pgx.Row) error { return row.Scan(&c.ID, &c.Number, &eventIDs) }
+		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published), nullID(c.ID),
+		q.Since, q.NumberMonth, seq}
+	scan := func(row pgx.Row) error { return row.Scan(&c.ID, &c.Number, &c.WorkerID, &c.Duplicates, &eventIDs) }
 	insert := func(q interface {
 		QueryRow(context.Context, string, ...any) pgx.Row
 	}) error {
@@ -211,6 +215,13 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 		return s.FindIdempotency(ctx, key.UserID, key.Key)
 	case errors.As(err, &pgErr) && pgErr.Code == "P0001" && pgErr.Message == "unknown_upload":
 		return 0, nil, errs.Invalidf("photos", "unknown_upload", "every photo must be an upload id of yours that belongs to no other case (POST /api/v1/uploads)")
+	case errors.As(err, &pgErr) && pgErr.Code == "P0001" && pgErr.Message == "case_numbers_exhausted":
+		return 0, nil, fmt.Errorf("case number: more than 999999 cases in %s", q.NumberMonth)
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01":
+		// The month's number sequence is gone (dropped by hand): the
+		// next report of the month creates it again.
+		s.numberSeqs.Delete(q.NumberMonth)
+		return 0, nil, translate(err, "case number")
 	default:
 		return 0, nil, translate(err, "case")
 	}
@@ -234,32 +245,43 @@ func (s *CaseStore) noteCreated() {
 // idempotency key ($24, $25) is already taken, then (from the new row) its key, its timeline ($28, a
 // JSON array of events in order) and its photos' attachment ($29: every id
 // must be an unattached upload of the reporter, or the whole statement
-// fails with unknown_upload). It returns the case's id, number and event
-// ids; no row when the key was taken. CreateCase notifies the instances
-// after the commit (notifyAfterCommit). The events it publishes ($36, see
-// publishedRows) are written by the same statement, naming the new id.
-// The id is $37 when drawn ahead (IntakeFacts), else the next of the
-// table's sequence.
+// fails with unknown_upload). It looks up, for the new row, what intake
+// decides nothing on: the grid's ($9) worker on the day $11, the duplicate
+// candidates (radius $15, since $38; seeing every case committed before
+// it, and those written earlier in its own transaction) and, unless $1
+// gives it, the number: the next of month $39's sequence $40 (which
+// CreateCase makes sure exists). It returns the case's id, number, worker,
+// duplicates and event ids; no row when the key was taken. CreateCase
+// notifies the instances after the commit (notifyAfterCommit). The events
+// it publishes ($36, see publishedRows) are written by the same statement,
+// naming the new id and number. The id is $37 when drawn ahead
+// (IntakeFacts), else the next of the table's sequence.
 var createCaseSQL = createCaseCTEs + createCaseResult
 
 // createCaseAuditSQL is createCaseSQL that also writes the request's audit
-// entry ($38–$52, auditArgs), only with the case: an entry naming the case
+// entry ($41–$55, auditArgs), only with the case: an entry naming the case
 // (its id drawn ahead) in the case's own statement and transaction.
-var createCaseAuditSQL = createCaseCTEs + `, au AS (` + auditInsertSQL(38) + `
+var createCaseAuditSQL = createCaseCTEs + `, au AS (` + auditInsertSQL(41) + `
 	WHERE EXISTS (SELECT FROM c)
 )` + createCaseResult
 
-const createCaseCTEs = `
+var createCaseCTEs = `
 WITH c AS (
 	INSERT INTO cases (id, number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
 	  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
 	  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at,
 	  review_due, stage, stage_since, warn_at, remind_at, due_at)
-	SELECT coalesce($37, nextval('cases_id_seq')), $1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
-	  $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23,
+	SELECT coalesce($37, nextval('cases_id_seq')),
+	  coalesce($1, (SELECT CASE WHEN n <= 999999 THEN $39 || '-' || lpad(n::text, 6, '0') ELSE gridd_fail('case_numbers_exhausted')::text END
+	                FROM nextval($40::text::regclass) AS n)),
+	  $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
+	  (SELECT user_id FROM grid_assignments
+	   WHERE grid_code = $9 AND grid_role = 'worker' AND valid_from <= $11::date AND (valid_to IS NULL OR valid_to > $11::date)
+	   ORDER BY valid_from, id LIMIT 1),
+	  $12, $13, $14, ARRAY(` + duplicatesQuery("$2", "$5", "$6", "$38", "$15") + `), $16, $17, $18, $19, $20, $21, $22, $23, $23,
 	  $30, $31, $32, $33, $34, $35
 	WHERE $24::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE user_id = $24 AND key = $25)
-	RETURNING id, number
+	RETURNING id, number, coalesce(worker_id, 0) AS worker_id, duplicates
 ), k AS (
 	INSERT INTO idempotency_keys (user_id, key, request_hash, created_at, case_id)
 	SELECT $24, $25, $26, $27, c.id FROM c WHERE $24::bigint IS NOT NULL
@@ -279,33 +301,32 @@ WITH c AS (
 ), v AS (
 	INSERT INTO events (kind, object, object_id, grid_code, unit_codes, user_ids, data)
 	SELECT x.kind, x.object, c.id::text, nullif(x.grid_code, ''), ARRAY(SELECT jsonb_array_elements_text(x.unit_codes)),
-	       ARRAY(SELECT jsonb_array_elements_text(x.user_ids)::bigint), x.data || jsonb_build_object('id', c.id)
+	       ARRAY(SELECT jsonb_array_elements_text(x.user_ids)::bigint), x.data || jsonb_build_object('id', c.id, 'number', c.number)
 	FROM c, ROWS FROM (jsonb_to_recordset($36::jsonb) AS (kind text, object text, grid_code text, unit_codes jsonb, user_ids jsonb, data jsonb))
 	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
 	ORDER BY x.n
 )`
 
 const createCaseResult = `
-SELECT c.id, c.number, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
+SELECT c.id, c.number, c.worker_id, c.duplicates, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
 FROM c
 WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true ELSE gridd_fail('unknown_upload') IS NULL END`
 
-// allocateNumber takes the next YYYY-MM-NNNNNN of month from the month's
-// sequence (case_numbers_YYYYMM), creating it on the month's first case.
-// A sequence hands out numbers without locking anything, so concurrent
-// intakes never wait on each other here; its WAL reaches the disk with the
-// case's own durable commit, so a number is never handed out twice; a
-// number whose case then fails to commit is skipped (numbers may have
-// gaps).
-func (s *CaseStore) allocateNumber(ctx context.Context, month string) (string, error) {
-	seq, ok := caseNumberSeq(month)
-	if !ok {
-		return "", fmt.Errorf("case number: bad month %q", month)
+// ensureNumberSeq makes sure the number sequence seq of month
+// (case_numbers_YYYYMM) exists, creating it on the month's first case;
+// this instance remembers the months it has seen. The write takes the
+// case's number from it (createCaseSQL): a sequence hands out numbers
+// without locking anything, so concurrent intakes never wait on each
+// other there; its WAL reaches the disk with the case's own durable
+// commit, so a number is never handed out twice; a number whose case then
+// fails to commit is skipped (numbers may have gaps).
+func (s *CaseStore) ensureNumberSeq(ctx context.Context, month, seq string) error {
+	if _, ok := s.numberSeqs.Load(month); ok {
+		return nil
 	}
-	var n int64
-	err := s.db.Pool.QueryRow(ctx, `SELECT nextval($1::regclass)`, seq).Scan(&n)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // the month's first case
+	var exists bool
+	err := s.db.Pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, seq).Scan(&exists)
+	if err == nil && !exists {
 		// Not db.tx: the sequence is not the request's change (its audit
 		// entry goes with the case).
 		err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
@@ -322,14 +343,12 @@ SELECT 1 + greatest(
 			_, err := tx.Exec(ctx, `CREATE SEQUENCE IF NOT EXISTS `+pgx.Identifier{seq}.Sanitize()+` START WITH `+strconv.FormatInt(start, 10))
 			return err
 		})
-		if err == nil {
-			err = s.db.Pool.QueryRow(ctx, `SELECT nextval($1::regclass)`, seq).Scan(&n)
-		}
 	}
 	if err != nil {
-		return "", translate(err, "case number")
+		return translate(err, "case number")
 	}
-	return formatCaseNumber(month, n)
+	s.numberSeqs.Store(month, struct{}{})
+	return nil
 }
 
 // caseNumberSeq names the number sequence of month (YYYY-MM).
@@ -338,13 +357,6 @@ func caseNumberSeq(month string) (string, bool) {
 		return "", false
 	}
 	return "case_numbers_" + month[:4] + month[5:], true
-}
-
-func formatCaseNumber(month string, n int64) (string, error) {
-	if n > 999_999 {
-		return "", fmt.Errorf("case number: more than 999999 cases in %s", month)
-	}
-	return fmt.Sprintf("%s-%06d", month, n), nil
 }
 
 // attach links uploads of owner not yet attached to case id.
@@ -536,16 +548,27 @@ func (s *CaseStore) CountCases(ctx context.Context, f casework.CaseFilter) (int,
 	return n, nil
 }
 
-// duplicatesSQL: the bounding-box prefilter (a generous superset of the
-// radius in degrees) lets the planner use the GiST index on geom however
-// many cases were reported recently; ST_DWithin on geography is exact.
-const duplicatesSQL = `
-SELECT id FROM cases
-WHERE category_code = $1 AND status NOT IN ('rejected', 'closed', 'merged') AND reported_at >= $4
-  AND geom && ST_Expand(ST_SetSRID(ST_MakePoint($2, $3), 4326), 1.2 * $5 / (111000 * cos(radians(least(abs($3), 89)))), 1.2 * $5 / 110000)
-  AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $5)
-ORDER BY ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, false), id
+// duplicatesQuery is the duplicate search of a new case: the open cases of
+// the category cat reported since since within radius metres of (lon,
+// lat), nearest first, at most 20 (its arguments name its parameters).
+// The bounding-box prefilter (a generous superset of the radius in
+// degrees) lets the planner use the GiST index cases_open_duplicates
+// however many cases were reported recently; ST_DWithin on geography is
+// exact.
+func duplicatesQuery(cat, lon, lat, since, radius string) string {
+	pt := `ST_SetSRID(ST_MakePoint(` + lon + `, ` + lat + `), 4326)`
+	return `
+SELECT d.id FROM cases d
+WHERE d.category_code = ` + cat + ` AND d.status NOT IN ('rejected', 'closed', 'merged') AND d.reported_at >= ` + since + `
+  AND d.geom && ST_Expand(` + pt + `, 1.2 * ` + radius + ` / (111000 * cos(radians(least(abs(` + lat + `), 89)))), 1.2 * ` + radius + ` / 110000)
+  AND ST_DWithin(d.geom::geography, ` + pt + `::geography, ` + radius + `)
+ORDER BY ST_Distance(d.geom::geography, ` + pt + `::geography, false), d.id
 LIMIT 20`
+}
+
+// duplicatesSQL is duplicatesQuery by itself ($1 category, $2 and $3 the
+// point, $4 since, $5 radius).
+var duplicatesSQL = duplicatesQuery("$1", "$2", "$3", "$4", "$5")
 
 // CaseStores hands out the case store on the layer store's database, so
 // that the demo loader (which receives the layer store) can add its

@@ -84,8 +84,9 @@ func (s *CaseStore) createWithAudit(ctx context.Context, p *auditlog.Pending, c 
 	}
 	s.noteCreated()
 	if e != nil {
+		// No layer_revisions row changes with a case (a busy layer:
+		// noteCreated), so the revisions held in memory stay fresh.
 		s.db.noteAudit()
-		s.db.revs.stale()
 	}
 	return nil
 }
@@ -106,7 +107,8 @@ func (s *CaseStore) committedMeanwhile(job *caseJob, id int64, err error) bool {
 	if job.ctx.Err() != nil {
 		return false // the request has ended: nobody waits for the answer
 	}
-	row := s.db.Pool.QueryRow(job.ctx, `SELECT c.id, c.number, array(SELECT e.id FROM case_events e WHERE e.case_id = c.id ORDER BY e.id)
+	row := s.db.Pool.QueryRow(job.ctx, `SELECT c.id, c.number, coalesce(c.worker_id, 0), c.duplicates,
+  array(SELECT e.id FROM case_events e WHERE e.case_id = c.id ORDER BY e.id)
 FROM cases c WHERE c.id = $1`, id)
 	job.noRows = false
 	return job.scan(row) == nil

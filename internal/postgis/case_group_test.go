@@ -51,23 +51,39 @@ func newCaseReports(t *testing.T, db *postgis.DB, store *postgis.CaseStore) *cas
 	return f
 }
 
-// mk prepares a report (its id and number drawn ahead, IntakeFacts).
+// mk prepares a report (its id drawn ahead, IntakeFacts).
 func (f *caseReports) mk(key string, photos ...int64) *report {
 	ctx := context.Background()
 	pt := orb.Point{117.53, 36.70}
-	facts, err := f.store.IntakeFacts(ctx, casework.IntakeQuery{Category: "0101", Point: pt, RadiusM: 50, Since: f.at.Add(-72 * time.Hour),
-		Day: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), NumberMonth: "2026-12"})
+	facts, err := f.store.IntakeFacts(ctx)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	if facts.CaseID == 0 {
 		f.t.Fatal("IntakeFacts drew no case id")
 	}
-	c := &casework.Case{ID: facts.CaseID, Number: facts.Number, Category: "0101", Description: "group " + key, Source: casework.SourceWorkerApp,
+	c := &casework.Case{ID: facts.CaseID, Category: "0101", Description: "group " + key, Source: casework.SourceWorkerApp,
 		Location: pt, ReportedAt: f.at, ReporterID: f.reporter, Status: casework.StatusReported, Version: 1, CreatedAt: f.at, UpdatedAt: f.at,
 		Photos: photos, GridChain: []string{}, SuggestedCo: []string{}, Duplicates: []int64{}}
 	return &report{key: key, photos: photos, c: c,
 		p: auditlog.NewPending(&auditlog.Entry{At: f.at, Action: auditlog.ActionWrite, Actor: "center", Route: "/api/v1/cases"}, nil)}
+}
+
+// query is what the reports' writes look up: duplicates within 50 m in
+// the 72 hours before, the worker and the number of their day.
+func (f *caseReports) query() casework.IntakeQuery {
+	return casework.IntakeQuery{RadiusM: 50, Since: f.at.Add(-72 * time.Hour), Day: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), NumberMonth: "2026-12"}
+}
+
+// create writes r's case, its write looking up q.
+func (f *caseReports) create(r *report, q casework.IntakeQuery) {
+	ev := []*casework.Event{{Action: casework.ActReport, ToStatus: casework.StatusReported, ActorID: f.reporter, ActorName: "center", At: f.at,
+		Comment: r.c.Description, Attachments: r.photos, Data: map[string]any{}}}
+	var key *casework.IdemKey
+	if r.key != "" {
+		key = &casework.IdemKey{UserID: f.reporter, Key: r.key, Hash: []byte(r.key)}
+	}
+	r.existing, _, r.err = f.store.CreateCase(auditlog.WithPending(context.Background(), r.p), r.c, ev, key, q)
 }
 
 // send creates the reports' cases concurrently.
@@ -77,13 +93,7 @@ func (f *caseReports) send(rs []*report) *sync.WaitGroup {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := []*casework.Event{{Action: casework.ActReport, ToStatus: casework.StatusReported, ActorID: f.reporter, ActorName: "center", At: f.at,
-				Comment: r.c.Description, Attachments: r.photos, Data: map[string]any{}}}
-			var key *casework.IdemKey
-			if r.key != "" {
-				key = &casework.IdemKey{UserID: f.reporter, Key: r.key, Hash: []byte(r.key)}
-			}
-			r.existing, _, r.err = f.store.CreateCase(auditlog.WithPending(context.Background(), r.p), r.c, ev, key)
+			f.create(r, f.query())
 		}()
 	}
 	return &wg

@@ -42,7 +42,8 @@ type DB struct {
 
 	revs        revisionCache    // layer revisions while listening (ListenLayers)
 	standbyRevs standbyRevisions // layer revisions as the read replica has them
-	auditIDs    auditIDs         // audit entry IDs drawn ahead
+	auditIDs    idBlock          // audit entry IDs drawn ahead
+	caseIDs     idBlock          // case IDs drawn ahead (intake)
 	notes       notifier         // notifications sent after commit (notifyAfterCommit)
 	// auditWritten wakes this instance's audit sealer (RunSealer) after
 	// a commit with audit entries.
@@ -64,7 +65,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{Pool: pool, Now: time.Now, auditWritten: make(chan struct{}, 1)}, nil
+	return &DB{Pool: pool, Now: time.Now, auditWritten: make(chan struct{}, 1),
+		auditIDs: idBlock{table: "audit_log", what: "audit log ids"}, caseIDs: idBlock{table: "cases", what: "case ids"}}, nil
 }
 
 // poolConfig is the pool configuration of cfg: statement timeout, no JIT,

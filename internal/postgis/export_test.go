@@ -32,7 +32,7 @@ func InsertEventForTest(ctx context.Context, db *DB, e events.Event, commit bool
 }
 
 // DuplicatesSQLForTest is the duplicate search of case intake.
-const DuplicatesSQLForTest = duplicatesSQL
+var DuplicatesSQLForTest = duplicatesSQL
 
 // GridSnapshotOneQuerySQLForTest is the grids snapshot query of before:
 // one query that aggregates the day's workers per grid, joins the counts

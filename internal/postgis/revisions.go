@@ -190,11 +190,12 @@ func (db *DB) revisions(ctx context.Context) (map[string]string, error) {
 	return db.revs.keep(gen, out), nil
 }
 
+// revisionTokenSQL is a layer_revisions row's token.
+const revisionTokenSQL = `revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text`
+
 // readRevisions reads the layer_revisions tokens.
 func readRevisions(ctx context.Context, pool *pgxpool.Pool) (map[string]string, error) {
-	rows, err := pool.Query(ctx, `
-SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text
-FROM layer_revisions`)
+	rows, err := pool.Query(ctx, `SELECT layer, `+revisionTokenSQL+` FROM layer_revisions`)
 	if err != nil {
 		return nil, translate(err, "layer revisions")
 	}

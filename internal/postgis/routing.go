@@ -2,12 +2,11 @@ package postgis
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 )
 
@@ -69,18 +68,36 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 	})
 }
 
-// routingVersionSQL is the version of the routing layers: their
-// layer_revisions entries (the timestamps keep it distinct across a
-// rebuilt database).
-const routingVersionSQL = `
-SELECT string_agg(layer || '=' || revision || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint, ',' ORDER BY layer)
-FROM layer_revisions WHERE layer IN ('zones', 'roads')`
+// routingLayerNames are the layers routing reads (sorted): their
+// layer_revisions tokens make its version.
+var routingLayerNames = []string{"roads", "zones"}
 
-// RoutingVersion returns the version of the zones and roads.
+// routingVersion is the routing layers' version in tokens (revisions).
+func routingVersion(tokens map[string]string) string {
+	var b strings.Builder
+	for _, l := range routingLayerNames {
+		t, ok := tokens[l]
+		if !ok {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(l + "=" + t)
+	}
+	return b.String()
+}
+
+// RoutingVersion returns the version of the zones and roads: from the
+// layer revisions held in memory while this instance listens for their
+// changes (revisions), so that intake reads no table for it. A change made
+// on another instance is seen once its notification arrives.
 func (s *CaseStore) RoutingVersion(ctx context.Context) (string, error) {
-	var v string
-	err := s.db.Pool.QueryRow(ctx, routingVersionSQL).Scan(&v)
-	return v, translate(err, "routing layers")
+	tokens, err := s.db.revisions(ctx)
+	if err != nil {
+		return "", err
+	}
+	return routingVersion(tokens), nil
 }
 
 // RoutingLayers reads the zones and roads and their version in one
@@ -88,10 +105,17 @@ func (s *CaseStore) RoutingVersion(ctx context.Context) (string, error) {
 func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers, error) {
 	l := &casework.RoutingLayers{}
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, routingVersionSQL).Scan(&l.Version); err != nil {
+		rows, err := tx.Query(ctx, `SELECT layer, `+revisionTokenSQL+` FROM layer_revisions WHERE layer = ANY($1)`, routingLayerNames)
+		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT code, name, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
+		tokens := map[string]string{}
+		var layer, token string
+		if _, err := pgx.ForEachRow(rows, []any{&layer, &token}, func() error { tokens[layer] = token; return nil }); err != nil {
+			return err
+		}
+		l.Version = routingVersion(tokens)
+		rows, err = tx.Query(ctx, `SELECT code, name, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
 		if err != nil {
 			return err
 		}
@@ -169,63 +193,18 @@ ON CONFLICT (code) DO UPDATE SET name = $3, name_en = $4, points = $5, accept_da
 	return translate(err, "category "+c.Code)
 }
 
-// IntakeFacts batches the routing layers' version, the duplicate search, the
-// grid's worker on the day, the idempotency key's case, the new case's id
-// and the next case number into one round trip.
-func (s *CaseStore) IntakeFacts(ctx context.Context, q casework.IntakeQuery) (casework.IntakeFacts, error) {
-	out := casework.IntakeFacts{}
-	p := q.Point
-	b := &pgx.Batch{}
-	b.Queue(routingVersionSQL).QueryRow(func(row pgx.Row) error { return row.Scan(&out.LayersVersion) })
-	b.Queue(duplicatesSQL, q.Category, p[0], p[1], q.Since, q.RadiusM).Query(func(rows pgx.Rows) error {
-		var err error
-		out.Duplicates, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-		return err
-	})
-	if q.GridCode != "" {
-		// As people.FindAssignments orders them: the first worker by start.
-		b.Queue(`
-SELECT user_id FROM grid_assignments
-WHERE grid_code = $1 AND grid_role = 'worker' AND valid_from <= $2::date AND (valid_to IS NULL OR valid_to > $2::date)
-ORDER BY valid_from, id LIMIT 1`, q.GridCode, q.Day).Query(func(rows pgx.Rows) error {
-			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-			if len(ids) > 0 {
-				out.WorkerID = ids[0]
-			}
-			return err
-		})
-	}
-	if q.Key != "" {
-		b.Queue(`SELECT coalesce(case_id, 0), request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`, q.KeyUser, q.Key).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					if err := rows.Scan(&out.KeyCaseID, &out.KeyHash); err != nil {
-						return err
-					}
-				}
-				return rows.Err()
-			})
-	}
-	b.Queue(`SELECT nextval('cases_id_seq')`).QueryRow(func(row pgx.Row) error { return row.Scan(&out.CaseID) })
-	var n int64
-	if seq, ok := caseNumberSeq(q.NumberMonth); ok {
-		b.Queue(`SELECT nextval($1::regclass)`, seq).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
-	}
-	err := s.db.Pool.SendBatch(ctx, b).Close()
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" && q.NumberMonth != "" {
-		// The month's first case: its number sequence does not exist yet;
-		// ask again without it (CreateCase creates it).
-		q.NumberMonth = ""
-		return s.IntakeFacts(ctx, q)
-	}
+// IntakeFacts gives the routing layers' version (RoutingVersion) and the
+// new case's id, drawn in blocks (idBlock): no round trip on the hot path.
+// What the case stores but intake decides nothing on (duplicates, the
+// grid's worker, the number) its write looks up (CreateCase).
+func (s *CaseStore) IntakeFacts(ctx context.Context) (casework.IntakeFacts, error) {
+	v, err := s.RoutingVersion(ctx)
 	if err != nil {
-		return out, translate(err, "intake facts")
+		return casework.IntakeFacts{}, err
 	}
-	if n > 0 {
-		if out.Number, err = formatCaseNumber(q.NumberMonth, n); err != nil {
-			return out, err
-		}
+	ids, err := s.db.caseIDs.take(ctx, s.db.Pool, 1, false)
+	if err != nil {
+		return casework.IntakeFacts{}, err
 	}
-	return out, nil
+	return casework.IntakeFacts{LayersVersion: v, CaseID: ids[0]}, nil
 }
