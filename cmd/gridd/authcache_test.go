@@ -286,19 +286,18 @@ func flushedStats(t testing.TB, dbURL string, pools []*pgxpool.Pool, dest any, q
 			p.Reset()
 		}
 		var busy int
+		var queries string
 		own++
 		// The auth listeners stay; they commit nothing after LISTEN.
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN %'`).Scan(&busy); err != nil {
+		if err := conn.QueryRow(ctx, `SELECT count(*), coalesce(string_agg(query, ' | '), '') FROM pg_stat_activity
+WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN %'`).Scan(&busy, &queries); err != nil {
 			t.Fatal(err)
 		}
 		if busy == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			var q string
-			_ = conn.QueryRow(ctx, `SELECT string_agg(query, ' | ') FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN %'`).Scan(&q)
-			t.Fatalf("%d backends still connected: %s", busy, q)
+			t.Fatalf("%d backends still connected, last: %s", busy, queries)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -134,18 +134,14 @@ func newFixGroup(jobs []*fixJob) *fixGroup {
 	g := &fixGroup{jobs: jobs, owner: make([]int, 0, n), workers: make([]int64, 0, n), ts: make([]time.Time, 0, n),
 		recv: make([]time.Time, 0, n), lon: make([]float64, 0, n), lat: make([]float64, 0, n),
 		acc: make([]float32, 0, n), spd: make([]float32, 0, n)}
-	type key struct {
-		worker int64
-		t      int64
-	}
-	var seen map[key]bool
+	var seen map[fixKey]bool
 	if mayRepeat(jobs) {
-		seen = make(map[key]bool, n)
+		seen = make(map[fixKey]bool, n)
 	}
 	for i, j := range jobs {
 		for _, f := range j.fixes {
 			if seen != nil {
-				k := key{j.workerID, f.T.UnixMicro()}
+				k := fixKey{j.workerID, f.T.UnixMicro()}
 				if seen[k] {
 					continue
 				}
@@ -163,6 +159,10 @@ func newFixGroup(jobs []*fixJob) *fixGroup {
 	}
 	return g
 }
+
+// fixKey is a fix's primary key: its worker and time (microseconds, as
+// stored).
+type fixKey struct{ worker, t int64 }
 
 // mayRepeat reports whether a fix may occur twice among jobs: a worker
 // with two uploads in the group, or an upload whose times do not
@@ -209,13 +209,9 @@ SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::float8[]
 				days.add(w, g.ts[i])
 			}
 		} else {
-			type key struct {
-				worker int64
-				t      int64
-			}
-			at := make(map[key]int, len(g.ts))
+			at := make(map[fixKey]int, len(g.ts))
 			for i, w := range g.workers {
-				at[key{w, g.ts[i].UnixMicro()}] = i
+				at[fixKey{w, g.ts[i].UnixMicro()}] = i
 			}
 			rows, err := tx.Query(ctx, insert+`
 ON CONFLICT (worker_id, t) DO NOTHING
@@ -230,7 +226,7 @@ RETURNING worker_id, t`, args...)
 					rows.Close()
 					return err
 				}
-				g.jobs[g.owner[at[key{w, t.UnixMicro()}]]].stored++
+				g.jobs[g.owner[at[fixKey{w, t.UnixMicro()}]]].stored++
 				days.add(w, t)
 			}
 			rows.Close()

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // layersChannel carries a layer's name whenever it changes: a change of a
@@ -190,12 +189,14 @@ func (db *DB) revisions(ctx context.Context) (map[string]string, error) {
 	return db.revs.keep(gen, out), nil
 }
 
-// revisionTokenSQL is a layer_revisions row's token.
-const revisionTokenSQL = `revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text`
-
-// readRevisions reads the layer_revisions tokens.
-func readRevisions(ctx context.Context, pool *pgxpool.Pool) (map[string]string, error) {
-	rows, err := pool.Query(ctx, `SELECT layer, `+revisionTokenSQL+` FROM layer_revisions`)
+// readRevisions reads the layer_revisions tokens, on a pool or in a
+// transaction.
+func readRevisions(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}) (map[string]string, error) {
+	rows, err := q.Query(ctx, `
+SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text
+FROM layer_revisions`)
 	if err != nil {
 		return nil, translate(err, "layer revisions")
 	}

@@ -105,17 +105,12 @@ func (s *CaseStore) RoutingVersion(ctx context.Context) (string, error) {
 func (s *CaseStore) RoutingLayers(ctx context.Context) (*casework.RoutingLayers, error) {
 	l := &casework.RoutingLayers{}
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT layer, `+revisionTokenSQL+` FROM layer_revisions WHERE layer = ANY($1)`, routingLayerNames)
+		tokens, err := readRevisions(ctx, tx)
 		if err != nil {
 			return err
 		}
-		tokens := map[string]string{}
-		var layer, token string
-		if _, err := pgx.ForEachRow(rows, []any{&layer, &token}, func() error { tokens[layer] = token; return nil }); err != nil {
-			return err
-		}
 		l.Version = routingVersion(tokens)
-		rows, err = tx.Query(ctx, `SELECT code, name, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
+		rows, err := tx.Query(ctx, `SELECT code, name, coalesce(unit_code, ''), ST_AsEWKB(geom) FROM zones ORDER BY code`)
 		if err != nil {
 			return err
 		}
