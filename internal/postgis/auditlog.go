@@ -68,16 +68,17 @@ var appendAuditSQL = auditInsertSQL(1) + `
 WHERE NOT $16 OR txid_current_if_assigned() IS NOT NULL`
 
 // auditInsertSQL inserts the entries of auditArgs, given as the 15
-// parameters from $first on.
+// parameters from $first on; a WHERE added after it names them ae.
 func auditInsertSQL(first int) string {
 	types := []string{"bigint", "timestamptz", "bigint", "text", "text", "text", "text", "text", "text", "int", "text", "text", "text", "text", "bytea"}
 	params := make([]string, len(types))
 	for i, t := range types {
 		params[i] = fmt.Sprintf("$%d::%s[]", first+i, t)
 	}
+	const columns = `id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, mac`
 	return `
-INSERT INTO audit_log (id, at, actor_id, actor, role, action, method, route, path, status, request_id, object, grid_code, reason, mac)
-SELECT * FROM unnest(` + strings.Join(params, ", ") + `)`
+INSERT INTO audit_log (` + columns + `)
+SELECT * FROM unnest(` + strings.Join(params, ", ") + `) AS ae(` + columns + `)`
 }
 
 // auditArgs gives es their ids and MACs and returns auditInsertSQL's 15

@@ -12,7 +12,7 @@ import (
 // breakingProxy forwards PostgreSQL connections (sslmode=disable) to a
 // server and can lose an answer: armed with n, it closes the first
 // connection whose server response (the messages up to ReadyForQuery)
-// holds at least n CommandComplete messages, instead of forwarding it.
+// holds at least n rows (DataRow messages), instead of forwarding it.
 // The server has then run, and committed, what the client never hears of:
 // the broken connection after a commit.
 type breakingProxy struct {
@@ -41,7 +41,7 @@ func newBreakingProxy(t *testing.T, dbURL string) (*breakingProxy, string) {
 	return p, u.String()
 }
 
-// arm makes the proxy lose the next response with n or more commands.
+// arm makes the proxy lose the next response with n or more rows.
 func (p *breakingProxy) arm(n int) { p.armed.Store(int32(n)) }
 
 func (p *breakingProxy) serve() {
@@ -68,7 +68,7 @@ func (p *breakingProxy) answer(c, s net.Conn) {
 	defer c.Close()
 	defer s.Close()
 	var resp []byte
-	commands := 0
+	rows := 0
 	head := make([]byte, 5)
 	for {
 		if _, err := io.ReadFull(s, head); err != nil {
@@ -80,17 +80,17 @@ func (p *breakingProxy) answer(c, s net.Conn) {
 		}
 		resp = append(append(resp, head...), body...)
 		switch head[0] {
-		case 'C':
-			commands++
+		case 'D':
+			rows++
 		case 'Z':
-			if n := p.armed.Load(); n > 0 && commands >= int(n) && p.armed.CompareAndSwap(n, 0) {
+			if n := p.armed.Load(); n > 0 && rows >= int(n) && p.armed.CompareAndSwap(n, 0) {
 				p.broken.Add(1)
 				return
 			}
 			if _, err := c.Write(resp); err != nil {
 				return
 			}
-			resp, commands = resp[:0], 0
+			resp, rows = resp[:0], 0
 		}
 	}
 }

@@ -104,105 +104,49 @@ func nullID(id int64) *int64 {
 
 // CreateCase writes the case, its number, worker and duplicates, its
 // timeline, its idempotency key and its photos' attachment in one
-// statement (createCaseSQL): atomic without a transaction's extra round
+// statement (createCasesSQL): atomic without a transaction's extra round
 // trips, which on a loaded 2-core host cost more than the writes.
-// A request's audit entry goes with it: in the same round trip when the
+// A request's audit entry goes with it: in the same statement when the
 // case's id was drawn ahead (c.ID, createWithAudit), else in a transaction
 // (db.tx).
 // A key already used returns its case instead (a concurrent holder of the
 // same key makes this statement fail on the key's primary key once the
 // holder commits; the holder's case is returned then).
 func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*casework.Event, key *casework.IdemKey, q casework.IntakeQuery) (int64, []byte, error) {
-	pauses, err := json.Marshal(c.Pauses)
+	row, err := newCaseRow(c, events, key, q, s.db.Now())
 	if err != nil {
 		return 0, nil, err
-	}
-	if c.Pauses == nil {
-		pauses = []byte("[]")
-	}
-	type eventRow struct {
-		Action      string          `json:"action"`
-		From        string          `json:"from_status"`
-		To          string          `json:"to_status"`
-		ActorID     *int64          `json:"actor_id"`
-		ActorName   string          `json:"actor_name"`
-		At          time.Time       `json:"at"`
-		Comment     string          `json:"comment"`
-		Attachments []int64         `json:"attachments"`
-		Data        json.RawMessage `json:"data"`
-	}
-	rows := make([]eventRow, len(events))
-	for i, e := range events {
-		data, err := json.Marshal(e.Data)
-		if err != nil {
-			return 0, nil, err
-		}
-		if e.Data == nil {
-			data = []byte("{}")
-		}
-		att := e.Attachments
-		if att == nil {
-			att = []int64{}
-		}
-		rows[i] = eventRow{string(e.Action), string(e.FromStatus), string(e.ToStatus), nullID(e.ActorID), e.ActorName, e.At, e.Comment, att, data}
-	}
-	evJSON, err := json.Marshal(rows)
-	if err != nil {
-		return 0, nil, err
-	}
-	seq, ok := caseNumberSeq(q.NumberMonth)
-	if !ok {
-		return 0, nil, fmt.Errorf("case number: bad month %q", q.NumberMonth)
 	}
 	if c.Number == "" {
-		if err := s.ensureNumberSeq(ctx, q.NumberMonth, seq); err != nil {
+		if err := s.ensureNumberSeq(ctx, q.NumberMonth, row.Seq); err != nil {
 			return 0, nil, err
 		}
 	}
-	published, err := json.Marshal(publishedRows(casework.Published(c, events)))
-	if err != nil {
-		return 0, nil, err
-	}
-	var keyUser *int64
-	var keyText *string
-	var keyHash []byte
-	if key != nil {
-		keyUser, keyText, keyHash = &key.UserID, &key.Key, key.Hash
-	}
-	photos := c.Photos
-	if photos == nil {
-		photos = []int64{}
-	}
-	var eventIDs []int64
-	args := []any{nullIfEmpty(c.Number), c.Category, c.Description, string(c.Source), c.Location[0], c.Location[1],
-		c.ReportedAt, c.ReporterID, nullIfEmpty(c.GridCode), c.GridChain, q.Day,
-		nullID(c.SuggestedRuleID), nullIfEmpty(c.SuggestedLead), c.SuggestedCo, q.RadiusM, string(c.Status),
-		c.ResolvedOnSite, c.AcceptedAt, c.HandledAt, c.ClosedAt, c.HandledOnTime, pauses, c.CreatedAt,
-		keyUser, keyText, keyHash, s.db.Now(), string(evJSON), photos,
-		c.ReviewDue, nullIfEmpty(string(c.Stage)), c.StageSince, c.WarnAt, c.RemindAt, c.DueAt, string(published), nullID(c.ID),
-		q.Since, q.NumberMonth, seq}
-	scan := func(row pgx.Row) error { return row.Scan(&c.ID, &c.Number, &c.WorkerID, &c.Duplicates, &eventIDs) }
-	insert := func(q interface {
-		QueryRow(context.Context, string, ...any) pgx.Row
-	}) error {
-		return scan(q.QueryRow(ctx, createCaseSQL, args...))
+	var out caseResult
+	row.out = &out
+	one := func(q querier) error {
+		written, err := s.writeCases(ctx, q, []*caseRow{row})
+		if err == nil && !written[0] {
+			err = pgx.ErrNoRows
+		}
+		return err
 	}
 	if p := auditlog.PendingFrom(ctx); p != nil && c.ID != 0 {
-		err = s.createWithAudit(ctx, p, c, args, scan)
+		err = s.createWithAudit(ctx, p, c, row)
 	} else if p != nil {
 		// A request's case commits with its audit entry (db.tx).
 		err = s.db.tx(ctx, func(tx pgx.Tx) error {
-			if err := insert(tx); err != nil {
+			if err := one(tx); err != nil {
 				return err
 			}
-			auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(c.ID, 10), c.GridCode)
+			auditlog.NoteObject(ctx, "case:"+strconv.FormatInt(out.ID, 10), c.GridCode)
 			if err := notifyAfterCommit(ctx, tx, eventsChannel, ""); err != nil {
 				return err
 			}
 			return notifyLayer(ctx, tx, "cases")
 		})
 	} else {
-		if err = insert(s.db.Pool); err == nil {
+		if err = one(s.db.Pool); err == nil {
 			s.noteCreated()
 		}
 	}
@@ -225,13 +169,86 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	default:
 		return 0, nil, translate(err, "case")
 	}
+	c.ID, c.Number, c.WorkerID, c.Duplicates = out.ID, out.Number, out.WorkerID, out.Duplicates
 	for i, e := range events {
 		e.CaseID = c.ID
-		if i < len(eventIDs) {
-			e.ID = eventIDs[i]
+		if i < len(out.EventIDs) {
+			e.ID = out.EventIDs[i]
 		}
 	}
 	return 0, nil, nil
+}
+
+// newCaseRow is the report of c (its timeline events, its key, what its
+// write looks up q) as createCasesSQL reads it; now is its key's time.
+func newCaseRow(c *casework.Case, events []*casework.Event, key *casework.IdemKey, q casework.IntakeQuery, now time.Time) (*caseRow, error) {
+	seq, ok := caseNumberSeq(q.NumberMonth)
+	if !ok {
+		return nil, fmt.Errorf("case number: bad month %q", q.NumberMonth)
+	}
+	pauses, err := json.Marshal(c.Pauses)
+	if err != nil {
+		return nil, err
+	}
+	if c.Pauses == nil {
+		pauses = []byte("[]")
+	}
+	type eventRow struct {
+		Action      string          `json:"action"`
+		From        string          `json:"from_status"`
+		To          string          `json:"to_status"`
+		ActorID     *int64          `json:"actor_id"`
+		ActorName   string          `json:"actor_name"`
+		At          time.Time       `json:"at"`
+		Comment     string          `json:"comment"`
+		Attachments []int64         `json:"attachments"`
+		Data        json.RawMessage `json:"data"`
+	}
+	rows := make([]eventRow, len(events))
+	for i, e := range events {
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return nil, err
+		}
+		if e.Data == nil {
+			data = []byte("{}")
+		}
+		att := e.Attachments
+		if att == nil {
+			att = []int64{}
+		}
+		rows[i] = eventRow{string(e.Action), string(e.FromStatus), string(e.ToStatus), nullID(e.ActorID), e.ActorName, *usec(&e.At), e.Comment, att, data}
+	}
+	evJSON, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	published, err := json.Marshal(publishedRows(casework.Published(c, events)))
+	if err != nil {
+		return nil, err
+	}
+	r := &caseRow{ID: nullID(c.ID), Number: nullIfEmpty(c.Number), Category: c.Category, Description: c.Description,
+		Source: string(c.Source), Lon: c.Location[0], Lat: c.Location[1], ReportedAt: *usec(&c.ReportedAt), ReporterID: c.ReporterID,
+		GridCode: nullIfEmpty(c.GridCode), GridChain: c.GridChain, Day: q.Day.Format(time.DateOnly),
+		RuleID: nullID(c.SuggestedRuleID), Lead: nullIfEmpty(c.SuggestedLead), Co: c.SuggestedCo,
+		RadiusM: q.RadiusM, Since: *usec(&q.Since), Status: string(c.Status), OnSite: c.ResolvedOnSite,
+		AcceptedAt: usec(c.AcceptedAt), HandledAt: usec(c.HandledAt), ClosedAt: usec(c.ClosedAt), OnTime: c.HandledOnTime,
+		Pauses: pauses, CreatedAt: *usec(&c.CreatedAt), ReviewDue: usec(c.ReviewDue), Stage: nullIfEmpty(string(c.Stage)),
+		StageSince: usec(c.StageSince), WarnAt: usec(c.WarnAt), RemindAt: usec(c.RemindAt), DueAt: usec(c.DueAt),
+		KeyAt: *usec(&now), Events: evJSON, Photos: c.Photos, Published: published, Month: q.NumberMonth, Seq: seq}
+	if r.GridChain == nil {
+		r.GridChain = []string{}
+	}
+	if r.Co == nil {
+		r.Co = []string{}
+	}
+	if r.Photos == nil {
+		r.Photos = []int64{}
+	}
+	if key != nil {
+		r.KeyUser, r.Key, r.KeyHash = &key.UserID, &key.Key, byteaInput(key.Hash)
+	}
+	return r, nil
 }
 
 // noteCreated tells this instance's layer revisions and every instance
@@ -241,81 +258,10 @@ func (s *CaseStore) noteCreated() {
 	s.db.notes.send(s.db, []note{{layersChannel, "cases"}, {eventsChannel, ""}})
 }
 
-// createCaseSQL inserts a case (its stage clock in $30–$35) unless its
-// idempotency key ($24, $25) is already taken, then (from the new row) its key, its timeline ($28, a
-// JSON array of events in order) and its photos' attachment ($29: every id
-// must be an unattached upload of the reporter, or the whole statement
-// fails with unknown_upload). It looks up, for the new row, what intake
-// decides nothing on: the grid's ($9) worker on the day $11, the duplicate
-// candidates (radius $15, since $38; seeing every case committed before
-// it, and those written earlier in its own transaction) and, unless $1
-// gives it, the number: the next of month $39's sequence $40 (which
-// CreateCase makes sure exists). It returns the case's id, number, worker,
-// duplicates and event ids; no row when the key was taken. CreateCase
-// notifies the instances after the commit (notifyAfterCommit). The events
-// it publishes ($36, see publishedRows) are written by the same statement,
-// naming the new id and number. The id is $37 when drawn ahead
-// (IntakeFacts), else the next of the table's sequence.
-var createCaseSQL = createCaseCTEs + createCaseResult
-
-// createCaseAuditSQL is createCaseSQL that also writes the request's audit
-// entry ($41–$55, auditArgs), only with the case: an entry naming the case
-// (its id drawn ahead) in the case's own statement and transaction.
-var createCaseAuditSQL = createCaseCTEs + `, au AS (` + auditInsertSQL(41) + `
-	WHERE EXISTS (SELECT FROM c)
-)` + createCaseResult
-
-var createCaseCTEs = `
-WITH c AS (
-	INSERT INTO cases (id, number, category_code, description, source, geom, reported_at, reporter_id, grid_code, grid_chain,
-	  worker_id, suggested_rule_id, suggested_lead, suggested_co, duplicates, status, resolved_on_site,
-	  accepted_at, handled_at, closed_at, handled_on_time, pauses, created_at, updated_at,
-	  review_due, stage, stage_since, warn_at, remind_at, due_at)
-	SELECT coalesce($37, nextval('cases_id_seq')),
-	  coalesce($1, (SELECT CASE WHEN n <= 999999 THEN $39 || '-' || lpad(n::text, 6, '0') ELSE gridd_fail('case_numbers_exhausted')::text END
-	                FROM nextval($40::text::regclass) AS n)),
-	  $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8, $9, $10,
-	  (SELECT user_id FROM grid_assignments
-	   WHERE grid_code = $9 AND grid_role = 'worker' AND valid_from <= $11::date AND (valid_to IS NULL OR valid_to > $11::date)
-	   ORDER BY valid_from, id LIMIT 1),
-	  $12, $13, $14, ARRAY(` + duplicatesQuery("$2", "$5", "$6", "$38", "$15") + `), $16, $17, $18, $19, $20, $21, $22, $23, $23,
-	  $30, $31, $32, $33, $34, $35
-	WHERE $24::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE user_id = $24 AND key = $25)
-	RETURNING id, number, coalesce(worker_id, 0) AS worker_id, duplicates
-), k AS (
-	INSERT INTO idempotency_keys (user_id, key, request_hash, created_at, case_id)
-	SELECT $24, $25, $26, $27, c.id FROM c WHERE $24::bigint IS NOT NULL
-), e AS (
-	INSERT INTO case_events (case_id, action, from_status, to_status, actor_id, actor_name, at, comment, attachments, data)
-	SELECT c.id, x.action, x.from_status, x.to_status, x.actor_id, x.actor_name, x.at, x.comment,
-	       ARRAY(SELECT jsonb_array_elements_text(x.attachments)::bigint), x.data
-	FROM c, ROWS FROM (jsonb_to_recordset($28::jsonb) AS (action text, from_status text, to_status text, actor_id bigint,
-	     actor_name text, at timestamptz, comment text, attachments jsonb, data jsonb))
-	     WITH ORDINALITY AS x(action, from_status, to_status, actor_id, actor_name, at, comment, attachments, data, n)
-	ORDER BY x.n
-	RETURNING id
-), a AS (
-	UPDATE uploads u SET case_id = c.id FROM c
-	WHERE u.id = ANY($29::bigint[]) AND u.owner_id = $8 AND u.case_id IS NULL
-	RETURNING u.id
-), v AS (
-	INSERT INTO events (kind, object, object_id, grid_code, unit_codes, user_ids, data)
-	SELECT x.kind, x.object, c.id::text, nullif(x.grid_code, ''), ARRAY(SELECT jsonb_array_elements_text(x.unit_codes)),
-	       ARRAY(SELECT jsonb_array_elements_text(x.user_ids)::bigint), x.data || jsonb_build_object('id', c.id, 'number', c.number)
-	FROM c, ROWS FROM (jsonb_to_recordset($36::jsonb) AS (kind text, object text, grid_code text, unit_codes jsonb, user_ids jsonb, data jsonb))
-	     WITH ORDINALITY AS x(kind, object, grid_code, unit_codes, user_ids, data, n)
-	ORDER BY x.n
-)`
-
-const createCaseResult = `
-SELECT c.id, c.number, c.worker_id, c.duplicates, (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM e)
-FROM c
-WHERE CASE WHEN (SELECT count(*) FROM a) = cardinality($29::bigint[]) THEN true ELSE gridd_fail('unknown_upload') IS NULL END`
-
 // ensureNumberSeq makes sure the number sequence seq of month
 // (case_numbers_YYYYMM) exists, creating it on the month's first case;
 // this instance remembers the months it has seen. The write takes the
-// case's number from it (createCaseSQL): a sequence hands out numbers
+// case's number from it (createCasesSQL): a sequence hands out numbers
 // without locking anything, so concurrent intakes never wait on each
 // other there; its WAL reaches the disk with the case's own durable
 // commit, so a number is never handed out twice; a number whose case then
@@ -551,19 +497,24 @@ func (s *CaseStore) CountCases(ctx context.Context, f casework.CaseFilter) (int,
 // duplicatesQuery is the duplicate search of a new case: the open cases of
 // the category cat reported since since within radius metres of (lon,
 // lat), nearest first, at most 20 (its arguments name its parameters).
-// The bounding-box prefilter (a generous superset of the radius in
-// degrees) lets the planner use the GiST index cases_open_duplicates
+func duplicatesQuery(cat, lon, lat, since, radius string) string {
+	return `SELECT d.id FROM (` + duplicateCandidates(cat, lon, lat, since, radius) + `) d ORDER BY d.distance, d.id`
+}
+
+// duplicateCandidates is duplicatesQuery's search with each case's id and
+// distance. The bounding-box prefilter (a generous superset of the radius
+// in degrees) lets the planner use the GiST index cases_open_duplicates
 // however many cases were reported recently; ST_DWithin on geography is
 // exact.
-func duplicatesQuery(cat, lon, lat, since, radius string) string {
+func duplicateCandidates(cat, lon, lat, since, radius string) string {
 	pt := `ST_SetSRID(ST_MakePoint(` + lon + `, ` + lat + `), 4326)`
 	return `
-SELECT d.id FROM cases d
+(SELECT d.id, ST_Distance(d.geom::geography, ` + pt + `::geography, false) AS distance FROM cases d
 WHERE d.category_code = ` + cat + ` AND d.status NOT IN ('rejected', 'closed', 'merged') AND d.reported_at >= ` + since + `
   AND d.geom && ST_Expand(` + pt + `, 1.2 * ` + radius + ` / (111000 * cos(radians(least(abs(` + lat + `), 89)))), 1.2 * ` + radius + ` / 110000)
   AND ST_DWithin(d.geom::geography, ` + pt + `::geography, ` + radius + `)
-ORDER BY ST_Distance(d.geom::geography, ` + pt + `::geography, false), d.id
-LIMIT 20`
+ORDER BY 2, 1
+LIMIT 20)`
 }
 
 // duplicatesSQL is duplicatesQuery by itself ($1 category, $2 and $3 the

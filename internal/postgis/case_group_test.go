@@ -13,6 +13,7 @@ import (
 	"github.com/gridd/gridd/internal/errs"
 	"github.com/gridd/gridd/internal/postgis"
 	"github.com/gridd/gridd/internal/workday"
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
 
@@ -153,6 +154,26 @@ func TestCaseGroupCommit(t *testing.T) {
 	if len(xacts) != 2 {
 		t.Errorf("the 7 reports committed in %d transactions, want 2 (the first, then the six queued behind it)", len(xacts))
 	}
+	// Their numbers follow the order they were written in (that of their
+	// timelines' events), one after the other.
+	rows, err := db.Pool.Query(ctx, `SELECT substr(c.number, 9)::int FROM cases c WHERE c.description LIKE 'group g-%'
+ORDER BY (SELECT min(e.id) FROM case_events e WHERE e.case_id = c.id)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(numbers); i++ {
+		if numbers[i] != numbers[i-1]+1 {
+			t.Errorf("numbers in the order written: %v, want consecutive", numbers)
+			break
+		}
+	}
+	if len(numbers) != 7 {
+		t.Errorf("%d numbered reports, want 7", len(numbers))
+	}
 
 	// Phase 2: a report with a photo that is no upload of the reporter,
 	// and two reports under one key, fail the shared transaction.
@@ -254,7 +275,7 @@ func TestCaseUnknownCommit(t *testing.T) {
 		r.c.Description = fmt.Sprintf("lost group %d", i)
 		rest = append(rest, r)
 	}
-	proxy.arm(2) // the group's response has a command per report
+	proxy.arm(2) // the group's response has a row per report
 	f.run(db, first, rest)
 	if proxy.broken.Load() != 2 {
 		t.Fatalf("%d connections broken, want 2", proxy.broken.Load())
