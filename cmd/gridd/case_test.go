@@ -435,6 +435,17 @@ func TestCaseIdempotency(t *testing.T) {
 	if res := ta.do("POST", "/api/v1/cases", worker, other, hdr); res.Status != 201 {
 		t.Errorf("the purged key reused: %d %s", res.Status, res.Body)
 	}
+	// A key that is no UTF-8 text is refused, naming the header; nothing
+	// is stored.
+	odd := reportBody("0104", pointIn(ownGrid, 8, 30))
+	odd["description"] = "键无效的上报"
+	res = ta.do("POST", "/api/v1/cases", worker, odd, map[string]string{"Idempotency-Key": "report-\xff\xfe"})
+	if p := problemOf(t, res); res.Status != 400 || p.Reason != "invalid_idempotency_key" || !strings.Contains(string(res.Body), "Idempotency-Key") {
+		t.Errorf("key of invalid UTF-8: %d %s", res.Status, res.Body)
+	}
+	if err := ta.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM cases WHERE description = $1`, odd["description"]).Scan(&n); err != nil || n != 0 {
+		t.Errorf("key of invalid UTF-8: %d cases stored (%v), want 0", n, err)
+	}
 }
 
 // TestCaseConcurrentTransitions sends 100 transitions with the same

@@ -232,6 +232,8 @@ func (r *Report) Validate(now time.Time) error {
 		add("description", "description_required", "describe the problem")
 	} else if utf8.RuneCountInString(r.Description) > MaxDescription {
 		add("description", "description_too_long", "at most 2000 characters")
+	} else if !utf8.ValidString(r.Description) {
+		add("description", "invalid_utf8", "not valid UTF-8 text")
 	}
 	if math.IsNaN(r.Lon) || math.IsNaN(r.Lat) || math.IsInf(r.Lon, 0) || math.IsInf(r.Lat, 0) {
 		add("lon,lat", "non_finite", "coordinates must be finite numbers")

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gridd/gridd/internal/auth"
 	"github.com/gridd/gridd/internal/errs"
@@ -535,8 +536,8 @@ func (s *Service) Intake(ctx context.Context, p *auth.Principal, r Report, key s
 	if err := p.RequireRole(append([]people.Role{people.RoleAdmin, people.RoleCenter, people.RoleWorker}, people.FieldForces...)...); err != nil {
 		return nil, false, err
 	}
-	if len(key) > MaxIdempotencyKey {
-		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", MaxIdempotencyKey)
+	if err := CheckKey(key); err != nil {
+		return nil, false, err
 	}
 	now := s.Now()
 	hash := reportHash(r)
@@ -722,8 +723,8 @@ func (s *Service) TransitionOnce(ctx context.Context, p *auth.Principal, id int6
 	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleDepartment, people.RoleWorker, people.RoleVolunteer); err != nil {
 		return nil, false, err
 	}
-	if len(key) > MaxIdempotencyKey {
-		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", MaxIdempotencyKey)
+	if err := CheckKey(key); err != nil {
+		return nil, false, err
 	}
 	replay := func() (*Case, bool, error) {
 		if key == "" {
@@ -861,4 +862,16 @@ func (s *Service) RunPurge(ctx context.Context, interval time.Duration, onErr fu
 			}
 		}
 	}
+}
+
+// CheckKey refuses an idempotency key that is too long or not UTF-8
+// text (a key is stored, and found again, as text).
+func CheckKey(key string) error {
+	if len(key) > MaxIdempotencyKey {
+		return errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", MaxIdempotencyKey)
+	}
+	if !utf8.ValidString(key) {
+		return errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "not valid UTF-8 text")
+	}
+	return nil
 }

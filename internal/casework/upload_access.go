@@ -38,8 +38,8 @@ func (u *Uploads) Create(ctx context.Context, p *auth.Principal, read func() ([]
 	if len(data) == 0 {
 		return nil, errs.Invalidf("file", "file_required", "the body is empty: send the JPEG or PNG bytes")
 	}
-	if len(key) > MaxIdempotencyKey {
-		return nil, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", MaxIdempotencyKey)
+	if err := CheckKey(key); err != nil {
+		return nil, err
 	}
 	ph, err := u.Budget.Clean(ctx, data)
 	if err != nil {

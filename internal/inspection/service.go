@@ -130,8 +130,8 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, req Request, ke
 	if err := p.RequireRole(people.RoleAdmin, people.RoleCenter, people.RoleWorker); err != nil {
 		return nil, false, err
 	}
-	if len(key) > casework.MaxIdempotencyKey {
-		return nil, false, errs.Invalidf("Idempotency-Key", "invalid_idempotency_key", "at most %d characters", casework.MaxIdempotencyKey)
+	if err := casework.CheckKey(key); err != nil {
+		return nil, false, err
 	}
 	b, _ := json.Marshal(req)
 	sum := sha256.Sum256(b)

@@ -3,6 +3,7 @@ package msg
 // Details of cases, assessments, statistics, duties and inspections.
 var detailsCases = map[string]string{
 	"to must be after from":                          "结束日期（to）须晚于开始日期（from）",
+	"not valid UTF-8 text":                           "不是有效的 UTF-8 文本",
 	"at most %d months per analysis":                 "每次分析最多 %d 个月",
 	"want YYYY-MM-DD, got %q":                        "应为日期 年-月-日（YYYY-MM-DD），收到 %q",
 	"want a category code (digits), got %q":          "应为类别代码（数字），收到 %q",

@@ -26,12 +26,12 @@ import (
 // its commit.
 //
 // If a shared statement fails (one report's photos are not the
-// reporter's, two reports under one idempotency key, a concurrent holder
-// of a key committed), nothing of it is kept and each of its reports is
-// written again by itself, so that a report is refused only for its own
-// fault. A report whose idempotency key was taken before inserts nothing
-// (the statement returns no row for it): that changes nothing for the
-// others.
+// reporter's, a concurrent holder of a key committed), nothing of it is
+// kept and each of its reports is written again by itself, so that a
+// report is refused only for its own fault. A report whose idempotency
+// key was taken before inserts nothing (the statement returns no row for
+// it), and one under the key of an earlier report of its group is written
+// after the group: neither changes anything for the others.
 
 // groupMaxCases bounds the reports of one shared statement.
 const groupMaxCases = 64
@@ -136,9 +136,27 @@ func (s *CaseStore) runGroups() {
 func (s *CaseStore) writeGroup(jobs []*caseJob) error {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	rows := make([]*caseRow, len(jobs))
-	for i, j := range jobs {
-		rows[i] = j.row
+	// A report under a key that an earlier report of the group holds is
+	// written by itself after the group's commit: it finds the key taken
+	// and answers with that report's case, and the group does not fail on
+	// the key for it (a phone resending a report that timed out).
+	type userKey struct {
+		user int64
+		key  string
+	}
+	held := map[userKey]bool{}
+	var group, later []*caseJob
+	var rows []*caseRow
+	for _, j := range jobs {
+		if r := j.row; r.KeyUser != nil {
+			k := userKey{*r.KeyUser, *r.Key}
+			if held[k] {
+				later = append(later, j)
+				continue
+			}
+			held[k] = true
+		}
+		group, rows = append(group, j), append(rows, j.row)
 	}
 	// An error that is not the server's refusal (the connection broke)
 	// leaves the commit's outcome unknown: each report is then written
@@ -150,8 +168,11 @@ func (s *CaseStore) writeGroup(jobs []*caseJob) error {
 	if err != nil {
 		return err
 	}
-	for i, j := range jobs {
+	for i, j := range group {
 		j.noRows = !written[i]
+	}
+	for _, j := range later {
+		j.err = s.writeOne(j)
 	}
 	return nil
 }

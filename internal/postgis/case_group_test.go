@@ -19,10 +19,11 @@ import (
 
 // TestCaseGroupCommit: case reports that wait while the group writer runs
 // are written together, in one transaction, each with its request's audit
-// entry naming its case; when one report makes the shared transaction fail
-// (photos that are no upload of the reporter, two reports under one
-// idempotency key), each is written by itself, so only the one at fault
-// is refused and the key's second report answers with the first's case.
+// entry naming its case, numbered in the order written; when one report
+// makes the shared transaction fail (photos that are no upload of the
+// reporter), each is written by itself, so only the one at fault is
+// refused; a report under the key of an earlier one of its group answers
+// with that one's case without failing the group.
 // report is a case report of the group tests: its case, its request's
 // audit entry, its idempotency key ("": none) and the outcome.
 type report struct {
@@ -210,11 +211,42 @@ ORDER BY (SELECT min(e.id) FROM case_events e WHERE e.case_id = c.id)`)
 	if ok, _ := stored(replay); ok || replay.p.Written() {
 		t.Error("the key's second report was stored or its entry written with a change")
 	}
+
+	// Phase 3: a report under the key of an earlier report of its group
+	// (a resend) does not fail the group: the others share its
+	// transaction, and the resend answers with the first's case.
+	first = mk("i-first")
+	held, resent := mk("i-dup"), mk("i-dup")
+	others := []*report{mk("i-0"), mk("i-1")}
+	run(first, append([]*report{held}, append(others, resent)...))
+	if held.err != nil || resent.err != nil {
+		t.Fatalf("one key twice in a group: %v, %v", held.err, resent.err)
+	}
+	if held.existing != 0 {
+		held, resent = resent, held // the queue's order decides which one holds the key
+	}
+	if resent.existing != held.c.ID {
+		t.Errorf("the resend answered case %d, want the key's case %d", resent.existing, held.c.ID)
+	}
+	xacts = map[string]bool{}
+	for _, r := range append([]*report{held}, others...) {
+		ok, xmin := stored(r)
+		if !ok || r.existing != 0 || r.err != nil {
+			t.Errorf("report %s: not stored with its audit entry (%v)", r.key, r.err)
+		}
+		xacts[xmin] = true
+	}
+	if len(xacts) != 1 {
+		t.Errorf("the group's reports committed in %d transactions, want 1 (the resend failed the group)", len(xacts))
+	}
+	if ok, _ := stored(resent); ok || resent.p.Written() {
+		t.Error("the resend was stored or its entry written with a change")
+	}
 	var n int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE description LIKE 'group %'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if want := 7 + 4; n != want {
+	if want := 7 + 4 + 4; n != want {
 		t.Errorf("%d cases stored, want %d", n, want)
 	}
 }

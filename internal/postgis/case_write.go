@@ -117,8 +117,9 @@ func byteaInput(b []byte) *string {
 // unattached upload of its reporter, or the statement fails with
 // unknown_upload). For each case it looks up what intake decides nothing
 // on: the grid's worker on the report's day and the duplicate candidates
-// (duplicatesQuery), seeing every case committed before the statement and
-// the reports before it in $1. With audit, the request's audit entries
+// among the cases committed before the statement (duplicateCandidates)
+// and the reports before it in $1. Two reports of $1 under one key fail
+// the statement on the key (writeGroup keeps them apart). With audit, the request's audit entries
 // ($2–$16, auditArgs) are written with their cases: an entry whose case
 // (its object) was not written is not either. It returns, in report order,
 // each written case's order in $1, id, number, worker, duplicates and
