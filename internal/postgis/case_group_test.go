@@ -215,9 +215,20 @@ ORDER BY (SELECT min(e.id) FROM case_events e WHERE e.case_id = c.id)`)
 	// Phase 3: a report under the key of an earlier report of its group
 	// (a resend) does not fail the group: the others share its
 	// transaction, and the resend answers with the first's case.
+	// Two others attach photos of their reporter.
+	rows, err = db.Pool.Query(ctx, `INSERT INTO uploads (owner_id, content_type, data, width, height, sha256, created_at)
+SELECT $1, 'image/png', '\x00', 1, 1, '\x00', now() FROM generate_series(1, 3) RETURNING id`, f.reporter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
 	first = mk("i-first")
 	held, resent := mk("i-dup"), mk("i-dup")
-	others := []*report{mk("i-0"), mk("i-1")}
+	withPhotos := []*report{mk("i-p0", up[0], up[1]), mk("i-p1", up[2])}
+	others := append([]*report{mk("i-0"), mk("i-1")}, withPhotos...)
 	run(first, append([]*report{held}, append(others, resent)...))
 	if held.err != nil || resent.err != nil {
 		t.Fatalf("one key twice in a group: %v, %v", held.err, resent.err)
@@ -242,11 +253,20 @@ ORDER BY (SELECT min(e.id) FROM case_events e WHERE e.case_id = c.id)`)
 	if ok, _ := stored(resent); ok || resent.p.Written() {
 		t.Error("the resend was stored or its entry written with a change")
 	}
+	for _, r := range withPhotos {
+		var attached []int64
+		if err := db.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM uploads WHERE case_id = $1`, r.c.ID).Scan(&attached); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(attached) != fmt.Sprint(r.photos) {
+			t.Errorf("report %s: photos %v attached, want %v", r.key, attached, r.photos)
+		}
+	}
 	var n int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE description LIKE 'group %'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if want := 7 + 4 + 4; n != want {
+	if want := 7 + 4 + 6; n != want {
 		t.Errorf("%d cases stored, want %d", n, want)
 	}
 }
