@@ -124,8 +124,8 @@ func (s *CaseStore) CreateCase(ctx context.Context, c *casework.Case, events []*
 	}
 	var out caseResult
 	row.out = &out
-	one := func(q querier) error {
-		written, err := s.writeCases(ctx, q, []*caseRow{row})
+	one := func(on querier) error {
+		written, err := s.writeCases(ctx, on, []*caseRow{row})
 		if err == nil && !written[0] {
 			err = pgx.ErrNoRows
 		}
@@ -186,46 +186,20 @@ func newCaseRow(c *casework.Case, events []*casework.Event, key *casework.IdemKe
 	if !ok {
 		return nil, fmt.Errorf("case number: bad month %q", q.NumberMonth)
 	}
-	pauses, err := json.Marshal(c.Pauses)
-	if err != nil {
-		return nil, err
+	pauses := c.Pauses
+	if pauses == nil {
+		pauses = []casework.Pause{}
 	}
-	if c.Pauses == nil {
-		pauses = []byte("[]")
-	}
-	type eventRow struct {
-		Action      string          `json:"action"`
-		From        string          `json:"from_status"`
-		To          string          `json:"to_status"`
-		ActorID     *int64          `json:"actor_id"`
-		ActorName   string          `json:"actor_name"`
-		At          time.Time       `json:"at"`
-		Comment     string          `json:"comment"`
-		Attachments []int64         `json:"attachments"`
-		Data        json.RawMessage `json:"data"`
-	}
-	rows := make([]eventRow, len(events))
+	timeline := make([]timelineRow, len(events))
 	for i, e := range events {
-		data, err := json.Marshal(e.Data)
-		if err != nil {
-			return nil, err
+		data, att := e.Data, e.Attachments
+		if data == nil {
+			data = map[string]any{}
 		}
-		if e.Data == nil {
-			data = []byte("{}")
-		}
-		att := e.Attachments
 		if att == nil {
 			att = []int64{}
 		}
-		rows[i] = eventRow{string(e.Action), string(e.FromStatus), string(e.ToStatus), nullID(e.ActorID), e.ActorName, *usec(&e.At), e.Comment, att, data}
-	}
-	evJSON, err := json.Marshal(rows)
-	if err != nil {
-		return nil, err
-	}
-	published, err := json.Marshal(publishedRows(casework.Published(c, events)))
-	if err != nil {
-		return nil, err
+		timeline[i] = timelineRow{string(e.Action), string(e.FromStatus), string(e.ToStatus), nullID(e.ActorID), e.ActorName, *usec(&e.At), e.Comment, att, data}
 	}
 	r := &caseRow{ID: nullID(c.ID), Number: nullIfEmpty(c.Number), Category: c.Category, Description: c.Description,
 		Source: string(c.Source), Lon: c.Location[0], Lat: c.Location[1], ReportedAt: *usec(&c.ReportedAt), ReporterID: c.ReporterID,
@@ -235,7 +209,7 @@ func newCaseRow(c *casework.Case, events []*casework.Event, key *casework.IdemKe
 		AcceptedAt: usec(c.AcceptedAt), HandledAt: usec(c.HandledAt), ClosedAt: usec(c.ClosedAt), OnTime: c.HandledOnTime,
 		Pauses: pauses, CreatedAt: *usec(&c.CreatedAt), ReviewDue: usec(c.ReviewDue), Stage: nullIfEmpty(string(c.Stage)),
 		StageSince: usec(c.StageSince), WarnAt: usec(c.WarnAt), RemindAt: usec(c.RemindAt), DueAt: usec(c.DueAt),
-		KeyAt: *usec(&now), Events: evJSON, Photos: c.Photos, Published: published, Month: q.NumberMonth, Seq: seq}
+		KeyAt: *usec(&now), Events: timeline, Photos: c.Photos, Published: publishedRows(casework.Published(c, events)), Month: q.NumberMonth, Seq: seq}
 	if r.GridChain == nil {
 		r.GridChain = []string{}
 	}
@@ -494,18 +468,13 @@ func (s *CaseStore) CountCases(ctx context.Context, f casework.CaseFilter) (int,
 	return n, nil
 }
 
-// duplicatesQuery is the duplicate search of a new case: the open cases of
-// the category cat reported since since within radius metres of (lon,
-// lat), nearest first, at most 20 (its arguments name its parameters).
-func duplicatesQuery(cat, lon, lat, since, radius string) string {
-	return `SELECT d.id FROM (` + duplicateCandidates(cat, lon, lat, since, radius) + `) d ORDER BY d.distance, d.id`
-}
-
-// duplicateCandidates is duplicatesQuery's search with each case's id and
-// distance. The bounding-box prefilter (a generous superset of the radius
-// in degrees) lets the planner use the GiST index cases_open_duplicates
-// however many cases were reported recently; ST_DWithin on geography is
-// exact.
+// duplicateCandidates is the duplicate search of a new case: the open
+// cases of the category cat reported since since within radius metres of
+// (lon, lat), nearest first, at most 20, with their ids and distances (its
+// arguments name its parameters or columns). The bounding-box prefilter
+// (a generous superset of the radius in degrees) lets the planner use the
+// GiST index cases_open_duplicates however many cases were reported
+// recently; ST_DWithin on geography is exact.
 func duplicateCandidates(cat, lon, lat, since, radius string) string {
 	pt := `ST_SetSRID(ST_MakePoint(` + lon + `, ` + lat + `), 4326)`
 	return `
@@ -516,10 +485,6 @@ WHERE d.category_code = ` + cat + ` AND d.status NOT IN ('rejected', 'closed', '
 ORDER BY 2, 1
 LIMIT 20)`
 }
-
-// duplicatesSQL is duplicatesQuery by itself ($1 category, $2 and $3 the
-// point, $4 since, $5 radius).
-var duplicatesSQL = duplicatesQuery("$1", "$2", "$3", "$4", "$5")
 
 // CaseStores hands out the case store on the layer store's database, so
 // that the demo loader (which receives the layer store) can add its

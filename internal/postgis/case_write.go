@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gridd/gridd/internal/auditlog"
+	"github.com/gridd/gridd/internal/casework"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -21,49 +22,62 @@ import (
 // its JSON names are the columns of caseRowColumns). Times are to the
 // microsecond, as PostgreSQL keeps them (truncated, as pgx sends times).
 type caseRow struct {
-	N           int             `json:"n"`  // report order in the statement
-	ID          *int64          `json:"id"` // drawn ahead; nil: the next of cases_id_seq
-	Number      *string         `json:"number"`
-	Category    string          `json:"category"`
-	Description string          `json:"description"`
-	Source      string          `json:"source"`
-	Lon         float64         `json:"lon"`
-	Lat         float64         `json:"lat"`
-	ReportedAt  time.Time       `json:"reported_at"`
-	ReporterID  int64           `json:"reporter"`
-	GridCode    *string         `json:"grid_code"`
-	GridChain   []string        `json:"grid_chain"`
-	Day         string          `json:"day"` // the worker's day (YYYY-MM-DD)
-	RuleID      *int64          `json:"rule"`
-	Lead        *string         `json:"lead"`
-	Co          []string        `json:"co"`
-	RadiusM     float64         `json:"radius"`
-	Since       time.Time       `json:"since"`
-	Status      string          `json:"status"`
-	OnSite      bool            `json:"on_site"`
-	AcceptedAt  *time.Time      `json:"accepted_at"`
-	HandledAt   *time.Time      `json:"handled_at"`
-	ClosedAt    *time.Time      `json:"closed_at"`
-	OnTime      *bool           `json:"on_time"`
-	Pauses      json.RawMessage `json:"pauses"`
-	CreatedAt   time.Time       `json:"created_at"`
-	ReviewDue   *time.Time      `json:"review_due"`
-	Stage       *string         `json:"stage"`
-	StageSince  *time.Time      `json:"stage_since"`
-	WarnAt      *time.Time      `json:"warn_at"`
-	RemindAt    *time.Time      `json:"remind_at"`
-	DueAt       *time.Time      `json:"due_at"`
-	KeyUser     *int64          `json:"key_user"`
-	Key         *string         `json:"key"`
-	KeyHash     *string         `json:"key_hash"` // bytea input (\x and hex)
-	KeyAt       time.Time       `json:"key_at"`
-	Events      json.RawMessage `json:"events"`    // the timeline, in order
-	Photos      []int64         `json:"photos"`    // upload ids to attach
-	Published   json.RawMessage `json:"published"` // publishedRows
-	Month       string          `json:"month"`     // the number's month (YYYY-MM)
-	Seq         string          `json:"seq"`       // its sequence (caseNumberSeq)
-	entry       *auditlog.Entry // the request's audit entry, written only with the case
-	out         *caseResult     // where the case's row is read into
+	N           int              `json:"n"`  // report order in the statement
+	ID          *int64           `json:"id"` // drawn ahead; nil: the next of cases_id_seq
+	Number      *string          `json:"number"`
+	Category    string           `json:"category"`
+	Description string           `json:"description"`
+	Source      string           `json:"source"`
+	Lon         float64          `json:"lon"`
+	Lat         float64          `json:"lat"`
+	ReportedAt  time.Time        `json:"reported_at"`
+	ReporterID  int64            `json:"reporter"`
+	GridCode    *string          `json:"grid_code"`
+	GridChain   []string         `json:"grid_chain"`
+	Day         string           `json:"day"` // the worker's day (YYYY-MM-DD)
+	RuleID      *int64           `json:"rule"`
+	Lead        *string          `json:"lead"`
+	Co          []string         `json:"co"`
+	RadiusM     float64          `json:"radius"`
+	Since       time.Time        `json:"since"`
+	Status      string           `json:"status"`
+	OnSite      bool             `json:"on_site"`
+	AcceptedAt  *time.Time       `json:"accepted_at"`
+	HandledAt   *time.Time       `json:"handled_at"`
+	ClosedAt    *time.Time       `json:"closed_at"`
+	OnTime      *bool            `json:"on_time"`
+	Pauses      []casework.Pause `json:"pauses"`
+	CreatedAt   time.Time        `json:"created_at"`
+	ReviewDue   *time.Time       `json:"review_due"`
+	Stage       *string          `json:"stage"`
+	StageSince  *time.Time       `json:"stage_since"`
+	WarnAt      *time.Time       `json:"warn_at"`
+	RemindAt    *time.Time       `json:"remind_at"`
+	DueAt       *time.Time       `json:"due_at"`
+	KeyUser     *int64           `json:"key_user"`
+	Key         *string          `json:"key"`
+	KeyHash     *string          `json:"key_hash"` // bytea input (\x and hex)
+	KeyAt       time.Time        `json:"key_at"`
+	Events      []timelineRow    `json:"events"`    // the timeline, in order
+	Photos      []int64          `json:"photos"`    // upload ids to attach
+	Published   []eventRow       `json:"published"` // publishedRows
+	Month       string           `json:"month"`     // the number's month (YYYY-MM)
+	Seq         string           `json:"seq"`       // its sequence (caseNumberSeq)
+	entry       *auditlog.Entry  // the request's audit entry, written only with the case
+	out         *caseResult      // where the case's row is read into
+}
+
+// timelineRow is one event of a report's timeline in caseRow.
+type timelineRow struct {
+	Action      string         `json:"action"`
+	From        string         `json:"from_status"`
+	To          string         `json:"to_status"`
+	ActorID     *int64         `json:"actor_id"`
+	ActorName   string         `json:"actor_name"`
+	At          time.Time      `json:"at"`
+	Comment     string         `json:"comment"`
+	Attachments []int64        `json:"attachments"`
+	Data        map[string]any `json:"data"`
 }
 
 // caseRowColumns declares caseRow's JSON fields to jsonb_to_recordset.
@@ -119,9 +133,9 @@ func byteaInput(b []byte) *string {
 // on: the grid's worker on the report's day and the duplicate candidates
 // among the cases committed before the statement (duplicateCandidates)
 // and the reports before it in $1. Two reports of $1 under one key fail
-// the statement on the key (writeGroup keeps them apart). With audit, the request's audit entries
-// ($2–$16, auditArgs) are written with their cases: an entry whose case
-// (its object) was not written is not either. It returns, in report order,
+// the statement on the key (writeGroup keeps them apart). With audit, the
+// request's audit entries ($2–$16, auditArgs) are written with their
+// cases: an entry whose case (its object) was not written is not either. It returns, in report order,
 // each written case's order in $1, id, number, worker, duplicates and
 // event ids.
 func createCasesSQL(audit bool) string {

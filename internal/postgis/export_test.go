@@ -31,8 +31,10 @@ func InsertEventForTest(ctx context.Context, db *DB, e events.Event, commit bool
 	return err
 }
 
-// DuplicatesSQLForTest is the duplicate search of case intake.
-var DuplicatesSQLForTest = duplicatesSQL
+// DuplicatesSQLForTest is the duplicate search of case intake by itself
+// (duplicateCandidates; $1 category, $2 and $3 the point, $4 since, $5
+// radius), the ids only.
+var DuplicatesSQLForTest = `SELECT d.id FROM (` + duplicateCandidates("$1", "$2", "$3", "$4", "$5") + `) d ORDER BY d.distance, d.id`
 
 // GridSnapshotOneQuerySQLForTest is the grids snapshot query of before:
 // one query that aggregates the day's workers per grid, joins the counts

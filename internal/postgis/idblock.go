@@ -29,9 +29,7 @@ const idBlockSize = 64
 // ifChanged it draws only when tx has changed something, and returns none
 // otherwise: nextval may assign tx an ID, which would make a transaction
 // that changed nothing look changed.
-func (a *idBlock) take(ctx context.Context, tx interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, n int, ifChanged bool) ([]int64, error) {
+func (a *idBlock) take(ctx context.Context, tx querier, n int, ifChanged bool) ([]int64, error) {
 	for {
 		a.mu.Lock()
 		if len(a.free) >= n {

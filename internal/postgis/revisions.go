@@ -191,9 +191,7 @@ func (db *DB) revisions(ctx context.Context) (map[string]string, error) {
 
 // readRevisions reads the layer_revisions tokens, on a pool or in a
 // transaction.
-func readRevisions(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}) (map[string]string, error) {
+func readRevisions(ctx context.Context, q querier) (map[string]string, error) {
 	rows, err := q.Query(ctx, `
 SELECT layer, revision::text || '.' || (extract(epoch FROM changed_at) * 1000000)::bigint::text
 FROM layer_revisions`)
